@@ -1,0 +1,66 @@
+namespace TokenAuth.Emulator;
+
+/// <summary>One provider's demo credential. Unused fields stay null.</summary>
+public sealed record EmulatorCredential(string? ClientId = null, string? ClientSecret = null, string? ClientCredential = null, string? ApiKey = null, string? ApiSecret = null);
+
+public sealed class EmulatorOptions
+{
+    /// <summary>0 lets the system choose a free port.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The emulator's notion of now, for issuing and expiring tokens.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>Lifetime of issued tokens per provider (Kitegateway's requested expires_in wins).</summary>
+    public Dictionary<string, TimeSpan> TokenLifetimes { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["akiba"] = TimeSpan.FromHours(1),
+        ["kitegateway"] = TimeSpan.FromSeconds(900),
+        ["ankorstore"] = TimeSpan.FromHours(1),
+        ["corebanking"] = TimeSpan.FromHours(1),
+        ["apimw"] = TimeSpan.FromHours(1),
+        ["oauth2"] = TimeSpan.FromHours(1),
+    };
+
+    /// <summary>The credential each provider accepts. Defaults to the documented demo credentials.</summary>
+    public Dictionary<string, EmulatorCredential> Credentials { get; } = new(DemoCredentials.All, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
+    public string CoreBankingTokenType { get; set; } = "Bearer";
+}
+
+/// <summary>The demo credentials the emulator accepts by default; README and the Demo task use them.</summary>
+public static class DemoCredentials
+{
+    public static IReadOnlyDictionary<string, EmulatorCredential> All { get; } = new Dictionary<string, EmulatorCredential>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["akiba"] = new(ClientId: "demo-akiba-client", ClientSecret: "demo-akiba-secret-9f3k", ClientCredential: "demo-akiba-credential-7h2m"),
+        ["kitegateway"] = new(ApiKey: "demo-kite-key-2882jj2hh", ApiSecret: "demo-kite-secret-5t8w"),
+        ["ankorstore"] = new(ClientId: "demo-ankorstore-client", ClientSecret: "demo-ankorstore-secret-3q9z"),
+        ["corebanking"] = new(ClientId: "demo-corebanking-client", ClientSecret: "demo-corebanking-secret-8v1x"),
+        ["apimw"] = new(ApiKey: "ak_demo_apimw_abc123", ApiSecret: "sk_demo_apimw_secret456"),
+        ["oauth2"] = new(ClientId: "demo-oauth2-client", ClientSecret: "demo-oauth2-secret-4k7p"),
+    };
+}
+
+/// <summary>A fault served instead of the real answer, for the next <see cref="Times"/> requests to one endpoint.</summary>
+public sealed class EmulatorFault
+{
+    public int StatusCode { get; set; } = 503;
+
+    /// <summary>Sent as the Retry-After header as it is: delta-seconds or an HTTP-date.</summary>
+    public string? RetryAfter { get; set; }
+
+    /// <summary>Waited before answering (the fault's status, or the real answer when <see cref="DelayOnly"/>).</summary>
+    public int DelayMilliseconds { get; set; }
+
+    /// <summary>Only delay, then answer normally.</summary>
+    public bool DelayOnly { get; set; }
+
+    /// <summary>The body to send; null sends the provider's own error shape for the status.</summary>
+    public string? Body { get; set; }
+
+    public string ContentType { get; set; } = "application/json";
+
+    public int Times { get; set; } = 1;
+}

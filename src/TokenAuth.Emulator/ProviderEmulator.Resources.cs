@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace TokenAuth.Emulator;
+
+public sealed partial class ProviderEmulator
+{
+    /// <summary>Protected sample resources under /{provider}/resources, and one open endpoint, for request tests.</summary>
+    private void MapResources(RouteGroupBuilder group, string provider)
+    {
+        group.MapGet("/sample", Endpoint(provider, "sample", context => Protected(context, provider, (token, ctx) =>
+            Json(ctx, 200, new JsonObject { ["provider"] = provider, ["identity"] = token.Identity, ["message"] = "Hello from the TokenAuth emulator" }))));
+
+        group.MapGet("/items", Endpoint(provider, "items", context => Protected(context, provider, (_, ctx) =>
+            Json(ctx, 200, new JsonArray(
+                new JsonObject { ["id"] = 1, ["name"] = "first" },
+                new JsonObject { ["id"] = 2, ["name"] = "second" },
+                new JsonObject { ["id"] = 3, ["name"] = "third" })))));
+
+        group.MapGet("/scalar", Endpoint(provider, "scalar", context => Protected(context, provider, (_, ctx) => Json(ctx, 200, JsonValue.Create(42)))));
+
+        group.MapMethods("/echo", ["GET", "POST", "PUT", "PATCH", "DELETE"], Endpoint(provider, "echo", context => Protected(context, provider, async (_, ctx) =>
+        {
+            using var reader = new StreamReader(ctx.Request.Body);
+            var body = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+            var headers = new JsonObject();
+            foreach (var header in ctx.Request.Headers.Where(header => !header.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)))
+            {
+                headers[header.Key] = header.Value.ToString();
+            }
+
+            var query = new JsonObject();
+            foreach (var pair in ctx.Request.Query)
+            {
+                query[pair.Key] = pair.Value.ToString();
+            }
+
+            await Json(ctx, 200, new JsonObject
+            {
+                ["method"] = ctx.Request.Method,
+                ["path"] = ctx.Request.Path.Value,
+                ["query"] = query,
+                ["contentType"] = ctx.Request.ContentType,
+                ["body"] = body,
+                ["headers"] = headers,
+            }).ConfigureAwait(false);
+        })));
+
+        group.MapGet("/text", Endpoint(provider, "text", context => Protected(context, provider, (_, ctx) =>
+        {
+            ctx.Response.ContentType = "text/plain; charset=utf-8";
+            return ctx.Response.WriteAsync($"Plain text from {provider}.", ctx.RequestAborted);
+        })));
+
+        group.MapGet("/bytes", Endpoint(provider, "bytes", context => Protected(context, provider, async (_, ctx) =>
+        {
+            var size = long.TryParse(ctx.Request.Query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out var requested) ? requested : 1024;
+            ctx.Response.ContentType = "application/octet-stream";
+            ctx.Response.ContentLength = size;
+            var chunk = new byte[64 * 1024];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = (byte)(i % 251);
+            }
+
+            // Every chunk starts the pattern at the same offset, so any position p holds (p % 65536) % 251.
+            for (long sent = 0; sent < size; sent += chunk.Length)
+            {
+                var count = (int)Math.Min(chunk.Length, size - sent);
+                await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, count), ctx.RequestAborted).ConfigureAwait(false);
+            }
+        })));
+
+        group.MapGet("/redirect", Endpoint(provider, "redirect", context => Protected(context, provider, (_, ctx) =>
+        {
+            var status = int.TryParse(ctx.Request.Query["status"], NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : 302;
+            ctx.Response.StatusCode = status;
+            ctx.Response.Headers.Location = ctx.Request.Query["to"].ToString();
+            return Task.CompletedTask;
+        })));
+
+        group.MapGet("/slow", Endpoint(provider, "slow", context => Protected(context, provider, async (_, ctx) =>
+        {
+            var milliseconds = int.TryParse(ctx.Request.Query["ms"], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 1000;
+            await Task.Delay(milliseconds, ctx.RequestAborted).ConfigureAwait(false);
+            await Json(ctx, 200, new JsonObject { ["waited"] = milliseconds }).ConfigureAwait(false);
+        })));
+
+        group.MapGet("/status/{code:int}", Endpoint(provider, "status", context => Protected(context, provider, (_, ctx) =>
+        {
+            var code = int.Parse((string)ctx.Request.RouteValues["code"]!, CultureInfo.InvariantCulture);
+            return code < 400 ? Json(ctx, code, new JsonObject { ["status"] = code }) : WriteError(ctx, provider, false, code, "STATUS_" + code, $"Status {code} as asked");
+        })));
+
+        // Open: answers anyone, and says whether an Authorization header came along (for redirect tests).
+        group.MapGet("/open", Endpoint(provider, "open", context =>
+            Json(context, 200, new JsonObject { ["open"] = true, ["authorizationReceived"] = context.Request.Headers.Authorization.Count > 0 })));
+    }
+
+    /// <summary>Control over HTTP, for callers outside this process (Pester, the PowerShell benchmark, the demo).</summary>
+    private void MapControl(RouteGroupBuilder group)
+    {
+        group.MapGet("/", (HttpContext context) => Json(context, 200, new JsonObject
+        {
+            ["providers"] = new JsonObject(Providers.Select(provider => KeyValuePair.Create(provider, (JsonNode?)JsonValue.Create(BaseUriOf(provider).ToString())))),
+        }));
+        group.MapGet("/counters", (HttpContext context) =>
+            Json(context, 200, new JsonObject(_counters.OrderBy(pair => pair.Key).Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)JsonValue.Create(pair.Value))))));
+        group.MapPost("/reset", (HttpContext context) =>
+        {
+            ResetCounters();
+            return Json(context, 200, new JsonObject { ["reset"] = true });
+        });
+        group.MapPost("/revoke/{provider}", (HttpContext context, string provider) =>
+        {
+            RevokeAllTokens(provider);
+            return Json(context, 200, new JsonObject { ["revoked"] = provider });
+        });
+        group.MapPost("/faults", async (HttpContext context) =>
+        {
+            var request = await JsonSerializer.DeserializeAsync<FaultRequest>(context.Request.Body, new JsonSerializerOptions(JsonSerializerDefaults.Web), context.RequestAborted).ConfigureAwait(false);
+            if (request?.Provider == null || request.Endpoint == null)
+            {
+                await Json(context, 400, new JsonObject { ["error"] = "provider and endpoint are required" }).ConfigureAwait(false);
+                return;
+            }
+
+            InjectFault(request.Provider, request.Endpoint, new EmulatorFault
+            {
+                StatusCode = request.StatusCode ?? 503,
+                RetryAfter = request.RetryAfter,
+                DelayMilliseconds = request.DelayMilliseconds ?? 0,
+                DelayOnly = request.DelayOnly ?? false,
+                Body = request.Body,
+                ContentType = request.ContentType ?? "application/json",
+                Times = request.Times ?? 1,
+            });
+            await Json(context, 200, new JsonObject { ["injected"] = true }).ConfigureAwait(false);
+        });
+    }
+
+    private sealed record FaultRequest(string? Provider, string? Endpoint, int? StatusCode, string? RetryAfter, int? DelayMilliseconds, bool? DelayOnly,
+        string? Body, string? ContentType, int? Times);
+}

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TokenAuth.Emulator;
+
+/// <summary>
+/// Speaks the five providers' wire formats (shared/PROVIDERS.md) on 127.0.0.1, each under its own path prefix
+/// (/akiba, /kitegateway, /ankorstore, /corebanking, /apimw). Counts requests per endpoint, injects faults,
+/// and serves protected sample resources for request tests. Loopback only.
+/// </summary>
+public sealed partial class ProviderEmulator : IAsyncDisposable
+{
+    /// <summary>The five built-in providers, plus "oauth2": a plain RFC 6749 / RFC 7009 server for custom definitions.</summary>
+    public static readonly IReadOnlyList<string> Providers = ["akiba", "kitegateway", "ankorstore", "corebanking", "apimw", "oauth2"];
+
+    private readonly EmulatorOptions _options;
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, int> _counters = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<EmulatorFault>> _faults = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, IssuedToken> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RefreshGrant> _refreshTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<string> _authorizationHeadersSeen = [];
+    private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
+
+    private ProviderEmulator(EmulatorOptions options, WebApplication app)
+    {
+        _options = options;
+        _app = app;
+    }
+
+    /// <summary>http://127.0.0.1:port/</summary>
+    public Uri RootUri { get; private set; } = null!;
+
+    public EmulatorOptions Options => _options;
+
+    /// <summary>Every token and refresh token issued so far: what must never show up in a message or log line.</summary>
+    public IReadOnlyCollection<string> IssuedSecrets => _tokens.Keys.Concat(_refreshTokens.Keys).ToList();
+
+    /// <summary>Every Authorization header value that reached this emulator, on any path.</summary>
+    public IReadOnlyCollection<string> AuthorizationHeadersSeen => _authorizationHeadersSeen.ToList();
+
+    public static async Task<ProviderEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        var app = builder.Build();
+        var emulator = new ProviderEmulator(options, app);
+        emulator.MapEndpoints(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        emulator.RootUri = new Uri(address.Replace("[::]", "127.0.0.1").TrimEnd('/') + "/");
+        return emulator;
+    }
+
+    /// <summary>The base URI to give TokenAuth for a provider: http://127.0.0.1:port/akiba (a path prefix, kept by the client).</summary>
+    public Uri BaseUriOf(string provider) => new(RootUri, provider.ToLowerInvariant());
+
+    /// <summary>Requests an endpoint received, e.g. ("apimw", "token").</summary>
+    public int RequestCount(string provider, string endpoint) => _counters.TryGetValue(Key(provider, endpoint), out var count) ? count : 0;
+
+    public IReadOnlyDictionary<string, int> Counters => new Dictionary<string, int>(_counters);
+
+    /// <summary>Serves the fault instead of the endpoint's answer for the next fault.Times requests.</summary>
+    public void InjectFault(string provider, string endpoint, EmulatorFault fault) =>
+        _faults.GetOrAdd(Key(provider, endpoint), _ => new ConcurrentQueue<EmulatorFault>()).Enqueue(fault);
+
+    /// <summary>Revokes every token issued for a provider, as if an administrator had.</summary>
+    public void RevokeAllTokens(string provider)
+    {
+        foreach (var token in _tokens.Values.Where(token => token.Provider.Equals(provider, StringComparison.OrdinalIgnoreCase)))
+        {
+            token.Revoked = true;
+        }
+    }
+
+    public bool IsRevoked(string token) => _tokens.TryGetValue(StripScheme(token), out var issued) && issued.Revoked;
+
+    /// <summary>Clears counters and pending faults; issued tokens stay valid.</summary>
+    public void ResetCounters()
+    {
+        _counters.Clear();
+        _faults.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string Key(string provider, string endpoint) => provider.ToLowerInvariant() + "/" + endpoint.ToLowerInvariant();
+
+    private DateTimeOffset Now => _options.Clock.GetUtcNow();
+
+    private sealed class IssuedToken(string provider, string identity, DateTimeOffset expiresAt, string? scope)
+    {
+        public string Provider { get; } = provider;
+
+        public string Identity { get; } = identity;
+
+        public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+        public string? Scope { get; } = scope;
+
+        public volatile bool Revoked;
+    }
+
+    private sealed class RefreshGrant(string provider, string identity)
+    {
+        public string Provider { get; } = provider;
+
+        public string Identity { get; } = identity;
+
+        public int Used;
+    }
+
+    /// <summary>Counts the request, serves a pending fault if there is one, else the handler's answer.</summary>
+    private RequestDelegate Endpoint(string provider, string endpoint, Func<HttpContext, Task> handler) => async context =>
+    {
+        var key = Key(provider, endpoint);
+        _counters.AddOrUpdate(key, 1, (_, count) => count + 1);
+        if (TakeFault(key) is { } fault)
+        {
+            if (fault.DelayMilliseconds > 0)
+            {
+                await Task.Delay(fault.DelayMilliseconds, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            if (!fault.DelayOnly)
+            {
+                if (fault.RetryAfter != null)
+                {
+                    context.Response.Headers.RetryAfter = fault.RetryAfter;
+                }
+
+                if (fault.Body != null)
+                {
+                    context.Response.StatusCode = fault.StatusCode;
+                    context.Response.ContentType = fault.ContentType;
+                    await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteError(context, provider, endpoint == "token" || endpoint == "refresh", fault.StatusCode, "INJECTED_FAULT", $"Injected fault {fault.StatusCode}").ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+
+        await handler(context).ConfigureAwait(false);
+    };
+
+    private EmulatorFault? TakeFault(string key)
+    {
+        if (!_faults.TryGetValue(key, out var queue))
+        {
+            return null;
+        }
+
+        lock (queue)
+        {
+            if (!queue.TryPeek(out var fault))
+            {
+                return null;
+            }
+
+            if (--fault.Times <= 0)
+            {
+                queue.TryDequeue(out _);
+            }
+
+            return fault;
+        }
+    }
+
+    private static string StripScheme(string token)
+    {
+        var space = token.IndexOf(' ');
+        return space >= 0 ? token[(space + 1)..] : token;
+    }
+
+    private string NewOpaqueToken(string prefix) => prefix + Base64Url(RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>An HS256 JWT with the emulator's key: clients read its claims, only the emulator checks it.</summary>
+    private string NewJwt(string provider, string subject, DateTimeOffset expiresAt, string? scope)
+    {
+        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}"""));
+        var claims = new JsonObject
+        {
+            ["iss"] = $"tokenauth-emulator/{provider}",
+            // A stable id derived from the identity: the JWT must not carry the API key itself.
+            ["sub"] = "sub_" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(subject)))[..12].ToLowerInvariant(),
+            ["iat"] = Now.ToUnixTimeSeconds(),
+            ["exp"] = expiresAt.ToUnixTimeSeconds(),
+            ["jti"] = Guid.NewGuid().ToString("N"),
+        };
+        if (scope != null)
+        {
+            claims["scope"] = scope;
+        }
+
+        var payload = Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var signature = Base64Url(HMACSHA256.HashData(_signingKey, Encoding.ASCII.GetBytes(header + "." + payload)));
+        return $"{header}.{payload}.{signature}";
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private string Issue(string provider, string identity, TimeSpan lifetime, string? scope, bool jwt, out DateTimeOffset expiresAt)
+    {
+        expiresAt = Now + lifetime;
+        var token = jwt ? NewJwt(provider, identity, expiresAt, scope) : NewOpaqueToken("tk_");
+        _tokens[token] = new IssuedToken(provider, identity, expiresAt, scope);
+        return token;
+    }
+
+    private string IssueRefreshToken(string provider, string identity)
+    {
+        var refresh = NewOpaqueToken("rt_");
+        _refreshTokens[refresh] = new RefreshGrant(provider, identity);
+        return refresh;
+    }
+
+    private TimeSpan LifetimeOf(string provider) => _options.TokenLifetimes.TryGetValue(provider, out var lifetime) ? lifetime : TimeSpan.FromHours(1);
+
+    private EmulatorCredential CredentialOf(string provider) => _options.Credentials[provider];
+}

@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Text;
+using TokenAuth.Errors;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Credentials
+{
+    /// <summary>
+    /// The fields a provider may ask for. Secret parts (ClientSecret, ClientCredential, ApiSecret) never appear in
+    /// <see cref="ToString"/>, and the ApiKey is shown only by its first characters, since some providers treat it as secret too.
+    /// </summary>
+    public sealed class ProviderCredential
+    {
+        private string? _secretFingerprint;
+
+        public ProviderCredential(string? clientId = null, string? clientSecret = null, string? clientCredential = null,
+            string? apiKey = null, string? apiSecret = null)
+        {
+            ClientId = clientId;
+            ClientSecret = clientSecret;
+            ClientCredential = clientCredential;
+            ApiKey = apiKey;
+            ApiSecret = apiSecret;
+        }
+
+        public string? ClientId { get; }
+
+        public string? ClientSecret { get; }
+
+        public string? ClientCredential { get; }
+
+        public string? ApiKey { get; }
+
+        public string? ApiSecret { get; }
+
+        /// <summary>Who the credential is: the client id, else the API key. Used in cache keys, not shown whole.</summary>
+        public string Identity => ClientId ?? ApiKey ?? "";
+
+        /// <summary>A one-way fingerprint of the secret parts, so a rotated secret never reuses a token cached for the old one.</summary>
+        public string SecretFingerprint => _secretFingerprint ??= ComputeFingerprint();
+
+        /// <summary>How the identity is shown in messages: a client id whole, an API key by its first four characters.</summary>
+        public string DisplayIdentity => ClientId ?? (ApiKey == null ? "(none)" : Mask(ApiKey));
+
+        public string? Get(CredentialField field) => field switch
+        {
+            CredentialField.ClientId => ClientId,
+            CredentialField.ClientSecret => ClientSecret,
+            CredentialField.ClientCredential => ClientCredential,
+            CredentialField.ApiKey => ApiKey,
+            CredentialField.ApiSecret => ApiSecret,
+            _ => null,
+        };
+
+        /// <summary>Every value that must never be shown, for scrubbing provider text.</summary>
+        public IEnumerable<string> SensitiveValues()
+        {
+            foreach (var value in new[] { ClientSecret, ClientCredential, ApiSecret, ApiKey })
+            {
+                if (!string.IsNullOrEmpty(value))
+                {
+                    yield return value!;
+                }
+            }
+        }
+
+        /// <summary>Checks the fields against what the provider needs, before anything is sent.</summary>
+        public void Validate(ProviderDefinition provider)
+        {
+            foreach (var field in provider.Credential.Fields)
+            {
+                if (string.IsNullOrEmpty(Get(field)))
+                {
+                    throw new CredentialException(provider.Name, field.ToString(), "is missing (" + provider.Name + " needs "
+                        + string.Join(", ", provider.Credential.Fields) + ")");
+                }
+            }
+
+            foreach (var limit in provider.Credential.MaxLength)
+            {
+                var value = Get(limit.Key);
+                if (value != null && value.Length > limit.Value)
+                {
+                    throw new CredentialException(provider.Name, limit.Key.ToString(),
+                        $"is {value.Length} characters long; {provider.Name} accepts at most {limit.Value}");
+                }
+            }
+        }
+
+        public override string ToString()
+        {
+            var parts = new List<string>();
+            if (ClientId != null) parts.Add("ClientId=" + ClientId);
+            if (ApiKey != null) parts.Add("ApiKey=" + Mask(ApiKey));
+            if (ClientSecret != null) parts.Add("ClientSecret=***");
+            if (ClientCredential != null) parts.Add("ClientCredential=***");
+            if (ApiSecret != null) parts.Add("ApiSecret=***");
+            return "ProviderCredential(" + string.Join(", ", parts) + ")";
+        }
+
+        private static string Mask(string value) => value.Length <= 8 ? "***" : value.Substring(0, 4) + "***";
+
+        private string ComputeFingerprint()
+        {
+            using var sha = SHA256.Create();
+            var material = string.Join("\u0000", ClientSecret ?? "", ClientCredential ?? "", ApiSecret ?? "");
+            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(material));
+            var hex = new StringBuilder(32);
+            for (var i = 0; i < 16; i++)
+            {
+                hex.Append(hash[i].ToString("x2"));
+            }
+
+            return hex.ToString();
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System;
+using System.Net;
+
+namespace TokenAuth.Errors
+{
+    /// <summary>Which call to the provider an error came from.</summary>
+    public enum ProviderOperation
+    {
+        Token,
+        Refresh,
+        Revoke,
+        WhoAmI,
+        Request,
+    }
+
+    /// <summary>
+    /// Base of every error TokenAuth raises. Messages are built only from non-secret parts (provider names,
+    /// endpoints with query values removed, field names, provider messages scrubbed of known secrets).
+    /// </summary>
+    public abstract class TokenAuthException : Exception
+    {
+        protected TokenAuthException(string message, string? provider, Exception? inner = null)
+            : base(message, inner)
+        {
+            Provider = provider;
+        }
+
+        /// <summary>The provider involved, when there is one.</summary>
+        public string? Provider { get; }
+
+        /// <summary>A stable name for the kind of failure, used by the cmdlets as the error id.</summary>
+        public abstract string ErrorId { get; }
+    }
+
+    /// <summary>The provider answered with an error (in its own error shape).</summary>
+    public sealed class ProviderErrorException : TokenAuthException
+    {
+        public ProviderErrorException(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode statusCode,
+            string? providerCode, string? providerMessage, string? hint, string? responseBody = null)
+            : base(Compose(provider, operation, endpoint, statusCode, providerCode, providerMessage, hint), provider)
+        {
+            Operation = operation;
+            Endpoint = endpoint;
+            StatusCode = statusCode;
+            ProviderCode = providerCode;
+            ProviderMessage = providerMessage;
+            Hint = hint;
+            ResponseBody = responseBody;
+        }
+
+        public ProviderOperation Operation { get; }
+
+        /// <summary>The endpoint called, with query values removed.</summary>
+        public Uri Endpoint { get; }
+
+        public HttpStatusCode StatusCode { get; }
+
+        public string? ProviderCode { get; }
+
+        public string? ProviderMessage { get; }
+
+        /// <summary>What usually causes this, when TokenAuth can tell.</summary>
+        public string? Hint { get; }
+
+        /// <summary>The response body with every known secret and token scrubbed out, for inspection.</summary>
+        public string? ResponseBody { get; }
+
+        public override string ErrorId => Operation == ProviderOperation.Request ? "RequestFailed" : "ProviderRejected" + Operation;
+
+        private static string Compose(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode status,
+            string? code, string? message, string? hint)
+        {
+            var what = operation switch
+            {
+                ProviderOperation.Token => "the token request",
+                ProviderOperation.Refresh => "the token refresh",
+                ProviderOperation.Revoke => "the token revocation",
+                ProviderOperation.WhoAmI => "the who-am-I request",
+                _ => "the request",
+            };
+            var text = $"{provider} refused {what} to {endpoint} with HTTP {(int)status} ({status})";
+            if (code != null && message != null)
+            {
+                text += $": {code}: {message}";
+            }
+            else if (code != null || message != null)
+            {
+                text += ": " + (code ?? message);
+            }
+
+            return hint == null ? text + "." : $"{text}. {hint}";
+        }
+    }
+
+    /// <summary>The provider answered "success" with something TokenAuth cannot read.</summary>
+    public sealed class MalformedResponseException : TokenAuthException
+    {
+        public MalformedResponseException(string provider, ProviderOperation operation, Uri endpoint, string? field, string problem)
+            : base($"{provider}'s answer to the {operation.ToString().ToLowerInvariant()} call at {endpoint} cannot be used: "
+                + (field == null ? problem : $"field '{field}' {problem}") + ".", provider)
+        {
+            Operation = operation;
+            Endpoint = endpoint;
+            Field = field;
+        }
+
+        public ProviderOperation Operation { get; }
+
+        public Uri Endpoint { get; }
+
+        /// <summary>The response field at fault, as a path such as "data.expires"; null when the body as a whole is.</summary>
+        public string? Field { get; }
+
+        public override string ErrorId => "MalformedProviderResponse";
+    }
+
+    /// <summary>The provider could not be reached, or did not answer in time.</summary>
+    public sealed class ProviderUnreachableException : TokenAuthException
+    {
+        public ProviderUnreachableException(string provider, Uri endpoint, bool timedOut, TimeSpan? timeout, Exception? inner)
+            : base(timedOut
+                ? $"{provider} did not answer within {timeout?.TotalSeconds:0.###} s at {endpoint}."
+                : $"Could not reach {provider} at {endpoint}: {inner?.GetBaseException().Message ?? "connection failed"}.", provider, inner)
+        {
+            Endpoint = endpoint;
+            TimedOut = timedOut;
+        }
+
+        public Uri Endpoint { get; }
+
+        public bool TimedOut { get; }
+
+        public override string ErrorId => TimedOut ? "ProviderTimeout" : "ProviderUnreachable";
+    }
+
+    /// <summary>A credential is missing a field or breaks the provider's rules. Names the field, never its value.</summary>
+    public sealed class CredentialException : TokenAuthException
+    {
+        public CredentialException(string provider, string field, string problem)
+            : base($"The {provider} credential is not usable: {field} {problem}.", provider)
+        {
+            Field = field;
+        }
+
+        public string Field { get; }
+
+        public override string ErrorId => "InvalidCredential";
+    }
+
+    /// <summary>A provider definition, environment or base URI is wrong or missing.</summary>
+    public sealed class ProviderConfigurationException : TokenAuthException
+    {
+        public ProviderConfigurationException(string message, string? provider = null, string? location = null, Exception? inner = null)
+            : base(message, provider, inner)
+        {
+            Location = location;
+        }
+
+        /// <summary>Where the problem is: a file, JSON path and line, or a parameter.</summary>
+        public string? Location { get; }
+
+        public override string ErrorId => "InvalidProviderConfiguration";
+    }
+
+    /// <summary>The provider has no way to do what was asked.</summary>
+    public sealed class NotSupportedByProviderException : TokenAuthException
+    {
+        public NotSupportedByProviderException(string provider, string what)
+            : base($"{what} is not supported by {provider}.", provider)
+        {
+        }
+
+        public override string ErrorId => "NotSupportedByProvider";
+    }
+
+    /// <summary>A request would send the token where it must not go.</summary>
+    public sealed class UnsafeRequestException : TokenAuthException
+    {
+        public UnsafeRequestException(string provider, string message)
+            : base(message, provider)
+        {
+        }
+
+        public override string ErrorId => "UnsafeRequest";
+    }
+}
+
+namespace TokenAuth.Errors
+{
+    /// <summary>The caller's request cannot be sent as it stands (a malformed URI, a header TokenAuth owns...).</summary>
+    public sealed class InvalidRequestException : TokenAuthException
+    {
+        public InvalidRequestException(string? provider, string message)
+            : base(message, provider)
+        {
+        }
+
+        public override string ErrorId => "InvalidRequest";
+    }
+}

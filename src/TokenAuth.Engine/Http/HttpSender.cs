@@ -1,0 +1,221 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Errors;
+using TokenAuth.Logging;
+
+namespace TokenAuth.Http
+{
+    /// <summary>What one logical call needs to know to be sent, retried and reported.</summary>
+    internal sealed class SendContext
+    {
+        public SendContext(string provider, Uri endpoint, TimeSpan timeout, RetryPolicy retry, bool idempotent, ITokenAuthLog? log)
+        {
+            Provider = provider;
+            DisplayEndpoint = Redaction.RedactQuery(endpoint);
+            Timeout = timeout;
+            Retry = retry;
+            Idempotent = idempotent;
+            Log = log;
+        }
+
+        public string Provider { get; }
+
+        /// <summary>The endpoint as it may be shown: query values removed.</summary>
+        public Uri DisplayEndpoint { get; }
+
+        public TimeSpan Timeout { get; }
+
+        public RetryPolicy Retry { get; }
+
+        /// <summary>Whether 502 and 504 may be retried, and connection failures.</summary>
+        public bool Idempotent { get; }
+
+        public ITokenAuthLog? Log { get; }
+    }
+
+    /// <summary>A response, with the time allowed for reading its body still running.</summary>
+    internal sealed class SentResponse : IDisposable
+    {
+        private readonly CancellationTokenSource _attempt;
+        private readonly CancellationToken _caller;
+
+        public SentResponse(HttpResponseMessage response, CancellationTokenSource attempt, CancellationToken caller, int retries, TimeSpan waited, TimeSpan elapsed)
+        {
+            Response = response;
+            _attempt = attempt;
+            _caller = caller;
+            Retries = retries;
+            Waited = waited;
+            Elapsed = elapsed;
+        }
+
+        public HttpResponseMessage Response { get; }
+
+        public int Retries { get; }
+
+        /// <summary>Time spent waiting between attempts.</summary>
+        public TimeSpan Waited { get; }
+
+        /// <summary>Time until the response headers arrived, waits included.</summary>
+        public TimeSpan Elapsed { get; }
+
+        /// <summary>Cancelled by the caller or when the attempt's time is up; use it for reading the body.</summary>
+        public CancellationToken Token => _attempt.Token;
+
+        /// <summary>True when a cancellation came from the timeout rather than from the caller.</summary>
+        public bool TimedOut => _attempt.IsCancellationRequested && !_caller.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            Response.Dispose();
+            _attempt.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Sends one logical call: retries 429 and 503 (and 502, 504 and connection failures when the call is idempotent),
+    /// honours Retry-After in both its forms, otherwise backs off exponentially with jitter, within a cap on attempts
+    /// and on the total wait. A timeout applies to each attempt; the caller's cancellation ends every wait at once.
+    /// </summary>
+    internal sealed class HttpSender
+    {
+        private static readonly Random Jitter = new Random();
+
+        private readonly HttpClient _client;
+        private readonly TimeProvider _clock;
+
+        public HttpSender(HttpClient client, TimeProvider clock)
+        {
+            _client = client;
+            _clock = clock;
+        }
+
+        /// <param name="createRequest">Makes a fresh request message for each attempt.</param>
+        /// <param name="replayable">False when the body can be sent only once: then nothing is retried.</param>
+        public async Task<SentResponse> SendAsync(SendContext context, Func<HttpRequestMessage> createRequest, bool replayable,
+            HttpCompletionOption completion, CancellationToken cancellationToken)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var waited = TimeSpan.Zero;
+            for (var attempt = 0; ; attempt++)
+            {
+                var attemptTime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attemptTime.CancelAfter(context.Timeout);
+                HttpResponseMessage response;
+                TimeSpan? delay;
+                try
+                {
+                    using (var request = createRequest())
+                    {
+                        KeepConnectionsFresh(request.RequestUri!);
+                        response = await _client.SendAsync(request, completion, attemptTime.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    attemptTime.Dispose();
+                    throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
+                }
+                catch (HttpRequestException ex)
+                {
+                    attemptTime.Dispose();
+                    delay = replayable && context.Idempotent ? NextDelay(context.Retry, attempt, waited, null) : null;
+                    if (delay == null)
+                    {
+                        throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, false, null, ex);
+                    }
+
+                    context.Log.Verbose($"Connection to {context.DisplayEndpoint} failed; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
+                    await Task.Delay(delay.Value, cancellationToken).ConfigureAwait(false);
+                    waited += delay.Value;
+                    continue;
+                }
+
+                var status = (int)response.StatusCode;
+                var retryable = status == 429 || status == 503 || (context.Idempotent && (status == 502 || status == 504));
+                delay = retryable && replayable ? NextDelay(context.Retry, attempt, waited, RetryAfter(response)) : null;
+                if (delay == null)
+                {
+                    if (retryable && context.Retry.MaxRetries > 0)
+                    {
+                        context.Log.Verbose(replayable
+                            ? $"HTTP {status} from {context.DisplayEndpoint}: no retry left within {context.Retry.MaxRetries} retries and {context.Retry.MaxTotalWait.TotalSeconds:0.###} s of waiting."
+                            : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
+                    }
+
+                    return new SentResponse(response, attemptTime, cancellationToken, attempt, waited, stopwatch.Elapsed);
+                }
+
+                response.Dispose();
+                attemptTime.Dispose();
+                context.Log.Verbose($"HTTP {status} from {context.DisplayEndpoint}; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
+                await Task.Delay(delay.Value, cancellationToken).ConfigureAwait(false);
+                waited += delay.Value;
+            }
+        }
+
+        /// <summary>The wait before the next attempt, or null when no attempt or wait budget is left.</summary>
+        private static TimeSpan? NextDelay(RetryPolicy policy, int attempt, TimeSpan waited, TimeSpan? retryAfter)
+        {
+            if (attempt >= policy.MaxRetries)
+            {
+                return null;
+            }
+
+            var delay = retryAfter ?? Backoff(policy, attempt);
+            return waited + delay > policy.MaxTotalWait ? (TimeSpan?)null : delay;
+        }
+
+        private static TimeSpan Backoff(RetryPolicy policy, int attempt)
+        {
+            var ceiling = Math.Min(policy.MaxDelay.TotalMilliseconds, policy.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt));
+            double fraction;
+            lock (Jitter)
+            {
+                fraction = 0.5 + (Jitter.NextDouble() * 0.5);
+            }
+
+            return TimeSpan.FromMilliseconds(ceiling * fraction);
+        }
+
+        private TimeSpan? RetryAfter(HttpResponseMessage response)
+        {
+            var header = response.Headers.RetryAfter;
+            if (header?.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (header?.Date is { } date)
+            {
+                var wait = date - _clock.GetUtcNow();
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+
+            return null;
+        }
+
+#if NET8_0_OR_GREATER
+        private static void KeepConnectionsFresh(Uri uri)
+        {
+            // SocketsHttpHandler recycles pooled connections itself (PooledConnectionLifetime).
+        }
+#else
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> RecycledOrigins =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>On .NET Framework, connections live on ServicePoints: give each origin a lease so DNS changes are seen.</summary>
+        private static void KeepConnectionsFresh(Uri uri)
+        {
+            if (RecycledOrigins.TryAdd(uri.GetLeftPart(UriPartial.Authority), true))
+            {
+                ServicePointManager.FindServicePoint(uri).ConnectionLeaseTimeout = (int)SharedHttpClients.ConnectionLifetime.TotalMilliseconds;
+            }
+        }
+#endif
+    }
+}

@@ -1,0 +1,257 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TokenAuth.Errors;
+
+namespace TokenAuth.Providers
+{
+    /// <summary>
+    /// Loads a custom provider from JSON (the schema of <see cref="ProviderDefinition"/>, camelCase, see
+    /// docs/provider-definitions.md) and checks it, naming the bad field and where it is.
+    /// </summary>
+    public static class ProviderDefinitionLoader
+    {
+        private static readonly JsonSerializerOptions SerializerOptions = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DictionaryKeyPolicy = null,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+            WriteIndented = true,
+        };
+
+        private static readonly Dictionary<string, string> AllowedValues = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["encoding"] = string.Join(", ", Enum.GetNames(typeof(BodyEncoding))),
+            ["format"] = string.Join(", ", Enum.GetNames(typeof(ExpiryFormat))),
+            ["clientAuthentication"] = string.Join(", ", Enum.GetNames(typeof(ClientAuthentication))),
+            ["authentication"] = string.Join(", ", Enum.GetNames(typeof(RevokeAuthentication))),
+            ["fields"] = string.Join(", ", Enum.GetNames(typeof(CredentialField))),
+            ["maxLength"] = string.Join(", ", Enum.GetNames(typeof(CredentialField))),
+        };
+
+        public static ProviderDefinition LoadFile(string path)
+        {
+            string json;
+            try
+            {
+                json = File.ReadAllText(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new ProviderConfigurationException($"Cannot read the provider definition '{path}': {ex.Message}", null, path, ex);
+            }
+
+            return Parse(json, path);
+        }
+
+        /// <param name="source">Named in error messages: the file the JSON came from.</param>
+        public static ProviderDefinition Parse(string json, string source = "provider definition")
+        {
+            ProviderDefinition? definition;
+            try
+            {
+                definition = JsonSerializer.Deserialize<ProviderDefinition>(json, SerializerOptions);
+            }
+            catch (JsonException ex)
+            {
+                var location = $"{source}: {ex.Path ?? "$"} (line {(ex.LineNumber ?? 0) + 1})";
+                throw new ProviderConfigurationException($"{location}: {Describe(ex)}", null, location, ex);
+            }
+
+            if (definition == null)
+            {
+                throw new ProviderConfigurationException($"{source}: the file holds no provider definition (it is 'null').", null, source);
+            }
+
+            var problems = Validate(definition).ToList();
+            if (problems.Count > 0)
+            {
+                var first = problems[0];
+                throw new ProviderConfigurationException(
+                    $"{source}: {string.Join("; ", problems.Select(problem => $"{problem.Path}: {problem.Message}"))}.",
+                    definition.Name, $"{source}: {first.Path}");
+            }
+
+            return definition;
+        }
+
+        public static string ToJson(ProviderDefinition definition) => JsonSerializer.Serialize(definition, SerializerOptions);
+
+        private static string Describe(JsonException ex)
+        {
+            if (ex.Message.IndexOf("could not be mapped", StringComparison.Ordinal) >= 0)
+            {
+                return "is not a field of a provider definition (check its spelling against docs/provider-definitions.md)";
+            }
+
+            var last = (ex.Path ?? "").Split('.').Last();
+            var bracket = last.IndexOf('[');
+            last = bracket >= 0 ? last.Substring(0, bracket) : last;
+            if (AllowedValues.TryGetValue(last, out var allowed))
+            {
+                return $"has a value that is not allowed here; use one of: {allowed}";
+            }
+
+            return ex.Path == null || ex.Path == "$"
+                ? "is not valid JSON"
+                : "has a value of the wrong type (or the JSON around it is broken)";
+        }
+
+        private readonly struct Problem
+        {
+            public Problem(string path, string message)
+            {
+                Path = path;
+                Message = message;
+            }
+
+            public string Path { get; }
+
+            public string Message { get; }
+        }
+
+        private static IEnumerable<Problem> Validate(ProviderDefinition definition)
+        {
+            if (string.IsNullOrWhiteSpace(definition.Name) || !definition.Name.All(c => char.IsLetterOrDigit(c) || c == '-' || c == '_'))
+            {
+                yield return new Problem("$.name", "is required: letters, digits, '-' and '_' only");
+            }
+
+            foreach (var environment in definition.Environments)
+            {
+                if (!Uri.TryCreate(environment.Value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && ProviderTarget.IsLoopback(uri))))
+                {
+                    yield return new Problem($"$.environments.{environment.Key}", "must be an absolute https URI (plain http only for loopback hosts)");
+                }
+            }
+
+            if (definition.Environments.Count > 0 && !definition.Environments.ContainsKey(definition.DefaultEnvironment))
+            {
+                yield return new Problem("$.defaultEnvironment", $"names '{definition.DefaultEnvironment}', which is not one of the environments");
+            }
+
+            if (definition.Credential.Fields.Count == 0)
+            {
+                yield return new Problem("$.credential.fields", "must list at least one credential field (" + AllowedValues["fields"] + ")");
+            }
+
+            foreach (var limit in definition.Credential.MaxLength.Where(limit => limit.Value <= 0))
+            {
+                yield return new Problem($"$.credential.maxLength.{limit.Key}", "must be a positive number");
+            }
+
+            foreach (var problem in ValidateEndpoint("$.token", definition.Token, definition, allowed: Array.Empty<string>()))
+            {
+                yield return problem;
+            }
+
+            if (definition.Token.ClientAuthentication == ClientAuthentication.Basic
+                && !(definition.Credential.Fields.Contains(CredentialField.ClientId) && definition.Credential.Fields.Contains(CredentialField.ClientSecret)))
+            {
+                yield return new Problem("$.token.clientAuthentication", "Basic needs ClientId and ClientSecret in credential.fields");
+            }
+
+            var response = definition.TokenResponse;
+            foreach (var (path, value) in new[] { ("accessToken", response.AccessToken), ("tokenType", response.TokenType), ("refreshToken", response.RefreshToken), ("scope", response.Scope) })
+            {
+                if ((value != null || path == "accessToken") && !JsonFieldPath.IsValid(value ?? ""))
+                {
+                    yield return new Problem($"$.tokenResponse.{path}", "must be a field path such as 'access_token' or 'data.token'");
+                }
+            }
+
+            for (var i = 0; i < response.Expiry.Count; i++)
+            {
+                if (!JsonFieldPath.IsValid(response.Expiry[i].Path))
+                {
+                    yield return new Problem($"$.tokenResponse.expiry[{i}].path", "must be a field path such as 'expires_in'");
+                }
+            }
+
+            if (response.DefaultLifetimeSeconds <= 0)
+            {
+                yield return new Problem("$.tokenResponse.defaultLifetimeSeconds", "must be a positive number of seconds");
+            }
+
+            if (string.IsNullOrWhiteSpace(definition.Authorization.Scheme) || definition.Authorization.Scheme.Any(char.IsWhiteSpace))
+            {
+                yield return new Problem("$.authorization.scheme", "must be one word, such as Bearer");
+            }
+
+            if (definition.Refresh != null)
+            {
+                foreach (var problem in ValidateEndpoint("$.refresh", definition.Refresh, definition, allowed: new[] { "RefreshToken" }))
+                {
+                    yield return problem;
+                }
+
+                if (response.RefreshToken == null)
+                {
+                    yield return new Problem("$.tokenResponse.refreshToken", "is needed when a refresh endpoint is described");
+                }
+            }
+
+            if (definition.Revoke != null)
+            {
+                foreach (var problem in ValidateEndpoint("$.revoke", definition.Revoke, definition, allowed: new[] { "AccessToken" }))
+                {
+                    yield return problem;
+                }
+            }
+
+            if (definition.WhoAmI != null && string.IsNullOrWhiteSpace(definition.WhoAmI.Path))
+            {
+                yield return new Problem("$.whoAmI.path", "is required");
+            }
+
+            foreach (var (list, name) in new[] { (definition.Errors.CodePaths, "codePaths"), (definition.Errors.MessagePaths, "messagePaths") })
+            {
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (!JsonFieldPath.IsValid(list[i]))
+                    {
+                        yield return new Problem($"$.errors.{name}[{i}]", "must be a field path such as 'error.message'");
+                    }
+                }
+            }
+        }
+
+        private static IEnumerable<Problem> ValidateEndpoint(string at, EndpointSpec endpoint, ProviderDefinition definition, string[] allowed)
+        {
+            if (string.IsNullOrWhiteSpace(endpoint.Path) || endpoint.Path.Contains("://") || endpoint.Path.StartsWith("//", StringComparison.Ordinal))
+            {
+                yield return new Problem(at + ".path", "is required: a path relative to the base URI, such as /oauth/token");
+            }
+
+            if (endpoint.Method != "POST" && endpoint.Method != "GET" && endpoint.Method != "PUT")
+            {
+                yield return new Problem(at + ".method", "must be POST, GET or PUT");
+            }
+
+            var templates = endpoint.Fields.Select(field => ($"{at}.fields.{field.Key}", field.Value))
+                .Concat(endpoint.Headers.Select(header => ($"{at}.headers.{header.Key}", header.Value)));
+            foreach (var (path, template) in templates)
+            {
+                foreach (var placeholder in FieldTemplates.PlaceholdersIn(template ?? ""))
+                {
+                    var isCredential = Enum.TryParse<CredentialField>(placeholder, out var field) && FieldTemplates.CredentialPlaceholders.Contains(placeholder);
+                    if (isCredential && !definition.Credential.Fields.Contains(field))
+                    {
+                        yield return new Problem(path, $"uses {{{placeholder}}}, which credential.fields does not list");
+                    }
+                    else if (!isCredential && !FieldTemplates.OptionalPlaceholders.Contains(placeholder) && !allowed.Contains(placeholder))
+                    {
+                        var known = FieldTemplates.CredentialPlaceholders.Concat(FieldTemplates.OptionalPlaceholders).Concat(allowed).Select(name => "{" + name + "}");
+                        yield return new Problem(path, $"uses '{{{placeholder}}}', which is not a placeholder here; known: {string.Join(" ", known)}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Linq;
+using System.Net;
+using TokenAuth.Errors;
+
+namespace TokenAuth.Providers
+{
+    /// <summary>A provider at one base URI: where its endpoints are and which origin its tokens may be sent to.</summary>
+    public sealed class ProviderTarget
+    {
+        private readonly string _baseWithoutSlash;
+
+        private ProviderTarget(ProviderDefinition definition, string environment, Uri baseUri)
+        {
+            Definition = definition;
+            Environment = environment;
+            BaseUri = baseUri;
+            _baseWithoutSlash = baseUri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        }
+
+        public ProviderDefinition Definition { get; }
+
+        /// <summary>The environment name, or "Custom" when a base URI was given.</summary>
+        public string Environment { get; }
+
+        public Uri BaseUri { get; }
+
+        public string ProviderName => Definition.Name;
+
+        /// <summary>
+        /// Resolves the base URI: an explicit one wins, else the named (or default) environment.
+        /// Fails with a message that says what to give when neither yields one.
+        /// </summary>
+        public static ProviderTarget Resolve(ProviderDefinition definition, string? environment = null, string? baseUri = null)
+        {
+            if (!string.IsNullOrWhiteSpace(baseUri))
+            {
+                return new ProviderTarget(definition, environment ?? "Custom", ParseBaseUri(definition.Name, baseUri!, "the base URI"));
+            }
+
+            var name = string.IsNullOrWhiteSpace(environment) ? definition.DefaultEnvironment : environment!;
+            if (definition.Environments.TryGetValue(name, out var known))
+            {
+                return new ProviderTarget(definition, name, ParseBaseUri(definition.Name, known, $"environment {name}"));
+            }
+
+            if (definition.Environments.Count == 0)
+            {
+                throw new ProviderConfigurationException(
+                    $"{definition.Name} has no known public address: give its base URI (for example -BaseUri https://corebanking.example.com).",
+                    definition.Name, "BaseUri");
+            }
+
+            throw new ProviderConfigurationException(
+                $"{definition.Name} has no '{name}' environment; known environments: {string.Join(", ", definition.Environments.Keys.OrderBy(k => k, StringComparer.OrdinalIgnoreCase))}. "
+                + "Give a base URI to use another address.", definition.Name, "Environment");
+        }
+
+        /// <summary>An endpoint below the base URI; the base URI's own path prefix is kept.</summary>
+        public Uri Endpoint(string path) => new Uri(_baseWithoutSlash + "/" + path.TrimStart('/'), UriKind.Absolute);
+
+        /// <summary>True when a URI has the same scheme, host and port as the base URI.</summary>
+        public bool IsSameOrigin(Uri uri) =>
+            uri.IsAbsoluteUri
+            && string.Equals(uri.Scheme, BaseUri.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(uri.IdnHost, BaseUri.IdnHost, StringComparison.OrdinalIgnoreCase)
+            && uri.Port == BaseUri.Port;
+
+        public static bool IsLoopback(Uri uri) =>
+            uri.IsLoopback
+            || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+
+        public override string ToString() => $"{Definition.Name} ({Environment}, {BaseUri})";
+
+        private static Uri ParseBaseUri(string provider, string text, string what)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                throw new ProviderConfigurationException($"{provider}: {what} '{text}' is not an absolute http(s) URI.", provider, "BaseUri");
+            }
+
+            if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
+            {
+                throw new ProviderConfigurationException(
+                    $"{provider}: {what} '{uri}' uses plain http; tokens travel only over https (plain http is allowed for loopback hosts only).",
+                    provider, "BaseUri");
+            }
+
+            if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+            {
+                throw new ProviderConfigurationException($"{provider}: {what} must not carry a query, fragment or user information.", provider, "BaseUri");
+            }
+
+            return uri;
+        }
+    }
+}

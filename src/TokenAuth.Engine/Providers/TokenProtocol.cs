@@ -1,0 +1,322 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Tokens;
+
+namespace TokenAuth.Providers
+{
+    /// <summary>
+    /// Interprets a <see cref="ProviderDefinition"/>: builds the calls to its token, refresh and revoke endpoints,
+    /// reads its token responses and its errors. The only place that knows providers' wire formats.
+    /// </summary>
+    internal static class TokenProtocol
+    {
+        private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
+
+        public static HttpRequestMessage BuildRequest(ProviderTarget target, EndpointSpec spec, TemplateValues values,
+            ClientAuthentication clientAuthentication, string? authorization)
+        {
+            var request = new HttpRequestMessage(new HttpMethod(spec.Method), target.Endpoint(spec.Path));
+            request.Headers.Accept.Add(AcceptJson);
+            foreach (var header in spec.Headers)
+            {
+                if (FieldTemplates.Render(header.Value, values) is { } value)
+                {
+                    request.Headers.TryAddWithoutValidation(header.Key, value.Text);
+                }
+            }
+
+            if (authorization != null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            }
+            else if (clientAuthentication == ClientAuthentication.Basic)
+            {
+                // RFC 6749 2.3.1: form-encode each part before joining them.
+                var pair = Uri.EscapeDataString(values.Credential.ClientId ?? "") + ":" + Uri.EscapeDataString(values.Credential.ClientSecret ?? "");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+            }
+
+            if (spec.Fields.Count > 0 || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values) : JsonBody(spec, values);
+            }
+
+            return request;
+        }
+
+        private static HttpContent FormBody(EndpointSpec spec, TemplateValues values)
+        {
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (var field in spec.Fields)
+            {
+                if (FieldTemplates.Render(field.Value, values) is { } value)
+                {
+                    pairs.Add(new KeyValuePair<string, string>(field.Key, value.Text));
+                }
+            }
+
+            return new FormUrlEncodedContent(pairs);
+        }
+
+        private static HttpContent JsonBody(EndpointSpec spec, TemplateValues values)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                foreach (var field in spec.Fields)
+                {
+                    if (FieldTemplates.Render(field.Value, values) is not { } value)
+                    {
+                        continue;
+                    }
+
+                    if (value.IsNumber)
+                    {
+                        writer.WriteNumber(field.Key, long.Parse(value.Text, CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        writer.WriteString(field.Key, value.Text);
+                    }
+                }
+
+                writer.WriteEndObject();
+            }
+
+            var content = new ByteArrayContent(buffer.ToArray());
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            return content;
+        }
+
+        /// <summary>Reads a successful token response into a token, or explains precisely what is wrong with it.</summary>
+        public static AccessToken ReadToken(TokenRequest request, ProviderOperation operation, Uri endpoint, string body,
+            DateTimeOffset receivedAt, TokenAuthOptions options, IEnumerable<string?> sensitiveValues, ITokenAuthLog? log)
+        {
+            var definition = request.Target.Definition;
+            var spec = definition.TokenResponse;
+            using var document = ParseJsonObject(definition.Name, operation, endpoint, body);
+            var root = document.RootElement;
+
+            if (!JsonFieldPath.TryGet(root, spec.AccessToken, out var tokenElement))
+            {
+                // A "success" status carrying an error object ({success:false, error:{...}}) is the provider refusing.
+                var code = JsonFieldPath.FirstScalarText(root, definition.Errors.CodePaths.Concat(BuiltInProviders.CommonCodePaths));
+                var message = JsonFieldPath.FirstScalarText(root, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths));
+                if (message != null && code != null)
+                {
+                    throw new ProviderErrorException(definition.Name, operation, endpoint, HttpStatusCode.OK,
+                        Redaction.Scrub(code, sensitiveValues), Redaction.Scrub(message, sensitiveValues), HintFor(request.Target, operation, HttpStatusCode.OK, code, message));
+                }
+
+                throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken, "is missing");
+            }
+
+            var value = tokenElement.ValueKind == JsonValueKind.String ? tokenElement.GetString() : null;
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken, "is not a non-empty string");
+            }
+
+            var tokenType = spec.TokenType == null ? null : JsonFieldPath.GetScalarText(root, spec.TokenType);
+            var refreshToken = spec.RefreshToken == null ? null : JsonFieldPath.GetScalarText(root, spec.RefreshToken);
+            var scope = (spec.Scope == null ? null : JsonFieldPath.GetScalarText(root, spec.Scope)) ?? request.Scope;
+            var expiresOn = ReadExpiry(definition, spec, root, operation, endpoint, receivedAt);
+            var assumed = expiresOn == null;
+            if (assumed)
+            {
+                log.Verbose($"{definition.Name} gave no expiry; assuming the definition's default lifetime of {spec.DefaultLifetimeSeconds} s.");
+            }
+
+            var expires = expiresOn ?? receivedAt.AddSeconds(spec.DefaultLifetimeSeconds);
+            var scheme = definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType)
+                ? tokenType!
+                : definition.Authorization.Scheme;
+            var renewAfter = expires - options.MarginFor(expires - receivedAt);
+            return new AccessToken(request, value!, tokenType, scheme, refreshToken, scope, receivedAt, expires, assumed, renewAfter);
+        }
+
+        private static DateTimeOffset? ReadExpiry(ProviderDefinition definition, TokenResponseSpec spec, JsonElement root,
+            ProviderOperation operation, Uri endpoint, DateTimeOffset receivedAt)
+        {
+            foreach (var source in spec.Expiry)
+            {
+                if (!JsonFieldPath.TryGet(root, source.Path, out var element))
+                {
+                    continue;
+                }
+
+                var text = element.ValueKind == JsonValueKind.String ? element.GetString() : element.ValueKind == JsonValueKind.Number ? element.GetRawText() : null;
+                DateTimeOffset expires;
+                if (source.Format == ExpiryFormat.DateTime)
+                {
+                    if (text == null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out expires))
+                    {
+                        throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path, "is not a date and time");
+                    }
+                }
+                else
+                {
+                    if (text == null || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || double.IsNaN(number) || double.IsInfinity(number))
+                    {
+                        throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path,
+                            source.Format == ExpiryFormat.UnixTime ? "is not a Unix time" : "is not a number of seconds");
+                    }
+
+                    if (source.Format == ExpiryFormat.SecondsFromNow)
+                    {
+                        if (number <= 0 || number > TimeSpan.FromDays(3650).TotalSeconds)
+                        {
+                            throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path,
+                                $"is {text}, not a usable lifetime in seconds");
+                        }
+
+                        expires = receivedAt.AddSeconds(number);
+                    }
+                    else
+                    {
+                        // Seconds and milliseconds are told apart by magnitude: 1e11 s is the year 5138, 1e11 ms is 1973.
+                        var milliseconds = number >= 1e11 ? number : number * 1000;
+                        if (milliseconds <= 0 || milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+                        {
+                            throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path, "is not a Unix time");
+                        }
+
+                        expires = DateTimeOffset.FromUnixTimeMilliseconds((long)milliseconds);
+                    }
+                }
+
+                if (expires <= receivedAt)
+                {
+                    throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path,
+                        $"says the token expired at {expires.UtcDateTime:u}, before it was received ({receivedAt.UtcDateTime:u}); if the provider is right, this machine's clock is wrong");
+                }
+
+                return expires;
+            }
+
+            return null;
+        }
+
+        private static JsonDocument ParseJsonObject(string provider, ProviderOperation operation, Uri endpoint, string body)
+        {
+            var trimmed = body.TrimStart();
+            if (trimmed.Length == 0)
+            {
+                throw new MalformedResponseException(provider, operation, endpoint, null, "the body is empty");
+            }
+
+            if (trimmed[0] == '<')
+            {
+                throw new MalformedResponseException(provider, operation, endpoint, null,
+                    "the body is an HTML or XML page, not JSON (does the base URI point at a web site rather than the API?)");
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body);
+            }
+            catch (JsonException)
+            {
+                // The parser's message quotes the body, which may hold a token: name only the problem.
+                throw new MalformedResponseException(provider, operation, endpoint, null, "the body is not valid JSON");
+            }
+
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                throw new MalformedResponseException(provider, operation, endpoint, null, "the body is JSON but not an object");
+            }
+
+            return document;
+        }
+
+        /// <summary>Turns a non-success response into the provider's own code and message, plus a hint.</summary>
+        public static ProviderErrorException ReadError(ProviderTarget target, ProviderOperation operation, Uri endpoint,
+            HttpStatusCode status, string? contentType, string body, IEnumerable<string?> sensitiveValues)
+        {
+            var definition = target.Definition;
+            string? code = null;
+            string? message = null;
+            var trimmed = body.TrimStart();
+            if (trimmed.StartsWith("{", StringComparison.Ordinal) || trimmed.StartsWith("[", StringComparison.Ordinal))
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(body);
+                    var root = document.RootElement;
+                    var error = root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 ? root[0] : root;
+                    code = JsonFieldPath.FirstScalarText(error, definition.Errors.CodePaths.Concat(BuiltInProviders.CommonCodePaths));
+                    message = JsonFieldPath.FirstScalarText(error, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths));
+                }
+                catch (JsonException)
+                {
+                    message = "(the error body is not valid JSON)";
+                }
+            }
+            else if (trimmed.StartsWith("<", StringComparison.Ordinal))
+            {
+                message = "(the error body is an HTML page)";
+            }
+            else if (trimmed.Length > 0 && trimmed.Length <= 300 && contentType != null && contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+            {
+                message = trimmed.Trim();
+            }
+
+            code = Redaction.Scrub(code, sensitiveValues);
+            message = Redaction.Scrub(message, sensitiveValues);
+            return new ProviderErrorException(definition.Name, operation, endpoint, status, code, message,
+                HintFor(target, operation, status, code, message), Redaction.Scrub(body, sensitiveValues));
+        }
+
+        private static string? HintFor(ProviderTarget target, ProviderOperation operation, HttpStatusCode status, string? code, string? message)
+        {
+            var text = ((code ?? "") + " " + (message ?? "")).ToLowerInvariant();
+            if (text.Contains("expired") || text.Contains("not yet valid") || text.Contains("clock") || text.Contains("skew"))
+            {
+                return $"The provider finds the token expired or not yet valid; if that happens to a fresh token, check this machine's clock (it reads {DateTimeOffset.UtcNow:u}).";
+            }
+
+            var tokenCall = operation == ProviderOperation.Token || operation == ProviderOperation.Refresh;
+            var code401or403 = status == HttpStatusCode.Unauthorized || status == HttpStatusCode.Forbidden;
+            if (tokenCall && (code401or403 || status == HttpStatusCode.BadRequest || status == HttpStatusCode.OK))
+            {
+                return $"Check the credential, and that it belongs to the '{target.Environment}' environment at {target.BaseUri}: live and sandbox credentials differ.";
+            }
+
+            if (tokenCall && (status == HttpStatusCode.NotFound || status == HttpStatusCode.MethodNotAllowed))
+            {
+                return "No token endpoint answers at this address: check the environment or base URI (a path prefix such as /api may be missing).";
+            }
+
+            if ((int)status == 429)
+            {
+                return "The provider is throttling requests and the retries allowed are used up; wait, or allow more retries.";
+            }
+
+            if ((int)status >= 500)
+            {
+                return "The provider failed on its side; try again later.";
+            }
+
+            if (status == HttpStatusCode.Forbidden)
+            {
+                return "The token was accepted but does not allow this; check the scope or the account's permissions.";
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+
+namespace TokenAuth.Requests
+{
+    public enum ResponseMode
+    {
+        /// <summary>JSON parsed, other text as a string, anything else as bytes.</summary>
+        Auto,
+
+        /// <summary>The body as a string, whatever its type.</summary>
+        Text,
+
+        /// <summary>The body as bytes.</summary>
+        Bytes,
+    }
+
+    /// <summary>A call to a provider's API, authorised with the session's token.</summary>
+    public sealed class ApiRequest
+    {
+        public ApiRequest(string method, string uri)
+        {
+            if (string.IsNullOrWhiteSpace(method)) throw new ArgumentException("A method is required.", nameof(method));
+            if (string.IsNullOrWhiteSpace(uri)) throw new ArgumentException("A URI is required.", nameof(uri));
+            Method = method.ToUpperInvariant();
+            Uri = uri;
+        }
+
+        public string Method { get; }
+
+        /// <summary>A path relative to the provider's base URI, or an absolute URI on the provider's own origin.</summary>
+        public string Uri { get; }
+
+        public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        public RequestBody? Body { get; set; }
+
+        /// <summary>Return non-success responses instead of raising an error.</summary>
+        public bool SkipHttpErrorCheck { get; set; }
+
+        /// <summary>Overrides the engine's retry count for this request.</summary>
+        public int? MaxRetries { get; set; }
+
+        /// <summary>Overrides the engine's timeout for this request.</summary>
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>Stream the response body to this file instead of returning it.</summary>
+        public string? OutFile { get; set; }
+
+        public ResponseMode ResponseMode { get; set; } = ResponseMode.Auto;
+    }
+
+    public enum ResponseKind
+    {
+        Empty,
+        Json,
+        Text,
+        Bytes,
+        File,
+    }
+
+    /// <summary>A provider's answer: status, headers and the body in the form the request asked for.</summary>
+    public sealed class ApiResponse
+    {
+        internal ApiResponse(int statusCode, string? reasonPhrase, IReadOnlyDictionary<string, string[]> headers, string? contentType,
+            ResponseKind kind, object? content, long contentLength, bool tokenFromCache, int retries, TimeSpan elapsed, Uri requestUri)
+        {
+            StatusCode = statusCode;
+            ReasonPhrase = reasonPhrase;
+            Headers = headers;
+            ContentType = contentType;
+            Kind = kind;
+            Content = content;
+            ContentLength = contentLength;
+            TokenFromCache = tokenFromCache;
+            Retries = retries;
+            Elapsed = elapsed;
+            RequestUri = requestUri;
+        }
+
+        public int StatusCode { get; }
+
+        public string? ReasonPhrase { get; }
+
+        public bool IsSuccess => StatusCode >= 200 && StatusCode < 300;
+
+        /// <summary>Response and content headers.</summary>
+        public IReadOnlyDictionary<string, string[]> Headers { get; }
+
+        public string? ContentType { get; }
+
+        public ResponseKind Kind { get; }
+
+        /// <summary>
+        /// Json: dictionaries, lists and scalars (see <see cref="Providers.JsonValues"/>); Text: a string;
+        /// Bytes: a byte array; File: the full path written; Empty: null.
+        /// </summary>
+        public object? Content { get; }
+
+        /// <summary>Bytes received.</summary>
+        public long ContentLength { get; }
+
+        public bool TokenFromCache { get; }
+
+        public int Retries { get; }
+
+        public TimeSpan Elapsed { get; }
+
+        /// <summary>The URI finally answered (after redirects), query values removed.</summary>
+        public Uri RequestUri { get; }
+    }
+}

@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace TokenAuth.Requests
+{
+    /// <summary>A request body. Each attempt gets fresh content; a streamed body can be sent once only.</summary>
+    public abstract class RequestBody
+    {
+        /// <summary>False when the body cannot be sent again, so the request is never retried.</summary>
+        public virtual bool Replayable => true;
+
+        /// <summary>JSON from any object System.Text.Json can serialise (dictionaries, lists, plain objects).</summary>
+        public static RequestBody Json(object? value) => new BytesBody(JsonSerializer.SerializeToUtf8Bytes(value, value?.GetType() ?? typeof(object)), "application/json; charset=utf-8");
+
+        /// <summary>application/x-www-form-urlencoded from name/value pairs.</summary>
+        public static RequestBody Form(IEnumerable<KeyValuePair<string, string>> fields) => new FormBody(fields);
+
+        public static RequestBody Text(string text, string contentType = "text/plain; charset=utf-8") => new BytesBody(Encoding.UTF8.GetBytes(text), contentType);
+
+        public static RequestBody Bytes(byte[] bytes, string contentType = "application/octet-stream") => new BytesBody(bytes, contentType);
+
+        /// <summary>A body read from a stream as it is sent: never buffered, never retried.</summary>
+        public static RequestBody Stream(Stream stream, string contentType = "application/octet-stream") => new StreamBody(stream, contentType);
+
+        internal abstract HttpContent CreateContent();
+
+        /// <summary>The body as text for debug logs, or null when it is not text.</summary>
+        internal virtual string? DescribeForLog() => null;
+
+        private sealed class BytesBody : RequestBody
+        {
+            private readonly byte[] _bytes;
+            private readonly string _contentType;
+
+            public BytesBody(byte[] bytes, string contentType)
+            {
+                _bytes = bytes;
+                _contentType = contentType;
+            }
+
+            internal override HttpContent CreateContent()
+            {
+                var content = new ByteArrayContent(_bytes);
+                content.Headers.ContentType = MediaTypeHeaderValue.Parse(_contentType);
+                return content;
+            }
+
+            internal override string? DescribeForLog() =>
+                _contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || _contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
+                    ? Encoding.UTF8.GetString(_bytes, 0, Math.Min(_bytes.Length, 4096))
+                    : null;
+        }
+
+        private sealed class FormBody : RequestBody
+        {
+            private readonly List<KeyValuePair<string, string>> _fields;
+
+            public FormBody(IEnumerable<KeyValuePair<string, string>> fields)
+            {
+                _fields = new List<KeyValuePair<string, string>>(fields);
+            }
+
+            internal override HttpContent CreateContent() => new FormUrlEncodedContent(_fields);
+
+            internal override string? DescribeForLog()
+            {
+                var text = new StringBuilder();
+                foreach (var field in _fields)
+                {
+                    if (text.Length > 0) text.Append('&');
+                    text.Append(field.Key).Append('=').Append(Logging.Redaction.IsSensitiveName(field.Key) ? Logging.Redaction.Mask : field.Value);
+                }
+
+                return text.ToString();
+            }
+        }
+
+        private sealed class StreamBody : RequestBody
+        {
+            private readonly Stream _stream;
+            private readonly string _contentType;
+            private bool _used;
+
+            public StreamBody(Stream stream, string contentType)
+            {
+                _stream = stream;
+                _contentType = contentType;
+            }
+
+            public override bool Replayable => false;
+
+            internal override HttpContent CreateContent()
+            {
+                if (_used)
+                {
+                    throw new InvalidOperationException("A streamed request body can be sent only once.");
+                }
+
+                _used = true;
+                var content = new StreamContent(_stream);
+                content.Headers.ContentType = MediaTypeHeaderValue.Parse(_contentType);
+                return content;
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+using TokenAuth.Requests;
+using TokenAuth.Tokens;
+
+namespace TokenAuth
+{
+    /// <summary>The authenticated request pipeline: where a request may go, its token, 401 renewal, redirects, bodies.</summary>
+    public sealed partial class TokenAuthEngine
+    {
+        private const int MaxErrorBodyCharacters = 1 << 20;
+        private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
+
+        /// <summary>
+        /// Sends a request with the session's token for <paramref name="request"/>. The token goes only to the
+        /// provider's own origin; a 401 renews the token and sends the request once more; throttling and transient
+        /// faults are retried per <see cref="TokenAuthOptions.Retry"/>. Non-success answers raise a
+        /// <see cref="ProviderErrorException"/> unless <see cref="ApiRequest.SkipHttpErrorCheck"/> is set.
+        /// </summary>
+        public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
+            SendAsync(request, apiRequest, log, cancellationToken, ProviderOperation.Request);
+
+        private async Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log, CancellationToken cancellationToken, ProviderOperation operation)
+        {
+            var target = request.Target;
+            var uri = ResolveUri(target, apiRequest.Uri);
+            if (apiRequest.Headers.ContainsKey("Authorization"))
+            {
+                throw new InvalidRequestException(target.ProviderName, "The Authorization header is set by TokenAuth from the session's token; remove it from the request's headers.");
+            }
+
+            var stopwatch = Stopwatch.StartNew();
+            var tokenResult = await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false);
+            var token = tokenResult.Token;
+            var exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, cancellationToken).ConfigureAwait(false);
+            var retries = exchange.Sent.Retries;
+            if (exchange.Sent.Response.StatusCode == HttpStatusCode.Unauthorized && exchange.AuthorizationSent)
+            {
+                if (apiRequest.Body?.Replayable == false)
+                {
+                    log.Verbose($"HTTP 401 from {exchange.DisplayUri}: the token was refused, and the request body cannot be sent again, so it is not retried.");
+                }
+                else
+                {
+                    log.Verbose($"HTTP 401 from {exchange.DisplayUri}: the token was refused; forgetting it and sending the request once more with a new one.");
+                    exchange.Sent.Dispose();
+                    _cache.RemoveIfCurrent(token);
+                    token = (await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false)).Token;
+                    exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, cancellationToken).ConfigureAwait(false);
+                    retries += 1 + exchange.Sent.Retries;
+                }
+            }
+
+            using (exchange.Sent)
+            {
+                var response = exchange.Sent.Response;
+                var status = (int)response.StatusCode;
+                if (!response.IsSuccessStatusCode && !apiRequest.SkipHttpErrorCheck)
+                {
+                    var errorBody = await ReadErrorBodyAsync(exchange.Sent, exchange.Context).ConfigureAwait(false);
+                    log.Verbose($"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} in {stopwatch.ElapsedMilliseconds} ms after {retries} retries.");
+                    throw TokenProtocol.ReadError(target, operation, exchange.DisplayUri, response.StatusCode,
+                        response.Content.Headers.ContentType?.MediaType, errorBody, SensitiveValues(request, token));
+                }
+
+                var (kind, content, length) = await ReadContentAsync(apiRequest, exchange, log).ConfigureAwait(false);
+                if (log != null && log.IsEnabled(LogLevel.Verbose))
+                {
+                    log.Write(LogLevel.Verbose, $"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} {response.ReasonPhrase} in {stopwatch.ElapsedMilliseconds} ms, "
+                        + $"{length} bytes, {retries} retries, {exchange.Sent.Waited.TotalSeconds:0.###} s waited, token {(tokenResult.FromCache ? "from the cache" : "newly obtained")}.");
+                }
+
+                return new ApiResponse(status, response.ReasonPhrase, CollectHeaders(response), response.Content.Headers.ContentType?.ToString(),
+                    kind, content, length, tokenResult.FromCache, retries, stopwatch.Elapsed, exchange.DisplayUri);
+            }
+        }
+
+        /// <summary>A relative path goes below the base URI (prefix kept); an absolute URI must be on the provider's own origin.</summary>
+        private static Uri ResolveUri(ProviderTarget target, string uri)
+        {
+            if (Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps))
+            {
+                if (!target.IsSameOrigin(absolute))
+                {
+                    throw new UnsafeRequestException(target.ProviderName,
+                        $"{Redaction.RedactQuery(absolute)} is not on {target.ProviderName}'s origin ({target.BaseUri.GetLeftPart(UriPartial.Authority)}): "
+                        + "the token would leave the provider, so the request was not sent. Use a path relative to the base URI, or the provider's own address.");
+                }
+
+                return absolute;
+            }
+
+            if (uri.StartsWith("//", StringComparison.Ordinal) || uri.Contains("://") || uri.StartsWith("\\", StringComparison.Ordinal))
+            {
+                throw new UnsafeRequestException(target.ProviderName, $"'{uri}' is not a path below {target.ProviderName}'s base URI nor one of its own absolute URIs; the request was not sent.");
+            }
+
+            return target.Endpoint(uri);
+        }
+
+        private sealed class Exchange
+        {
+            public Exchange(SentResponse sent, SendContext context, bool authorizationSent)
+            {
+                Sent = sent;
+                Context = context;
+                AuthorizationSent = authorizationSent;
+            }
+
+            public SentResponse Sent { get; }
+
+            public SendContext Context { get; }
+
+            public Uri DisplayUri => Context.DisplayEndpoint;
+
+            /// <summary>False once a redirect led away from the provider's origin and the token was withheld.</summary>
+            public bool AuthorizationSent { get; }
+        }
+
+        /// <summary>
+        /// Sends and follows redirects. Within the provider's origin the token goes along; a redirect to another
+        /// origin is followed without the Authorization header (or the caller's sensitive headers); a redirect from
+        /// https to plain http outside loopback is refused.
+        /// </summary>
+        private async Task<Exchange> SendFollowingRedirectsAsync(ProviderTarget target, ApiRequest apiRequest, Uri uri, AccessToken token,
+            ITokenAuthLog? log, CancellationToken cancellationToken)
+        {
+            var method = apiRequest.Method;
+            var body = apiRequest.Body;
+            var withToken = true;
+            var retry = Options.Retry.With(apiRequest.MaxRetries);
+            var timeout = apiRequest.Timeout ?? Options.Timeout;
+            for (var redirects = 0; ; redirects++)
+            {
+                var context = new SendContext(target.ProviderName, uri, timeout, retry, IsIdempotent(method), log);
+                var currentUri = uri;
+                var currentMethod = method;
+                var currentBody = body;
+                var authorization = withToken ? token.AuthorizationHeaderValue : null;
+                var sent = await _sender.SendAsync(context, () => BuildMessage(apiRequest, currentMethod, currentUri, currentBody, authorization, log),
+                    currentBody?.Replayable ?? true, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+
+                var status = (int)sent.Response.StatusCode;
+                var location = sent.Response.Headers.Location;
+                if (status < 300 || status > 399 || status == 304 || location == null)
+                {
+                    return new Exchange(sent, context, withToken);
+                }
+
+                var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
+                var keepsMethod = status == 307 || status == 308;
+                if (redirects >= Options.MaxRedirects || (keepsMethod && currentBody?.Replayable == false))
+                {
+                    log.Verbose($"HTTP {status} from {context.DisplayEndpoint} not followed ({(redirects >= Options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
+                    return new Exchange(sent, context, withToken);
+                }
+
+                sent.Dispose();
+                if ((next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp) || (next.Scheme == Uri.UriSchemeHttp && !ProviderTarget.IsLoopback(next)))
+                {
+                    throw new UnsafeRequestException(target.ProviderName,
+                        $"{context.DisplayEndpoint} redirected to {Redaction.RedactQuery(next)}, which is not https; the redirect was not followed.");
+                }
+
+                if (withToken && !target.IsSameOrigin(next))
+                {
+                    withToken = false;
+                    log.Verbose($"{context.DisplayEndpoint} redirected to another origin ({next.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
+                }
+                else
+                {
+                    log.Verbose($"HTTP {status}: following the redirect to {Redaction.RedactQuery(next)}.");
+                }
+
+                if (!keepsMethod && method != "GET" && method != "HEAD")
+                {
+                    method = "GET";
+                    body = null;
+                }
+
+                uri = next;
+            }
+        }
+
+        private static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE";
+
+        private static HttpRequestMessage BuildMessage(ApiRequest apiRequest, string method, Uri uri, RequestBody? body, string? authorization, ITokenAuthLog? log)
+        {
+            var message = new HttpRequestMessage(new HttpMethod(method), uri);
+            if (body != null)
+            {
+                message.Content = body.CreateContent();
+            }
+
+            foreach (var header in apiRequest.Headers)
+            {
+                // Off the provider's origin, no header that might carry a credential goes along.
+                if (authorization == null && Redaction.IsSensitiveName(header.Key))
+                {
+                    continue;
+                }
+
+                if (!message.Headers.TryAddWithoutValidation(header.Key, header.Value) && message.Content != null)
+                {
+                    message.Content.Headers.Remove(header.Key);
+                    message.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            if (message.Headers.Accept.Count == 0)
+            {
+                message.Headers.Accept.Add(AcceptJson);
+            }
+
+            if (authorization != null)
+            {
+                message.Headers.TryAddWithoutValidation("Authorization", authorization);
+            }
+
+            if (log != null && log.IsEnabled(LogLevel.Debug))
+            {
+                var headers = message.Content == null ? message.Headers : message.Headers.Concat(message.Content.Headers);
+                log.Write(LogLevel.Debug, $"{method} {Redaction.RedactQuery(uri)} headers: {Redaction.DescribeHeaders(headers)}");
+                if (body?.DescribeForLog() is { } text)
+                {
+                    log.Write(LogLevel.Debug, "request body: " + (Redaction.RedactJson(text) ?? (text.TrimStart().StartsWith("{") ? "(not shown)" : text)));
+                }
+            }
+
+            return message;
+        }
+
+        private static async Task<string> ReadErrorBodyAsync(SentResponse sent, SendContext context)
+        {
+            try
+            {
+                using var stream = await sent.Response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var reader = new StreamReader(stream);
+                var buffer = new char[MaxErrorBodyCharacters];
+                var read = 0;
+                int chunk;
+                while (read < buffer.Length && (chunk = await reader.ReadAsync(buffer, read, buffer.Length - read).ConfigureAwait(false)) > 0)
+                {
+                    read += chunk;
+                }
+
+                return new string(buffer, 0, read);
+            }
+            catch (OperationCanceledException) when (sent.TimedOut)
+            {
+                throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
+            }
+        }
+
+        private static async Task<(ResponseKind Kind, object? Content, long Length)> ReadContentAsync(ApiRequest apiRequest, Exchange exchange, ITokenAuthLog? log)
+        {
+            var sent = exchange.Sent;
+            var content = sent.Response.Content;
+            var mediaType = content.Headers.ContentType?.MediaType ?? "";
+            try
+            {
+                if (apiRequest.OutFile != null)
+                {
+                    var fullPath = Path.GetFullPath(apiRequest.OutFile);
+                    return (ResponseKind.File, fullPath, await DownloadAsync(content, fullPath, sent.Token).ConfigureAwait(false));
+                }
+
+                if (apiRequest.Method == "HEAD" || sent.Response.StatusCode == HttpStatusCode.NoContent)
+                {
+                    return (ResponseKind.Empty, null, 0);
+                }
+
+                var isJson = mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+                var isText = isJson || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)
+                    || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase) || mediaType == "application/x-www-form-urlencoded" || mediaType == "application/javascript";
+                if (apiRequest.ResponseMode == ResponseMode.Bytes || (apiRequest.ResponseMode == ResponseMode.Auto && !isText && mediaType.Length > 0))
+                {
+                    var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                    return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
+                }
+
+                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
+                if (text.Length == 0)
+                {
+                    return (ResponseKind.Empty, null, 0);
+                }
+
+                if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
+                {
+                    try
+                    {
+                        using var document = JsonDocument.Parse(text);
+                        return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), text.Length);
+                    }
+                    catch (JsonException)
+                    {
+                        log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
+                    }
+                }
+
+                return (ResponseKind.Text, text, text.Length);
+            }
+            catch (OperationCanceledException) when (sent.TimedOut)
+            {
+                throw new ProviderUnreachableException(exchange.Context.Provider, exchange.DisplayUri, true, exchange.Context.Timeout, null);
+            }
+        }
+
+        /// <summary>Streams the body to a temporary file beside the target and moves it into place once complete, so a failed download never leaves a truncated file.</summary>
+        private static async Task<long> DownloadAsync(HttpContent content, string fullPath, CancellationToken cancellationToken)
+        {
+            var partial = fullPath + ".partial";
+            try
+            {
+                long length;
+                using (var source = await content.ReadAsStreamAsync().ConfigureAwait(false))
+                using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+                {
+                    await source.CopyToAsync(file, 81920, cancellationToken).ConfigureAwait(false);
+                    length = file.Length;
+                }
+
+                if (File.Exists(fullPath))
+                {
+                    File.Delete(fullPath);
+                }
+
+                File.Move(partial, fullPath);
+                return length;
+            }
+            finally
+            {
+                if (File.Exists(partial))
+                {
+                    File.Delete(partial);
+                }
+            }
+        }
+
+        private static IReadOnlyDictionary<string, string[]> CollectHeaders(HttpResponseMessage response)
+        {
+            var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in response.Headers.Concat(response.Content.Headers))
+            {
+                headers[header.Key] = header.Value.ToArray();
+            }
+
+            return headers;
+        }
+    }
+}

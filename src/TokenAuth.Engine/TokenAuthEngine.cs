@@ -1,0 +1,287 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+using TokenAuth.Requests;
+using TokenAuth.Tokens;
+
+namespace TokenAuth
+{
+    /// <summary>
+    /// Obtains, caches, renews, refreshes and revokes tokens, and sends requests with them. One instance serves a
+    /// whole PowerShell session, from any number of threads. Knows nothing of PowerShell: it reports through
+    /// <see cref="ITokenAuthLog"/> and raises <see cref="TokenAuthException"/>s.
+    /// </summary>
+    public sealed partial class TokenAuthEngine
+    {
+        private readonly TokenCache _cache = new TokenCache();
+        private readonly TimeProvider _clock;
+        private readonly HttpSender _sender;
+
+        public TokenAuthEngine(TokenAuthOptions? options = null, TimeProvider? clock = null, HttpClient? httpClient = null)
+        {
+            Options = options ?? new TokenAuthOptions();
+            _clock = clock ?? TimeProvider.System;
+            _sender = new HttpSender(httpClient ?? SharedHttpClients.For(Options.Proxy), _clock);
+        }
+
+        public TokenAuthOptions Options { get; }
+
+        /// <summary>How many tokens the session holds.</summary>
+        public int CachedTokenCount => _cache.Count;
+
+        public IReadOnlyList<AccessToken> CachedTokens() => _cache.Tokens();
+
+        /// <summary>
+        /// A token for the request: the cached one while it is outside its renewal margin, else a renewed one
+        /// (refreshed where the provider allows, else from the credentials). Concurrent callers share one request.
+        /// </summary>
+        /// <param name="forceNew">Ignore the cached token and get a new one.</param>
+        public ValueTask<TokenResult> GetTokenAsync(TokenRequest request, bool forceNew = false, ITokenAuthLog? log = null, CancellationToken cancellationToken = default)
+        {
+            var entry = _cache.GetOrAdd(request.Key);
+            var current = entry.Current;
+            if (!forceNew && current != null && _clock.GetUtcNow().UtcTicks < current.RenewAfterTicks)
+            {
+                if (log != null && log.IsEnabled(LogLevel.Verbose))
+                {
+                    log.Write(LogLevel.Verbose, $"{request.Target.ProviderName}: cached token used (expires {current.ExpiresOn.UtcDateTime:u}).");
+                }
+
+                return new ValueTask<TokenResult>(new TokenResult(current, fromCache: true));
+            }
+
+            return new ValueTask<TokenResult>(RenewAsync(entry, request, forceNew, log, cancellationToken));
+        }
+
+        private async Task<TokenResult> RenewAsync(TokenCache.Entry entry, TokenRequest request, bool forceNew, ITokenAuthLog? log, CancellationToken cancellationToken)
+        {
+            request.Credential.Validate(request.Target.Definition);
+            log.Verbose(forceNew
+                ? $"{request.Target.ProviderName}: a new token was asked for; the cache is bypassed."
+                : $"{request.Target.ProviderName}: no usable cached token for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}.");
+
+            // The shared request runs to completion even when this caller gives up, so the others waiting on it
+            // (and the cache) still get its token; this caller stops waiting at once.
+            var renewal = entry.Renew(previous => FetchAsync(request, previous, log), IsFresh, forceNew, out var started);
+            if (!started && !renewal.IsCompleted)
+            {
+                log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");
+            }
+
+            var token = await WaitAsync(renewal, cancellationToken).ConfigureAwait(false);
+            return new TokenResult(token, fromCache: !started);
+        }
+
+        private bool IsFresh(AccessToken token) => _clock.GetUtcNow().UtcTicks < token.RenewAfterTicks;
+
+        private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log)
+        {
+            var definition = request.Target.Definition;
+            if (previous?.RefreshToken != null && definition.Refresh is { } refresh)
+            {
+                try
+                {
+                    return await CallTokenEndpointAsync(request, refresh, ProviderOperation.Refresh, ClientAuthentication.Body,
+                        new TemplateValues(request.Credential, refreshToken: previous.RefreshToken), previous, log).ConfigureAwait(false);
+                }
+                catch (ProviderErrorException ex) when (IsRefusedRefresh(refresh, ex))
+                {
+                    log.Verbose($"{definition.Name} refused the refresh token ({ex.ProviderCode ?? ((int)ex.StatusCode).ToString()}); getting a new token with the credentials.");
+                }
+            }
+
+            return await CallTokenEndpointAsync(request, definition.Token, ProviderOperation.Token, definition.Token.ClientAuthentication,
+                new TemplateValues(request.Credential, request.Scope, request.Lifetime), previous, log).ConfigureAwait(false);
+        }
+
+        private static bool IsRefusedRefresh(RefreshSpec refresh, ProviderErrorException error) =>
+            error.StatusCode == HttpStatusCode.BadRequest
+            || error.StatusCode == HttpStatusCode.Unauthorized
+            || (error.ProviderCode != null && refresh.InvalidRefreshTokenCodes.Contains(error.ProviderCode, StringComparer.OrdinalIgnoreCase));
+
+        private async Task<AccessToken> CallTokenEndpointAsync(TokenRequest request, EndpointSpec spec, ProviderOperation operation,
+            ClientAuthentication clientAuthentication, TemplateValues values, AccessToken? previous, ITokenAuthLog? log)
+        {
+            var target = request.Target;
+            var endpoint = target.Endpoint(spec.Path);
+            var context = new SendContext(target.ProviderName, endpoint, Options.Timeout, Options.Retry, idempotent: true, log);
+            var sensitive = SensitiveValues(request, previous);
+            log.Verbose($"{target.ProviderName}: {(operation == ProviderOperation.Refresh ? "refreshing the token" : "requesting a token")} at {endpoint} for {request.Credential.DisplayIdentity}.");
+
+            using var sent = await _sender.SendAsync(context,
+                () => TokenProtocol.BuildRequest(target, spec, values, clientAuthentication, authorization: null),
+                replayable: true, HttpCompletionOption.ResponseContentRead, CancellationToken.None).ConfigureAwait(false);
+            var body = await ReadBodyAsync(sent, context).ConfigureAwait(false);
+            var status = sent.Response.StatusCode;
+            log.Verbose($"{target.ProviderName}: HTTP {(int)status} from {context.DisplayEndpoint} in {sent.Elapsed.TotalMilliseconds:0} ms.");
+            if (!sent.Response.IsSuccessStatusCode)
+            {
+                throw TokenProtocol.ReadError(target, operation, context.DisplayEndpoint, status, sent.Response.Content.Headers.ContentType?.MediaType, body, sensitive);
+            }
+
+            var token = TokenProtocol.ReadToken(request, operation, context.DisplayEndpoint, body, _clock.GetUtcNow(), Options, sensitive, log);
+            log.Verbose($"{target.ProviderName}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
+            return token;
+        }
+
+        private static async Task<string> ReadBodyAsync(SentResponse sent, SendContext context)
+        {
+            try
+            {
+#if NET8_0_OR_GREATER
+                return await sent.Response.Content.ReadAsStringAsync(sent.Token).ConfigureAwait(false);
+#else
+                return await sent.Response.Content.ReadAsStringAsync().ConfigureAwait(false);
+#endif
+            }
+            catch (OperationCanceledException) when (sent.TimedOut)
+            {
+                throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
+            }
+        }
+
+        /// <summary>Forgets the cached token for the request; true when there was one.</summary>
+        public bool Forget(TokenRequest request) => _cache.Remove(request.Key) != null;
+
+        /// <summary>Forgets every cached token; returns how many there were.</summary>
+        public int ForgetAll() => _cache.Clear();
+
+        /// <summary>Revokes the session's token for the request: forgotten first, always; then the provider is told where it can be.</summary>
+        public Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default)
+        {
+            var token = _cache.Remove(request.Key);
+            if (token == null)
+            {
+                return Task.FromResult(new RevokeResult(request.Target.ProviderName, false, false,
+                    $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke."));
+            }
+
+            return RevokeAtProviderAsync(token, forgotten: true, log, cancellationToken);
+        }
+
+        /// <summary>Revokes this token at the provider and forgets it, if the session still holds it.</summary>
+        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
+            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), log, cancellationToken);
+
+        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ITokenAuthLog? log, CancellationToken cancellationToken)
+        {
+            var target = token.Request.Target;
+            var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
+            if (target.Definition.Revoke is not { } revoke)
+            {
+                var message = $"{forgot}; {target.ProviderName} has no revoke endpoint, so the provider was not told and the token stays valid there until {token.ExpiresOn.UtcDateTime:u}.";
+                log.Verbose(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message);
+            }
+
+            var endpoint = target.Endpoint(revoke.Path);
+            var context = new SendContext(target.ProviderName, endpoint, Options.Timeout, Options.Retry, idempotent: true, log);
+            var values = new TemplateValues(token.Request.Credential, accessToken: token.Value);
+            var authorization = revoke.Authentication == RevokeAuthentication.Bearer ? token.AuthorizationHeaderValue : null;
+            var clientAuthentication = revoke.Authentication == RevokeAuthentication.Client ? target.Definition.Token.ClientAuthentication : ClientAuthentication.Body;
+            try
+            {
+                log.Verbose($"{target.ProviderName}: revoking the token at {endpoint}.");
+                using var sent = await _sender.SendAsync(context, () => TokenProtocol.BuildRequest(target, revoke, values, clientAuthentication, authorization),
+                    replayable: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+                var body = await ReadBodyAsync(sent, context).ConfigureAwait(false);
+                if (!sent.Response.IsSuccessStatusCode)
+                {
+                    throw TokenProtocol.ReadError(target, ProviderOperation.Revoke, context.DisplayEndpoint, sent.Response.StatusCode,
+                        sent.Response.Content.Headers.ContentType?.MediaType, body, SensitiveValues(token.Request, token));
+                }
+
+                return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
+            }
+            catch (TokenAuthException ex)
+            {
+                var message = $"{forgot}, but {target.ProviderName} could not be told: {ex.Message}";
+                log.Warning(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message, ex);
+            }
+        }
+
+        /// <summary>
+        /// Who the token belongs to: from the provider's who-am-I endpoint where it has one; else a JWT's own claims,
+        /// marked as not verified by the provider.
+        /// </summary>
+        public async Task<IdentityInfo> WhoAmIAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default)
+        {
+            var definition = request.Target.Definition;
+            if (definition.WhoAmI is { } whoAmI)
+            {
+                var response = await SendAsync(request, new ApiRequest("GET", whoAmI.Path), log, cancellationToken, ProviderOperation.WhoAmI).ConfigureAwait(false);
+                var endpoint = request.Target.Endpoint(whoAmI.Path);
+                object? identity = response.Content;
+                if (!string.IsNullOrEmpty(whoAmI.ResultPath))
+                {
+                    identity = null;
+                    if (response.Content is IDictionary<string, object?> whole && whole.TryGetValue(whoAmI.ResultPath!, out var part))
+                    {
+                        identity = part;
+                    }
+                }
+
+                if (identity is not Dictionary<string, object?> claims)
+                {
+                    throw new MalformedResponseException(definition.Name, ProviderOperation.WhoAmI, endpoint, whoAmI.ResultPath,
+                        string.IsNullOrEmpty(whoAmI.ResultPath) ? "is not a JSON object" : "is missing or not a JSON object");
+                }
+
+                return new IdentityInfo(definition.Name, true, endpoint.ToString(), claims);
+            }
+
+            var token = (await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false)).Token;
+            if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
+            {
+                log.Verbose($"{definition.Name} has no who-am-I endpoint; showing the token's own claims, which the provider did not verify.");
+                return new IdentityInfo(definition.Name, false, "token claims (not verified by the provider)", jwtClaims);
+            }
+
+            throw new NotSupportedByProviderException(definition.Name, "Who-am-I (it has no who-am-I endpoint and its tokens are not JWTs whose claims could be read)");
+        }
+
+        private static List<string?> SensitiveValues(TokenRequest request, AccessToken? token)
+        {
+            var values = new List<string?>(request.Credential.SensitiveValues());
+            if (token != null)
+            {
+                values.Add(token.Value);
+                values.Add(token.RefreshToken);
+            }
+
+            return values;
+        }
+
+        private static async Task<T> WaitAsync<T>(Task<T> task, CancellationToken cancellationToken)
+        {
+            if (task.IsCompleted || !cancellationToken.CanBeCanceled)
+            {
+                return await task.ConfigureAwait(false);
+            }
+
+#if NET8_0_OR_GREATER
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+#else
+            var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(() => cancelled.TrySetResult(true)))
+            {
+                if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+            }
+
+            return await task.ConfigureAwait(false);
+#endif
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+
+namespace TokenAuth.Tokens
+{
+    /// <summary>
+    /// A token as the engine caches it. <see cref="ToString"/> never shows the value; <see cref="Value"/> is for
+    /// the callers that must hand it on.
+    /// </summary>
+    public sealed class AccessToken
+    {
+        internal AccessToken(TokenRequest request, string value, string? tokenType, string authorizationScheme, string? refreshToken,
+            string? scope, DateTimeOffset issuedOn, DateTimeOffset expiresOn, bool expiryAssumed, DateTimeOffset renewAfter)
+        {
+            Request = request;
+            Value = value;
+            TokenType = tokenType;
+            AuthorizationScheme = authorizationScheme;
+            RefreshToken = refreshToken;
+            Scope = scope;
+            IssuedOn = issuedOn;
+            ExpiresOn = expiresOn;
+            ExpiryAssumed = expiryAssumed;
+            RenewAfter = renewAfter;
+            RenewAfterTicks = renewAfter.UtcTicks;
+            AuthorizationHeaderValue = value.StartsWith(authorizationScheme + " ", StringComparison.OrdinalIgnoreCase)
+                ? value
+                : authorizationScheme + " " + value;
+        }
+
+        /// <summary>What the token was obtained for: provider, base URI, credential identity and options.</summary>
+        public TokenRequest Request { get; }
+
+        public string Provider => Request.Target.ProviderName;
+
+        public string Environment => Request.Target.Environment;
+
+        public Uri BaseUri => Request.Target.BaseUri;
+
+        public string Value { get; }
+
+        /// <summary>The token type the provider reported, if any.</summary>
+        public string? TokenType { get; }
+
+        /// <summary>The scheme sent in the Authorization header.</summary>
+        public string AuthorizationScheme { get; }
+
+        /// <summary>The complete Authorization header value; a token that already carries its scheme is not prefixed twice.</summary>
+        public string AuthorizationHeaderValue { get; }
+
+        internal string? RefreshToken { get; }
+
+        public bool HasRefreshToken => RefreshToken != null;
+
+        public string? Scope { get; }
+
+        public DateTimeOffset IssuedOn { get; }
+
+        /// <summary>When the token expires, in UTC.</summary>
+        public DateTimeOffset ExpiresOn { get; }
+
+        /// <summary>True when the provider gave no expiry and the definition's default lifetime was assumed.</summary>
+        public bool ExpiryAssumed { get; }
+
+        /// <summary>From this instant the cache renews the token instead of handing it out.</summary>
+        public DateTimeOffset RenewAfter { get; }
+
+        internal long RenewAfterTicks { get; }
+
+        public override string ToString() => $"{Provider} token (expires {ExpiresOn:u})";
+    }
+
+    /// <summary>A token and whether it came from the session cache.</summary>
+    public readonly struct TokenResult
+    {
+        public TokenResult(AccessToken token, bool fromCache)
+        {
+            Token = token;
+            FromCache = fromCache;
+        }
+
+        public AccessToken Token { get; }
+
+        public bool FromCache { get; }
+    }
+}
