@@ -98,9 +98,10 @@ namespace TokenAuth.Providers
                 return $"has a value that is not allowed here; use one of: {allowed}";
             }
 
-            return ex.Path == null || ex.Path == "$"
-                ? "is not valid JSON"
-                : "has a value of the wrong type (or the JSON around it is broken)";
+            // The parser's own words, without its trailing "Path: ... | LineNumber: ..." which the location already gives.
+            var message = ex.Message;
+            var pathAt = message.IndexOf(" Path:", StringComparison.Ordinal);
+            return "is not valid here: " + (pathAt > 0 ? message.Substring(0, pathAt) : message);
         }
 
         private readonly struct Problem

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using TokenAuth.Credentials;
+using TokenAuth.Emulator;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+using TokenAuth.Tokens;
+using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+// Tests run one collection at a time, so that the leak audit runs after every other test has left its evidence.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: TestCollectionOrderer("TokenAuth.Tests.LeakAuditLast", "TokenAuth.Engine.Tests")]
+
+namespace TokenAuth.Tests;
+
+/// <summary>A clock the tests move by hand; shared by the engine and the emulator so expiry is exact.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (this)
+        {
+            return _now;
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        lock (this)
+        {
+            _now += by;
+        }
+    }
+}
+
+/// <summary>
+/// Everything the suite saw that a user could see (exception text, log lines) and everything that must not
+/// appear in it (credentials' secrets, issued tokens). The leak audit checks one against the other.
+/// </summary>
+public static class LeakEvidence
+{
+    public static readonly ConcurrentQueue<string> VisibleText = new();
+    public static readonly ConcurrentDictionary<string, byte> Secrets = new();
+
+    public static void Saw(string text) => VisibleText.Enqueue(text);
+
+    public static void Saw(Exception exception)
+    {
+        // Message, type, inner exceptions and the stack: all of it reaches a user's screen somewhere.
+        VisibleText.Enqueue(exception.ToString());
+        for (var inner = exception; inner != null; inner = inner.InnerException)
+        {
+            VisibleText.Enqueue(inner.Message);
+        }
+    }
+
+    public static void Secret(string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            Secrets[value] = 0;
+        }
+    }
+
+    public static void SecretsOf(ProviderEmulator emulator)
+    {
+        foreach (var secret in emulator.IssuedSecrets)
+        {
+            Secret(secret);
+        }
+
+        foreach (var credential in emulator.Options.Credentials.Values)
+        {
+            Secret(credential.ClientSecret);
+            Secret(credential.ClientCredential);
+            Secret(credential.ApiSecret);
+        }
+    }
+}
+
+/// <summary>Collects log lines for assertions, and hands each to the leak evidence.</summary>
+public sealed class RecordingLog(LogLevel lowest = LogLevel.Debug) : ITokenAuthLog
+{
+    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
+
+    public bool IsEnabled(LogLevel level) => level >= lowest;
+
+    public void Write(LogLevel level, string message)
+    {
+        Lines.Enqueue((level, message));
+        LeakEvidence.Saw(message);
+    }
+
+    public IEnumerable<string> Messages => Lines.Select(line => line.Message);
+
+    public bool Contains(string text) => Lines.Any(line => line.Message.Contains(text, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>An emulator and an engine that talk to it, with short retry waits and a shared manual clock.</summary>
+public sealed class Harness : IAsyncDisposable
+{
+    private Harness(ProviderEmulator emulator, TokenAuthEngine engine, ManualClock clock)
+    {
+        Emulator = emulator;
+        Engine = engine;
+        Clock = clock;
+    }
+
+    public ProviderEmulator Emulator { get; }
+
+    public TokenAuthEngine Engine { get; }
+
+    public ManualClock Clock { get; }
+
+    public ProviderRegistry Providers { get; } = new();
+
+    public RecordingLog Log { get; } = new();
+
+    public static async Task<Harness> StartAsync(Action<EmulatorOptions>? configureEmulator = null, Action<TokenAuthOptions>? configureEngine = null)
+    {
+        var clock = new ManualClock();
+        var emulatorOptions = new EmulatorOptions { Clock = clock };
+        configureEmulator?.Invoke(emulatorOptions);
+        var engineOptions = new TokenAuthOptions
+        {
+            Retry = new RetryPolicy { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200), MaxTotalWait = TimeSpan.FromSeconds(5) },
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        configureEngine?.Invoke(engineOptions);
+        var emulator = await ProviderEmulator.StartAsync(emulatorOptions);
+        return new Harness(emulator, new TokenAuthEngine(engineOptions, clock), clock);
+    }
+
+    /// <summary>A request for a built-in provider at the emulator, with the emulator's demo credential (or another).</summary>
+    public TokenRequest Request(string provider, ProviderCredential? credential = null, string? scope = null, TimeSpan? lifetime = null) =>
+        new(ProviderTarget.Resolve(Providers.Get(provider), baseUri: Emulator.BaseUriOf(provider).ToString()),
+            credential ?? CredentialFor(provider), scope, lifetime);
+
+    public ProviderCredential CredentialFor(string provider)
+    {
+        var demo = Emulator.Options.Credentials[provider.ToLowerInvariant()];
+        return new ProviderCredential(demo.ClientId, demo.ClientSecret, demo.ClientCredential, demo.ApiKey, demo.ApiSecret);
+    }
+
+    public int Count(string provider, string endpoint) => Emulator.RequestCount(provider, endpoint);
+
+    public async ValueTask DisposeAsync()
+    {
+        LeakEvidence.SecretsOf(Emulator);
+        await Emulator.DisposeAsync();
+    }
+}
+
+public static class Expect
+{
+    /// <summary>Like Assert.ThrowsAsync, and records the exception's text for the leak audit.</summary>
+    public static async Task<T> Throws<T>(Func<Task> action)
+        where T : Exception
+    {
+        var exception = await Assert.ThrowsAsync<T>(action);
+        LeakEvidence.Saw(exception);
+        return exception;
+    }
+
+    public static T Throws<T>(Action action)
+        where T : Exception
+    {
+        var exception = Assert.Throws<T>(action);
+        LeakEvidence.Saw(exception);
+        return exception;
+    }
+}
+
+/// <summary>Puts the leak audit's collection after all others.</summary>
+public sealed class LeakAuditLast : ITestCollectionOrderer
+{
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        testCollections.OrderBy(collection => collection.DisplayName.Contains(LeakAuditCollection.Name, StringComparison.Ordinal) ? 1 : 0)
+            .ThenBy(collection => collection.DisplayName, StringComparer.Ordinal);
+}
+
+[CollectionDefinition(Name)]
+public sealed class LeakAuditCollection
+{
+    public const string Name = "Leak audit (runs last)";
+}
