@@ -131,7 +131,13 @@ namespace TokenAuth.Providers
                 case JsonValueKind.String:
                     return element.GetString();
                 case JsonValueKind.Number:
-                    return element.TryGetInt64(out var whole) ? whole : element.GetDouble();
+                    // Not "?:", which would make every whole number a double.
+                    if (element.TryGetInt64(out var whole))
+                    {
+                        return whole;
+                    }
+
+                    return element.GetDouble();
                 case JsonValueKind.True:
                     return true;
                 case JsonValueKind.False:

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using TokenAuth.Http;
+using TokenAuth.Requests;
+using Xunit;
+
+namespace TokenAuth.Tests;
+
+/// <summary>A minimal HTTP/1.1 forward proxy on loopback that asks for Basic credentials before forwarding.</summary>
+internal sealed class AuthenticatingProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly HttpClient _upstream = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _expectedAuthorization;
+    private readonly Task _accepting;
+
+    public AuthenticatingProxy(string user, string password)
+    {
+        _expectedAuthorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+
+    /// <summary>Request lines forwarded, e.g. "GET http://127.0.0.1:1234/akiba/resources/sample".</summary>
+    public ConcurrentQueue<string> Forwarded { get; } = new();
+
+    public int Challenges;
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            var stream = client.GetStream();
+            var reader = new StreamReader(stream, Encoding.ASCII);
+            while (await reader.ReadLineAsync() is { Length: > 0 } requestLine)
+            {
+                var headers = new List<(string Name, string Value)>();
+                while (await reader.ReadLineAsync() is { Length: > 0 } line)
+                {
+                    var colon = line.IndexOf(':');
+                    headers.Add((line[..colon].Trim(), line[(colon + 1)..].Trim()));
+                }
+
+                var length = headers.Where(h => h.Name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(h => int.Parse(h.Value)).FirstOrDefault();
+                var body = new char[length];
+                for (var read = 0; read < length;)
+                {
+                    read += await reader.ReadAsync(body, read, length - read);
+                }
+
+                if (!headers.Any(h => h.Name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase) && h.Value == _expectedAuthorization))
+                {
+                    Interlocked.Increment(ref Challenges);
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n"));
+                    continue;
+                }
+
+                var parts = requestLine.Split(' ');
+                Forwarded.Enqueue(parts[0] + " " + parts[1]);
+                using var forward = new HttpRequestMessage(new HttpMethod(parts[0]), parts[1]);
+                if (length > 0)
+                {
+                    forward.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+                }
+
+                foreach (var (name, value) in headers.Where(h => !h.Name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase) && h.Name != "Host" && h.Name != "Content-Length"))
+                {
+                    if (!forward.Headers.TryAddWithoutValidation(name, value))
+                    {
+                        forward.Content?.Headers.TryAddWithoutValidation(name, value);
+                    }
+                }
+
+                using var response = await _upstream.SendAsync(forward);
+                var responseBody = await response.Content.ReadAsByteArrayAsync();
+                var head = new StringBuilder($"HTTP/1.1 {(int)response.StatusCode} {response.ReasonPhrase}\r\n");
+                foreach (var header in response.Headers.Concat(response.Content.Headers).Where(h => h.Key != "Content-Length" && h.Key != "Transfer-Encoding"))
+                {
+                    head.Append(header.Key).Append(": ").Append(string.Join(", ", header.Value)).Append("\r\n");
+                }
+
+                head.Append($"Content-Length: {responseBody.Length}\r\n\r\n");
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
+                await stream.WriteAsync(responseBody);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _accepting;
+        _upstream.Dispose();
+    }
+}
+
+public sealed class ProxyTests : IAsyncLifetime
+{
+    private Harness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await Harness.StartAsync();
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    [Fact]
+    public async Task An_explicit_proxy_with_credentials_carries_token_and_api_calls()
+    {
+        await using var proxy = new AuthenticatingProxy("proxy-user", "proxy-pass-61");
+        LeakEvidence.Secret("proxy-pass-61");
+        var engine = new TokenAuthEngine(new TokenAuthOptions { Proxy = new ProxySettings(proxy.Address, new NetworkCredential("proxy-user", "proxy-pass-61")) }, _harness.Clock);
+        var request = _harness.Request("APIMW");
+
+        var response = await engine.SendAsync(request, new ApiRequest("GET", "resources/sample"));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.True(proxy.Challenges >= 1);
+        var root = _harness.Emulator.RootUri.ToString();
+        Assert.Equal([$"POST {root}apimw/v1/auth/token", $"GET {root}apimw/resources/sample"], proxy.Forwarded);
+    }
+
+    [Fact]
+    public void Engines_without_a_proxy_of_their_own_share_one_client_and_pool()
+    {
+        Assert.Same(SharedHttpClients.For(null), SharedHttpClients.For(null));
+        var proxy = new ProxySettings(new Uri("http://127.0.0.1:9"));
+        Assert.Same(SharedHttpClients.For(proxy), SharedHttpClients.For(proxy));
+        Assert.NotSame(SharedHttpClients.For(null), SharedHttpClients.For(proxy));
+    }
+}
