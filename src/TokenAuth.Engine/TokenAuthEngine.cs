@@ -25,11 +25,11 @@ namespace TokenAuth
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
 
-        public TokenAuthEngine(TokenAuthOptions? options = null, TimeProvider? clock = null, HttpClient? httpClient = null)
+        public TokenAuthEngine(TokenAuthOptions? options = null, TimeProvider? clock = null)
         {
             Options = options ?? new TokenAuthOptions();
             _clock = clock ?? TimeProvider.System;
-            _sender = new HttpSender(httpClient ?? SharedHttpClients.For(Options.Proxy), _clock);
+            _sender = new HttpSender(SharedHttpClients.For(Options.Proxy), _clock);
         }
 
         public TokenAuthOptions Options { get; }

@@ -1,0 +1,259 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using TokenAuth.Credentials;
+using TokenAuth.Errors;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+using TokenAuth.Requests;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>Get-ProviderToken: a token for the session, from the cache while it is good.</summary>
+    [Cmdlet(VerbsCommon.Get, "ProviderToken", DefaultParameterSetName = ByProvider)]
+    [OutputType(typeof(ProviderToken), typeof(string))]
+    public sealed class GetProviderTokenCommand : ProviderCmdlet
+    {
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public SwitchParameter AsPlainText { get; set; }
+
+        protected override void ProcessRecord() => ForItem(Target, () =>
+        {
+            // -Force also reads the vault again, in case the secret was rotated.
+            var request = BuildRequest(rereadSecret: Force);
+            var result = Await(TokenAuthSession.Engine.GetTokenAsync(request, Force, Log, Cancellation));
+            if (!AsPlainText)
+            {
+                var (secretName, vault) = CredentialSource;
+                WriteObject(new ProviderToken(result, secretName, vault));
+                return;
+            }
+
+            foreach (var command in CiMasking.CommandsFor(result.Token.Value, System.Environment.GetEnvironmentVariables()))
+            {
+                Host.UI.WriteLine(command);
+            }
+
+            WriteObject(result.Token.Value);
+        });
+    }
+
+    /// <summary>Invoke-AuthenticatedRequest: calls a provider's API with the session's token.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "AuthenticatedRequest", DefaultParameterSetName = ByProvider)]
+    [OutputType(typeof(PSObject), typeof(string), typeof(byte[]))]
+    public sealed class InvokeAuthenticatedRequestCommand : ProviderCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Uri { get; set; } = "";
+
+        [Parameter]
+        [ValidateSet("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")]
+        public string Method { get; set; } = "GET";
+
+        [Parameter]
+        public object? Body { get; set; }
+
+        [Parameter]
+        public SwitchParameter Form { get; set; }
+
+        [Parameter]
+        public string? ContentType { get; set; }
+
+        [Parameter]
+        public IDictionary? Headers { get; set; }
+
+        [Parameter]
+        public string? OutFile { get; set; }
+
+        [Parameter]
+        public string? ResponseHeadersVariable { get; set; }
+
+        [Parameter]
+        public string? StatusCodeVariable { get; set; }
+
+        [Parameter]
+        public SwitchParameter SkipHttpErrorCheck { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int MaximumRetryCount { get; set; } = -1;
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int TimeoutSec { get; set; }
+
+        [Parameter]
+        public SwitchParameter Raw { get; set; }
+
+        protected override void ProcessRecord() => ForItem(Uri, () =>
+        {
+            var apiRequest = new ApiRequest(Method, Uri)
+            {
+                Body = RequestBodyFrom(Body),
+                SkipHttpErrorCheck = SkipHttpErrorCheck,
+                MaxRetries = MaximumRetryCount >= 0 ? MaximumRetryCount : (int?)null,
+                Timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
+                OutFile = OutFile == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile),
+                ResponseMode = Raw ? ResponseMode.Text : ResponseMode.Auto,
+            };
+            foreach (DictionaryEntry header in Headers ?? new Hashtable())
+            {
+                apiRequest.Headers[header.Key.ToString() ?? ""] = header.Value?.ToString() ?? "";
+            }
+
+            var response = Await(TokenAuthSession.Engine.SendAsync(BuildRequest(), apiRequest, Log, Cancellation));
+            if (StatusCodeVariable != null)
+            {
+                SessionState.PSVariable.Set(StatusCodeVariable, response.StatusCode);
+            }
+
+            if (ResponseHeadersVariable != null)
+            {
+                var headers = new Hashtable(StringComparer.OrdinalIgnoreCase);
+                foreach (var header in response.Headers)
+                {
+                    headers[header.Key] = header.Value;
+                }
+
+                SessionState.PSVariable.Set(ResponseHeadersVariable, headers);
+            }
+
+            if (response.Kind != ResponseKind.File && response.Kind != ResponseKind.Empty)
+            {
+                // Arrays are unrolled into the pipeline, as Invoke-RestMethod does.
+                WriteObject(PowerShellValues.FromEngine(response.Content), enumerateCollection: response.Kind == ResponseKind.Json);
+            }
+        });
+
+        private RequestBody? RequestBodyFrom(object? body)
+        {
+            var value = body is PSObject wrapped ? wrapped.BaseObject : body;
+            if (value == null)
+            {
+                return null;
+            }
+
+            if (Form)
+            {
+                var fields = PowerShellValues.ToEngine(body) as IDictionary<string, object?>
+                    ?? throw new InvalidRequestException(null, "-Form needs a hashtable or an object whose properties are the form fields.");
+                return RequestBody.Form(fields.Select(field => new KeyValuePair<string, string>(field.Key, Convert.ToString(field.Value, CultureInfo.InvariantCulture) ?? "")));
+            }
+
+            return value switch
+            {
+                string text => RequestBody.Text(text, ContentType ?? "application/json; charset=utf-8"),
+                byte[] bytes => RequestBody.Bytes(bytes, ContentType ?? "application/octet-stream"),
+                System.IO.FileInfo file => RequestBody.Stream(file.OpenRead(), ContentType ?? "application/octet-stream"),
+                _ => RequestBody.Json(PowerShellValues.ToEngine(body)),
+            };
+        }
+    }
+
+    /// <summary>Revoke-ProviderToken: forgets the session's token and tells the provider where it can be told.</summary>
+    [Cmdlet(VerbsSecurity.Revoke, "ProviderToken", DefaultParameterSetName = ByProvider, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(TokenRevocation))]
+    public sealed class RevokeProviderTokenCommand : ProviderCmdlet
+    {
+        private const string AllTokens = "All";
+
+        [Parameter(Mandatory = true, ParameterSetName = AllTokens)]
+        public SwitchParameter All { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == AllTokens)
+            {
+                if (ShouldProcess($"{TokenAuthSession.Engine.CachedTokenCount} cached token(s)", "Forget"))
+                {
+                    WriteObject(new TokenRevocation(TokenAuthSession.Engine.ForgetAll()));
+                    TokenAuthSession.Credentials.ForgetAll();
+                }
+
+                return;
+            }
+
+            ForItem(Target, () =>
+            {
+                var request = BuildRequest();
+                if (!ShouldProcess($"{request.Target.ProviderName} token for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}", "Revoke"))
+                {
+                    return;
+                }
+
+                var result = Await(ParameterSetName == ByToken
+                    ? TokenAuthSession.Engine.RevokeAsync(Token!.Access, Log, Cancellation)
+                    : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation));
+                if (result.Forgotten && !result.ProviderNotified && result.ProviderFailure == null)
+                {
+                    WriteWarning(result.Message);
+                }
+
+                WriteObject(new TokenRevocation(result));
+            });
+        }
+    }
+
+    /// <summary>Get-WhoAmI: the identity behind the session's token.</summary>
+    [Cmdlet(VerbsCommon.Get, "WhoAmI", DefaultParameterSetName = ByProvider)]
+    [OutputType(typeof(ProviderIdentity))]
+    public sealed class GetWhoAmICommand : ProviderCmdlet
+    {
+        protected override void ProcessRecord() => ForItem(Target, () =>
+            WriteObject(new ProviderIdentity(Await(TokenAuthSession.Engine.WhoAmIAsync(BuildRequest(), Log, Cancellation)))));
+    }
+
+    /// <summary>Register-TokenAuthProvider: adds a provider described in JSON for this session.</summary>
+    [Cmdlet(VerbsLifecycle.Register, "TokenAuthProvider", SupportsShouldProcess = true)]
+    [OutputType(typeof(TokenAuthProviderInfo))]
+    public sealed class RegisterTokenAuthProviderCommand : TokenAuthCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        protected override void ProcessRecord()
+        {
+            foreach (var path in Path)
+            {
+                ForItem(path, () =>
+                {
+                    var fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                    var definition = ProviderDefinitionLoader.LoadFile(fullPath);
+                    if (ShouldProcess(definition.Name, "Register provider"))
+                    {
+                        TokenAuthSession.Providers.Register(definition);
+                        WriteObject(new TokenAuthProviderInfo(definition, builtIn: false));
+                    }
+                });
+            }
+        }
+    }
+
+    /// <summary>Get-TokenAuthProvider: the built-in and registered providers and what each supports.</summary>
+    [Cmdlet(VerbsCommon.Get, "TokenAuthProvider")]
+    [OutputType(typeof(TokenAuthProviderInfo))]
+    public sealed class GetTokenAuthProviderCommand : TokenAuthCmdlet
+    {
+        [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(ProviderNameCompleter))]
+        [SupportsWildcards]
+        public string Name { get; set; } = "*";
+
+        protected override void ProcessRecord()
+        {
+            var pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
+            foreach (var provider in TokenAuthSession.Providers.All.Where(provider => pattern.IsMatch(provider.Name)))
+            {
+                WriteObject(new TokenAuthProviderInfo(provider, TokenAuthSession.Providers.IsBuiltIn(provider.Name)));
+            }
+        }
+    }
+}

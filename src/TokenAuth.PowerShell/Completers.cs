@@ -1,0 +1,33 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>Completes -Provider with the built-in and registered providers.</summary>
+    public sealed class ProviderNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            TokenAuthSession.Providers.All
+                .Where(provider => provider.Name.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+                .Select(provider => new CompletionResult(provider.Name, provider.Name, CompletionResultType.ParameterValue, provider.Description ?? provider.Name));
+    }
+
+    /// <summary>Completes -Environment with the environments of the provider already given.</summary>
+    public sealed class EnvironmentCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var provider = TokenAuthSession.Providers.All.FirstOrDefault(definition =>
+                string.Equals(definition.Name, fakeBoundParameters["Provider"] as string, StringComparison.OrdinalIgnoreCase));
+            return (provider?.Environments ?? new Dictionary<string, string>())
+                .Where(environment => environment.Key.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+                .Select(environment => new CompletionResult(environment.Key, environment.Key, CompletionResultType.ParameterValue, environment.Value));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using TokenAuth.Credentials;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>
+    /// Reads secrets through Microsoft.PowerShell.SecretManagement\Get-Secret in the caller's runspace, on the
+    /// pipeline thread. Its failures are sorted into the kinds a user can act on.
+    /// </summary>
+    internal sealed class SecretManagementStore : ISecretStore
+    {
+        private const string Module = "Microsoft.PowerShell.SecretManagement";
+        private readonly PSCmdlet _cmdlet;
+
+        public SecretManagementStore(PSCmdlet cmdlet)
+        {
+            _cmdlet = cmdlet;
+        }
+
+        public SecretValue GetSecret(string name, string? vault)
+        {
+            if (_cmdlet.InvokeCommand.GetCommand(Module + "\\Get-Secret", CommandTypes.Cmdlet) == null)
+            {
+                throw new SecretLookupException(SecretFailure.ModuleMissing, null,
+                    $"{Module} is not installed, so the secret '{name}' cannot be read: Install-Module {Module} (and a vault such as Microsoft.PowerShell.SecretStore), "
+                    + "or pass -Credential.");
+            }
+
+            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            powerShell.AddCommand(Module + "\\Get-Secret").AddParameter("Name", name).AddParameter("ErrorAction", ActionPreference.Stop);
+            if (!string.IsNullOrEmpty(vault))
+            {
+                powerShell.AddParameter("Vault", vault);
+            }
+
+            System.Collections.ObjectModel.Collection<PSObject> results;
+            try
+            {
+                results = powerShell.Invoke();
+            }
+            catch (RuntimeException ex)
+            {
+                throw Classify(ex.ErrorRecord, name, vault, ex);
+            }
+
+            if (powerShell.Streams.Error.Count > 0)
+            {
+                throw Classify(powerShell.Streams.Error[0], name, vault, powerShell.Streams.Error[0].Exception);
+            }
+
+            var secret = results.FirstOrDefault()?.BaseObject;
+            return secret switch
+            {
+                PSCredential credential => SecretValue.FromUserAndPassword(credential.UserName, credential.Password),
+                Hashtable table => SecretValue.FromFields(table.Cast<DictionaryEntry>().ToDictionary(
+                    entry => entry.Key.ToString() ?? "", entry => entry.Value is PSObject wrapped ? wrapped.BaseObject : (object?)entry.Value)),
+                SecureString => SecretValue.Other("SecureString"),
+                string => SecretValue.Other("String"),
+                byte[] => SecretValue.Other("byte array"),
+                null => throw new SecretLookupException(SecretFailure.SecretNotFound, null, $"The secret '{name}' was not found{InVault(vault)}."),
+                _ => SecretValue.Other(secret.GetType().Name),
+            };
+        }
+
+        private static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner)
+        {
+            var id = error?.FullyQualifiedErrorId ?? "";
+            var message = error?.Exception?.Message ?? inner.Message;
+            if (id.StartsWith("GetSecretVaultNotFound", StringComparison.Ordinal))
+            {
+                return new SecretLookupException(SecretFailure.VaultNotFound, null,
+                    $"There is no secret vault named '{vault}': Get-SecretVault lists the registered ones.", inner);
+            }
+
+            if (id.StartsWith("GetSecretNotFound", StringComparison.Ordinal))
+            {
+                return new SecretLookupException(SecretFailure.SecretNotFound, null,
+                    $"The secret '{name}' was not found{InVault(vault)}: store it with Set-Secret, or name another with -SecretName.", inner);
+            }
+
+            if (message.IndexOf("password", StringComparison.OrdinalIgnoreCase) >= 0 || message.IndexOf("locked", StringComparison.OrdinalIgnoreCase) >= 0
+                || message.IndexOf("prompt", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return new SecretLookupException(SecretFailure.VaultLocked, null,
+                    $"The vault{(vault == null ? "" : " '" + vault + "'")} is locked and this session cannot prompt for its password: "
+                    + "unlock it first (Unlock-SecretStore -Password ...) or configure it for unattended use.", inner);
+            }
+
+            return new SecretLookupException(SecretFailure.VaultFailed, null, $"Reading the secret '{name}'{InVault(vault)} failed: {message}", inner);
+        }
+
+        private static string InVault(string? vault) => vault == null ? " in the default vault" : $" in the vault '{vault}'";
+    }
+}

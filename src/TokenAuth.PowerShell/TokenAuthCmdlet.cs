@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Credentials;
+using TokenAuth.Errors;
+using TokenAuth.Logging;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>
+    /// What every TokenAuth cmdlet does alike: run engine calls on the pipeline thread's behalf (Ctrl+C cancels them),
+    /// relay the engine's log to Verbose, Debug and Warning on the pipeline thread, and turn engine exceptions into
+    /// ErrorRecords.
+    /// </summary>
+    public abstract class TokenAuthCmdlet : PSCmdlet
+    {
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        private QueuedLog? _log;
+
+        /// <summary>The engine's log for this invocation; lines reach the streams on the pipeline thread.</summary>
+        internal ITokenAuthLog Log => _log ??= new QueuedLog(IsOn("VerbosePreference", "Verbose"), IsOn("DebugPreference", "Debug"));
+
+        protected CancellationToken Cancellation => _stopping.Token;
+
+        protected override void StopProcessing() => _stopping.Cancel();
+
+        protected override void EndProcessing()
+        {
+            Flush();
+            _stopping.Dispose();
+        }
+
+        /// <summary>Waits for an engine call, relaying its log lines meanwhile; Ctrl+C ends the wait at once.</summary>
+        internal T Await<T>(Task<T> task)
+        {
+            while (!task.Wait(25))
+            {
+                Flush();
+            }
+
+            Flush();
+            return task.GetAwaiter().GetResult();
+        }
+
+        internal T Await<T>(ValueTask<T> task) => task.IsCompleted ? Flushed(task.Result) : Await(task.AsTask());
+
+        private T Flushed<T>(T value)
+        {
+            Flush();
+            return value;
+        }
+
+        private void Flush()
+        {
+            if (_log == null)
+            {
+                return;
+            }
+
+            while (_log.Lines.TryDequeue(out var line))
+            {
+                switch (line.Level)
+                {
+                    case LogLevel.Warning:
+                        WriteWarning(line.Message);
+                        break;
+                    case LogLevel.Debug:
+                        WriteDebug(line.Message);
+                        break;
+                    default:
+                        WriteVerbose(line.Message);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Runs one item's work: a TokenAuth failure becomes a non-terminating error for this item (or a terminating
+        /// one when <paramref name="terminating"/>); Ctrl+C ends quietly.
+        /// </summary>
+        protected void ForItem(object? target, Action work, bool terminating = false)
+        {
+            try
+            {
+                work();
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                Flush();
+            }
+            catch (TokenAuthException ex)
+            {
+                Flush();
+                var record = ToErrorRecord(ex, target);
+                if (terminating)
+                {
+                    ThrowTerminatingError(record);
+                }
+
+                WriteError(record);
+            }
+        }
+
+        internal static ErrorRecord ToErrorRecord(TokenAuthException ex, object? target)
+        {
+            var record = new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex), target);
+            if (ex is ProviderErrorException provider && (provider.ProviderMessage != null || provider.Hint != null))
+            {
+                record.ErrorDetails = new ErrorDetails(provider.ProviderMessage ?? provider.Message)
+                {
+                    RecommendedAction = provider.Hint,
+                };
+            }
+
+            return record;
+        }
+
+        private static ErrorCategory CategoryOf(TokenAuthException ex) => ex switch
+        {
+            ProviderErrorException { Operation: ProviderOperation.Token or ProviderOperation.Refresh } => ErrorCategory.AuthenticationError,
+            ProviderErrorException provider => (int)provider.StatusCode switch
+            {
+                401 => ErrorCategory.AuthenticationError,
+                403 => ErrorCategory.PermissionDenied,
+                404 => ErrorCategory.ObjectNotFound,
+                409 => ErrorCategory.ResourceExists,
+                429 => ErrorCategory.LimitsExceeded,
+                >= 500 => ErrorCategory.ResourceUnavailable,
+                _ => ErrorCategory.InvalidResult,
+            },
+            MalformedResponseException => ErrorCategory.InvalidData,
+            ProviderUnreachableException { TimedOut: true } => ErrorCategory.OperationTimeout,
+            ProviderUnreachableException => ErrorCategory.ConnectionError,
+            CredentialException => ErrorCategory.InvalidArgument,
+            ProviderConfigurationException => ErrorCategory.InvalidArgument,
+            NotSupportedByProviderException => ErrorCategory.NotImplemented,
+            UnsafeRequestException => ErrorCategory.SecurityError,
+            InvalidRequestException => ErrorCategory.InvalidArgument,
+            SecretLookupException secret => secret.Failure switch
+            {
+                SecretFailure.ModuleMissing => ErrorCategory.NotInstalled,
+                SecretFailure.VaultNotFound or SecretFailure.SecretNotFound => ErrorCategory.ObjectNotFound,
+                SecretFailure.VaultLocked => ErrorCategory.PermissionDenied,
+                SecretFailure.WrongShape => ErrorCategory.InvalidData,
+                _ => ErrorCategory.ReadError,
+            },
+            _ => ErrorCategory.NotSpecified,
+        };
+
+        private bool IsOn(string preference, string commonParameter)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(commonParameter, out var bound))
+            {
+                return bound is SwitchParameter on ? on.IsPresent : bound is bool value && value;
+            }
+
+            return GetVariableValue(preference) is ActionPreference level && level != ActionPreference.SilentlyContinue && level != ActionPreference.Ignore;
+        }
+
+        /// <summary>Engine log lines, queued from any thread until the pipeline thread writes them.</summary>
+        private sealed class QueuedLog : ITokenAuthLog
+        {
+            private readonly bool _verbose;
+            private readonly bool _debug;
+
+            public QueuedLog(bool verbose, bool debug)
+            {
+                _verbose = verbose;
+                _debug = debug;
+            }
+
+            public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new ConcurrentQueue<(LogLevel, string)>();
+
+            public bool IsEnabled(LogLevel level) => level == LogLevel.Warning || (level == LogLevel.Verbose ? _verbose : _debug);
+
+            public void Write(LogLevel level, string message) => Lines.Enqueue((level, message));
+        }
+    }
+}
