@@ -108,6 +108,9 @@ public sealed partial class ProviderEmulator
         {
             ["providers"] = new JsonObject(Providers.Select(provider => KeyValuePair.Create(provider, (JsonNode?)JsonValue.Create(BaseUriOf(provider).ToString())))),
         }));
+        // The credentials this emulator accepts (demo values unless a test set others), for the demo and Pester setup.
+        group.MapGet("/credentials", (HttpContext context) => Json(context, 200, JsonSerializer.SerializeToNode(
+            _options.Credentials.ToDictionary(pair => pair.Key, pair => pair.Value), new JsonSerializerOptions(JsonSerializerDefaults.Web))!));
         group.MapGet("/counters", (HttpContext context) =>
             Json(context, 200, new JsonObject(_counters.OrderBy(pair => pair.Key).Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)JsonValue.Create(pair.Value))))));
         group.MapPost("/reset", (HttpContext context) =>

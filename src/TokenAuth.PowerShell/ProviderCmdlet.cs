@@ -34,8 +34,8 @@ namespace TokenAuth.Commands
         [Parameter(ParameterSetName = ByProvider, ValueFromPipelineByPropertyName = true)]
         public string? Vault { get; set; }
 
+        // No [Credential] transformation: given a bare user name it would prompt, and TokenAuth never prompts.
         [Parameter(ParameterSetName = ByProvider)]
-        [Credential]
         public PSCredential? Credential { get; set; }
 
         [Parameter(ParameterSetName = ByProvider)]

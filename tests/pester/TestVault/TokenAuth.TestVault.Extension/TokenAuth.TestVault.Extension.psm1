@@ -1,0 +1,79 @@
+# VaultParameters: Path (the JSON file), Locked ($true makes every read fail as a locked SecretStore does).
+
+function Read-Store([hashtable] $AdditionalParameters) {
+    if (-not (Test-Path -LiteralPath $AdditionalParameters.Path)) { return @{} }
+    $store = @{}
+    $json = Get-Content -LiteralPath $AdditionalParameters.Path -Raw | ConvertFrom-Json
+    foreach ($property in $json.PSObject.Properties) { $store[$property.Name] = $property.Value }
+    $store
+}
+
+function Write-Store([hashtable] $AdditionalParameters, [hashtable] $Store) {
+    $Store | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $AdditionalParameters.Path -Encoding utf8
+}
+
+function ConvertTo-Plain([object] $Value) {
+    if ($Value -is [securestring]) { return [System.Net.NetworkCredential]::new('', $Value).Password }
+    $Value
+}
+
+function Get-Secret {
+    param ([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
+    if ($AdditionalParameters.Locked) {
+        throw "The vault $VaultName is locked: a password is required to unlock it."
+    }
+    $entry = (Read-Store $AdditionalParameters)[$Name]
+    if ($null -eq $entry) { return $null }
+    switch ($entry.Type) {
+        'PSCredential' { return [pscredential]::new($entry.UserName, (ConvertTo-SecureString $entry.Password -AsPlainText -Force)) }
+        'Hashtable' {
+            $table = @{}
+            foreach ($property in $entry.Values.PSObject.Properties) { $table[$property.Name] = $property.Value }
+            return $table
+        }
+        default { return $entry.Value }
+    }
+}
+
+function Set-Secret {
+    param ([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters)
+    $store = Read-Store $AdditionalParameters
+    $store[$Name] = if ($Secret -is [pscredential]) {
+        @{ Type = 'PSCredential'; UserName = $Secret.UserName; Password = ConvertTo-Plain $Secret.Password }
+    }
+    elseif ($Secret -is [hashtable]) {
+        $values = @{}
+        foreach ($key in $Secret.Keys) { $values[$key] = ConvertTo-Plain $Secret[$key] }
+        @{ Type = 'Hashtable'; Values = $values }
+    }
+    else {
+        @{ Type = 'String'; Value = ConvertTo-Plain $Secret }
+    }
+    Write-Store $AdditionalParameters $store
+    $true
+}
+
+function Remove-Secret {
+    param ([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
+    $store = Read-Store $AdditionalParameters
+    $store.Remove($Name)
+    Write-Store $AdditionalParameters $store
+    $true
+}
+
+function Get-SecretInfo {
+    param ([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters)
+    $pattern = [WildcardPattern]::new($(if ($Filter) { $Filter } else { '*' }))
+    $store = Read-Store $AdditionalParameters
+    foreach ($name in $store.Keys) {
+        if ($pattern.IsMatch($name)) {
+            $type = if ($store[$name].Type -eq 'PSCredential') { 'PSCredential' } elseif ($store[$name].Type -eq 'Hashtable') { 'Hashtable' } else { 'String' }
+            [Microsoft.PowerShell.SecretManagement.SecretInformation]::new($name, [Microsoft.PowerShell.SecretManagement.SecretType]$type, $VaultName)
+        }
+    }
+}
+
+function Test-SecretVault {
+    param ([string] $VaultName, [hashtable] $AdditionalParameters)
+    [bool] $AdditionalParameters.Path
+}
