@@ -25,6 +25,9 @@ public sealed class EmulatorOptions
     /// <summary>The credential each provider accepts. Defaults to the documented demo credentials.</summary>
     public Dictionary<string, EmulatorCredential> Credentials { get; } = new(DemoCredentials.All, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>When set, the emulator also listens over TLS with this certificate (for clients that insist on https, such as MSAL).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? HttpsCertificate { get; set; }
+
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
 }

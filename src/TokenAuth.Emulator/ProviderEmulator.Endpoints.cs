@@ -71,6 +71,20 @@ public sealed partial class ProviderEmulator
         var oauth2 = app.MapGroup("/oauth2");
         oauth2.MapPost("/token", Endpoint("oauth2", "token", OAuth2Token));
         oauth2.MapPost("/revoke", Endpoint("oauth2", "revoke", OAuth2Revoke));
+        oauth2.MapGet("/.well-known/openid-configuration", Endpoint("oauth2", "discovery", context =>
+        {
+            var issuer = $"{context.Request.Scheme}://{context.Request.Host}/oauth2";
+            return Json(context, 200, new JsonObject
+            {
+                ["issuer"] = issuer,
+                ["token_endpoint"] = issuer + "/token",
+                ["authorization_endpoint"] = issuer + "/authorize",
+                ["revocation_endpoint"] = issuer + "/revoke",
+                ["jwks_uri"] = issuer + "/jwks",
+                ["grant_types_supported"] = new JsonArray("client_credentials"),
+                ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_post", "client_secret_basic"),
+            });
+        }));
 
         foreach (var provider in Providers)
         {

@@ -43,6 +43,9 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     /// <summary>http://127.0.0.1:port/</summary>
     public Uri RootUri { get; private set; } = null!;
 
+    /// <summary>https://127.0.0.1:port/ when <see cref="EmulatorOptions.HttpsCertificate"/> was given.</summary>
+    public Uri? HttpsRootUri { get; private set; }
+
     public EmulatorOptions Options => _options;
 
     /// <summary>Every token and refresh token issued so far: what must never show up in a message or log line.</summary>
@@ -56,13 +59,24 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         options ??= new EmulatorOptions();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            if (options.HttpsCertificate is { } certificate)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+            }
+        });
         var app = builder.Build();
         var emulator = new ProviderEmulator(options, app);
         emulator.MapEndpoints(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        emulator.RootUri = new Uri(address.Replace("[::]", "127.0.0.1").TrimEnd('/') + "/");
+        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        emulator.RootUri = new Uri(addresses.First(address => address.StartsWith("http:", StringComparison.Ordinal)).TrimEnd('/') + "/");
+        if (addresses.FirstOrDefault(address => address.StartsWith("https:", StringComparison.Ordinal)) is { } https)
+        {
+            emulator.HttpsRootUri = new Uri(https.TrimEnd('/') + "/");
+        }
         return emulator;
     }
 

@@ -99,7 +99,7 @@ namespace TokenAuth.Http
         public async Task<SentResponse> SendAsync(SendContext context, Func<HttpRequestMessage> createRequest, bool replayable,
             HttpCompletionOption completion, CancellationToken cancellationToken)
         {
-            var stopwatch = Stopwatch.StartNew();
+            var started = Stopwatch.GetTimestamp();
             var waited = TimeSpan.Zero;
             for (var attempt = 0; ; attempt++)
             {
@@ -147,7 +147,7 @@ namespace TokenAuth.Http
                             : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(response, attemptTime, cancellationToken, attempt, waited, stopwatch.Elapsed);
+                    return new SentResponse(response, attemptTime, cancellationToken, attempt, waited, HttpMethods.Since(started));
                 }
 
                 response.Dispose();

@@ -26,7 +26,7 @@ namespace TokenAuth.Providers
         public static HttpRequestMessage BuildRequest(ProviderTarget target, EndpointSpec spec, TemplateValues values,
             ClientAuthentication clientAuthentication, string? authorization)
         {
-            var request = new HttpRequestMessage(new HttpMethod(spec.Method), target.Endpoint(spec.Path));
+            var request = new HttpRequestMessage(HttpMethods.For(spec.Method), target.Endpoint(spec.Path));
             request.Headers.Accept.Add(AcceptJson);
             foreach (var header in spec.Headers)
             {

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Net.Http.Headers;
 
 namespace TokenAuth.Requests
 {
@@ -62,13 +64,18 @@ namespace TokenAuth.Requests
     /// <summary>A provider's answer: status, headers and the body in the form the request asked for.</summary>
     public sealed class ApiResponse
     {
-        internal ApiResponse(int statusCode, string? reasonPhrase, IReadOnlyDictionary<string, string[]> headers, string? contentType,
+        private readonly HttpResponseHeaders _responseHeaders;
+        private readonly HttpContentHeaders _contentHeaders;
+        private IReadOnlyDictionary<string, string[]>? _headers;
+
+        internal ApiResponse(int statusCode, string? reasonPhrase, HttpResponseHeaders responseHeaders, HttpContentHeaders contentHeaders,
             ResponseKind kind, object? content, long contentLength, bool tokenFromCache, int retries, TimeSpan elapsed, Uri requestUri)
         {
             StatusCode = statusCode;
             ReasonPhrase = reasonPhrase;
-            Headers = headers;
-            ContentType = contentType;
+            _responseHeaders = responseHeaders;
+            _contentHeaders = contentHeaders;
+            ContentType = contentHeaders.ContentType?.ToString();
             Kind = kind;
             Content = content;
             ContentLength = contentLength;
@@ -84,8 +91,8 @@ namespace TokenAuth.Requests
 
         public bool IsSuccess => StatusCode >= 200 && StatusCode < 300;
 
-        /// <summary>Response and content headers.</summary>
-        public IReadOnlyDictionary<string, string[]> Headers { get; }
+        /// <summary>Response and content headers, copied on first use (most callers never look).</summary>
+        public IReadOnlyDictionary<string, string[]> Headers => _headers ??= CollectHeaders();
 
         public string? ContentType { get; }
 
@@ -108,5 +115,16 @@ namespace TokenAuth.Requests
 
         /// <summary>The URI finally answered (after redirects), query values removed.</summary>
         public Uri RequestUri { get; }
+
+        private IReadOnlyDictionary<string, string[]> CollectHeaders()
+        {
+            var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in _responseHeaders.Concat<KeyValuePair<string, IEnumerable<string>>>(_contentHeaders))
+            {
+                headers[header.Key] = header.Value.ToArray();
+            }
+
+            return headers;
+        }
     }
 }

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -42,7 +43,7 @@ namespace TokenAuth
                 throw new InvalidRequestException(target.ProviderName, "The Authorization header is set by TokenAuth from the session's token; remove it from the request's headers.");
             }
 
-            var stopwatch = Stopwatch.StartNew();
+            var started = Stopwatch.GetTimestamp();
             var tokenResult = await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false);
             var token = tokenResult.Token;
             var exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, cancellationToken).ConfigureAwait(false);
@@ -71,20 +72,21 @@ namespace TokenAuth
                 if (!response.IsSuccessStatusCode && !apiRequest.SkipHttpErrorCheck)
                 {
                     var errorBody = await ReadErrorBodyAsync(exchange.Sent, exchange.Context).ConfigureAwait(false);
-                    log.Verbose($"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} in {stopwatch.ElapsedMilliseconds} ms after {retries} retries.");
+                    log.Verbose($"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} in {HttpMethods.Since(started).TotalMilliseconds:0} ms after {retries} retries.");
                     throw TokenProtocol.ReadError(target, operation, exchange.DisplayUri, response.StatusCode,
                         response.Content.Headers.ContentType?.MediaType, errorBody, SensitiveValues(request, token));
                 }
 
                 var (kind, content, length) = await ReadContentAsync(apiRequest, exchange, log).ConfigureAwait(false);
+                var elapsed = HttpMethods.Since(started);
                 if (log != null && log.IsEnabled(LogLevel.Verbose))
                 {
-                    log.Write(LogLevel.Verbose, $"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} {response.ReasonPhrase} in {stopwatch.ElapsedMilliseconds} ms, "
+                    log.Write(LogLevel.Verbose, $"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} {response.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
                         + $"{length} bytes, {retries} retries, {exchange.Sent.Waited.TotalSeconds:0.###} s waited, token {(tokenResult.FromCache ? "from the cache" : "newly obtained")}.");
                 }
 
-                return new ApiResponse(status, response.ReasonPhrase, CollectHeaders(response), response.Content.Headers.ContentType?.ToString(),
-                    kind, content, length, tokenResult.FromCache, retries, stopwatch.Elapsed, exchange.DisplayUri);
+                return new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
+                    kind, content, length, tokenResult.FromCache, retries, elapsed, exchange.DisplayUri);
             }
         }
 
@@ -199,7 +201,7 @@ namespace TokenAuth
 
         private static HttpRequestMessage BuildMessage(ApiRequest apiRequest, string method, Uri uri, RequestBody? body, string? authorization, ITokenAuthLog? log)
         {
-            var message = new HttpRequestMessage(new HttpMethod(method), uri);
+            var message = new HttpRequestMessage(HttpMethods.For(method), uri);
             if (body != null)
             {
                 message.Content = body.CreateContent();
@@ -292,23 +294,31 @@ namespace TokenAuth
                     return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
                 }
 
-                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
-                if (text.Length == 0)
-                {
-                    return (ResponseKind.Empty, null, 0);
-                }
-
                 if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
                 {
+                    // Parsed from the bytes as they came: no intermediate string.
+                    var body = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                    if (body.Length == 0)
+                    {
+                        return (ResponseKind.Empty, null, 0);
+                    }
+
                     try
                     {
-                        using var document = JsonDocument.Parse(text);
-                        return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), text.Length);
+                        using var document = JsonDocument.Parse(body);
+                        return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
                     }
                     catch (JsonException)
                     {
                         log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
+                        return (ResponseKind.Text, Encoding.UTF8.GetString(body), body.Length);
                     }
+                }
+
+                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
+                if (text.Length == 0)
+                {
+                    return (ResponseKind.Empty, null, 0);
                 }
 
                 return (ResponseKind.Text, text, text.Length);
@@ -350,15 +360,5 @@ namespace TokenAuth
             }
         }
 
-        private static IReadOnlyDictionary<string, string[]> CollectHeaders(HttpResponseMessage response)
-        {
-            var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-            foreach (var header in response.Headers.Concat(response.Content.Headers))
-            {
-                headers[header.Key] = header.Value.ToArray();
-            }
-
-            return headers;
-        }
     }
 }

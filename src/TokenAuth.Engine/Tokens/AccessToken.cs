@@ -8,11 +8,15 @@ namespace TokenAuth.Tokens
     /// </summary>
     public sealed class AccessToken
     {
+        // The token is kept once, inside its header value: tokens dominate the cache's size, and the header is what
+        // every request needs.
+        private readonly string _authorizationHeaderValue;
+        private readonly int _valueStart;
+
         internal AccessToken(TokenRequest request, string value, string? tokenType, string authorizationScheme, string? refreshToken,
             string? scope, DateTimeOffset issuedOn, DateTimeOffset expiresOn, bool expiryAssumed, DateTimeOffset renewAfter)
         {
             Request = request;
-            Value = value;
             TokenType = tokenType;
             AuthorizationScheme = authorizationScheme;
             RefreshToken = refreshToken;
@@ -20,11 +24,10 @@ namespace TokenAuth.Tokens
             IssuedOn = issuedOn;
             ExpiresOn = expiresOn;
             ExpiryAssumed = expiryAssumed;
-            RenewAfter = renewAfter;
             RenewAfterTicks = renewAfter.UtcTicks;
-            AuthorizationHeaderValue = value.StartsWith(authorizationScheme + " ", StringComparison.OrdinalIgnoreCase)
-                ? value
-                : authorizationScheme + " " + value;
+            var carriesScheme = value.StartsWith(authorizationScheme + " ", StringComparison.OrdinalIgnoreCase);
+            _authorizationHeaderValue = carriesScheme ? value : authorizationScheme + " " + value;
+            _valueStart = carriesScheme ? 0 : authorizationScheme.Length + 1;
         }
 
         /// <summary>What the token was obtained for: provider, base URI, credential identity and options.</summary>
@@ -36,7 +39,7 @@ namespace TokenAuth.Tokens
 
         public Uri BaseUri => Request.Target.BaseUri;
 
-        public string Value { get; }
+        public string Value => _valueStart == 0 ? _authorizationHeaderValue : _authorizationHeaderValue.Substring(_valueStart);
 
         /// <summary>The token type the provider reported, if any.</summary>
         public string? TokenType { get; }
@@ -45,7 +48,7 @@ namespace TokenAuth.Tokens
         public string AuthorizationScheme { get; }
 
         /// <summary>The complete Authorization header value; a token that already carries its scheme is not prefixed twice.</summary>
-        public string AuthorizationHeaderValue { get; }
+        public string AuthorizationHeaderValue => _authorizationHeaderValue;
 
         internal string? RefreshToken { get; }
 
@@ -62,7 +65,7 @@ namespace TokenAuth.Tokens
         public bool ExpiryAssumed { get; }
 
         /// <summary>From this instant the cache renews the token instead of handing it out.</summary>
-        public DateTimeOffset RenewAfter { get; }
+        public DateTimeOffset RenewAfter => new DateTimeOffset(RenewAfterTicks, TimeSpan.Zero);
 
         internal long RenewAfterTicks { get; }
 

@@ -53,7 +53,6 @@ namespace TokenAuth.Tokens
 
         internal sealed class Entry
         {
-            private readonly object _gate = new object();
             private volatile AccessToken? _current;
             private Task<AccessToken>? _inFlight;
 
@@ -67,7 +66,7 @@ namespace TokenAuth.Tokens
             {
                 TaskCompletionSource<AccessToken> renewal;
                 AccessToken? previous;
-                lock (_gate)
+                lock (this)
                 {
                     started = false;
                     if (_inFlight != null)
@@ -95,7 +94,7 @@ namespace TokenAuth.Tokens
                 try
                 {
                     var token = await fetching.ConfigureAwait(false);
-                    lock (_gate)
+                    lock (this)
                     {
                         _current = token;
                         _inFlight = null;
@@ -105,7 +104,7 @@ namespace TokenAuth.Tokens
                 }
                 catch (Exception ex)
                 {
-                    lock (_gate)
+                    lock (this)
                     {
                         _inFlight = null;
                     }

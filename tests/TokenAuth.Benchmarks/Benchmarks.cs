@@ -1,0 +1,141 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Identity.Client;
+using TokenAuth.Requests;
+
+namespace TokenAuth.Benchmarks;
+
+/// <summary>Getting a token that is already cached, against what scripts and MSAL do.</summary>
+[MemoryDiagnoser]
+public class WarmTokenLookup
+{
+    private BenchmarkEnvironment _environment = null!;
+    private TokenAuthEngine _engine = null!;
+    private IConfidentialClientApplication _msal = null!;
+    private readonly HttpClient _plain = new();
+    private readonly string[] _scopes = [BenchmarkEnvironment.Scope];
+
+    [GlobalSetup]
+    public async Task Setup()
+    {
+        _environment = await BenchmarkEnvironment.StartAsync();
+        _engine = new TokenAuthEngine();
+        await _engine.GetTokenAsync(_environment.Request);
+        _msal = _environment.CreateMsalClient();
+        await _msal.AcquireTokenForClient(_scopes).ExecuteAsync();
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup() => await _environment.DisposeAsync();
+
+    [Benchmark(Baseline = true, Description = "HttpClient: new token every call")]
+    public async Task<string> FetchEveryCall()
+    {
+        using var response = await _plain.PostAsync(_environment.TokenEndpoint, BenchmarkEnvironment.TokenForm());
+        await using var body = await response.Content.ReadAsStreamAsync();
+        using var json = await JsonDocument.ParseAsync(body);
+        return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    [Benchmark(Description = "TokenAuth: warm cache")]
+    public Tokens.AccessToken TokenAuthWarm()
+    {
+        var lookup = _engine.GetTokenAsync(_environment.Request);
+        return lookup.IsCompletedSuccessfully ? lookup.Result.Token : lookup.AsTask().GetAwaiter().GetResult().Token;
+    }
+
+    [Benchmark(Description = "MSAL: warm AcquireTokenForClient")]
+    public async Task<string> MsalWarm() => (await _msal.AcquireTokenForClient(_scopes).ExecuteAsync()).AccessToken;
+}
+
+/// <summary>An authenticated GET through the engine's pipeline, against a raw shared HttpClient with a fixed header.</summary>
+[MemoryDiagnoser]
+public class AuthenticatedRequest
+{
+    private BenchmarkEnvironment _environment = null!;
+    private TokenAuthEngine _engine = null!;
+    private HttpClient _raw = null!;
+    private ApiRequest _apiRequest = null!;
+
+    [Params(1, 64)]
+    public int Concurrency { get; set; }
+
+    [GlobalSetup]
+    public async Task Setup()
+    {
+        _environment = await BenchmarkEnvironment.StartAsync();
+        _engine = new TokenAuthEngine();
+        var token = (await _engine.GetTokenAsync(_environment.Request)).Token;
+        _raw = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        _raw.DefaultRequestHeaders.Authorization = AuthenticationHeaderValue.Parse(token.AuthorizationHeaderValue);
+        _raw.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        _apiRequest = new ApiRequest("GET", "oauth2/resources/sample");
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup() => await _environment.DisposeAsync();
+
+    [Benchmark(Baseline = true, Description = "raw HttpClient, fixed header")]
+    public Task Raw() => Fan(async () =>
+    {
+        using var response = await _raw.GetAsync(_environment.SampleResource);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        using var json = await JsonDocument.ParseAsync(body);
+    });
+
+    [Benchmark(Description = "TokenAuth pipeline")]
+    public Task TokenAuth() => Fan(() => _engine.SendAsync(_environment.Request, _apiRequest));
+
+    private Task Fan(Func<Task> request)
+    {
+        if (Concurrency == 1)
+        {
+            return request();
+        }
+
+        var requests = new Task[Concurrency];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            requests[i] = request();
+        }
+
+        return Task.WhenAll(requests);
+    }
+}
+
+/// <summary>1000 callers at once with an empty cache, against one token request plus one API request.</summary>
+[MemoryDiagnoser]
+public class ColdStampede
+{
+    private BenchmarkEnvironment _environment = null!;
+    private TokenAuthEngine _engine = null!;
+    private readonly ApiRequest _apiRequest = new("GET", "oauth2/resources/sample");
+
+    [GlobalSetup]
+    public async Task Setup() => _environment = await BenchmarkEnvironment.StartAsync();
+
+    [IterationSetup]
+    public void EmptyCache() => _engine = new TokenAuthEngine();
+
+    [GlobalCleanup]
+    public async Task Cleanup() => await _environment.DisposeAsync();
+
+    [Benchmark(Baseline = true, Description = "1 token request + 1 API request")]
+    public Task SingleRequestPair() => _engine.SendAsync(_environment.Request, _apiRequest);
+
+    [Benchmark(Description = "1000 concurrent cold callers")]
+    public Task Stampede() => ColdStampedeRun(_engine, _environment);
+
+    internal static Task ColdStampedeRun(TokenAuthEngine engine, BenchmarkEnvironment environment)
+    {
+        var callers = new Task[1000];
+        for (var i = 0; i < callers.Length; i++)
+        {
+            callers[i] = engine.GetTokenAsync(environment.Request).AsTask();
+        }
+
+        return Task.WhenAll(callers);
+    }
+}
