@@ -16,7 +16,7 @@ public sealed partial class ProviderEmulator
         {
             if (context.Request.Headers.Authorization.Count > 0)
             {
-                _authorizationHeadersSeen.Add(context.Request.Headers.Authorization.ToString());
+                _authorizationHeadersSeen.TryAdd(context.Request.Headers.Authorization.ToString(), 0);
             }
 
             await next(context).ConfigureAwait(false);

@@ -31,7 +31,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<EmulatorFault>> _faults = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, IssuedToken> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshGrant> _refreshTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<string> _authorizationHeadersSeen = [];
+    // Distinct values only: a long run with one token must not grow it.
+    private readonly ConcurrentDictionary<string, byte> _authorizationHeadersSeen = new(StringComparer.Ordinal);
     private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
 
     private ProviderEmulator(EmulatorOptions options, WebApplication app)
@@ -51,8 +52,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     /// <summary>Every token and refresh token issued so far: what must never show up in a message or log line.</summary>
     public IReadOnlyCollection<string> IssuedSecrets => _tokens.Keys.Concat(_refreshTokens.Keys).ToList();
 
-    /// <summary>Every Authorization header value that reached this emulator, on any path.</summary>
-    public IReadOnlyCollection<string> AuthorizationHeadersSeen => _authorizationHeadersSeen.ToList();
+    /// <summary>Every distinct Authorization header value that reached this emulator, on any path.</summary>
+    public IReadOnlyCollection<string> AuthorizationHeadersSeen => _authorizationHeadersSeen.Keys.ToList();
 
     public static async Task<ProviderEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Net;
 using TokenAuth.Errors;
@@ -8,7 +9,12 @@ namespace TokenAuth.Providers
     /// <summary>A provider at one base URI: where its endpoints are and which origin its tokens may be sent to.</summary>
     public sealed class ProviderTarget
     {
+        private const int MaxCachedEndpoints = 1024;
         private readonly string _baseWithoutSlash;
+
+        // Scripts call the same few paths over and over: parse each once. Bounded, so a script that walks
+        // many distinct paths (ids in the path) does not grow it without end.
+        private readonly ConcurrentDictionary<string, Uri> _endpoints = new ConcurrentDictionary<string, Uri>(StringComparer.Ordinal);
 
         private ProviderTarget(ProviderDefinition definition, string environment, Uri baseUri)
         {
@@ -57,7 +63,21 @@ namespace TokenAuth.Providers
         }
 
         /// <summary>An endpoint below the base URI; the base URI's own path prefix is kept.</summary>
-        public Uri Endpoint(string path) => new Uri(_baseWithoutSlash + "/" + path.TrimStart('/'), UriKind.Absolute);
+        public Uri Endpoint(string path)
+        {
+            if (_endpoints.TryGetValue(path, out var known))
+            {
+                return known;
+            }
+
+            var endpoint = new Uri(_baseWithoutSlash + "/" + path.TrimStart('/'), UriKind.Absolute);
+            if (_endpoints.Count < MaxCachedEndpoints)
+            {
+                _endpoints.TryAdd(path, endpoint);
+            }
+
+            return endpoint;
+        }
 
         /// <summary>True when a URI has the same scheme, host and port as the base URI.</summary>
         public bool IsSameOrigin(Uri uri) =>

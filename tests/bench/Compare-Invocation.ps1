@@ -1,0 +1,66 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    TokenAuth's cmdlets against what scripts do today, on the same emulator endpoint, in one run.
+.DESCRIPTION
+    500 sequential calls each of:
+      Invoke-AuthenticatedRequest                          (token cached by TokenAuth)
+      Invoke-RestMethod -Authentication Bearer -Token      (token fetched once beforehand)
+      Invoke-RestMethod for a token, then for the resource (a token fetched for every call)
+    and 1,000 warm Get-ProviderToken calls; prints times and ratios. Needs a build (dotnet build TokenAuth.sln)
+    and Microsoft.PowerShell.SecretManagement.
+.EXAMPLE
+    pwsh tests/bench/Compare-Invocation.ps1 -Calls 100
+#>
+[CmdletBinding()]
+param ([int] $Calls = 500, [int] $WarmLookups = 1000)
+
+$ErrorActionPreference = 'Stop'
+$root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+Import-Module Microsoft.PowerShell.SecretManagement
+Import-Module (Join-Path $root 'out/TokenAuth/TokenAuth.psd1') -Force
+Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+
+$emulator = Start-TokenAuthEmulator
+$vault = 'TokenAuthBench'
+$vaultFile = [System.IO.Path]::GetTempFileName()
+try {
+    Register-TokenAuthTestVault -Name $vault -Path $vaultFile
+    $credentials = Set-TokenAuthDemoSecret -Emulator $emulator -Vault $vault
+    $base = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider APIMW
+    $resource = "$base/resources/sample"
+    $tokenBody = @{ api_key = $credentials.apimw.apiKey; api_secret = $credentials.apimw.apiSecret } | ConvertTo-Json
+    $target = @{ Provider = 'APIMW'; BaseUri = $base; Vault = $vault }
+
+    function Measure-Loop([string] $Name, [int] $Count, [scriptblock] $Body) {
+        & $Body | Out-Null                      # warm up: first-call costs are not what is compared
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        for ($i = 0; $i -lt $Count; $i++) { & $Body | Out-Null }
+        $watch.Stop()
+        [pscustomobject]@{ Case = $Name; Calls = $Count; TotalMs = [math]::Round($watch.Elapsed.TotalMilliseconds); PerCallMs = [math]::Round($watch.Elapsed.TotalMilliseconds / $Count, 3) }
+    }
+
+    $prefetched = ConvertTo-SecureString (Invoke-RestMethod -Method Post -Uri "$base/v1/auth/token" -Body $tokenBody -ContentType 'application/json').data.access_token -AsPlainText -Force
+
+    $results = @(
+        Measure-Loop 'Invoke-AuthenticatedRequest' $Calls { Invoke-AuthenticatedRequest @target -Uri 'resources/sample' }
+        Measure-Loop 'Invoke-RestMethod, token fetched once' $Calls {
+            Invoke-RestMethod -Uri $resource -Authentication Bearer -Token $prefetched -AllowUnencryptedAuthentication
+        }
+        Measure-Loop 'Invoke-RestMethod, token fetched every call' $Calls {
+            $token = (Invoke-RestMethod -Method Post -Uri "$base/v1/auth/token" -Body $tokenBody -ContentType 'application/json').data.access_token
+            Invoke-RestMethod -Uri $resource -Headers @{ Authorization = "Bearer $token" }
+        }
+        Measure-Loop 'Get-ProviderToken (warm)' $WarmLookups { Get-ProviderToken @target }
+    )
+    $results | Format-Table | Out-Host
+
+    $ours = $results[0].PerCallMs
+    Write-Host ("Invoke-AuthenticatedRequest is {0:0.00}x as fast as Invoke-RestMethod with a token fetched once (target: 1.5x or more)" -f ($results[1].PerCallMs / $ours))
+    Write-Host ("Invoke-AuthenticatedRequest is {0:0.00}x as fast as Invoke-RestMethod fetching a token every call" -f ($results[2].PerCallMs / $ours))
+}
+finally {
+    Unregister-SecretVault -Name $vault -ErrorAction Ignore
+    Remove-Item $vaultFile -ErrorAction Ignore
+    Stop-TokenAuthEmulator -Emulator $emulator
+}
