@@ -69,12 +69,9 @@ function Invoke-DemoTask {
     Import-Module (Join-Path $module 'TokenAuth.psd1') -Force
     Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
 
-    $emulator = Start-TokenAuthEmulator
     $vault = 'TokenAuthDemo'
-    $vaultFile = [System.IO.Path]::GetTempFileName()
-    try {
-        Register-TokenAuthTestVault -Name $vault -Path $vaultFile
-        $null = Set-TokenAuthDemoSecret -Emulator $emulator -Vault $vault
+    Invoke-WithTokenAuthDemo -VaultName $vault -ScriptBlock {
+        param ($emulator)
         Write-Host "Emulator at $($emulator.Root); demo credentials stored in the throwaway vault '$vault' as TokenAuth.<Provider>." -ForegroundColor Green
         Get-TokenAuthProvider | Format-Table | Out-Host
 
@@ -94,11 +91,6 @@ function Invoke-DemoTask {
             Write-Host "> Revoke-ProviderToken -Provider $($provider.Name)"
             Revoke-ProviderToken @target -Confirm:$false | Format-Table -Wrap | Out-Host
         }
-    }
-    finally {
-        Unregister-SecretVault -Name $vault -ErrorAction Ignore
-        Remove-Item $vaultFile -ErrorAction Ignore
-        Stop-TokenAuthEmulator -Emulator $emulator
     }
 }
 

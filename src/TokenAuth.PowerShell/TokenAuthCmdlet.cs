@@ -15,7 +15,7 @@ namespace TokenAuth.Commands
     /// relay the engine's log to Verbose, Debug and Warning on the pipeline thread, and turn engine exceptions into
     /// ErrorRecords.
     /// </summary>
-    public abstract class TokenAuthCmdlet : PSCmdlet
+    public abstract class TokenAuthCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private QueuedLog? _log;
@@ -27,11 +27,10 @@ namespace TokenAuth.Commands
 
         protected override void StopProcessing() => _stopping.Cancel();
 
-        protected override void EndProcessing()
-        {
-            Flush();
-            _stopping.Dispose();
-        }
+        protected override void EndProcessing() => Flush();
+
+        /// <summary>PowerShell disposes the cmdlet when the pipeline ends, after any Ctrl+C could reach it.</summary>
+        public void Dispose() => _stopping.Dispose();
 
         /// <summary>Waits for an engine call, relaying its log lines meanwhile; Ctrl+C ends the wait at once.</summary>
         internal T Await<T>(Task<T> task)

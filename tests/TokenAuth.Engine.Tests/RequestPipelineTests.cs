@@ -430,13 +430,14 @@ public sealed class RequestPipelineTests : IAsyncLifetime
             Body = RequestBody.Json(new Dictionary<string, object?> { ["password"] = "body-secret-2", ["nested"] = new Dictionary<string, object?> { ["client_secret"] = "body-secret-3" }, ["note"] = "visible" }),
             Headers = { ["Secret-Key"] = "header-secret-4", ["X-Api-Key"] = "header-secret-5", ["X-Trace"] = "visible-trace" },
         };
-        foreach (var secret in new[] { "query-secret-1", "body-secret-2", "body-secret-3", "header-secret-4", "header-secret-5" })
+        foreach (var secret in new[] { "query-secret-1", "body-secret-2", "body-secret-3", "header-secret-4", "header-secret-5", "text-secret-6" })
         {
             LeakEvidence.Secret(secret);
         }
 
         await _harness.Engine.SendAsync(request, apiRequest, log);
         await _harness.Engine.SendAsync(request, new ApiRequest("POST", "resources/echo") { Body = RequestBody.Form([new("token", "query-secret-1"), new("page", "2")]) }, log);
+        await _harness.Engine.SendAsync(request, new ApiRequest("POST", "resources/echo") { Body = RequestBody.Text("password is text-secret-6") }, log);
 
         var text = string.Join("\n", log.Messages);
         Assert.Contains("headers: ", text);
@@ -446,7 +447,8 @@ public sealed class RequestPipelineTests : IAsyncLifetime
         Assert.Contains("\"note\":\"visible\"", text);
         Assert.Contains("access_token=***&page=***", text);
         Assert.Contains("token=***&page=2", text);
-        foreach (var secret in new[] { token.Value, "query-secret-1", "body-secret-2", "body-secret-3", "header-secret-4", "header-secret-5" })
+        Assert.Contains("(25 bytes of text/plain; charset=utf-8, not shown)", text);
+        foreach (var secret in new[] { token.Value, "query-secret-1", "body-secret-2", "body-secret-3", "header-secret-4", "header-secret-5", "text-secret-6" })
         {
             Assert.DoesNotContain(secret, text);
         }

@@ -21,16 +21,12 @@ Import-Module Microsoft.PowerShell.SecretManagement
 Import-Module (Join-Path $root 'out/TokenAuth/TokenAuth.psd1') -Force
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
 
-$emulator = Start-TokenAuthEmulator
-$vault = 'TokenAuthBench'
-$vaultFile = [System.IO.Path]::GetTempFileName()
-try {
-    Register-TokenAuthTestVault -Name $vault -Path $vaultFile
-    $credentials = Set-TokenAuthDemoSecret -Emulator $emulator -Vault $vault
+Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {
+    param ($emulator, $credentials)
     $base = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider APIMW
     $resource = "$base/resources/sample"
     $tokenBody = @{ api_key = $credentials.apimw.apiKey; api_secret = $credentials.apimw.apiSecret } | ConvertTo-Json
-    $target = @{ Provider = 'APIMW'; BaseUri = $base; Vault = $vault }
+    $target = @{ Provider = 'APIMW'; BaseUri = $base; Vault = 'TokenAuthBench' }
 
     function Measure-Loop([string] $Name, [int] $Count, [scriptblock] $Body) {
         & $Body | Out-Null                      # warm up: first-call costs are not what is compared
@@ -58,9 +54,4 @@ try {
     $ours = $results[0].PerCallMs
     Write-Host ("Invoke-AuthenticatedRequest is {0:0.00}x as fast as Invoke-RestMethod with a token fetched once (target: 1.5x or more)" -f ($results[1].PerCallMs / $ours))
     Write-Host ("Invoke-AuthenticatedRequest is {0:0.00}x as fast as Invoke-RestMethod fetching a token every call" -f ($results[2].PerCallMs / $ours))
-}
-finally {
-    Unregister-SecretVault -Name $vault -ErrorAction Ignore
-    Remove-Item $vaultFile -ErrorAction Ignore
-    Stop-TokenAuthEmulator -Emulator $emulator
 }

@@ -81,4 +81,26 @@ function Set-TokenAuthDemoSecret {
     $credentials
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthEmulatorBaseUri, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret
+function Invoke-WithTokenAuthDemo {
+    <#
+    Runs a script block with the emulator started and its demo credentials in a throwaway vault (not the default one),
+    and takes both down afterwards. The block receives the emulator and the credentials.
+    #>
+    [CmdletBinding()]
+    param ([Parameter(Mandatory)] [string] $VaultName, [Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+
+    $emulator = Start-TokenAuthEmulator
+    $vaultFile = [System.IO.Path]::GetTempFileName()
+    try {
+        Register-TokenAuthTestVault -Name $VaultName -Path $vaultFile
+        $credentials = Set-TokenAuthDemoSecret -Emulator $emulator -Vault $VaultName
+        & $ScriptBlock $emulator $credentials
+    }
+    finally {
+        Unregister-SecretVault -Name $VaultName -ErrorAction Ignore
+        Remove-Item $vaultFile -ErrorAction Ignore
+        Stop-TokenAuthEmulator -Emulator $emulator
+    }
+}
+
+Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthEmulatorBaseUri, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Invoke-WithTokenAuthDemo

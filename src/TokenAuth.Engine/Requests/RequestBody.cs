@@ -29,8 +29,8 @@ namespace TokenAuth.Requests
 
         internal abstract HttpContent CreateContent();
 
-        /// <summary>The body as text for debug logs, or null when it is not text.</summary>
-        internal virtual string? DescribeForLog() => null;
+        /// <summary>The body for debug logs: JSON and forms with sensitive fields masked, anything else by size and type only.</summary>
+        internal virtual string DescribeForLog() => "(a stream, not shown)";
 
         private sealed class BytesBody : RequestBody
         {
@@ -50,10 +50,12 @@ namespace TokenAuth.Requests
                 return content;
             }
 
-            internal override string? DescribeForLog() =>
-                _contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || _contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
-                    ? Encoding.UTF8.GetString(_bytes, 0, Math.Min(_bytes.Length, 4096))
-                    : null;
+            // Free text can carry anything, so only JSON, whose field names say what is secret, is shown.
+            internal override string DescribeForLog() =>
+                (_contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && _bytes.Length <= 4096
+                    ? Logging.Redaction.RedactJson(Encoding.UTF8.GetString(_bytes))
+                    : null)
+                ?? $"({_bytes.Length} bytes of {_contentType}, not shown)";
         }
 
         private sealed class FormBody : RequestBody
@@ -67,7 +69,7 @@ namespace TokenAuth.Requests
 
             internal override HttpContent CreateContent() => new FormUrlEncodedContent(_fields);
 
-            internal override string? DescribeForLog()
+            internal override string DescribeForLog()
             {
                 var text = new StringBuilder();
                 foreach (var field in _fields)

@@ -236,9 +236,9 @@ namespace TokenAuth
             {
                 var headers = message.Content == null ? message.Headers : message.Headers.Concat(message.Content.Headers);
                 log.Write(LogLevel.Debug, $"{method} {Redaction.RedactQuery(uri)} headers: {Redaction.DescribeHeaders(headers)}");
-                if (body?.DescribeForLog() is { } text)
+                if (body != null)
                 {
-                    log.Write(LogLevel.Debug, "request body: " + (Redaction.RedactJson(text) ?? (text.TrimStart().StartsWith("{") ? "(not shown)" : text)));
+                    log.Write(LogLevel.Debug, "request body: " + body.DescribeForLog());
                 }
             }
 
