@@ -5,7 +5,8 @@
 $importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core
 
 if ($PSEdition -eq 'Core') {
-    if ($PSVersionTable.PSVersion -lt [version]'7.4') {
+    $version = $PSVersionTable.PSVersion
+    if ($version.Major -eq 7 -and $version.Minor -lt 4) {
         throw "TokenAuth needs PowerShell 7.4 or later on PowerShell Core (this is $($PSVersionTable.PSVersion)); Windows PowerShell 5.1 works too."
     }
     $framework = 'net8.0'

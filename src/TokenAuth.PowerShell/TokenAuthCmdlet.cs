@@ -77,10 +77,10 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// Runs one item's work: a TokenAuth failure becomes a non-terminating error for this item (or a terminating
-        /// one when <paramref name="terminating"/>); Ctrl+C ends quietly.
+        /// Runs one item's work: a TokenAuth failure becomes a non-terminating error for this item, except one that no
+        /// later item could escape (SecretManagement missing), which ends the command; Ctrl+C ends quietly.
         /// </summary>
-        protected void ForItem(object? target, Action work, bool terminating = false)
+        protected void ForItem(object? target, Action work)
         {
             try
             {
@@ -94,7 +94,7 @@ namespace TokenAuth.Commands
             {
                 Flush();
                 var record = ToErrorRecord(ex, target);
-                if (terminating)
+                if (ex is SecretLookupException { Failure: SecretFailure.ModuleMissing })
                 {
                     ThrowTerminatingError(record);
                 }

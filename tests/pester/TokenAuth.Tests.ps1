@@ -159,7 +159,7 @@ Describe 'Invoke-AuthenticatedRequest' {
         $body = Invoke-AuthenticatedRequest APIMW -BaseUri (Base APIMW) -Uri 'resources/status/404' -SkipHttpErrorCheck -StatusCodeVariable status -ResponseHeadersVariable headers
 
         $status | Should -Be 404
-        $headers['Content-Type'] | Should -Match 'application/json'
+        ($headers['Content-Type'] -join '; ') | Should -Match 'application/json'
         $body.error.code | Should -Be 'STATUS_404'
     }
 
@@ -283,15 +283,19 @@ Describe 'Streams' {
     It '-Verbose and -Debug show cache use and endpoints but no secret or token' {
         Revoke-ProviderToken -All -Confirm:$false | Out-Null
         $output = & {
+            # The preference rather than -Debug, which on Windows PowerShell 5.1 means Inquire and would prompt.
+            $DebugPreference = 'Continue'
             foreach ($provider in 'Akiba', 'Kitegateway', 'Ankorstore', 'CoreBanking', 'APIMW') {
-                Get-ProviderToken $provider -BaseUri (Base $provider) -Verbose -Debug
-                Invoke-AuthenticatedRequest $provider -BaseUri (Base $provider) -Uri 'resources/echo' -Method POST -Body @{ password = 'body-secret-zz' } -Verbose -Debug
+                Get-ProviderToken $provider -BaseUri (Base $provider) -Verbose
+                Invoke-AuthenticatedRequest $provider -BaseUri (Base $provider) -Uri 'resources/echo' -Method POST -Body @{ password = 'body-secret-zz' } -Verbose
             }
         } 4>&1 5>&1 | Out-String
         $tokens = foreach ($provider in 'Akiba', 'Kitegateway', 'Ankorstore', 'CoreBanking', 'APIMW') { Get-ProviderToken $provider -BaseUri (Base $provider) -AsPlainText }
 
         $output | Should -Match 'cached token used'
         $output | Should -Match 'requesting a token at http://127\.0\.0\.1'
+        $output | Should -Match 'Authorization: \*\*\*'
+        $output | Should -Match '"password":"\*\*\*"'
         foreach ($secret in @($Secrets) + @($tokens) + 'body-secret-zz') {
             $output | Should -Not -Match ([regex]::Escape($secret))
         }
@@ -301,7 +305,7 @@ Describe 'Streams' {
 Describe 'Module' {
     It 'imports in a fresh pwsh without errors and exports the six cmdlets' {
         $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1')).Path
-        $output = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest' -ErrorAction Stop; (Get-Command -Module TokenAuth).Name -join ','" 2>&1
+        $output = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest' -ErrorAction Stop; ((Get-Command -Module TokenAuth).Name | Sort-Object) -join ','" 2>&1
 
         $LASTEXITCODE | Should -Be 0
         ($output -join "`n") | Should -Be 'Get-ProviderToken,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken'
