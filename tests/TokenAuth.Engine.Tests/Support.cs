@@ -11,9 +11,19 @@ using Xunit.Sdk;
 
 // Tests run one collection at a time, so that the leak audit runs after every other test has left its evidence.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
-[assembly: TestCollectionOrderer("TokenAuth.Tests.LeakAuditLast", "TokenAuth.Engine.Tests")]
+[assembly: TestCollectionOrderer("TokenAuth.Tests.LeakAuditLast", TokenAuth.Tests.ThisAssembly.Name)]
 
 namespace TokenAuth.Tests;
+
+/// <summary>The same sources build two test assemblies (against each engine build); the orderer must name the right one.</summary>
+internal static class ThisAssembly
+{
+#if NETSTANDARD_ENGINE
+    public const string Name = "TokenAuth.Engine.Tests.NetStandard";
+#else
+    public const string Name = "TokenAuth.Engine.Tests";
+#endif
+}
 
 /// <summary>A clock the tests move by hand; shared by the engine and the emulator so expiry is exact.</summary>
 public sealed class ManualClock : TimeProvider
