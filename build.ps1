@@ -4,7 +4,7 @@
     Builds, tests, demonstrates and packages TokenAuth.
 .DESCRIPTION
     Build    assembles the publishable module under out/TokenAuth (both editions' assemblies, manifest, formats, help).
-    Test     installs Pester 5 and SecretManagement when missing, then runs the README's test command, which
+    Test     installs Pester 5, SecretManagement and SecretStore when missing, then runs the README's test command, which
              includes the Pester suite (tests/pester) whenever pwsh and Pester are present.
     Demo     starts the provider emulator, registers a throwaway vault with the demo credentials and runs the
              four cmdlets against the five providers, showing what a user sees.
@@ -58,6 +58,8 @@ function Invoke-BuildTask {
 function Invoke-TestTask {
     Install-Dependency Pester 5.0.0
     Install-Dependency Microsoft.PowerShell.SecretManagement 1.1.0
+    # Not used by the tests (they bring their own throwaway vault), but the vault most users will keep TokenAuth's secrets in.
+    Install-Dependency Microsoft.PowerShell.SecretStore 1.0.0
     # The README's test command; its TokenAuth.Module.Tests run the Pester suite now that Pester is here.
     Invoke-Dotnet test (Join-Path $root 'TokenAuth.sln') --logger 'console;verbosity=normal'
 }
