@@ -103,7 +103,10 @@ namespace TokenAuth.Http
             var waited = TimeSpan.Zero;
             for (var attempt = 0; ; attempt++)
             {
-                var attemptTime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                // Linked to the caller only when the caller can cancel; either way the attempt's own timer ends it.
+                var attemptTime = cancellationToken.CanBeCanceled
+                    ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+                    : new CancellationTokenSource();
                 attemptTime.CancelAfter(context.Timeout);
                 HttpResponseMessage response;
                 TimeSpan? delay;

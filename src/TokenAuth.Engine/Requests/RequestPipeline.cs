@@ -6,7 +6,6 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -296,8 +295,9 @@ namespace TokenAuth
 
                 if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
                 {
-                    // Parsed from the bytes as they came: no intermediate string.
-                    var body = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                    // Parsed from the buffered bytes: no intermediate string, no copy; the buffer is still there for text.
+                    await content.LoadIntoBufferAsync().ConfigureAwait(false);
+                    using var body = await content.ReadAsStreamAsync().ConfigureAwait(false);
                     if (body.Length == 0)
                     {
                         return (ResponseKind.Empty, null, 0);
@@ -305,13 +305,14 @@ namespace TokenAuth
 
                     try
                     {
-                        using var document = JsonDocument.Parse(body);
+                        using var document = await JsonDocument.ParseAsync(body).ConfigureAwait(false);
                         return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
                     }
                     catch (JsonException)
                     {
                         log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
-                        return (ResponseKind.Text, Encoding.UTF8.GetString(body), body.Length);
+                        var raw = await content.ReadAsStringAsync().ConfigureAwait(false);
+                        return (ResponseKind.Text, raw, body.Length);
                     }
                 }
 
