@@ -94,9 +94,11 @@ namespace TokenAuth.Commands
 
         protected override void ProcessRecord() => ForItem(Uri, () =>
         {
+            // A file is streamed, not read whole; the stream is closed once the request is done.
+            using var upload = (Body is PSObject { BaseObject: System.IO.FileInfo file } ? file : Body as System.IO.FileInfo)?.OpenRead();
             var apiRequest = new ApiRequest(Method, Uri)
             {
-                Body = RequestBodyFrom(Body),
+                Body = upload != null ? RequestBody.Stream(upload, ContentType ?? "application/octet-stream") : RequestBodyFrom(Body),
                 SkipHttpErrorCheck = SkipHttpErrorCheck,
                 MaxRetries = MaximumRetryCount >= 0 ? MaximumRetryCount : (int?)null,
                 Timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
@@ -151,7 +153,6 @@ namespace TokenAuth.Commands
             {
                 string text => RequestBody.Text(text, ContentType ?? "application/json; charset=utf-8"),
                 byte[] bytes => RequestBody.Bytes(bytes, ContentType ?? "application/octet-stream"),
-                System.IO.FileInfo file => RequestBody.Stream(file.OpenRead(), ContentType ?? "application/octet-stream"),
                 _ => RequestBody.Json(PowerShellValues.ToEngine(body)),
             };
         }
