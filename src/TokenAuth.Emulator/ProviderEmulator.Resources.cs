@@ -90,6 +90,17 @@ public sealed partial class ProviderEmulator
             await Json(ctx, 200, new JsonObject { ["waited"] = milliseconds }).ConfigureAwait(false);
         })));
 
+        // Headers and the start of a JSON body at once, the rest only after ms: a body that stalls.
+        group.MapGet("/stall", Endpoint(provider, "stall", context => Protected(context, provider, async (_, ctx) =>
+        {
+            var milliseconds = int.TryParse(ctx.Request.Query["ms"], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 1000;
+            ctx.Response.ContentType = "application/json; charset=utf-8";
+            await ctx.Response.WriteAsync("{\"stalled\":", ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+            await Task.Delay(milliseconds, ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.WriteAsync("true}", ctx.RequestAborted).ConfigureAwait(false);
+        })));
+
         group.MapGet("/status/{code:int}", Endpoint(provider, "status", context => Protected(context, provider, (_, ctx) =>
         {
             var code = int.Parse((string)ctx.Request.RouteValues["code"]!, CultureInfo.InvariantCulture);

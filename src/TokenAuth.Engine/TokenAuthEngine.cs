@@ -48,7 +48,7 @@ namespace TokenAuth
         {
             var entry = _cache.GetOrAdd(request.Key);
             var current = entry.Current;
-            if (!forceNew && current != null && _clock.GetUtcNow().UtcTicks < current.RenewAfterTicks)
+            if (!forceNew && current != null && IsFresh(current))
             {
                 if (log != null && log.IsEnabled(LogLevel.Verbose))
                 {
@@ -112,14 +112,22 @@ namespace TokenAuth
         {
             var target = request.Target;
             var endpoint = target.Endpoint(spec.Path);
-            var context = new SendContext(target.ProviderName, endpoint, Options.Timeout, Options.Retry, idempotent: true, log);
             var sensitive = SensitiveValues(request, previous);
             log.Verbose($"{target.ProviderName}: {(operation == ProviderOperation.Refresh ? "refreshing the token" : "requesting a token")} at {endpoint} for {request.Credential.DisplayIdentity}.");
+            var body = await CallProviderAsync(target, spec, values, clientAuthentication, authorization: null, operation, sensitive, log, CancellationToken.None).ConfigureAwait(false);
+            var token = TokenProtocol.ReadToken(request, operation, endpoint, body, _clock.GetUtcNow(), Options, sensitive, log);
+            log.Verbose($"{target.ProviderName}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
+            return token;
+        }
 
-            using var sent = await _sender.SendAsync(context,
-                () => TokenProtocol.BuildRequest(target, spec, values, clientAuthentication, authorization: null),
-                replayable: true, HttpCompletionOption.ResponseContentRead, CancellationToken.None).ConfigureAwait(false);
-            var body = await ReadBodyAsync(sent, context).ConfigureAwait(false);
+        /// <summary>One call to a token, refresh or revoke endpoint: sent with retries, its body read, a refusal raised in the provider's terms.</summary>
+        private async Task<string> CallProviderAsync(ProviderTarget target, EndpointSpec spec, TemplateValues values, ClientAuthentication clientAuthentication,
+            string? authorization, ProviderOperation operation, IEnumerable<string?> sensitive, ITokenAuthLog? log, CancellationToken cancellationToken)
+        {
+            var context = new SendContext(target.ProviderName, target.Endpoint(spec.Path), Options.Timeout, Options.Retry, idempotent: true, log);
+            using var sent = await _sender.SendAsync(context, () => TokenProtocol.BuildRequest(target, spec, values, clientAuthentication, authorization),
+                replayable: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            var body = await sent.ReadAsync(content => content.ReadAsStringAsync()).ConfigureAwait(false);
             var status = sent.Response.StatusCode;
             log.Verbose($"{target.ProviderName}: HTTP {(int)status} from {context.DisplayEndpoint} in {sent.Elapsed.TotalMilliseconds:0} ms.");
             if (!sent.Response.IsSuccessStatusCode)
@@ -127,25 +135,7 @@ namespace TokenAuth
                 throw TokenProtocol.ReadError(target, operation, context.DisplayEndpoint, status, sent.Response.Content.Headers.ContentType?.MediaType, body, sensitive);
             }
 
-            var token = TokenProtocol.ReadToken(request, operation, context.DisplayEndpoint, body, _clock.GetUtcNow(), Options, sensitive, log);
-            log.Verbose($"{target.ProviderName}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
-            return token;
-        }
-
-        private static async Task<string> ReadBodyAsync(SentResponse sent, SendContext context)
-        {
-            try
-            {
-#if NET8_0_OR_GREATER
-                return await sent.Response.Content.ReadAsStringAsync(sent.Token).ConfigureAwait(false);
-#else
-                return await sent.Response.Content.ReadAsStringAsync().ConfigureAwait(false);
-#endif
-            }
-            catch (OperationCanceledException) when (sent.TimedOut)
-            {
-                throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
-            }
+            return body;
         }
 
         /// <summary>Forgets the cached token for the request; true when there was one.</summary>
@@ -182,23 +172,14 @@ namespace TokenAuth
                 return new RevokeResult(target.ProviderName, forgotten, false, message);
             }
 
-            var endpoint = target.Endpoint(revoke.Path);
-            var context = new SendContext(target.ProviderName, endpoint, Options.Timeout, Options.Retry, idempotent: true, log);
             var values = new TemplateValues(token.Request.Credential, accessToken: token.Value);
             var authorization = revoke.Authentication == RevokeAuthentication.Bearer ? token.AuthorizationHeaderValue : null;
             var clientAuthentication = revoke.Authentication == RevokeAuthentication.Client ? target.Definition.Token.ClientAuthentication : ClientAuthentication.Body;
             try
             {
-                log.Verbose($"{target.ProviderName}: revoking the token at {endpoint}.");
-                using var sent = await _sender.SendAsync(context, () => TokenProtocol.BuildRequest(target, revoke, values, clientAuthentication, authorization),
-                    replayable: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-                var body = await ReadBodyAsync(sent, context).ConfigureAwait(false);
-                if (!sent.Response.IsSuccessStatusCode)
-                {
-                    throw TokenProtocol.ReadError(target, ProviderOperation.Revoke, context.DisplayEndpoint, sent.Response.StatusCode,
-                        sent.Response.Content.Headers.ContentType?.MediaType, body, SensitiveValues(token.Request, token));
-                }
-
+                log.Verbose($"{target.ProviderName}: revoking the token at {target.Endpoint(revoke.Path)}.");
+                await CallProviderAsync(target, revoke, values, clientAuthentication, authorization, ProviderOperation.Revoke,
+                    SensitiveValues(token.Request, token), log, cancellationToken).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
             catch (TokenAuthException ex)
@@ -220,14 +201,10 @@ namespace TokenAuth
             {
                 var response = await SendAsync(request, new ApiRequest("GET", whoAmI.Path), log, cancellationToken, ProviderOperation.WhoAmI).ConfigureAwait(false);
                 var endpoint = request.Target.Endpoint(whoAmI.Path);
-                object? identity = response.Content;
-                if (!string.IsNullOrEmpty(whoAmI.ResultPath))
+                var identity = response.Content;
+                foreach (var field in string.IsNullOrEmpty(whoAmI.ResultPath) ? Array.Empty<string>() : whoAmI.ResultPath!.Split('.'))
                 {
-                    identity = null;
-                    if (response.Content is IDictionary<string, object?> whole && whole.TryGetValue(whoAmI.ResultPath!, out var part))
-                    {
-                        identity = part;
-                    }
+                    identity = identity is IDictionary<string, object?> map && map.TryGetValue(field, out var inner) ? inner : null;
                 }
 
                 if (identity is not Dictionary<string, object?> claims)

@@ -107,6 +107,7 @@ public sealed class ProviderDefinitionTests
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "refresh": { "path": "/r", "fields": { "r": "{RefreshToken}" } } }""", "$.tokenResponse.refreshToken", "is needed when a refresh endpoint is described")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "fields": { "t": "{AccessToken}" } } }""", "$.token.fields.t", "not a placeholder here")]
     [InlineData("{ \"name\": ", "$.name (line 1)", "is not valid here")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "whoAmI": { "path": "/me", "resultPath": "data[0]" } }""", "$.whoAmI.resultPath", "a path of object fields")]
     public void A_bad_definition_names_the_field_and_where_it_is(string json, string location, string problem)
     {
         var error = Expect.Throws<ProviderConfigurationException>(() => ProviderDefinitionLoader.Parse(json, "custom.json"));
@@ -181,6 +182,20 @@ public sealed class CustomProviderTests : IAsyncLifetime
         Assert.Equal("read", token.Scope);
         Assert.False(revoked.ProviderNotified);
         Assert.Equal(1, _harness.Count("oauth2", "token"));
+    }
+
+    [Fact]
+    public async Task Who_am_I_finds_the_identity_at_a_nested_result_path()
+    {
+        var definition = ProviderDefinitionLoader.Parse(ProviderDefinitionLoader.ToJson(_harness.Providers.Get("APIMW")));
+        definition.Name = "ApimwUser";
+        definition.WhoAmI!.ResultPath = "data.user";
+        _harness.Providers.Register(definition);
+        var request = new TokenRequest(ProviderTarget.Resolve(definition, baseUri: _harness.Emulator.BaseUriOf("apimw").ToString()), _harness.CredentialFor("apimw"));
+
+        var identity = await _harness.Engine.WhoAmIAsync(request);
+
+        Assert.Equal("usr_demo", identity.Claims["id"]);
     }
 
     [Fact]

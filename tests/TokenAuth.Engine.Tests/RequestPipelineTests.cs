@@ -63,11 +63,15 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("//attacker.example/x")]
-    [InlineData("ftp://attacker.example/x")]
-    public async Task Protocol_relative_and_non_http_uris_are_refused(string uri)
+    [InlineData("//attacker.example/x?key=query-secret-7")]
+    [InlineData("ftp://attacker.example/x?key=query-secret-7")]
+    public async Task Protocol_relative_and_non_http_uris_are_refused_without_echoing_query_values(string uri)
     {
-        await Expect.Throws<UnsafeRequestException>(() => Send("Akiba", new ApiRequest("GET", uri)));
+        LeakEvidence.Secret("query-secret-7");
+
+        var error = await Expect.Throws<UnsafeRequestException>(() => Send("Akiba", new ApiRequest("GET", uri)));
+
+        Assert.DoesNotContain("query-secret-7", error.Message);
     }
 
     [Fact]
@@ -288,6 +292,42 @@ public sealed class RequestPipelineTests : IAsyncLifetime
         Assert.True(error.TimedOut);
         Assert.Contains("did not answer within 0.3 s", error.Message);
         Assert.Contains("/akiba/resources/slow?ms=***", error.Message);
+    }
+
+    [Fact]
+    public async Task A_body_that_stalls_past_the_timeout_times_out_naming_the_endpoint()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Expect.Throws<ProviderUnreachableException>(() =>
+            Send("Akiba", new ApiRequest("GET", "resources/stall?ms=5000") { Timeout = TimeSpan.FromMilliseconds(500) }));
+
+        Assert.True(error.TimedOut);
+        Assert.Contains("/akiba/resources/stall?ms=***", error.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_a_request_at_once_while_its_body_stalls()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _harness.Engine.SendAsync(_harness.Request("Akiba"), new ApiRequest("GET", "resources/stall?ms=5000"), _harness.Log, cancel.Token));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_large_error_body_is_kept_up_to_a_limit()
+    {
+        _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 500, Body = new string('x', 3_000_000), ContentType = "text/plain" });
+
+        var error = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample")));
+
+        Assert.Equal(1 << 20, error.ResponseBody!.Length);
+        Assert.Null(error.ProviderMessage);
     }
 
     [Fact]

@@ -43,8 +43,9 @@ namespace TokenAuth.Http
         private readonly CancellationTokenSource _attempt;
         private readonly CancellationToken _caller;
 
-        public SentResponse(HttpResponseMessage response, CancellationTokenSource attempt, CancellationToken caller, int retries, TimeSpan waited, TimeSpan elapsed)
+        public SentResponse(SendContext context, HttpResponseMessage response, CancellationTokenSource attempt, CancellationToken caller, int retries, TimeSpan waited, TimeSpan elapsed)
         {
+            Context = context;
             Response = response;
             _attempt = attempt;
             _caller = caller;
@@ -52,6 +53,8 @@ namespace TokenAuth.Http
             Waited = waited;
             Elapsed = elapsed;
         }
+
+        public SendContext Context { get; }
 
         public HttpResponseMessage Response { get; }
 
@@ -63,11 +66,32 @@ namespace TokenAuth.Http
         /// <summary>Time until the response headers arrived, waits included.</summary>
         public TimeSpan Elapsed { get; }
 
-        /// <summary>Cancelled by the caller or when the attempt's time is up; use it for reading the body.</summary>
+        /// <summary>Cancelled by the caller or when the attempt's time is up.</summary>
         public CancellationToken Token => _attempt.Token;
 
-        /// <summary>True when a cancellation came from the timeout rather than from the caller.</summary>
-        public bool TimedOut => _attempt.IsCancellationRequested && !_caller.IsCancellationRequested;
+        /// <summary>
+        /// Reads the body within the attempt's time. Body reads do not all take a cancellation token (and none do on
+        /// .NET Framework), so the response is disposed when the time is up or the caller cancels: a body that stalls
+        /// ends in a timeout naming the endpoint, a Ctrl+C in a cancellation.
+        /// </summary>
+        public async Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read)
+        {
+            using (_attempt.Token.Register(response => ((HttpResponseMessage)response!).Dispose(), Response))
+            {
+                try
+                {
+                    return await read(Response.Content).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (_attempt.IsCancellationRequested && !(ex is TokenAuthException))
+                {
+                    _caller.ThrowIfCancellationRequested();
+                    throw TimeoutError();
+                }
+            }
+        }
+
+        public ProviderUnreachableException TimeoutError() =>
+            new ProviderUnreachableException(Context.Provider, Context.DisplayEndpoint, true, Context.Timeout, null);
 
         public void Dispose()
         {
@@ -123,6 +147,11 @@ namespace TokenAuth.Http
                     attemptTime.Dispose();
                     throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
                 }
+                catch (OperationCanceledException)
+                {
+                    attemptTime.Dispose();
+                    throw;
+                }
                 catch (HttpRequestException ex)
                 {
                     attemptTime.Dispose();
@@ -150,7 +179,7 @@ namespace TokenAuth.Http
                             : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(response, attemptTime, cancellationToken, attempt, waited, HttpMethods.Since(started));
+                    return new SentResponse(context, response, attemptTime, cancellationToken, attempt, waited, HttpMethods.Since(started));
                 }
 
                 response.Dispose();

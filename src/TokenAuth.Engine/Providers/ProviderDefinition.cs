@@ -174,7 +174,7 @@ namespace TokenAuth.Providers
     {
         public string Path { get; set; } = "";
 
-        /// <summary>Where the identity object sits in the response, e.g. "data"; empty for the whole body.</summary>
+        /// <summary>Where the identity object sits in the response, a path of object fields such as "data" or "data.user"; empty for the whole body.</summary>
         public string? ResultPath { get; set; }
     }
 

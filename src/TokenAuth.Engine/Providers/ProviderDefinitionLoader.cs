@@ -211,6 +211,11 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.whoAmI.path", "is required");
             }
 
+            if (definition.WhoAmI?.ResultPath is { Length: > 0 } resultPath && (!JsonFieldPath.IsValid(resultPath) || resultPath.Contains("[")))
+            {
+                yield return new Problem("$.whoAmI.resultPath", "must be a path of object fields such as 'data' or 'data.user'");
+            }
+
             foreach (var (list, name) in new[] { (definition.Errors.CodePaths, "codePaths"), (definition.Errors.MessagePaths, "messagePaths") })
             {
                 for (var i = 0; i < list.Count; i++)

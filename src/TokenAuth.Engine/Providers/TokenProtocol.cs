@@ -21,7 +21,8 @@ namespace TokenAuth.Providers
     /// </summary>
     internal static class TokenProtocol
     {
-        private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
+        /// <summary>Every request TokenAuth sends accepts JSON unless the caller says otherwise.</summary>
+        internal static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
 
         public static HttpRequestMessage BuildRequest(ProviderTarget target, EndpointSpec spec, TemplateValues values,
             ClientAuthentication clientAuthentication, string? authorization)

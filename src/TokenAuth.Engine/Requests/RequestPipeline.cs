@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -22,7 +22,6 @@ namespace TokenAuth
     public sealed partial class TokenAuthEngine
     {
         private const int MaxErrorBodyCharacters = 1 << 20;
-        private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
 
         /// <summary>
         /// Sends a request with the session's token for <paramref name="request"/>. The token goes only to the
@@ -70,7 +69,7 @@ namespace TokenAuth
                 var status = (int)response.StatusCode;
                 if (!response.IsSuccessStatusCode && !apiRequest.SkipHttpErrorCheck)
                 {
-                    var errorBody = await ReadErrorBodyAsync(exchange.Sent, exchange.Context).ConfigureAwait(false);
+                    var errorBody = await exchange.Sent.ReadAsync(ReadErrorBodyAsync).ConfigureAwait(false);
                     log.Verbose($"{apiRequest.Method} {exchange.DisplayUri}: HTTP {status} in {HttpMethods.Since(started).TotalMilliseconds:0} ms after {retries} retries.");
                     throw TokenProtocol.ReadError(target, operation, exchange.DisplayUri, response.StatusCode,
                         response.Content.Headers.ContentType?.MediaType, errorBody, SensitiveValues(request, token));
@@ -106,7 +105,8 @@ namespace TokenAuth
 
             if (uri.StartsWith("//", StringComparison.Ordinal) || uri.Contains("://") || uri.StartsWith("\\", StringComparison.Ordinal))
             {
-                throw new UnsafeRequestException(target.ProviderName, $"'{uri}' is not a path below {target.ProviderName}'s base URI nor one of its own absolute URIs; the request was not sent.");
+                var withoutQuery = uri.Split('?')[0];
+                throw new UnsafeRequestException(target.ProviderName, $"'{withoutQuery}' is not a path below {target.ProviderName}'s base URI nor one of its own absolute URIs; the request was not sent.");
             }
 
             return target.Endpoint(uri);
@@ -114,18 +114,15 @@ namespace TokenAuth
 
         private sealed class Exchange
         {
-            public Exchange(SentResponse sent, SendContext context, bool authorizationSent)
+            public Exchange(SentResponse sent, bool authorizationSent)
             {
                 Sent = sent;
-                Context = context;
                 AuthorizationSent = authorizationSent;
             }
 
             public SentResponse Sent { get; }
 
-            public SendContext Context { get; }
-
-            public Uri DisplayUri => Context.DisplayEndpoint;
+            public Uri DisplayUri => Sent.Context.DisplayEndpoint;
 
             /// <summary>False once a redirect led away from the provider's origin and the token was withheld.</summary>
             public bool AuthorizationSent { get; }
@@ -158,7 +155,7 @@ namespace TokenAuth
                 var location = sent.Response.Headers.Location;
                 if (status < 300 || status > 399 || status == 304 || location == null)
                 {
-                    return new Exchange(sent, context, withToken);
+                    return new Exchange(sent, withToken);
                 }
 
                 var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
@@ -166,7 +163,7 @@ namespace TokenAuth
                 if (redirects >= Options.MaxRedirects || (keepsMethod && currentBody?.Replayable == false))
                 {
                     log.Verbose($"HTTP {status} from {context.DisplayEndpoint} not followed ({(redirects >= Options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
-                    return new Exchange(sent, context, withToken);
+                    return new Exchange(sent, withToken);
                 }
 
                 sent.Dispose();
@@ -223,7 +220,7 @@ namespace TokenAuth
 
             if (message.Headers.Accept.Count == 0)
             {
-                message.Headers.Accept.Add(AcceptJson);
+                message.Headers.Accept.Add(TokenProtocol.AcceptJson);
             }
 
             if (authorization != null)
@@ -244,35 +241,26 @@ namespace TokenAuth
             return message;
         }
 
-        private static async Task<string> ReadErrorBodyAsync(SentResponse sent, SendContext context)
+        /// <summary>The error body for parsing and inspection, up to a limit: an error page may be large.</summary>
+        private static async Task<string> ReadErrorBodyAsync(HttpContent content)
         {
-            try
+            using var reader = new StreamReader(await content.ReadAsStreamAsync().ConfigureAwait(false));
+            var text = new StringBuilder();
+            var chunk = new char[8192];
+            int read;
+            while (text.Length < MaxErrorBodyCharacters && (read = await reader.ReadAsync(chunk, 0, Math.Min(chunk.Length, MaxErrorBodyCharacters - text.Length)).ConfigureAwait(false)) > 0)
             {
-                using var stream = await sent.Response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                using var reader = new StreamReader(stream);
-                var buffer = new char[MaxErrorBodyCharacters];
-                var read = 0;
-                int chunk;
-                while (read < buffer.Length && (chunk = await reader.ReadAsync(buffer, read, buffer.Length - read).ConfigureAwait(false)) > 0)
-                {
-                    read += chunk;
-                }
+                text.Append(chunk, 0, read);
+            }
 
-                return new string(buffer, 0, read);
-            }
-            catch (OperationCanceledException) when (sent.TimedOut)
-            {
-                throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
-            }
+            return text.ToString();
         }
 
-        private static async Task<(ResponseKind Kind, object? Content, long Length)> ReadContentAsync(ApiRequest apiRequest, Exchange exchange, ITokenAuthLog? log)
-        {
-            var sent = exchange.Sent;
-            var content = sent.Response.Content;
-            var mediaType = content.Headers.ContentType?.MediaType ?? "";
-            try
+        private static Task<(ResponseKind Kind, object? Content, long Length)> ReadContentAsync(ApiRequest apiRequest, Exchange exchange, ITokenAuthLog? log) =>
+            exchange.Sent.ReadAsync(async content =>
             {
+                var sent = exchange.Sent;
+                var mediaType = content.Headers.ContentType?.MediaType ?? "";
                 if (apiRequest.OutFile != null)
                 {
                     var fullPath = Path.GetFullPath(apiRequest.OutFile);
@@ -323,12 +311,7 @@ namespace TokenAuth
                 }
 
                 return (ResponseKind.Text, text, text.Length);
-            }
-            catch (OperationCanceledException) when (sent.TimedOut)
-            {
-                throw new ProviderUnreachableException(exchange.Context.Provider, exchange.DisplayUri, true, exchange.Context.Timeout, null);
-            }
-        }
+            });
 
         /// <summary>Streams the body to a temporary file beside the target and moves it into place once complete, so a failed download never leaves a truncated file.</summary>
         private static async Task<long> DownloadAsync(HttpContent content, string fullPath, CancellationToken cancellationToken)
