@@ -54,7 +54,7 @@ function Register-TokenAuthTestVault {
     [CmdletBinding()]
     param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $DefaultVault)
 
-    Register-SecretVault -Name $Name -ModuleName (Join-Path $PSScriptRoot 'TestVault/TokenAuth.TestVault.psd1') `
+    Register-SecretVault -Name $Name -ModuleName (Join-Path $PSScriptRoot 'TokenAuth.TestVault/TokenAuth.TestVault.psd1') `
         -VaultParameters @{ Path = $Path; Locked = [bool] $Locked } -DefaultVault:$DefaultVault -AllowClobber
 }
 
