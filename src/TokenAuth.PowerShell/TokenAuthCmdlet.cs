@@ -35,7 +35,10 @@ namespace TokenAuth.Commands
         /// <summary>Waits for an engine call, relaying its log lines meanwhile; Ctrl+C ends the wait at once.</summary>
         internal T Await<T>(Task<T> task)
         {
-            while (!task.Wait(25))
+            // The wait handle, not Task.Wait: Wait would wrap a failure in an AggregateException, hiding the
+            // TokenAuthException that becomes the ErrorRecord. GetResult below rethrows it as it was thrown.
+            var waitable = ((IAsyncResult)task).AsyncWaitHandle;
+            while (!waitable.WaitOne(25))
             {
                 Flush();
             }
@@ -156,7 +159,9 @@ namespace TokenAuth.Commands
                 return bound is SwitchParameter on ? on.IsPresent : bound is bool value && value;
             }
 
-            return GetVariableValue(preference) is ActionPreference level && level != ActionPreference.SilentlyContinue && level != ActionPreference.Ignore;
+            // A preference set in a child scope ($DebugPreference = 'Continue' in a function) is a plain string there.
+            return LanguagePrimitives.TryConvertTo(GetVariableValue(preference), out ActionPreference level)
+                && level != ActionPreference.SilentlyContinue && level != ActionPreference.Ignore;
         }
 
         /// <summary>Engine log lines, queued from any thread until the pipeline thread writes them.</summary>
