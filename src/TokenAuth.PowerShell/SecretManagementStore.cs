@@ -32,7 +32,9 @@ namespace TokenAuth.Commands
             }
 
             using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
-            powerShell.AddCommand(Module + "\\Get-Secret").AddParameter("Name", name).AddParameter("ErrorAction", ActionPreference.Stop);
+            // SecretManagement's own multi-line warning (no vault registered) is replaced by our error, which says what to do.
+            powerShell.AddCommand(Module + "\\Get-Secret").AddParameter("Name", name)
+                .AddParameter("ErrorAction", ActionPreference.Stop).AddParameter("WarningAction", ActionPreference.SilentlyContinue);
             if (!string.IsNullOrEmpty(vault))
             {
                 powerShell.AddParameter("Vault", vault);
@@ -45,7 +47,7 @@ namespace TokenAuth.Commands
             }
             catch (RuntimeException ex)
             {
-                throw Classify(ex.ErrorRecord, name, vault, ex);
+                throw vault == null && !AnyVaultRegistered() ? NoVaultRegistered(name, ex) : Classify(ex.ErrorRecord, name, vault, ex);
             }
 
             if (powerShell.Streams.Error.Count > 0)
@@ -66,6 +68,18 @@ namespace TokenAuth.Commands
                 _ => SecretValue.Other(secret.GetType().Name),
             };
         }
+
+        private bool AnyVaultRegistered()
+        {
+            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            powerShell.AddCommand(Module + "\\Get-SecretVault").AddParameter("ErrorAction", ActionPreference.SilentlyContinue);
+            return powerShell.Invoke().Count > 0;
+        }
+
+        private static SecretLookupException NoVaultRegistered(string name, Exception inner) =>
+            new SecretLookupException(SecretFailure.VaultNotFound, null,
+                $"No secret vault is registered, so the secret '{name}' cannot be read: register one (for example Register-SecretVault -Name TokenAuth "
+                + "-ModuleName Microsoft.PowerShell.SecretStore -DefaultVault) and store the secret with Set-Secret, or pass -Credential.", inner);
 
         private static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner)
         {
