@@ -334,14 +334,31 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     public async Task Cancellation_stops_a_request_at_once_even_mid_retry_wait()
     {
         _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "4" });
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var cancel = new CancellationTokenSource();
+        var watch = new System.Diagnostics.Stopwatch();
+        // Cancel once the 4 s retry wait is under way, whatever the first request cost (a cold process is slow).
+        void CancelDuringTheWait(string line)
+        {
+            if (line.Contains("retrying in 4 s", StringComparison.Ordinal))
+            {
+                watch.Start();
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
+            }
+        }
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            _harness.Engine.SendAsync(_harness.Request("Akiba"), new ApiRequest("GET", "resources/sample"), _harness.Log, cancel.Token));
+        _harness.Log.Written += CancelDuringTheWait;
+        try
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                _harness.Engine.SendAsync(_harness.Request("Akiba"), new ApiRequest("GET", "resources/sample"), _harness.Log, cancel.Token));
+        }
+        finally
+        {
+            _harness.Log.Written -= CancelDuringTheWait;
+        }
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
-        Assert.True(_harness.Log.Contains("retrying in 4 s"));
+        Assert.True(watch.IsRunning, "the retry wait never began");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed} after the wait began");
     }
 
     [Theory]

@@ -99,10 +99,14 @@ public sealed class RecordingLog(LogLevel lowest = LogLevel.Debug) : ITokenAuthL
 
     public bool IsEnabled(LogLevel level) => level >= lowest;
 
+    /// <summary>Raised after each line is recorded, on the writer's thread: lets a test act at a point in a flow, not on a clock.</summary>
+    public event Action<string>? Written;
+
     public void Write(LogLevel level, string message)
     {
         Lines.Enqueue((level, message));
         LeakEvidence.Saw(message);
+        Written?.Invoke(message);
     }
 
     public IEnumerable<string> Messages => Lines.Select(line => line.Message);
