@@ -184,8 +184,9 @@ namespace TokenAuth
             }
             catch (TokenAuthException ex)
             {
+                // Verbose, not Warning: the failure goes back in the result, and the caller reports it (the cmdlet as an error).
                 var message = $"{forgot}, but {target.ProviderName} could not be told: {ex.Message}";
-                log.Warning(message);
+                log.Verbose(message);
                 return new RevokeResult(target.ProviderName, forgotten, false, message, ex);
             }
         }

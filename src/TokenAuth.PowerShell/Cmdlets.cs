@@ -198,6 +198,11 @@ namespace TokenAuth.Commands
                 }
 
                 WriteObject(new TokenRevocation(result));
+                if (result.ProviderFailure != null)
+                {
+                    // The session forgot the token either way; the provider's refusal is still an error to act on.
+                    WriteError(ToErrorRecord(result.ProviderFailure, Target));
+                }
             });
         }
     }
