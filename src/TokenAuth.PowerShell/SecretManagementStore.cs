@@ -84,7 +84,14 @@ namespace TokenAuth.Commands
         private static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner)
         {
             var id = error?.FullyQualifiedErrorId ?? "";
-            var message = error?.Exception?.Message ?? inner.Message;
+            // SecretManagement wraps the vault's own reason ("Unable to get secret x from vault y"); the reason is innermost.
+            var cause = error?.Exception ?? inner;
+            while (cause.InnerException != null)
+            {
+                cause = cause.InnerException;
+            }
+
+            var message = cause.Message;
             if (id.StartsWith("GetSecretVaultNotFound", StringComparison.Ordinal))
             {
                 return new SecretLookupException(SecretFailure.VaultNotFound, null,
