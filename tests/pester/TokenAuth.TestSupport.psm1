@@ -50,12 +50,72 @@ function Get-TokenAuthEmulatorBaseUri {
     $Emulator.Root + $Provider.ToLowerInvariant()
 }
 
+function Get-TokenAuthEmulatorCounter {
+    <# How many requests the emulator served at one endpoint ('akiba/token'); $null for none. #>
+    param ([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Key)
+    (Invoke-RestMethod "$($Emulator.Root)_emulator/counters").$Key
+}
+
+function Reset-TokenAuthEmulator {
+    <# Clears the emulator's counters and pending faults; tokens it issued stay valid. #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param ([Parameter(Mandatory)] $Emulator)
+    if ($PSCmdlet.ShouldProcess($Emulator.Root, 'Reset counters and faults')) {
+        $null = Invoke-RestMethod -Method Post "$($Emulator.Root)_emulator/reset"
+    }
+}
+
+function Add-TokenAuthEmulatorFault {
+    <# Makes the emulator answer the next -Times requests to one endpoint (token, refresh, revoke, whoami, or a resource name) with a fault. #>
+    param (
+        [Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Provider, [Parameter(Mandatory)] [string] $Endpoint,
+        [int] $StatusCode = 500, [string] $Body, [string] $ContentType = 'application/json', [int] $DelayMilliseconds, [switch] $DelayOnly,
+        [string] $RetryAfter, [int] $Times = 1
+    )
+    $fault = @{ provider = $Provider.ToLowerInvariant(); endpoint = $Endpoint; statusCode = $StatusCode; contentType = $ContentType; times = $Times
+        delayMilliseconds = $DelayMilliseconds; delayOnly = [bool] $DelayOnly }
+    if ($PSBoundParameters.ContainsKey('Body')) { $fault.body = $Body }
+    if ($RetryAfter) { $fault.retryAfter = $RetryAfter }
+    $null = Invoke-RestMethod -Method Post "$($Emulator.Root)_emulator/faults" -Body ($fault | ConvertTo-Json) -ContentType 'application/json'
+}
+
+function Invoke-TokenAuthFreshPwsh {
+    <#
+    Runs a script in a new process of the PowerShell running now (so a 7.4 run tests 7.4), with the built module's
+    folder on PSModulePath. -IsolatedHome gives it an empty home: no vault registered, no SecretStore configured.
+    Returns the output lines (errors merged) and sets $LASTEXITCODE.
+    #>
+    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{})
+
+    $saved = @{}
+    $Environment = $Environment.Clone()
+    $Environment.PSModulePath = (Join-Path $script:RepositoryRoot 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
+    if ($IsolatedHome) {
+        $null = New-Item -ItemType Directory -Path $IsolatedHome -Force
+        $Environment.HOME = $IsolatedHome
+        $Environment.XDG_DATA_HOME = Join-Path $IsolatedHome '.local/share'
+        $Environment.XDG_CONFIG_HOME = Join-Path $IsolatedHome '.config'
+        $Environment.LOCALAPPDATA = Join-Path $IsolatedHome 'AppData/Local'
+    }
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
+    }
+    try {
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -NonInteractive -Command "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script" 2>&1 | ForEach-Object { "$_" }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
 function Register-TokenAuthTestVault {
     [CmdletBinding()]
-    param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $DefaultVault)
+    param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $Broken, [switch] $DefaultVault)
 
     Register-SecretVault -Name $Name -ModuleName (Join-Path $PSScriptRoot 'TokenAuth.TestVault/TokenAuth.TestVault.psd1') `
-        -VaultParameters @{ Path = $Path; Locked = [bool] $Locked } -DefaultVault:$DefaultVault -AllowClobber
+        -VaultParameters @{ Path = $Path; Locked = [bool] $Locked; Broken = [bool] $Broken } -DefaultVault:$DefaultVault -AllowClobber
 }
 
 function Set-TokenAuthDemoSecret {
@@ -81,6 +141,36 @@ function Set-TokenAuthDemoSecret {
     $credentials
 }
 
+function Enter-TokenAuthTestSession {
+    <#
+    What each Pester file starts with: the emulator, and a throwaway vault made the default (the previous default is
+    remembered) holding every built-in provider's demo credential. Returns them, with the demo secrets' values.
+    #>
+    [CmdletBinding()]
+    param ([Parameter(Mandatory)] [string] $VaultPath)
+
+    $emulator = Start-TokenAuthEmulator
+    $vault = 'TokenAuthPester' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    $previousDefault = (Get-SecretVault | Where-Object IsDefault).Name
+    Register-TokenAuthTestVault -Name $vault -Path $VaultPath -DefaultVault
+    $credentials = Set-TokenAuthDemoSecret -Emulator $emulator -Vault $vault
+    $secrets = foreach ($credential in $credentials.PSObject.Properties.Value) {
+        $credential.clientSecret, $credential.clientCredential, $credential.apiSecret | Where-Object { $_ }
+    }
+    [pscustomobject]@{ Emulator = $emulator; VaultName = $vault; PreviousDefault = $previousDefault; Credentials = $credentials; Secrets = @($secrets) }
+}
+
+function Exit-TokenAuthTestSession {
+    <# Undoes Enter-TokenAuthTestSession: the session's tokens, the vault, the default vault, the emulator. #>
+    [CmdletBinding()]
+    param ([Parameter(Mandatory)] $Session)
+
+    Revoke-ProviderToken -All -Confirm:$false | Out-Null
+    Unregister-SecretVault -Name $Session.VaultName -ErrorAction Ignore
+    if ($Session.PreviousDefault) { Set-SecretVaultDefault -Name $Session.PreviousDefault }
+    Stop-TokenAuthEmulator -Emulator $Session.Emulator
+}
+
 function Invoke-WithTokenAuthDemo {
     <#
     Runs a script block with the emulator started and its demo credentials in a throwaway vault (not the default one),
@@ -103,4 +193,6 @@ function Invoke-WithTokenAuthDemo {
     }
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthEmulatorBaseUri, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Invoke-WithTokenAuthDemo
+Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
+    Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
+    Exit-TokenAuthTestSession, Invoke-WithTokenAuthDemo

@@ -1,4 +1,3 @@
-#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 # Every cmdlet against every provider on the emulator, with credentials in a real SecretManagement vault.
 # Run through Invoke-PesterSuite.ps1 (dotnet test does, where pwsh and Pester are installed).
 
@@ -17,25 +16,19 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1') -Force -ErrorAction Stop
 
-    $script:Emulator = Start-TokenAuthEmulator
-    $script:VaultName = 'TokenAuthPester' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
-    $script:PreviousDefault = (Get-SecretVault | Where-Object IsDefault).Name
-    Register-TokenAuthTestVault -Name $script:VaultName -Path (Join-Path $TestDrive 'vault.json') -DefaultVault
-    $script:Credentials = Set-TokenAuthDemoSecret -Emulator $script:Emulator -Vault $script:VaultName
-    $script:Secrets = foreach ($credential in $script:Credentials.PSObject.Properties.Value) {
-        $credential.clientSecret, $credential.clientCredential, $credential.apiSecret | Where-Object { $_ }
-    }
+    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
+    $script:Emulator = $Session.Emulator
+    $script:VaultName = $Session.VaultName
+    $script:Credentials = $Session.Credentials
+    $script:Secrets = $Session.Secrets
 
     function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }
-    function Counter([string] $Key) { (Invoke-RestMethod "$($script:Emulator.Root)_emulator/counters").$Key }
-    function Reset-Emulator { $null = Invoke-RestMethod -Method Post "$($script:Emulator.Root)_emulator/reset" }
+    function Counter([string] $Key) { Get-TokenAuthEmulatorCounter -Emulator $script:Emulator -Key $Key }
+    function Reset-Emulator { Reset-TokenAuthEmulator -Emulator $script:Emulator }
 }
 
 AfterAll {
-    Revoke-ProviderToken -All -Confirm:$false | Out-Null
-    Unregister-SecretVault -Name $script:VaultName -ErrorAction Ignore
-    if ($script:PreviousDefault) { Set-SecretVaultDefault -Name $script:PreviousDefault }
-    Stop-TokenAuthEmulator -Emulator $script:Emulator
+    Exit-TokenAuthTestSession -Session $Session
 }
 
 Describe 'Get-ProviderToken' {
@@ -286,8 +279,9 @@ Describe 'Streams' {
             # The preference rather than -Debug, which on Windows PowerShell 5.1 means Inquire and would prompt.
             $DebugPreference = 'Continue'
             foreach ($provider in 'Akiba', 'Kitegateway', 'Ankorstore', 'CoreBanking', 'APIMW') {
-                Get-ProviderToken $provider -BaseUri (Base $provider) -Verbose
-                Invoke-AuthenticatedRequest $provider -BaseUri (Base $provider) -Uri 'resources/echo' -Method POST -Body @{ password = 'body-secret-zz' } -Verbose
+                # Only the Verbose and Debug streams are under test: the echo's own output repeats the body.
+                $null = Get-ProviderToken $provider -BaseUri (Base $provider) -Verbose
+                $null = Invoke-AuthenticatedRequest $provider -BaseUri (Base $provider) -Uri 'resources/echo' -Method POST -Body @{ password = 'body-secret-zz' } -Verbose
             }
         } 4>&1 5>&1 | Out-String
         $tokens = foreach ($provider in 'Akiba', 'Kitegateway', 'Ankorstore', 'CoreBanking', 'APIMW') { Get-ProviderToken $provider -BaseUri (Base $provider) -AsPlainText }
@@ -299,27 +293,5 @@ Describe 'Streams' {
         foreach ($secret in @($Secrets) + @($tokens) + 'body-secret-zz') {
             $output | Should -Not -Match ([regex]::Escape($secret))
         }
-    }
-}
-
-Describe 'Module' {
-    It 'imports in a fresh pwsh without errors and exports the six cmdlets' {
-        $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1')).Path
-        $output = pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest' -ErrorAction Stop; ((Get-Command -Module TokenAuth).Name | Sort-Object) -join ','" 2>&1
-
-        $LASTEXITCODE | Should -Be 0
-        ($output -join "`n") | Should -Be 'Get-ProviderToken,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken'
-    }
-
-    It 'asks Azure DevOps and GitHub Actions to mask a plain-text token before writing it' {
-        $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1')).Path
-        $script = "`$env:TF_BUILD = 'True'; `$env:GITHUB_ACTIONS = 'true'; Import-Module '$manifest'; " +
-            "Get-ProviderToken APIMW -BaseUri '$(Base APIMW)' -Credential ([pscredential]::new('$($Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Credentials.apimw.apiSecret)' -AsPlainText -Force))) -AsPlainText"
-        $lines = pwsh -NoProfile -NonInteractive -Command $script
-
-        $token = $lines[-1]
-        $lines | Should -Contain "##vso[task.setsecret]$token"
-        $lines | Should -Contain "::add-mask::$token"
-        [array]::IndexOf($lines, "##vso[task.setsecret]$token") | Should -BeLessThan ($lines.Count - 1)
     }
 }

@@ -1,4 +1,5 @@
-# VaultParameters: Path (the JSON file), Locked ($true makes every read fail as a locked SecretStore does).
+# VaultParameters: Path (the JSON file), Locked ($true makes every read fail as a locked SecretStore does),
+# Broken ($true makes every read fail for another reason).
 
 function Read-Store([hashtable] $AdditionalParameters) {
     if (-not (Test-Path -LiteralPath $AdditionalParameters.Path)) { return @{} }
@@ -21,6 +22,9 @@ function Get-Secret {
     param ([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
     if ($AdditionalParameters.Locked) {
         throw "The vault $VaultName is locked: a password is required to unlock it."
+    }
+    if ($AdditionalParameters.Broken) {
+        throw "The vault file of $VaultName is corrupt."
     }
     $entry = (Read-Store $AdditionalParameters)[$Name]
     if ($null -eq $entry) { return $null }
