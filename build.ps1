@@ -6,8 +6,8 @@
     Build    assembles the publishable module under out/TokenAuth (both editions' assemblies, manifest, formats, help).
     Test     installs Pester 5, SecretManagement and SecretStore when missing, then runs the README's test command, which
              includes the Pester suite (tests/pester) whenever pwsh and Pester are present.
-    Demo     starts the provider emulator, registers a throwaway vault with the demo credentials and runs the
-             four cmdlets against the five providers, showing what a user sees.
+    Demo     builds (unless -NoBuild), starts the provider emulator, registers a throwaway vault with the demo
+             credentials and runs the four cmdlets against the five providers, showing what a user sees.
     Package  builds in Release and zips out/TokenAuth as out/TokenAuth.<version>.zip.
 .EXAMPLE
     ./build.ps1 Demo
@@ -19,7 +19,10 @@ param (
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+
+    # Demo only: use the module and emulator already built (the Pester suite runs the Demo this way).
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -66,7 +69,7 @@ function Invoke-TestTask {
 
 function Invoke-DemoTask {
     Install-Dependency Microsoft.PowerShell.SecretManagement 1.1.0
-    Invoke-BuildTask
+    if (-not $NoBuild) { Invoke-BuildTask }
     Import-Module Microsoft.PowerShell.SecretManagement
     Import-Module (Join-Path $module 'TokenAuth.psd1') -Force
     Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
