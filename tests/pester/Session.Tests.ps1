@@ -106,6 +106,13 @@ Describe 'Help' {
         }
     }
 
+    It 'ships the MAML that platyPS makes from docs/cmdlets, so the markdown is the one source' -Skip:(-not (Get-Module -ListAvailable platyPS)) {
+        $null = New-ExternalHelp -Path (Join-Path $PSScriptRoot '../../docs/cmdlets') -OutputPath (Join-Path $TestDrive 'maml') -Force
+        $shipped = Join-Path $PSScriptRoot '../../module/en-US/TokenAuth.PowerShell.dll-Help.xml'
+
+        Get-Content (Join-Path $TestDrive 'maml/TokenAuth.PowerShell.dll-Help.xml') -Raw | Should -BeExactly (Get-Content $shipped -Raw) -Because 'regenerate it: New-ExternalHelp docs/cmdlets -OutputPath module/en-US -Force'
+    }
+
     It 'has about_TokenAuth, covering credentials, caching, error ids and CI masking' {
         $about = Get-Help about_TokenAuth | Out-String
 
