@@ -273,6 +273,15 @@ Describe 'Custom providers' {
 }
 
 Describe 'Streams' {
+    It '-Debug alone shows each request''s headers with Authorization masked' {
+        $records = Invoke-AuthenticatedRequest APIMW -BaseUri (Base APIMW) -Uri 'resources/sample' -Debug 5>&1 |
+            Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
+        $token = Get-ProviderToken APIMW -BaseUri (Base APIMW) -AsPlainText
+
+        ($records.Message -join "`n") | Should -Match 'GET http://127\.0\.0\.1:\d+/apimw/resources/sample headers: .*Authorization: \*\*\*'
+        ($records.Message -join "`n") | Should -Not -Match ([regex]::Escape($token))
+    }
+
     It '-Verbose and -Debug show cache use and endpoints but no secret or token' {
         Revoke-ProviderToken -All -Confirm:$false | Out-Null
         $output = & {
