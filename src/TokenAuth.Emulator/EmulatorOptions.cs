@@ -66,4 +66,29 @@ public sealed class EmulatorFault
     public string ContentType { get; set; } = "application/json";
 
     public int Times { get; set; } = 1;
+
+    /// <summary>How the answer goes out; anything but <see cref="FaultDelivery.Whole"/> answers with <see cref="StatusCode"/>.</summary>
+    public FaultDelivery Delivery { get; set; }
+
+    /// <summary>The body's size in bytes for <see cref="FaultDelivery.Oversized"/> and <see cref="FaultDelivery.OversizedChunked"/>.</summary>
+    public long Size { get; set; } = 64L << 20;
+}
+
+/// <summary>Ways a misbehaving provider sends its answer.</summary>
+public enum FaultDelivery
+{
+    /// <summary>The body (or the provider's error shape) at once.</summary>
+    Whole,
+
+    /// <summary>Headers at once, then the body a byte a second.</summary>
+    Drip,
+
+    /// <summary>Headers at once, then nothing until the client gives up.</summary>
+    Silence,
+
+    /// <summary>A JSON body of <see cref="EmulatorFault.Size"/> bytes, announced by Content-Length.</summary>
+    Oversized,
+
+    /// <summary>The same, chunked: no Content-Length to warn the client.</summary>
+    OversizedChunked,
 }

@@ -136,7 +136,7 @@ public sealed partial class ProviderEmulator
         });
         group.MapPost("/faults", async (HttpContext context) =>
         {
-            var request = await JsonSerializer.DeserializeAsync<FaultRequest>(context.Request.Body, new JsonSerializerOptions(JsonSerializerDefaults.Web), context.RequestAborted).ConfigureAwait(false);
+            var request = await JsonSerializer.DeserializeAsync<FaultRequest>(context.Request.Body, FaultJson, context.RequestAborted).ConfigureAwait(false);
             if (request?.Provider == null || request.Endpoint == null)
             {
                 await Json(context, 400, new JsonObject { ["error"] = "provider and endpoint are required" }).ConfigureAwait(false);
@@ -152,11 +152,16 @@ public sealed partial class ProviderEmulator
                 Body = request.Body,
                 ContentType = request.ContentType ?? "application/json",
                 Times = request.Times ?? 1,
+                Delivery = request.Delivery ?? FaultDelivery.Whole,
+                Size = request.Size ?? 64L << 20,
             });
             await Json(context, 200, new JsonObject { ["injected"] = true }).ConfigureAwait(false);
         });
     }
 
+    // Delivery is given by name ("Drip") by scripts.
+    private static readonly JsonSerializerOptions FaultJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     private sealed record FaultRequest(string? Provider, string? Endpoint, int? StatusCode, string? RetryAfter, int? DelayMilliseconds, bool? DelayOnly,
-        string? Body, string? ContentType, int? Times);
+        string? Body, string? ContentType, int? Times, FaultDelivery? Delivery, long? Size);
 }

@@ -162,7 +162,11 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
                     context.Response.Headers.RetryAfter = fault.RetryAfter;
                 }
 
-                if (fault.Body != null)
+                if (fault.Delivery != FaultDelivery.Whole)
+                {
+                    await Misbehave(context, fault).ConfigureAwait(false);
+                }
+                else if (fault.Body != null)
                 {
                     context.Response.StatusCode = fault.StatusCode;
                     context.Response.ContentType = fault.ContentType;
@@ -179,6 +183,49 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
 
         await handler(context).ConfigureAwait(false);
     };
+
+    /// <summary>Answers as a misbehaving provider would: dripping, silent after the headers, or far too large.</summary>
+    private static async Task Misbehave(HttpContext context, EmulatorFault fault)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        response.StatusCode = fault.StatusCode;
+        response.ContentType = fault.ContentType;
+        switch (fault.Delivery)
+        {
+            case FaultDelivery.Drip:
+                await response.StartAsync(aborted).ConfigureAwait(false);
+                foreach (var b in Encoding.UTF8.GetBytes(fault.Body ?? """{"access_token":"dripped-token","expires_in":3600}"""))
+                {
+                    await response.Body.WriteAsync(new[] { b }, aborted).ConfigureAwait(false);
+                    await response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                    await Task.Delay(1000, aborted).ConfigureAwait(false);
+                }
+
+                break;
+            case FaultDelivery.Silence:
+                await response.StartAsync(aborted).ConfigureAwait(false);
+                await response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, aborted).ConfigureAwait(false);
+                break;
+            default:
+                // {"padding":"xxx…"}: valid JSON of exactly Size bytes.
+                if (fault.Delivery == FaultDelivery.Oversized)
+                {
+                    response.ContentLength = fault.Size;
+                }
+
+                var chunk = Encoding.ASCII.GetBytes(new string('x', 65536));
+                await response.Body.WriteAsync(Encoding.ASCII.GetBytes("{\"padding\":\""), aborted).ConfigureAwait(false);
+                for (var left = fault.Size - 15; left > 0; left -= chunk.Length)
+                {
+                    await response.Body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(left, chunk.Length)), aborted).ConfigureAwait(false);
+                }
+
+                await response.Body.WriteAsync(Encoding.ASCII.GetBytes("\"}"), aborted).ConfigureAwait(false);
+                break;
+        }
+    }
 
     private EmulatorFault? TakeFault(string key)
     {
