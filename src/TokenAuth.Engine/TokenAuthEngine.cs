@@ -44,7 +44,12 @@ namespace TokenAuth
         /// (refreshed where the provider allows, else from the credentials). Concurrent callers share one request.
         /// </summary>
         /// <param name="forceNew">Ignore the cached token and get a new one.</param>
-        public ValueTask<TokenResult> GetTokenAsync(TokenRequest request, bool forceNew = false, ITokenAuthLog? log = null, CancellationToken cancellationToken = default)
+        /// <param name="timeout">The most this call may take, waiting on a token request already under way included.</param>
+        public ValueTask<TokenResult> GetTokenAsync(TokenRequest request, bool forceNew = false, ITokenAuthLog? log = null, CancellationToken cancellationToken = default,
+            TimeSpan? timeout = null) =>
+            GetTokenAsync(request, forceNew, log, cancellationToken, CallBudget.Starting(timeout));
+
+        private ValueTask<TokenResult> GetTokenAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CancellationToken cancellationToken, CallBudget? budget)
         {
             var entry = _cache.GetOrAdd(request.Key);
             var current = entry.Current;
@@ -58,39 +63,52 @@ namespace TokenAuth
                 return new ValueTask<TokenResult>(new TokenResult(current, fromCache: true));
             }
 
-            return new ValueTask<TokenResult>(RenewAsync(entry, request, forceNew, log, cancellationToken));
+            return new ValueTask<TokenResult>(RenewAsync(entry, request, forceNew, log, cancellationToken, budget));
         }
 
-        private async Task<TokenResult> RenewAsync(TokenCache.Entry entry, TokenRequest request, bool forceNew, ITokenAuthLog? log, CancellationToken cancellationToken)
+        private async Task<TokenResult> RenewAsync(TokenCache.Entry entry, TokenRequest request, bool forceNew, ITokenAuthLog? log, CancellationToken cancellationToken,
+            CallBudget? budget)
         {
             request.Credential.Validate(request.Target.Definition);
             log.Verbose(forceNew
                 ? $"{request.Target.ProviderName}: a new token was asked for; the cache is bypassed."
                 : $"{request.Target.ProviderName}: no usable cached token for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}.");
 
-            // The shared request runs to completion even when this caller gives up, so the others waiting on it
-            // (and the cache) still get its token; this caller stops waiting at once.
-            var renewal = entry.Renew(previous => FetchAsync(request, previous, log), IsFresh, forceNew, out var started);
-            if (!started && !renewal.IsCompleted)
+            // The shared request runs on while any caller waits on it, so the others (and the cache) still get its
+            // token; this caller stops waiting at once on Ctrl+C or when its own time is up. The request itself ends
+            // within TokenTimeout, or as soon as the last caller waiting on it gives up.
+            var renewal = entry.Renew((previous, abandoned) => FetchAsync(request, previous, log, abandoned), IsFresh, forceNew, out var started);
+            if (!started && !renewal.Task.IsCompleted)
             {
                 log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");
             }
 
-            var token = await WaitAsync(renewal, cancellationToken).ConfigureAwait(false);
+            AccessToken token;
+            try
+            {
+                token = await WaitAsync(renewal.Task, request, budget, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!renewal.Task.IsCompleted)
+            {
+                entry.GiveUp(renewal);
+                throw;
+            }
+
             return new TokenResult(token, fromCache: !started);
         }
 
         private bool IsFresh(AccessToken token) => _clock.GetUtcNow().UtcTicks < token.RenewAfterTicks;
 
-        private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log)
+        private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
             var definition = request.Target.Definition;
+            var budget = CallBudget.Starting(Options.TokenTimeout);
             if (previous?.RefreshToken != null && definition.Refresh is { } refresh)
             {
                 try
                 {
                     return await CallTokenEndpointAsync(request, refresh, ProviderOperation.Refresh, ClientAuthentication.Body,
-                        new TemplateValues(request.Credential, refreshToken: previous.RefreshToken), previous, log).ConfigureAwait(false);
+                        new TemplateValues(request.Credential, refreshToken: previous.RefreshToken), previous, log, budget, abandoned).ConfigureAwait(false);
                 }
                 catch (ProviderErrorException ex) when (IsRefusedRefresh(refresh, ex))
                 {
@@ -99,7 +117,7 @@ namespace TokenAuth
             }
 
             return await CallTokenEndpointAsync(request, definition.Token, ProviderOperation.Token, definition.Token.ClientAuthentication,
-                new TemplateValues(request.Credential, request.Scope, request.Lifetime), previous, log).ConfigureAwait(false);
+                new TemplateValues(request.Credential, request.Scope, request.Lifetime), previous, log, budget, abandoned).ConfigureAwait(false);
         }
 
         private static bool IsRefusedRefresh(RefreshSpec refresh, ProviderErrorException error) =>
@@ -108,35 +126,46 @@ namespace TokenAuth
             || (error.ProviderCode != null && refresh.InvalidRefreshTokenCodes.Contains(error.ProviderCode, StringComparer.OrdinalIgnoreCase));
 
         private async Task<AccessToken> CallTokenEndpointAsync(TokenRequest request, EndpointSpec spec, ProviderOperation operation,
-            ClientAuthentication clientAuthentication, TemplateValues values, AccessToken? previous, ITokenAuthLog? log)
+            ClientAuthentication clientAuthentication, TemplateValues values, AccessToken? previous, ITokenAuthLog? log, CallBudget budget, CancellationToken abandoned)
         {
             var target = request.Target;
             var endpoint = target.Endpoint(spec.Path);
             var sensitive = SensitiveValues(request, previous);
             log.Verbose($"{target.ProviderName}: {(operation == ProviderOperation.Refresh ? "refreshing the token" : "requesting a token")} at {endpoint} for {request.Credential.DisplayIdentity}.");
-            var body = await CallProviderAsync(target, spec, values, clientAuthentication, authorization: null, operation, sensitive, log, CancellationToken.None).ConfigureAwait(false);
+            var body = await CallProviderAsync(target, spec, values, clientAuthentication, authorization: null, operation, sensitive, log, budget, abandoned).ConfigureAwait(false);
             var token = TokenProtocol.ReadToken(request, operation, endpoint, body, _clock.GetUtcNow(), Options, sensitive, log);
             log.Verbose($"{target.ProviderName}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
             return token;
         }
 
-        /// <summary>One call to a token, refresh or revoke endpoint: sent with retries, its body read, a refusal raised in the provider's terms.</summary>
+        /// <summary>
+        /// One call to a token, refresh or revoke endpoint, within <paramref name="budget"/>: sent with retries, its body
+        /// read up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>, a refusal raised in the provider's terms.
+        /// </summary>
         private async Task<string> CallProviderAsync(ProviderTarget target, EndpointSpec spec, TemplateValues values, ClientAuthentication clientAuthentication,
-            string? authorization, ProviderOperation operation, IEnumerable<string?> sensitive, ITokenAuthLog? log, CancellationToken cancellationToken)
+            string? authorization, ProviderOperation operation, IEnumerable<string?> sensitive, ITokenAuthLog? log, CallBudget budget, CancellationToken cancellationToken)
         {
-            var context = new SendContext(target.ProviderName, target.Endpoint(spec.Path), Options.Timeout, Options.Retry, idempotent: true, log);
+            var context = new SendContext(target.ProviderName, target.Endpoint(spec.Path), Options.Timeout, Options.Retry, idempotent: true, log, budget);
             using var sent = await _sender.SendAsync(context, () => TokenProtocol.BuildRequest(target, spec, values, clientAuthentication, authorization),
-                replayable: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-            var body = await sent.ReadAsync(content => content.ReadAsStringAsync()).ConfigureAwait(false);
+                replayable: true, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var status = sent.Response.StatusCode;
             log.Verbose($"{target.ProviderName}: HTTP {(int)status} from {context.DisplayEndpoint} in {sent.Elapsed.TotalMilliseconds:0} ms.");
             if (!sent.Response.IsSuccessStatusCode)
             {
-                throw TokenProtocol.ReadError(target, operation, context.DisplayEndpoint, status, sent.Response.Content.Headers.ContentType?.MediaType, body, sensitive);
+                var errorBody = await sent.ReadAsync(ReadErrorBodyAsync).ConfigureAwait(false);
+                throw TokenProtocol.ReadError(target, operation, context.DisplayEndpoint, status, sent.Response.Content.Headers.ContentType?.MediaType, errorBody, sensitive);
             }
 
-            return body;
+            var limit = Options.MaxProviderAnswerBytes;
+            using var body = await sent.ReadAsync(content => BoundedRead.ReadWithinAsync(content, limit, sent.Token)).ConfigureAwait(false)
+                ?? throw AnswerTooLarge(target.ProviderName, operation, context.DisplayEndpoint, limit);
+            return BoundedRead.Decode(body, sent.Response.Content);
         }
+
+        private static MalformedResponseException AnswerTooLarge(string provider, ProviderOperation operation, Uri endpoint, long limit) =>
+            new MalformedResponseException(provider, operation, endpoint, null,
+                $"it is larger than the {limit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes TokenAuth reads from a provider's own endpoints "
+                + "(TokenAuthOptions.MaxProviderAnswerBytes), so it was not read past that");
 
         /// <summary>Forgets the cached token for the request; true when there was one.</summary>
         public bool Forget(TokenRequest request) => _cache.Remove(request.Key) != null;
@@ -145,7 +174,8 @@ namespace TokenAuth
         public int ForgetAll() => _cache.Clear();
 
         /// <summary>Revokes the session's token for the request: forgotten first, always; then the provider is told where it can be.</summary>
-        public Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default)
+        /// <param name="timeout">The most the call to the provider may take; <see cref="TokenAuthOptions.TokenTimeout"/> when that is less.</param>
+        public Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
         {
             var token = _cache.Remove(request.Key);
             if (token == null)
@@ -154,14 +184,14 @@ namespace TokenAuth
                     $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke."));
             }
 
-            return RevokeAtProviderAsync(token, forgotten: true, log, cancellationToken);
+            return RevokeAtProviderAsync(token, forgotten: true, log, cancellationToken, timeout);
         }
 
         /// <summary>Revokes this token at the provider and forgets it, if the session still holds it.</summary>
-        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
-            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), log, cancellationToken);
+        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
+            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), log, cancellationToken, timeout);
 
-        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ITokenAuthLog? log, CancellationToken cancellationToken)
+        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
         {
             var target = token.Request.Target;
             var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
@@ -179,7 +209,7 @@ namespace TokenAuth
             {
                 log.Verbose($"{target.ProviderName}: revoking the token at {target.Endpoint(revoke.Path)}.");
                 await CallProviderAsync(target, revoke, values, clientAuthentication, authorization, ProviderOperation.Revoke,
-                    SensitiveValues(token.Request, token), log, cancellationToken).ConfigureAwait(false);
+                    SensitiveValues(token.Request, token), log, CallBudget.Starting(ProviderCallLimit(timeout)), cancellationToken).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
             catch (TokenAuthException ex)
@@ -195,12 +225,14 @@ namespace TokenAuth
         /// Who the token belongs to: from the provider's who-am-I endpoint where it has one; else a JWT's own claims,
         /// marked as not verified by the provider.
         /// </summary>
-        public async Task<IdentityInfo> WhoAmIAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default)
+        /// <param name="timeout">The most the call may take; <see cref="TokenAuthOptions.TokenTimeout"/> when that is less.</param>
+        public async Task<IdentityInfo> WhoAmIAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
         {
             var definition = request.Target.Definition;
             if (definition.WhoAmI is { } whoAmI)
             {
-                var response = await SendAsync(request, new ApiRequest("GET", whoAmI.Path), log, cancellationToken, ProviderOperation.WhoAmI).ConfigureAwait(false);
+                var ask = new ApiRequest("GET", whoAmI.Path) { Timeout = ProviderCallLimit(timeout), AnswerLimit = Options.MaxProviderAnswerBytes };
+                var response = await SendAsync(request, ask, log, cancellationToken, ProviderOperation.WhoAmI).ConfigureAwait(false);
                 var endpoint = request.Target.Endpoint(whoAmI.Path);
                 var identity = response.Content;
                 foreach (var field in string.IsNullOrEmpty(whoAmI.ResultPath) ? Array.Empty<string>() : whoAmI.ResultPath!.Split('.'))
@@ -217,7 +249,7 @@ namespace TokenAuth
                 return new IdentityInfo(definition.Name, true, endpoint.ToString(), claims);
             }
 
-            var token = (await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false)).Token;
+            var token = (await GetTokenAsync(request, false, log, cancellationToken, timeout).ConfigureAwait(false)).Token;
             if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
             {
                 log.Verbose($"{definition.Name} has no who-am-I endpoint; showing the token's own claims, which the provider did not verify.");
@@ -239,27 +271,46 @@ namespace TokenAuth
             return values;
         }
 
-        private static async Task<T> WaitAsync<T>(Task<T> task, CancellationToken cancellationToken)
+        /// <summary>The time a call to a provider's own endpoint may take: the caller's limit or TokenTimeout, whichever is less.</summary>
+        private TimeSpan ProviderCallLimit(TimeSpan? callerLimit) => callerLimit < Options.TokenTimeout ? callerLimit.Value : Options.TokenTimeout;
+
+        /// <summary>Waits for a token request, until the caller cancels or its budget runs out (a timeout naming the token endpoint).</summary>
+        private static async Task<AccessToken> WaitAsync(Task<AccessToken> task, TokenRequest request, CallBudget? budget, CancellationToken cancellationToken)
         {
-            if (task.IsCompleted || !cancellationToken.CanBeCanceled)
+            if (task.IsCompleted || (!cancellationToken.CanBeCanceled && budget == null))
             {
                 return await task.ConfigureAwait(false);
             }
 
+            var allowed = budget?.Remaining ?? Timeout.InfiniteTimeSpan;
 #if NET8_0_OR_GREATER
-            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-#else
-            var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (cancellationToken.Register(() => cancelled.TrySetResult(true)))
+            try
             {
-                if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
+                return await task.WaitAsync(allowed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw TokenWaitTimedOut(request, budget!);
+            }
+#else
+            var stopped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (var timer = new CancellationTokenSource(allowed))
+            using (cancellationToken.Register(() => stopped.TrySetResult(true)))
+            using (timer.Token.Register(() => stopped.TrySetResult(false)))
+            {
+                if (await Task.WhenAny(task, stopped.Task).ConfigureAwait(false) != task)
                 {
-                    throw new OperationCanceledException(cancellationToken);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    throw TokenWaitTimedOut(request, budget!);
                 }
             }
 
             return await task.ConfigureAwait(false);
 #endif
         }
+
+        private static ProviderUnreachableException TokenWaitTimedOut(TokenRequest request, CallBudget budget) =>
+            new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactQuery(request.Target.Endpoint(request.Target.Definition.Token.Path)),
+                true, budget.Limit, null);
     }
 }

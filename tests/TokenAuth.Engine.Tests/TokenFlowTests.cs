@@ -210,19 +210,37 @@ public sealed class TokenFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_caller_stops_waiting_at_once_when_cancelled_and_the_shared_request_still_fills_the_cache()
+    public async Task A_caller_stops_waiting_at_once_when_cancelled_and_the_shared_request_still_serves_the_others()
     {
         _harness.Emulator.InjectFault("akiba", "token", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 1500 });
         var request = _harness.Request("Akiba");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
+        var patient = _harness.Engine.GetTokenAsync(request).AsTask();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _harness.Engine.GetTokenAsync(request, cancellationToken: cancel.Token).AsTask());
         Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(1200), $"cancelled after {watch.Elapsed}");
 
+        Assert.NotNull((await patient).Token);
         var later = await _harness.Engine.GetTokenAsync(request);
+        Assert.True(later.FromCache);
         Assert.Equal(1, _harness.Count("akiba", "token"));
-        Assert.NotNull(later.Token);
+    }
+
+    [Fact]
+    public async Task When_the_last_waiting_caller_gives_up_the_request_is_abandoned_and_the_next_caller_starts_afresh()
+    {
+        _harness.Emulator.InjectFault("akiba", "token", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 5000 });
+        var request = _harness.Request("Akiba");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _harness.Engine.GetTokenAsync(request, cancellationToken: cancel.Token).AsTask());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var later = await _harness.Engine.GetTokenAsync(request);
+
+        Assert.False(later.FromCache);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"the next caller waited {watch.Elapsed}: it joined the abandoned request");
+        Assert.Equal(2, _harness.Count("akiba", "token"));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace TokenAuth.Http
     /// <summary>What one logical call needs to know to be sent, retried and reported.</summary>
     internal sealed class SendContext
     {
-        public SendContext(string provider, Uri endpoint, TimeSpan timeout, RetryPolicy retry, bool idempotent, ITokenAuthLog? log)
+        public SendContext(string provider, Uri endpoint, TimeSpan timeout, RetryPolicy retry, bool idempotent, ITokenAuthLog? log, CallBudget? budget)
         {
             Provider = provider;
             DisplayEndpoint = Redaction.RedactQuery(endpoint);
@@ -20,6 +20,7 @@ namespace TokenAuth.Http
             Retry = retry;
             Idempotent = idempotent;
             Log = log;
+            Budget = budget;
         }
 
         public string Provider { get; }
@@ -35,6 +36,21 @@ namespace TokenAuth.Http
         public bool Idempotent { get; }
 
         public ITokenAuthLog? Log { get; }
+
+        /// <summary>The whole call's time, shared by its attempts and waits; null: only the per-attempt timeout applies.</summary>
+        public CallBudget? Budget { get; }
+
+        /// <summary>The time the next attempt may take: the per-attempt timeout, or what is left of the budget when that is less.</summary>
+        public TimeSpan AttemptTime(out bool budgetBound)
+        {
+            var left = Budget?.Remaining;
+            budgetBound = left != null && left.Value <= Timeout;
+            return budgetBound ? left!.Value : Timeout;
+        }
+
+        /// <summary>The timeout error, naming the endpoint and the limit that ran out.</summary>
+        public ProviderUnreachableException TimeoutError(bool budgetBound) =>
+            new ProviderUnreachableException(Provider, DisplayEndpoint, true, budgetBound ? Budget!.Limit : Timeout, null);
     }
 
     /// <summary>A response, with the time allowed for reading its body still running.</summary>
@@ -42,12 +58,15 @@ namespace TokenAuth.Http
     {
         private readonly CancellationTokenSource _attempt;
         private readonly CancellationToken _caller;
+        private readonly bool _budgetBound;
 
-        public SentResponse(SendContext context, HttpResponseMessage response, CancellationTokenSource attempt, CancellationToken caller, int retries, TimeSpan waited, TimeSpan elapsed)
+        public SentResponse(SendContext context, HttpResponseMessage response, CancellationTokenSource attempt, bool budgetBound, CancellationToken caller,
+            int retries, TimeSpan waited, TimeSpan elapsed)
         {
             Context = context;
             Response = response;
             _attempt = attempt;
+            _budgetBound = budgetBound;
             _caller = caller;
             Retries = retries;
             Waited = waited;
@@ -90,8 +109,7 @@ namespace TokenAuth.Http
             }
         }
 
-        public ProviderUnreachableException TimeoutError() =>
-            new ProviderUnreachableException(Context.Provider, Context.DisplayEndpoint, true, Context.Timeout, null);
+        public ProviderUnreachableException TimeoutError() => Context.TimeoutError(_budgetBound);
 
         public void Dispose()
         {
@@ -128,10 +146,16 @@ namespace TokenAuth.Http
             for (var attempt = 0; ; attempt++)
             {
                 // Linked to the caller only when the caller can cancel; either way the attempt's own timer ends it.
+                var allowed = context.AttemptTime(out var budgetBound);
+                if (allowed <= TimeSpan.Zero)
+                {
+                    throw context.TimeoutError(budgetBound);
+                }
+
                 var attemptTime = cancellationToken.CanBeCanceled
                     ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
                     : new CancellationTokenSource();
-                attemptTime.CancelAfter(context.Timeout);
+                attemptTime.CancelAfter(allowed);
                 HttpResponseMessage response;
                 TimeSpan? delay;
                 try
@@ -145,7 +169,7 @@ namespace TokenAuth.Http
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     attemptTime.Dispose();
-                    throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, true, context.Timeout, null);
+                    throw context.TimeoutError(budgetBound);
                 }
                 catch (OperationCanceledException)
                 {
@@ -162,7 +186,7 @@ namespace TokenAuth.Http
                     }
 
                     context.Log.Verbose($"Connection to {context.DisplayEndpoint} failed; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
-                    await Task.Delay(delay.Value, cancellationToken).ConfigureAwait(false);
+                    await WaitBeforeRetryAsync(context, delay.Value, cancellationToken).ConfigureAwait(false);
                     waited += delay.Value;
                     continue;
                 }
@@ -179,15 +203,27 @@ namespace TokenAuth.Http
                             : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(context, response, attemptTime, cancellationToken, attempt, waited, HttpMethods.Since(started));
+                    return new SentResponse(context, response, attemptTime, budgetBound, cancellationToken, attempt, waited, HttpMethods.Since(started));
                 }
 
                 response.Dispose();
                 attemptTime.Dispose();
                 context.Log.Verbose($"HTTP {status} from {context.DisplayEndpoint}; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
-                await Task.Delay(delay.Value, cancellationToken).ConfigureAwait(false);
+                await WaitBeforeRetryAsync(context, delay.Value, cancellationToken).ConfigureAwait(false);
                 waited += delay.Value;
             }
+        }
+
+        /// <summary>A wait the call's budget cannot cover ends the call at once, rather than at its deadline.</summary>
+        private static Task WaitBeforeRetryAsync(SendContext context, TimeSpan delay, CancellationToken cancellationToken)
+        {
+            if (context.Budget is { } budget && delay >= budget.Remaining)
+            {
+                context.Log.Verbose($"Waiting {delay.TotalSeconds:0.###} s to retry {context.DisplayEndpoint} would pass the call's {budget.Limit.TotalSeconds:0.###} s limit.");
+                throw context.TimeoutError(budgetBound: true);
+            }
+
+            return Task.Delay(delay, cancellationToken);
         }
 
         /// <summary>The wait before the next attempt, or null when no attempt or wait budget is left.</summary>

@@ -48,8 +48,21 @@ namespace TokenAuth.Http
         /// </summary>
         public TimeSpan? RenewalMargin { get; set; }
 
-        /// <summary>Time allowed for one HTTP exchange, token calls included.</summary>
+        /// <summary>Time allowed for one HTTP exchange (an attempt), body included: 100 s, as Invoke-RestMethod's default.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+
+        /// <summary>
+        /// Time allowed for a whole call to a provider's own endpoints: getting a token (a refresh and the fallback to
+        /// the credentials, retries and their waits included), revoking it, asking who-am-I. A shared token request
+        /// ends within it however many callers wait on it; a caller's own limit may end its wait sooner.
+        /// </summary>
+        public TimeSpan TokenTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// The largest answer read from a token, refresh, revoke or who-am-I endpoint; a larger one is refused unread
+        /// (Content-Length) or as soon as it passes the limit. API responses are not limited: they stream.
+        /// </summary>
+        public long MaxProviderAnswerBytes { get; set; } = 1 << 20;
 
         public RetryPolicy Retry { get; set; } = new RetryPolicy();
 

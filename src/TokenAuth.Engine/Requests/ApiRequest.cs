@@ -43,8 +43,15 @@ namespace TokenAuth.Requests
         /// <summary>Overrides the engine's retry count for this request.</summary>
         public int? MaxRetries { get; set; }
 
-        /// <summary>Overrides the engine's timeout for this request.</summary>
+        /// <summary>
+        /// The most the whole call may take: the token it needs, every attempt, the waits between them, redirects and
+        /// reading the response. Null: each attempt has <see cref="Http.TokenAuthOptions.Timeout"/>, a token request
+        /// <see cref="Http.TokenAuthOptions.TokenTimeout"/>.
+        /// </summary>
         public TimeSpan? Timeout { get; set; }
+
+        /// <summary>Read the response only up to this many bytes (who-am-I answers); null: no limit, for API responses.</summary>
+        internal long? AnswerLimit { get; set; }
 
         /// <summary>Stream the response body to this file instead of returning it.</summary>
         public string? OutFile { get; set; }

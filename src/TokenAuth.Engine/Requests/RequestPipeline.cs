@@ -42,9 +42,10 @@ namespace TokenAuth
             }
 
             var started = Stopwatch.GetTimestamp();
-            var tokenResult = await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false);
+            var budget = CallBudget.Starting(apiRequest.Timeout);
+            var tokenResult = await GetTokenAsync(request, false, log, cancellationToken, budget).ConfigureAwait(false);
             var token = tokenResult.Token;
-            var exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, cancellationToken).ConfigureAwait(false);
+            var exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, budget, cancellationToken).ConfigureAwait(false);
             var retries = exchange.Sent.Retries;
             if (exchange.Sent.Response.StatusCode == HttpStatusCode.Unauthorized && exchange.AuthorizationSent)
             {
@@ -57,8 +58,8 @@ namespace TokenAuth
                     log.Verbose($"HTTP 401 from {exchange.DisplayUri}: the token was refused; forgetting it and sending the request once more with a new one.");
                     exchange.Sent.Dispose();
                     _cache.RemoveIfCurrent(token);
-                    token = (await GetTokenAsync(request, false, log, cancellationToken).ConfigureAwait(false)).Token;
-                    exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, cancellationToken).ConfigureAwait(false);
+                    token = (await GetTokenAsync(request, false, log, cancellationToken, budget).ConfigureAwait(false)).Token;
+                    exchange = await SendFollowingRedirectsAsync(target, apiRequest, uri, token, log, budget, cancellationToken).ConfigureAwait(false);
                     retries += 1 + exchange.Sent.Retries;
                 }
             }
@@ -134,16 +135,15 @@ namespace TokenAuth
         /// https to plain http outside loopback is refused.
         /// </summary>
         private async Task<Exchange> SendFollowingRedirectsAsync(ProviderTarget target, ApiRequest apiRequest, Uri uri, AccessToken token,
-            ITokenAuthLog? log, CancellationToken cancellationToken)
+            ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellationToken)
         {
             var method = apiRequest.Method;
             var body = apiRequest.Body;
             var withToken = true;
             var retry = Options.Retry.With(apiRequest.MaxRetries);
-            var timeout = apiRequest.Timeout ?? Options.Timeout;
             for (var redirects = 0; ; redirects++)
             {
-                var context = new SendContext(target.ProviderName, uri, timeout, retry, IsIdempotent(method), log);
+                var context = new SendContext(target.ProviderName, uri, Options.Timeout, retry, IsIdempotent(method), log, budget);
                 var currentUri = uri;
                 var currentMethod = method;
                 var currentBody = body;
@@ -281,11 +281,32 @@ namespace TokenAuth
                     return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
                 }
 
+                if (apiRequest.AnswerLimit is { } limit)
+                {
+                    // A provider's own answer (who-am-I): read only up to the limit.
+                    using var bounded = await BoundedRead.ReadWithinAsync(content, limit, sent.Token).ConfigureAwait(false)
+                        ?? throw AnswerTooLarge(sent.Context.Provider, ProviderOperation.WhoAmI, exchange.DisplayUri, limit);
+                    return await JsonOrTextAsync(bounded, () => Task.FromResult(BoundedRead.Decode(bounded, content))).ConfigureAwait(false);
+                }
+
                 if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
                 {
                     // Parsed from the buffered bytes: no intermediate string, no copy; the buffer is still there for text.
                     await content.LoadIntoBufferAsync().ConfigureAwait(false);
                     using var body = await content.ReadAsStreamAsync().ConfigureAwait(false);
+                    return await JsonOrTextAsync(body, content.ReadAsStringAsync).ConfigureAwait(false);
+                }
+
+                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
+                if (text.Length == 0)
+                {
+                    return (ResponseKind.Empty, null, 0);
+                }
+
+                return (ResponseKind.Text, text, text.Length);
+
+                async Task<(ResponseKind, object?, long)> JsonOrTextAsync(Stream body, Func<Task<string>> asText)
+                {
                     if (body.Length == 0)
                     {
                         return (ResponseKind.Empty, null, 0);
@@ -299,18 +320,9 @@ namespace TokenAuth
                     catch (JsonException)
                     {
                         log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
-                        var raw = await content.ReadAsStringAsync().ConfigureAwait(false);
-                        return (ResponseKind.Text, raw, body.Length);
+                        return (ResponseKind.Text, await asText().ConfigureAwait(false), body.Length);
                     }
                 }
-
-                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
-                if (text.Length == 0)
-                {
-                    return (ResponseKind.Empty, null, 0);
-                }
-
-                return (ResponseKind.Text, text, text.Length);
             });
 
         /// <summary>Streams the body to a temporary file beside the target and moves it into place once complete, so a failed download never leaves a truncated file.</summary>

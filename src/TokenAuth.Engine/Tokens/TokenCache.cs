@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace TokenAuth.Tokens
@@ -54,64 +55,122 @@ namespace TokenAuth.Tokens
         internal sealed class Entry
         {
             private volatile AccessToken? _current;
-            private Task<AccessToken>? _inFlight;
+            private Flight? _inFlight;
 
             public AccessToken? Current => _current;
 
             /// <summary>
-            /// Joins the renewal under way, or starts one with <paramref name="fetch"/> (given the token it replaces).
-            /// <paramref name="started"/> tells the caller whether it is the one doing the work.
+            /// Joins the renewal under way, or starts one with <paramref name="fetch"/> (given the token it replaces and a
+            /// token cancelled if every caller gives up). <paramref name="started"/> tells the caller whether it is the
+            /// one doing the work. A caller that stops waiting before the flight lands must call <see cref="GiveUp"/>.
             /// </summary>
-            public Task<AccessToken> Renew(Func<AccessToken?, Task<AccessToken>> fetch, Func<AccessToken, bool> stillFresh, bool force, out bool started)
+            public Flight Renew(Func<AccessToken?, CancellationToken, Task<AccessToken>> fetch, Func<AccessToken, bool> stillFresh, bool force, out bool started)
             {
-                TaskCompletionSource<AccessToken> renewal;
+                Flight flight;
                 AccessToken? previous;
                 lock (this)
                 {
                     started = false;
                     if (_inFlight != null)
                     {
+                        _inFlight.Waiters++;
                         return _inFlight;
                     }
 
                     previous = _current;
                     if (!force && previous != null && stillFresh(previous))
                     {
-                        return Task.FromResult(previous);
+                        return Flight.Landed(previous);
                     }
 
-                    renewal = new TaskCompletionSource<AccessToken>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _inFlight = renewal.Task;
+                    flight = new Flight();
+                    _inFlight = flight;
                     started = true;
                 }
 
-                _ = CompleteAsync(fetch(previous), renewal);
-                return renewal.Task;
+                _ = CompleteAsync(flight, fetch(previous, flight.Abandoned));
+                return flight;
             }
 
-            private async Task CompleteAsync(Task<AccessToken> fetching, TaskCompletionSource<AccessToken> renewal)
+            /// <summary>
+            /// A caller stopped waiting (its own time ran out, or Ctrl+C). When the last one leaves, nobody wants the token
+            /// any more: the request is abandoned and the next caller starts a fresh one instead of joining it.
+            /// </summary>
+            public void GiveUp(Flight flight)
+            {
+                lock (this)
+                {
+                    if (--flight.Waiters > 0 || flight.Task.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    if (_inFlight == flight)
+                    {
+                        _inFlight = null;
+                    }
+                }
+
+                flight.Abandon();
+            }
+
+            private async Task CompleteAsync(Flight flight, Task<AccessToken> fetching)
             {
                 try
                 {
                     var token = await fetching.ConfigureAwait(false);
                     lock (this)
                     {
-                        _current = token;
-                        _inFlight = null;
+                        if (_inFlight == flight)
+                        {
+                            _current = token;
+                            _inFlight = null;
+                        }
                     }
 
-                    renewal.SetResult(token);
+                    flight.Land(token);
                 }
                 catch (Exception ex)
                 {
                     lock (this)
                     {
-                        _inFlight = null;
+                        if (_inFlight == flight)
+                        {
+                            _inFlight = null;
+                        }
                     }
 
-                    renewal.SetException(ex);
+                    flight.Fail(ex);
                 }
             }
+        }
+
+        /// <summary>One token request and the number of callers waiting on it.</summary>
+        internal sealed class Flight
+        {
+            // No timer and no wait handle: nothing in it needs disposing.
+            private readonly CancellationTokenSource _abandoned = new CancellationTokenSource();
+            private readonly TaskCompletionSource<AccessToken> _landing = new TaskCompletionSource<AccessToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public Task<AccessToken> Task => _landing.Task;
+
+            public CancellationToken Abandoned => _abandoned.Token;
+
+            /// <summary>Callers waiting on it; changed under the entry's lock.</summary>
+            public int Waiters { get; set; } = 1;
+
+            public static Flight Landed(AccessToken token)
+            {
+                var flight = new Flight();
+                flight.Land(token);
+                return flight;
+            }
+
+            public void Land(AccessToken token) => _landing.SetResult(token);
+
+            public void Fail(Exception error) => _landing.SetException(error);
+
+            public void Abandon() => _abandoned.Cancel();
         }
     }
 }

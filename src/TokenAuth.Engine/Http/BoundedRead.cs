@@ -1,0 +1,72 @@
+using System;
+using System.IO;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TokenAuth.Http
+{
+    /// <summary>Reads a provider's answer only up to a limit, so that a misbehaving provider cannot make the session hold what it sends.</summary>
+    internal static class BoundedRead
+    {
+        /// <summary>
+        /// The body, or null when it is larger than <paramref name="limit"/> bytes: refused unread when Content-Length
+        /// says so, else as soon as the bytes read pass the limit.
+        /// </summary>
+        /// <param name="cancellationToken">
+        /// The attempt's time: on .NET 8 a read stops at once when it is up (disposing the response alone would first
+        /// try for 2 s to drain the connection).
+        /// </param>
+        public static async Task<MemoryStream?> ReadWithinAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+        {
+            if (content.Headers.ContentLength > limit)
+            {
+                return null;
+            }
+
+            var buffer = new MemoryStream();
+            var chunk = new byte[16384];
+            using (var body = await content.ReadAsStreamAsync().ConfigureAwait(false))
+            {
+                int read;
+                while ((read = await body.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (buffer.Length + read > limit)
+                    {
+                        return null;
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+
+            buffer.Position = 0;
+            return buffer;
+        }
+
+        /// <summary>The body as text, in the charset its Content-Type names (UTF-8 otherwise), without a byte order mark.</summary>
+        public static string Decode(MemoryStream body, HttpContent content)
+        {
+            var encoding = Encoding.UTF8;
+            var charset = content.Headers.ContentType?.CharSet?.Trim('"');
+            if (!string.IsNullOrEmpty(charset))
+            {
+                try
+                {
+                    encoding = Encoding.GetEncoding(charset);
+                }
+                catch (ArgumentException)
+                {
+                    // An unknown charset: UTF-8 is what JSON is meant to be in.
+                }
+            }
+
+            var bytes = body.GetBuffer();
+            var length = (int)body.Length;
+            var preamble = encoding.GetPreamble();
+            var start = preamble.Length > 0 && length >= preamble.Length && bytes.AsSpan(0, preamble.Length).SequenceEqual(preamble) ? preamble.Length : 0;
+            return encoding.GetString(bytes, start, length - start);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using TokenAuth.Emulator;
+using TokenAuth.Errors;
+using TokenAuth.Requests;
+using Xunit;
+
+namespace TokenAuth.Tests;
+
+/// <summary>
+/// Every call is bounded: a caller's limit covers the token it needs, retries, waits and the body; token requests have
+/// their own limit however many wait on them; a provider's own answers are read only up to a size. Timings are bounds.
+/// </summary>
+public sealed class BoundedCallTests
+{
+    private static async Task<ProviderUnreachableException> TimesOut(Func<Task> call, TimeSpan atLeast, TimeSpan atMost)
+    {
+        var watch = Stopwatch.StartNew();
+        var error = await Expect.Throws<ProviderUnreachableException>(call);
+        watch.Stop();
+
+        Assert.True(error.TimedOut, error.Message);
+        Assert.Equal("ProviderTimeout", error.ErrorId);
+        Assert.InRange(watch.Elapsed, atLeast, atMost);
+        return error;
+    }
+
+    [Fact]
+    public async Task A_call_limit_bounds_the_token_request_made_for_the_call()
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault("akiba", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Drip });
+
+        var error = await TimesOut(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { Timeout = TimeSpan.FromSeconds(2), MaxRetries = 0 }),
+            TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(4));
+
+        Assert.Contains("within 2 s", error.Message);
+        Assert.Contains("/akiba/authorization/token", error.Message);
+    }
+
+    [Fact]
+    public async Task Token_requests_end_within_the_token_timeout_when_no_caller_sets_a_limit()
+    {
+        await using var harness = await Harness.StartAsync(configureEngine: options => options.TokenTimeout = TimeSpan.FromSeconds(1.5));
+        harness.Emulator.InjectFault("apimw", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
+
+        var error = await TimesOut(() => harness.Engine.GetTokenAsync(harness.Request("APIMW")).AsTask(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+
+        Assert.Contains("within 1.5 s", error.Message);
+        Assert.Contains("/apimw/v1/auth/token", error.Message);
+    }
+
+    [Fact]
+    public async Task A_refresh_and_its_fallback_to_the_credentials_share_one_token_timeout()
+    {
+        await using var harness = await Harness.StartAsync(configureEngine: options => options.TokenTimeout = TimeSpan.FromSeconds(2));
+        var request = harness.Request("APIMW");
+        var first = await harness.Engine.GetTokenAsync(request);
+        harness.Clock.Advance(first.Token.RenewAfter - harness.Clock.GetUtcNow() + TimeSpan.FromSeconds(1));
+        harness.Emulator.InjectFault("apimw", "refresh", new EmulatorFault { StatusCode = 401, DelayMilliseconds = 1200 });
+        harness.Emulator.InjectFault("apimw", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
+
+        var error = await TimesOut(() => harness.Engine.GetTokenAsync(request, log: harness.Log).AsTask(), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3.2));
+
+        Assert.Contains("within 2 s", error.Message);
+        Assert.True(harness.Log.Contains("refused the refresh token"));
+        Assert.Equal(1, harness.Count("apimw", "refresh"));
+    }
+
+    [Fact]
+    public async Task A_Retry_After_longer_than_the_time_left_ends_the_call_at_once()
+    {
+        await using var harness = await Harness.StartAsync();
+        await harness.Engine.GetTokenAsync(harness.Request("Akiba"));
+        harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 503, RetryAfter = "4" });
+
+        await TimesOut(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { Timeout = TimeSpan.FromSeconds(3) }, harness.Log),
+            TimeSpan.Zero, TimeSpan.FromSeconds(2));
+
+        Assert.True(harness.Log.Contains("would pass the call's 3 s limit"));
+    }
+
+    [Fact]
+    public async Task Twenty_callers_on_a_dripping_token_endpoint_all_give_up_on_time_and_the_next_caller_starts_afresh()
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault("ankorstore", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Drip });
+        var request = harness.Request("Ankorstore");
+        var watch = Stopwatch.StartNew();
+
+        var callers = Enumerable.Range(0, 20).Select(_ => Task.Run(() => harness.Engine.GetTokenAsync(request, timeout: TimeSpan.FromSeconds(2)).AsTask())).ToArray();
+        var outcomes = await Task.WhenAll(callers.Select(caller => Record.ExceptionAsync(() => caller)));
+        var allFailedBy = watch.Elapsed;
+
+        Assert.All(outcomes, outcome => Assert.True(outcome is ProviderUnreachableException { TimedOut: true }, outcome?.ToString()));
+        Assert.True(allFailedBy < TimeSpan.FromSeconds(3), $"the last caller gave up after {allFailedBy}");
+        Assert.Equal(1, harness.Count("ankorstore", "token"));
+
+        var next = await harness.Engine.GetTokenAsync(request, timeout: TimeSpan.FromSeconds(2));
+        Assert.False(next.FromCache);
+        Assert.Equal(2, harness.Count("ankorstore", "token"));
+    }
+
+    [Fact]
+    public async Task Who_am_I_and_revoke_calls_take_the_caller_limit()
+    {
+        await using var harness = await Harness.StartAsync();
+        var ankorstore = harness.Request("Ankorstore");
+        var apimw = harness.Request("APIMW");
+        await harness.Engine.GetTokenAsync(ankorstore);
+        await harness.Engine.GetTokenAsync(apimw);
+        harness.Emulator.InjectFault("ankorstore", "whoami", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
+        harness.Emulator.InjectFault("apimw", "revoke", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
+
+        var whoAmI = await TimesOut(() => harness.Engine.WhoAmIAsync(ankorstore, timeout: TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3));
+        var watch = Stopwatch.StartNew();
+        var revoked = await harness.Engine.RevokeAsync(apimw, timeout: TimeSpan.FromSeconds(1));
+
+        Assert.Contains("/ankorstore/api/v1/me", whoAmI.Message);
+        Assert.True(revoked.ProviderFailure is ProviderUnreachableException { TimedOut: true }, revoked.Message);
+        Assert.True(revoked.Forgotten);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3));
+    }
+
+    [Theory]
+    [InlineData(FaultDelivery.Oversized)]
+    [InlineData(FaultDelivery.OversizedChunked)]
+    public async Task A_token_answer_over_the_limit_is_refused_without_being_held(FaultDelivery delivery)
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault("akiba", "token", new EmulatorFault { StatusCode = 200, Delivery = delivery, Size = 64L << 20 });
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+
+        var error = await Expect.Throws<MalformedResponseException>(() => harness.Engine.GetTokenAsync(harness.Request("Akiba")).AsTask());
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+
+        Assert.Equal("MalformedProviderResponse", error.ErrorId);
+        Assert.Contains("larger than the 1,048,576 bytes", error.Message);
+        Assert.Contains("/akiba/authorization/token", error.Message);
+        // The emulator shares the process and writes one reused chunk; the client must not have taken in 64 MiB.
+        Assert.True(allocated < 16L << 20, $"{allocated:N0} bytes allocated while refusing a 64 MiB answer");
+    }
+
+    [Fact]
+    public async Task A_who_am_I_answer_over_the_limit_is_refused()
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault("apimw", "whoami", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.OversizedChunked, Size = 4L << 20 });
+
+        var error = await Expect.Throws<MalformedResponseException>(() => harness.Engine.WhoAmIAsync(harness.Request("APIMW")));
+
+        Assert.Equal(Errors.ProviderOperation.WhoAmI, error.Operation);
+        Assert.Contains("larger than the 1,048,576 bytes", error.Message);
+    }
+
+    [Fact]
+    public async Task The_answer_limit_is_configurable_and_API_responses_are_not_limited()
+    {
+        await using var harness = await Harness.StartAsync(configureEngine: options => options.MaxProviderAnswerBytes = 64);
+
+        var refused = await Expect.Throws<MalformedResponseException>(() => harness.Engine.GetTokenAsync(harness.Request("Akiba")).AsTask());
+        Assert.Contains("larger than the 64 bytes", refused.Message);
+
+        var kitegateway = harness.Request("Kitegateway");
+        harness.Engine.Options.MaxProviderAnswerBytes = 1 << 20;
+        var response = await harness.Engine.SendAsync(kitegateway, new ApiRequest("GET", "resources/bytes?size=2097152"));
+        Assert.Equal(2097152, Assert.IsType<byte[]>(response.Content).Length);
+    }
+}
