@@ -27,7 +27,7 @@ namespace TokenAuth.Commands
         {
             // -Force also reads the vault again, in case the secret was rotated.
             var request = BuildRequest(rereadSecret: Force);
-            var result = Await(TokenAuthSession.Engine.GetTokenAsync(request, Force, Log, Cancellation));
+            var result = Await(TokenAuthSession.Engine.GetTokenAsync(request, Force, Log, Cancellation, CallTimeout));
             if (!AsPlainText)
             {
                 var (secretName, vault) = CredentialSource;
@@ -86,10 +86,6 @@ namespace TokenAuth.Commands
         public int MaximumRetryCount { get; set; } = -1;
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
-        public int TimeoutSec { get; set; }
-
-        [Parameter]
         public SwitchParameter Raw { get; set; }
 
         protected override void ProcessRecord() => ForItem(Uri, () =>
@@ -101,7 +97,7 @@ namespace TokenAuth.Commands
                 Body = upload != null ? RequestBody.Stream(upload, ContentType ?? "application/octet-stream") : RequestBodyFrom(Body),
                 SkipHttpErrorCheck = SkipHttpErrorCheck,
                 MaxRetries = MaximumRetryCount >= 0 ? MaximumRetryCount : (int?)null,
-                Timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null,
+                Timeout = CallTimeout,
                 OutFile = OutFile == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile),
                 ResponseMode = Raw ? ResponseMode.Text : ResponseMode.Auto,
             };
@@ -190,8 +186,8 @@ namespace TokenAuth.Commands
                 }
 
                 var result = Await(ParameterSetName == ByToken
-                    ? TokenAuthSession.Engine.RevokeAsync(Token!.Access, Log, Cancellation)
-                    : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation));
+                    ? TokenAuthSession.Engine.RevokeAsync(Token!.Access, Log, Cancellation, CallTimeout)
+                    : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation, CallTimeout));
                 if (result.Forgotten && !result.ProviderNotified && result.ProviderFailure == null)
                 {
                     WriteWarning(result.Message);
@@ -213,7 +209,7 @@ namespace TokenAuth.Commands
     public sealed class GetWhoAmICommand : ProviderCmdlet
     {
         protected override void ProcessRecord() => ForItem(Target, () =>
-            WriteObject(new ProviderIdentity(Await(TokenAuthSession.Engine.WhoAmIAsync(BuildRequest(), Log, Cancellation)))));
+            WriteObject(new ProviderIdentity(Await(TokenAuthSession.Engine.WhoAmIAsync(BuildRequest(), Log, Cancellation, CallTimeout)))));
     }
 
     /// <summary>Register-TokenAuthProvider: adds a provider described in JSON for this session.</summary>

@@ -51,6 +51,14 @@ namespace TokenAuth.Commands
         [Parameter(Mandatory = true, ParameterSetName = ByToken, ValueFromPipeline = true)]
         public ProviderToken? Token { get; set; }
 
+        /// <summary>Seconds the whole call may take, token acquisition included; 0 (the default): the module's defaults.</summary>
+        [Parameter(ParameterSetName = ByProvider)]
+        [Parameter(ParameterSetName = ByToken)]
+        [ValidateRange(0, int.MaxValue)]
+        public int TimeoutSec { get; set; }
+
+        protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+
         /// <summary>What this item is about, for error records.</summary>
         protected object Target => ParameterSetName == ByToken ? (object)Token! : Provider;
 

@@ -66,14 +66,18 @@ function Reset-TokenAuthEmulator {
 }
 
 function Add-TokenAuthEmulatorFault {
-    <# Makes the emulator answer the next -Times requests to one endpoint (token, refresh, revoke, whoami, or a resource name) with a fault. #>
+    <#
+    Makes the emulator answer the next -Times requests to one endpoint (token, refresh, revoke, whoami, or a resource
+    name) with a fault; -Delivery Drip, Silence, Oversized or OversizedChunked makes it misbehave as well.
+    #>
     param (
         [Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Provider, [Parameter(Mandatory)] [string] $Endpoint,
         [int] $StatusCode = 500, [string] $Body, [string] $ContentType = 'application/json', [int] $DelayMilliseconds, [switch] $DelayOnly,
-        [string] $RetryAfter, [int] $Times = 1
+        [string] $RetryAfter, [int] $Times = 1,
+        [ValidateSet('Whole', 'Drip', 'Silence', 'Oversized', 'OversizedChunked')] [string] $Delivery = 'Whole', [long] $Size = 64MB
     )
     $fault = @{ provider = $Provider.ToLowerInvariant(); endpoint = $Endpoint; statusCode = $StatusCode; contentType = $ContentType; times = $Times
-        delayMilliseconds = $DelayMilliseconds; delayOnly = [bool] $DelayOnly }
+        delayMilliseconds = $DelayMilliseconds; delayOnly = [bool] $DelayOnly; delivery = $Delivery; size = $Size }
     if ($PSBoundParameters.ContainsKey('Body')) { $fault.body = $Body }
     if ($RetryAfter) { $fault.retryAfter = $RetryAfter }
     $null = Invoke-RestMethod -Method Post "$($Emulator.Root)_emulator/faults" -Body ($fault | ConvertTo-Json) -ContentType 'application/json'
