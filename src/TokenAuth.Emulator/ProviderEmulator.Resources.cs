@@ -101,6 +101,8 @@ public sealed partial class ProviderEmulator
             await ctx.Response.WriteAsync("true}", ctx.RequestAborted).ConfigureAwait(false);
         })));
 
+        group.MapGet("/pages/{style}", Endpoint(provider, "pages", context => Protected(context, provider, (_, ctx) => Page(ctx, provider))));
+
         group.MapGet("/status/{code:int}", Endpoint(provider, "status", context => Protected(context, provider, (_, ctx) =>
         {
             var code = int.Parse((string)ctx.Request.RouteValues["code"]!, CultureInfo.InvariantCulture);
@@ -157,6 +159,53 @@ public sealed partial class ProviderEmulator
             });
             await Json(context, 200, new JsonObject { ["injected"] = true }).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>
+    /// One page of a list of <c>pages</c> pages of <c>size</c> items (ids from 1), in a paging style: <c>link</c> (a JSON
+    /// array, the next page in a Link header), <c>jsonapi</c> (<c>{data, links: {next}}</c>, a relative link), <c>odata</c>
+    /// (<c>{value, @odata.nextLink}</c>, absolute) or <c>cursor</c> (<c>{data, meta: {next_cursor}}</c>, read with
+    /// <c>?cursor=</c>). <c>end=foreign</c> makes the last page link to another origin, <c>end=loop</c> back to page 2.
+    /// </summary>
+    private Task Page(HttpContext context, string provider)
+    {
+        var request = context.Request;
+        int Number(string name, int fallback) => int.TryParse(request.Query[name], NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;
+        var style = (string)context.GetRouteValue("style")!;
+        var pages = Number("pages", 3);
+        var size = Number("size", 5);
+        var end = (string?)request.Query["end"];
+        var page = style == "cursor" ? (request.Query["cursor"].ToString() is { Length: > 1 } cursor ? int.Parse(cursor[1..], CultureInfo.InvariantCulture) : 1) : Number("page", 1);
+        var items = new JsonArray(Enumerable.Range((page - 1) * size + 1, page <= pages ? size : 0)
+            .Select(id => (JsonNode)new JsonObject { ["id"] = id, ["name"] = $"item {id}", ["page"] = page }).ToArray());
+
+        string? Query(int number) => $"pages={pages}&size={size}" + (end == null ? "" : $"&end={end}") + (style == "cursor" ? $"&cursor=c{number}" : $"&page={number}");
+        var path = $"/{provider}/resources/pages/{style}";
+        // A loop links the last page back to page 2 (page 1 was asked for as given, so its own link may differ).
+        var nextQuery = page < pages ? Query(page + 1) : end == "loop" ? Query(Math.Min(2, pages)) : end == "foreign" ? Query(1) : null;
+        var nextPath = nextQuery == null ? null : $"{path}?{nextQuery}";
+        var origin = end == "foreign" && page >= pages ? $"http://localhost:{RootUri.Port}" : RootUri.GetLeftPart(UriPartial.Authority);
+        var absoluteNext = nextPath == null ? null : origin + nextPath;
+        switch (style)
+        {
+            case "link":
+                if (absoluteNext != null)
+                {
+                    context.Response.Headers.Append("Link", $"<{origin}{path}?{Query(1)}>; rel=\"first\", <{absoluteNext}>; rel=\"next\"");
+                }
+
+                return Json(context, 200, items);
+            case "jsonapi":
+                // Relative to the page, as JSON:API allows: only the foreign link must name its origin.
+                var relative = end == "foreign" && page >= pages ? absoluteNext : nextPath;
+                return Json(context, 200, new JsonObject { ["data"] = items, ["links"] = new JsonObject { ["self"] = $"{path}?{Query(page)}", ["next"] = relative } });
+            case "odata":
+                return Json(context, 200, new JsonObject { ["value"] = items, ["@odata.nextLink"] = absoluteNext });
+            case "cursor":
+                return Json(context, 200, new JsonObject { ["data"] = items, ["meta"] = new JsonObject { ["next_cursor"] = nextQuery == null ? null : $"c{(page < pages ? page + 1 : Math.Min(2, pages))}" } });
+            default:
+                return Json(context, 404, new JsonObject { ["error"] = $"no paging style '{style}': link, jsonapi, odata or cursor" });
+        }
     }
 
     // Delivery is given by name ("Drip") by scripts.
