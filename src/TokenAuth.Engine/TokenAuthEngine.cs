@@ -234,11 +234,7 @@ namespace TokenAuth
                 var ask = new ApiRequest("GET", whoAmI.Path) { Timeout = ProviderCallLimit(timeout), AnswerLimit = Options.MaxProviderAnswerBytes };
                 var response = await SendAsync(request, ask, log, cancellationToken, ProviderOperation.WhoAmI).ConfigureAwait(false);
                 var endpoint = request.Target.Endpoint(whoAmI.Path);
-                var identity = response.Content;
-                foreach (var field in string.IsNullOrEmpty(whoAmI.ResultPath) ? Array.Empty<string>() : whoAmI.ResultPath!.Split('.'))
-                {
-                    identity = identity is IDictionary<string, object?> map && map.TryGetValue(field, out var inner) ? inner : null;
-                }
+                var identity = string.IsNullOrEmpty(whoAmI.ResultPath) ? response.Content : JsonValues.Find(response.Content, whoAmI.ResultPath!);
 
                 if (identity is not Dictionary<string, object?> claims)
                 {

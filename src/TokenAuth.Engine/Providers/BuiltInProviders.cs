@@ -85,6 +85,8 @@ namespace TokenAuth.Providers
                 Expiry = { new ExpirySource { Path = "expires_in", Format = ExpiryFormat.SecondsFromNow } },
             },
             WhoAmI = new WhoAmISpec { Path = "/api/v1/me", ResultPath = "data" },
+            // JSON:API: the page's items in data, the next page in links.next.
+            Paging = new PagingSpec { NextLinkPath = "links.next", ItemsPath = "data" },
             // OAuth2 shape on the token call, JSON:API elsewhere.
             Errors = Errors(new[] { "error", "errors[0].code", "errors[0].status" }, new[] { "error_description", "errors[0].detail", "errors[0].title" }),
         };

@@ -108,6 +108,33 @@ namespace TokenAuth.Providers
     /// <summary>Turns JSON into plain .NET values: dictionaries, lists, strings, long or double, bool and null.</summary>
     public static class JsonValues
     {
+        /// <summary>
+        /// The value at a dotted path of object fields in what <see cref="ToObject"/> made ("data", "links.next"), or
+        /// null. A field whose own name holds dots ("@odata.nextLink") is found too: whole names are tried first.
+        /// </summary>
+        public static object? Find(object? value, string path)
+        {
+            if (value is not IDictionary<string, object?> fields)
+            {
+                return null;
+            }
+
+            if (fields.TryGetValue(path, out var whole))
+            {
+                return whole;
+            }
+
+            for (var dot = path.IndexOf('.'); dot > 0; dot = path.IndexOf('.', dot + 1))
+            {
+                if (fields.TryGetValue(path.Substring(0, dot), out var inner) && Find(inner, path.Substring(dot + 1)) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
+
         public static object? ToObject(JsonElement element)
         {
             switch (element.ValueKind)

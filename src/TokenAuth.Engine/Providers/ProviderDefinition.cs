@@ -38,6 +38,9 @@ namespace TokenAuth.Providers
         /// <summary>Optional: an endpoint that describes the identity behind a token.</summary>
         public WhoAmISpec? WhoAmI { get; set; }
 
+        /// <summary>Where the provider puts the next page's link and a page's items, for callers that follow pages.</summary>
+        public PagingSpec? Paging { get; set; }
+
         public ErrorSpec Errors { get; set; } = new ErrorSpec();
 
         public override string ToString() => Name;
@@ -176,6 +179,16 @@ namespace TokenAuth.Providers
 
         /// <summary>Where the identity object sits in the response, a path of object fields such as "data" or "data.user"; empty for the whole body.</summary>
         public string? ResultPath { get; set; }
+    }
+
+    /// <summary>Defaults for following pages; a Link header with rel="next" is followed whatever these say.</summary>
+    public sealed class PagingSpec
+    {
+        /// <summary>Where the next page's link sits in a page, a dotted path such as "links.next" or "@odata.nextLink".</summary>
+        public string? NextLinkPath { get; set; }
+
+        /// <summary>Where a page's items sit, such as "data" or "value"; empty: the page is the list.</summary>
+        public string? ItemsPath { get; set; }
     }
 
     /// <summary>Candidate paths for the provider's error code and message, tried in order.</summary>

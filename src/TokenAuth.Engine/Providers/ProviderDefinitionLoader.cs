@@ -211,6 +211,11 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.whoAmI.path", "is required");
             }
 
+            if (definition.Paging != null && string.IsNullOrWhiteSpace(definition.Paging.NextLinkPath) && string.IsNullOrWhiteSpace(definition.Paging.ItemsPath))
+            {
+                yield return new Problem("$.paging", "needs nextLinkPath, itemsPath or both");
+            }
+
             if (definition.WhoAmI?.ResultPath is { Length: > 0 } resultPath && (!JsonFieldPath.IsValid(resultPath) || resultPath.Contains("[")))
             {
                 yield return new Problem("$.whoAmI.resultPath", "must be a path of object fields such as 'data' or 'data.user'");

@@ -53,6 +53,24 @@ namespace TokenAuth.Requests
         /// <summary>Read the response only up to this many bytes (who-am-I answers); null: no limit, for API responses.</summary>
         internal long? AnswerLimit { get; set; }
 
+        /// <summary>The request for the next page: a GET of <paramref name="next"/> with this request's headers and limits.</summary>
+        internal ApiRequest ForNextPage(Uri next)
+        {
+            var page = new ApiRequest("GET", next.AbsoluteUri)
+            {
+                SkipHttpErrorCheck = SkipHttpErrorCheck,
+                MaxRetries = MaxRetries,
+                Timeout = Timeout,
+                ResponseMode = ResponseMode,
+            };
+            foreach (var header in Headers)
+            {
+                page.Headers[header.Key] = header.Value;
+            }
+
+            return page;
+        }
+
         /// <summary>Stream the response body to this file instead of returning it.</summary>
         public string? OutFile { get; set; }
 
@@ -76,8 +94,9 @@ namespace TokenAuth.Requests
         private IReadOnlyDictionary<string, string[]>? _headers;
 
         internal ApiResponse(int statusCode, string? reasonPhrase, HttpResponseHeaders responseHeaders, HttpContentHeaders contentHeaders,
-            ResponseKind kind, object? content, long contentLength, bool tokenFromCache, int retries, TimeSpan elapsed, Uri requestUri)
+            ResponseKind kind, object? content, long contentLength, bool tokenFromCache, int retries, TimeSpan elapsed, Uri requestUri, Uri answeredUri)
         {
+            AnsweredUri = answeredUri;
             StatusCode = statusCode;
             ReasonPhrase = reasonPhrase;
             _responseHeaders = responseHeaders;
@@ -122,6 +141,14 @@ namespace TokenAuth.Requests
 
         /// <summary>The URI finally answered (after redirects), query values removed.</summary>
         public Uri RequestUri { get; }
+
+        /// <summary>The same, query included: what a relative next link resolves against. Never shown.</summary>
+        internal Uri AnsweredUri { get; }
+
+        /// <summary>A page's items (JSON) in place of the page.</summary>
+        internal ApiResponse WithItems(List<object?> items) =>
+            new ApiResponse(StatusCode, ReasonPhrase, _responseHeaders, _contentHeaders, ResponseKind.Json, items, ContentLength, TokenFromCache, Retries, Elapsed,
+                RequestUri, AnsweredUri) { _headers = _headers };
 
         private IReadOnlyDictionary<string, string[]> CollectHeaders()
         {

@@ -85,7 +85,7 @@ namespace TokenAuth
                 }
 
                 return new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
-                    kind, content, length, tokenResult.FromCache, retries, elapsed, exchange.DisplayUri);
+                    kind, content, length, tokenResult.FromCache, retries, elapsed, exchange.DisplayUri, response.RequestMessage?.RequestUri ?? uri);
             }
         }
 
