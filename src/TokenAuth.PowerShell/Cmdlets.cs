@@ -88,6 +88,27 @@ namespace TokenAuth.Commands
         [Parameter]
         public SwitchParameter Raw { get; set; }
 
+        [Parameter]
+        [Alias("FL")]
+        public SwitchParameter FollowRelLink { get; set; }
+
+        [Parameter]
+        [Alias("ML")]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaximumFollowRelLink { get; set; } = int.MaxValue;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? NextLinkPath { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? NextLinkTemplate { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ItemsPath { get; set; }
+
         protected override void ProcessRecord() => ForItem(Uri, () =>
         {
             // A file is streamed, not read whole; the stream is closed once the request is done.
@@ -106,7 +127,43 @@ namespace TokenAuth.Commands
                 apiRequest.Headers[header.Key.ToString() ?? ""] = header.Value?.ToString() ?? "";
             }
 
-            var response = Await(TokenAuthSession.Engine.SendAsync(BuildRequest(), apiRequest, Log, Cancellation));
+            if (FollowRelLink || NextLinkPath != null || ItemsPath != null)
+            {
+                WritePages(apiRequest);
+                return;
+            }
+
+            WriteResponse(Await(TokenAuthSession.Engine.SendAsync(BuildRequest(), apiRequest, Log, Cancellation)));
+        });
+
+        /// <summary>Each page's items go down the pipeline as the page arrives, so Select-Object -First ends the paging.</summary>
+        private void WritePages(ApiRequest apiRequest)
+        {
+            var paging = new PagingOptions
+            {
+                Follow = FollowRelLink,
+                MaxLinks = MaximumFollowRelLink,
+                NextLinkPath = NextLinkPath,
+                NextLinkTemplate = NextLinkTemplate,
+                ItemsPath = ItemsPath,
+            };
+            var pages = TokenAuthSession.Engine.SendPagesAsync(BuildRequest(), apiRequest, paging, Log, Cancellation).GetAsyncEnumerator();
+            try
+            {
+                while (Await(pages.MoveNextAsync()))
+                {
+                    WriteResponse(pages.Current);
+                }
+            }
+            finally
+            {
+                // Between pages nothing is in flight: disposing only ends the iteration.
+                pages.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        private void WriteResponse(ApiResponse response)
+        {
             if (StatusCodeVariable != null)
             {
                 SessionState.PSVariable.Set(StatusCodeVariable, response.StatusCode);
@@ -128,7 +185,7 @@ namespace TokenAuth.Commands
                 // Arrays are unrolled into the pipeline, as Invoke-RestMethod does.
                 WriteObject(PowerShellValues.FromEngine(response.Content), enumerateCollection: response.Kind == ResponseKind.Json);
             }
-        });
+        }
 
         private RequestBody? RequestBodyFrom(object? body)
         {
