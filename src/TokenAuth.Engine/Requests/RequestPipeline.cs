@@ -275,53 +275,45 @@ namespace TokenAuth
                 var isJson = mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
                 var isText = isJson || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)
                     || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase) || mediaType == "application/x-www-form-urlencoded" || mediaType == "application/javascript";
-                if (apiRequest.ResponseMode == ResponseMode.Bytes || (apiRequest.ResponseMode == ResponseMode.Auto && !isText && mediaType.Length > 0))
+                // A provider's own answer (who-am-I) is read only up to its limit, whatever its type; an API response as
+                // JSON is parsed from the buffered bytes: no intermediate string, no copy, and the buffer is still there for text.
+                MemoryStream? bounded = null;
+                if (apiRequest.AnswerLimit is { } limit)
+                {
+                    bounded = await BoundedRead.ReadWithinAsync(content, limit, sent.Token).ConfigureAwait(false)
+                        ?? throw AnswerTooLarge(sent.Context.Provider, ProviderOperation.WhoAmI, exchange.DisplayUri, limit);
+                }
+                else if (apiRequest.ResponseMode == ResponseMode.Bytes || (apiRequest.ResponseMode == ResponseMode.Auto && !isText && mediaType.Length > 0))
                 {
                     var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
                     return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
                 }
-
-                if (apiRequest.AnswerLimit is { } limit)
+                else if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
                 {
-                    // A provider's own answer (who-am-I): read only up to the limit.
-                    using var bounded = await BoundedRead.ReadWithinAsync(content, limit, sent.Token).ConfigureAwait(false)
-                        ?? throw AnswerTooLarge(sent.Context.Provider, ProviderOperation.WhoAmI, exchange.DisplayUri, limit);
-                    return await JsonOrTextAsync(bounded, () => Task.FromResult(BoundedRead.Decode(bounded, content))).ConfigureAwait(false);
-                }
-
-                if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
-                {
-                    // Parsed from the buffered bytes: no intermediate string, no copy; the buffer is still there for text.
                     await content.LoadIntoBufferAsync().ConfigureAwait(false);
-                    using var body = await content.ReadAsStreamAsync().ConfigureAwait(false);
-                    return await JsonOrTextAsync(body, content.ReadAsStringAsync).ConfigureAwait(false);
+                }
+                else
+                {
+                    var text = await content.ReadAsStringAsync().ConfigureAwait(false);
+                    return text.Length == 0 ? (ResponseKind.Empty, null, 0) : (ResponseKind.Text, text, text.Length);
                 }
 
-                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
-                if (text.Length == 0)
+                using var body = bounded ?? await content.ReadAsStreamAsync().ConfigureAwait(false);
+                if (body.Length == 0)
                 {
                     return (ResponseKind.Empty, null, 0);
                 }
 
-                return (ResponseKind.Text, text, text.Length);
-
-                async Task<(ResponseKind, object?, long)> JsonOrTextAsync(Stream body, Func<Task<string>> asText)
+                try
                 {
-                    if (body.Length == 0)
-                    {
-                        return (ResponseKind.Empty, null, 0);
-                    }
-
-                    try
-                    {
-                        using var document = await JsonDocument.ParseAsync(body).ConfigureAwait(false);
-                        return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
-                    }
-                    catch (JsonException)
-                    {
-                        log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
-                        return (ResponseKind.Text, await asText().ConfigureAwait(false), body.Length);
-                    }
+                    using var document = await JsonDocument.ParseAsync(body).ConfigureAwait(false);
+                    return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
+                }
+                catch (JsonException)
+                {
+                    log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
+                    var raw = bounded != null ? BoundedRead.Decode(bounded, content) : await content.ReadAsStringAsync().ConfigureAwait(false);
+                    return (ResponseKind.Text, raw, body.Length);
                 }
             });
 
