@@ -9,6 +9,7 @@ using TokenAuth.Errors;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Requests;
+using TokenAuth.Tokens;
 
 namespace TokenAuth.Commands
 {
@@ -217,9 +218,14 @@ namespace TokenAuth.Commands
     public sealed class RevokeProviderTokenCommand : ProviderCmdlet
     {
         private const string AllTokens = "All";
+        private const string ByCacheEntry = "ByCacheEntry";
 
         [Parameter(Mandatory = true, ParameterSetName = AllTokens)]
         public SwitchParameter All { get; set; }
+
+        /// <summary>Tokens listed by Get-ProviderTokenCache.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByCacheEntry, ValueFromPipeline = true)]
+        public CachedProviderToken[] CachedToken { get; set; } = Array.Empty<CachedProviderToken>();
 
         protected override void ProcessRecord()
         {
@@ -234,29 +240,64 @@ namespace TokenAuth.Commands
                 return;
             }
 
-            ForItem(Target, () =>
+            if (ParameterSetName == ByCacheEntry)
             {
-                var request = BuildRequest();
-                if (!ShouldProcess($"{request.Target.ProviderName} token for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}", "Revoke"))
+                foreach (var cached in CachedToken)
                 {
-                    return;
+                    ForItem(cached, () => Revoke(cached.Access.Request, cached.Access, cached));
                 }
 
-                var result = Await(ParameterSetName == ByToken
-                    ? TokenAuthSession.Engine.RevokeAsync(Token!.Access, Log, Cancellation, CallTimeout)
-                    : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation, CallTimeout));
-                if (result.Forgotten && !result.ProviderNotified && result.ProviderFailure == null)
-                {
-                    WriteWarning(result.Message);
-                }
+                return;
+            }
 
-                WriteObject(new TokenRevocation(result));
-                if (result.ProviderFailure != null)
-                {
-                    // The session forgot the token either way; the provider's refusal is still an error to act on.
-                    WriteError(ToErrorRecord(result.ProviderFailure, Target));
-                }
-            });
+            ForItem(Target, () => Revoke(BuildRequest(), ParameterSetName == ByToken ? Token!.Access : null, Target));
+        }
+
+        /// <param name="request">What the token is for.</param>
+        /// <param name="token">This very token (from a token object or the cache list); null: the session's token for the request.</param>
+        /// <param name="target">The item, for an error record.</param>
+        private void Revoke(TokenRequest request, AccessToken? token, object target)
+        {
+            if (!ShouldProcess($"{request.Target.ProviderName} token for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}", "Revoke"))
+            {
+                return;
+            }
+
+            var result = Await(token != null
+                ? TokenAuthSession.Engine.RevokeAsync(token, Log, Cancellation, CallTimeout)
+                : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation, CallTimeout));
+            if (result.Forgotten && !result.ProviderNotified && result.ProviderFailure == null)
+            {
+                WriteWarning(result.Message);
+            }
+
+            WriteObject(new TokenRevocation(result));
+            if (result.ProviderFailure != null)
+            {
+                // The session forgot the token either way; the provider's refusal is still an error to act on.
+                WriteError(ToErrorRecord(result.ProviderFailure, target));
+            }
+        }
+    }
+
+    /// <summary>Get-ProviderTokenCache: the tokens the session holds, as Get-AzContext shows a session; never a token's value.</summary>
+    [Cmdlet(VerbsCommon.Get, "ProviderTokenCache")]
+    [OutputType(typeof(CachedProviderToken))]
+    public sealed class GetProviderTokenCacheCommand : TokenAuthCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ProviderNameCompleter))]
+        [SupportsWildcards]
+        public string Provider { get; set; } = "*";
+
+        protected override void ProcessRecord()
+        {
+            var pattern = new WildcardPattern(Provider, WildcardOptions.IgnoreCase);
+            foreach (var token in TokenAuthSession.Engine.CachedTokens().Where(token => pattern.IsMatch(token.Provider))
+                .OrderBy(token => token.Provider, StringComparer.OrdinalIgnoreCase).ThenBy(token => token.ExpiresOn))
+            {
+                WriteObject(new CachedProviderToken(token));
+            }
         }
     }
 

@@ -52,8 +52,7 @@ namespace TokenAuth.Commands
         public ProviderToken? Token { get; set; }
 
         /// <summary>Seconds the whole call may take, token acquisition included; 0 (the default): the module's defaults.</summary>
-        [Parameter(ParameterSetName = ByProvider)]
-        [Parameter(ParameterSetName = ByToken)]
+        [Parameter]
         [ValidateRange(0, int.MaxValue)]
         public int TimeoutSec { get; set; }
 

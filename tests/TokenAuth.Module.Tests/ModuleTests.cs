@@ -19,10 +19,10 @@ public sealed class ModuleTests
     private static string ManifestValue(string key) => Regex.Match(Manifest, key + @"\s*=\s*'([^']*)'").Groups[1].Value;
 
     [Fact]
-    public void The_assembly_has_the_six_cmdlets()
+    public void The_assembly_has_the_seven_cmdlets()
     {
         Assert.Equal(
-            ["Get-ProviderToken", "Get-TokenAuthProvider", "Get-WhoAmI", "Invoke-AuthenticatedRequest", "Register-TokenAuthProvider", "Revoke-ProviderToken"],
+            ["Get-ProviderToken", "Get-ProviderTokenCache", "Get-TokenAuthProvider", "Get-WhoAmI", "Invoke-AuthenticatedRequest", "Register-TokenAuthProvider", "Revoke-ProviderToken"],
             Cmdlets.Select(cmdlet => cmdlet.Name).Order());
     }
 
