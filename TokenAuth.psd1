@@ -1,6 +1,8 @@
 @{
-    RootModule           = 'TokenAuth.psm1'
-    ModuleVersion        = '0.1.0'
+    # The source of out/TokenAuth/TokenAuth.psd1: the build drops the "module/" prefixes (and sets the version), so
+    # that this manifest also imports from a clone once 'dotnet build' has made out/TokenAuth/bin.
+    RootModule           = 'module/TokenAuth.psm1'
+    ModuleVersion        = '0.2.0'
     GUID                 = 'bb626829-f89e-4a4d-a782-dd0490ea4b51'
     Author               = 'TokenAuth'
     CompanyName          = 'TokenAuth'
@@ -10,7 +12,7 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     RequiredModules      = @('Microsoft.PowerShell.SecretManagement')
-    FormatsToProcess     = @('TokenAuth.format.ps1xml')
+    FormatsToProcess     = @('module/TokenAuth.format.ps1xml')
     CmdletsToExport      = @(
         'Get-ProviderToken'
         'Invoke-AuthenticatedRequest'
@@ -18,14 +20,18 @@
         'Get-WhoAmI'
         'Register-TokenAuthProvider'
         'Get-TokenAuthProvider'
+        'Get-ProviderTokenCache'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Token', 'OAuth2', 'Authentication', 'SecretManagement', 'REST', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            ProjectUri = 'https://github.com/tokenauth/TokenAuth'
+            Tags         = @('Token', 'OAuth2', 'Authentication', 'SecretManagement', 'REST', 'Paging', 'AzureDevOps', 'GitHubActions', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/tokenauth/TokenAuth'
+            LicenseUri   = 'https://github.com/tokenauth/TokenAuth/blob/main/LICENSE'
+            # build.ps1 Package puts this version's section of CHANGELOG.md here.
+            ReleaseNotes = 'See CHANGELOG.md.'
         }
     }
 }

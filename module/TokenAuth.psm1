@@ -16,6 +16,15 @@ else {
     $framework = 'netstandard2.0'
 }
 
+# bin/ sits beside this file in the module folder; imported from a clone (./TokenAuth.psd1), it is in out/TokenAuth.
+$assembly = foreach ($folder in $PSScriptRoot, [System.IO.Path]::Combine($PSScriptRoot, '..', 'out', 'TokenAuth')) {
+    $candidate = [System.IO.Path]::Combine($folder, 'bin', $framework, 'TokenAuth.PowerShell.dll')
+    if ([System.IO.File]::Exists($candidate)) { $candidate; break }
+}
+if (-not $assembly) {
+    throw "TokenAuth is not built: run 'dotnet build TokenAuth.sln', then import ./TokenAuth.psd1 or out/TokenAuth/TokenAuth.psd1."
+}
+
 # Module-qualified, so that a proxy function named Import-Module in the session cannot step in.
-Microsoft.PowerShell.Core\Import-Module -Name ([System.IO.Path]::Combine($PSScriptRoot, 'bin', $framework, 'TokenAuth.PowerShell.dll')) -ErrorAction Stop
+Microsoft.PowerShell.Core\Import-Module -Name $assembly -ErrorAction Stop
 Export-ModuleMember -Cmdlet *
