@@ -3,15 +3,19 @@
 .SYNOPSIS
     Builds, tests, demonstrates and packages TokenAuth.
 .DESCRIPTION
-    Build    assembles the publishable module under out/TokenAuth (both editions' assemblies, manifest, formats, help).
+    Build    regenerates the MAML help from docs/cmdlets (platyPS) and assembles the publishable module under
+             out/TokenAuth (both editions' assemblies, manifest, formats, help).
     Test     installs Pester 5, SecretManagement and SecretStore when missing, then runs the README's test command, which
              includes the Pester suite (tests/pester) whenever pwsh and Pester are present.
     Demo     builds (unless -NoBuild), starts the provider emulator, registers a throwaway vault with the demo
              credentials and runs the four cmdlets against the five providers, showing what a user sees.
-    Package  builds in Release and zips out/TokenAuth as out/TokenAuth.<version>.zip.
+    Package  builds in Release (unless -NoBuild) and makes out/TokenAuth.<version>.nupkg (or in -PackagePath) with
+             PSResourceGet: exactly the module folder, its manifest's release notes taken from CHANGELOG.md.
 .EXAMPLE
     ./build.ps1 Demo
 #>
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'A build script talks to the person at the console; the Demo shows what a user sees there.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', '', Justification = 'The parameters are used in the task functions, where the rule does not look.')]
 [CmdletBinding()]
 param (
     [Parameter(Position = 0)]
@@ -21,24 +25,32 @@ param (
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Debug',
 
-    # Demo only: use the module and emulator already built (the Pester suite runs the Demo this way).
-    [switch] $NoBuild
+    # Demo and Package: use the module and emulator already built (the Pester suite runs them this way).
+    [switch] $NoBuild,
+
+    # Package: the folder the .nupkg goes to; out/ by default.
+    [string] $PackagePath = (Join-Path $PSScriptRoot 'out')
 )
 
 $ErrorActionPreference = 'Stop'
 $root = $PSScriptRoot
 $module = Join-Path $root 'out/TokenAuth'
 
-function Invoke-Dotnet {
-    & dotnet @args
-    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE." }
+function Invoke-Dotnet([string[]] $Arguments) {
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
 function Install-Dependency([string] $Name, [version] $MinimumVersion) {
     if (Get-Module -ListAvailable -Name $Name | Where-Object Version -GE $MinimumVersion) { return }
     Write-Host "Installing $Name $MinimumVersion or later for the current user..."
     try {
-        Install-Module -Name $Name -MinimumVersion $MinimumVersion -Repository PSGallery -Scope CurrentUser -Force -AllowClobber -SkipPublisherCheck -ErrorAction Stop
+        if (Get-Command Install-PSResource -ErrorAction Ignore) {
+            Install-PSResource -Name $Name -Version "[$MinimumVersion,)" -Repository PSGallery -Scope CurrentUser -TrustRepository -ErrorAction Stop
+        }
+        else {
+            Install-Module -Name $Name -MinimumVersion $MinimumVersion -Repository PSGallery -Scope CurrentUser -Force -AllowClobber -SkipPublisherCheck -ErrorAction Stop
+        }
     }
     catch {
         throw "Could not install $Name from the PowerShell Gallery: $($_.Exception.Message)`n" +
@@ -46,15 +58,24 @@ function Install-Dependency([string] $Name, [version] $MinimumVersion) {
     }
 }
 
-function Get-Version {
-    ([xml] (Get-Content (Join-Path $root 'Directory.Build.props') -Raw)).Project.PropertyGroup.Version
+function Get-ReleaseNote([string] $Version) {
+    # The section of CHANGELOG.md headed '## <version>', up to the next section.
+    $changelog = Get-Content (Join-Path $root 'CHANGELOG.md') -Raw
+    $match = [regex]::Match($changelog, "(?ms)^## $([regex]::Escape($Version))\s*`$(.*?)(?=^## |\z)")
+    if (-not $match.Success) { throw "CHANGELOG.md has no section '## $Version': write what this version changes before packaging it." }
+    $match.Groups[1].Value.Trim()
 }
 
 function Invoke-BuildTask {
-    Invoke-Dotnet build (Join-Path $root 'TokenAuth.sln') -c $Configuration
-    # The manifest's version comes from Directory.Build.props, the one place it is kept.
-    $manifest = Join-Path $module 'TokenAuth.psd1'
-    (Get-Content $manifest -Raw) -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$(Get-Version)'" | Set-Content $manifest -Encoding utf8
+    # Help is generated, never written: docs/cmdlets/*.md is its source.
+    if (Get-Module -ListAvailable -Name platyPS) {
+        Import-Module platyPS
+        $null = New-ExternalHelp -Path (Join-Path $root 'docs/cmdlets') -OutputPath (Join-Path $root 'module/en-US') -Force
+    }
+    else {
+        Write-Warning 'platyPS is not installed, so module/en-US was not regenerated from docs/cmdlets (Install-PSResource platyPS).'
+    }
+    Invoke-Dotnet -Arguments 'build', (Join-Path $root 'TokenAuth.sln'), '-c', $Configuration
     Write-Host "Module assembled in $module"
 }
 
@@ -64,7 +85,7 @@ function Invoke-TestTask {
     # Not used by the tests (they bring their own throwaway vault), but the vault most users will keep TokenAuth's secrets in.
     Install-Dependency Microsoft.PowerShell.SecretStore 1.0.0
     # The README's test command; its TokenAuth.Module.Tests run the Pester suite now that Pester is here.
-    Invoke-Dotnet test (Join-Path $root 'TokenAuth.sln') --logger 'console;verbosity=normal'
+    Invoke-Dotnet -Arguments 'test', (Join-Path $root 'TokenAuth.sln'), '--logger', 'console;verbosity=normal'
 }
 
 function Invoke-DemoTask {
@@ -100,11 +121,27 @@ function Invoke-DemoTask {
 }
 
 function Invoke-PackageTask {
-    $script:Configuration = 'Release'
-    Invoke-BuildTask
-    $zip = Join-Path $root "out/TokenAuth.$(Get-Version).zip"
-    Compress-Archive -Path $module -DestinationPath $zip -Force
-    Write-Host "Packaged $zip"
+    if (-not $NoBuild) {
+        $script:Configuration = 'Release'
+        Invoke-BuildTask
+    }
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    # A copy, so that the release notes go into the package's manifest only.
+    $staging = Join-Path ([System.IO.Path]::GetTempPath()) ('TokenAuth-package-' + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $staging
+    try {
+        Copy-Item -Path $module -Destination $staging -Recurse
+        $manifest = Join-Path $staging 'TokenAuth/TokenAuth.psd1'
+        $version = (Import-PowerShellDataFile $manifest).ModuleVersion
+        Update-PSModuleManifest -Path $manifest -ReleaseNotes (Get-ReleaseNote $version)
+        $null = Test-ModuleManifest -Path $manifest -ErrorAction Stop
+        $null = New-Item -ItemType Directory -Path $PackagePath -Force
+        Compress-PSResource -Path (Join-Path $staging 'TokenAuth') -DestinationPath $PackagePath
+        Write-Host "Packaged $(Join-Path $PackagePath "TokenAuth.$version.nupkg")"
+    }
+    finally {
+        Remove-Item -LiteralPath $staging -Recurse -Force
+    }
 }
 
 foreach ($name in $Task) {
