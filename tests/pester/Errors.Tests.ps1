@@ -1,5 +1,7 @@
 # Every TokenAuth failure reaches PowerShell as an ErrorRecord of ours: stable id, category, target object,
 # ErrorDetails with the provider's own message, and the common error parameters behaving as with any cmdlet.
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'Tests build credentials from the emulator''s published demo values.')]
+param ()
 
 BeforeAll {
     Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop

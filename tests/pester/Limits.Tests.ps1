@@ -98,8 +98,7 @@ Describe '-TimeoutSec bounds the whole call' {
 
         $outcomes = 1..8 | ForEach-Object -ThrottleLimit 8 -Parallel {
             Import-Module $using:module
-            Get-ProviderToken CoreBanking -BaseUri $using:base -TimeoutSec 2 -ErrorVariable failures -ErrorAction SilentlyContinue | Out-Null
-            $failures[0].FullyQualifiedErrorId
+            (Get-ProviderToken CoreBanking -BaseUri $using:base -TimeoutSec 2 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId
         }
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         $token = Get-ProviderToken CoreBanking -BaseUri $base -TimeoutSec 5

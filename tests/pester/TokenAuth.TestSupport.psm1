@@ -3,6 +3,11 @@
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
 function Start-TokenAuthEmulator {
+    <#
+    .SYNOPSIS
+    Starts the built emulator on a free loopback port and waits until it answers; returns its process, root URI and port.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway emulator or vault: nothing to confirm.')]
     [CmdletBinding()]
     param ()
 
@@ -39,6 +44,11 @@ function Start-TokenAuthEmulator {
 }
 
 function Stop-TokenAuthEmulator {
+    <#
+    .SYNOPSIS
+    Stops an emulator that Start-TokenAuthEmulator started.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway emulator or vault: nothing to confirm.')]
     [CmdletBinding()]
     param ([Parameter(Mandatory)] $Emulator)
 
@@ -46,18 +56,28 @@ function Stop-TokenAuthEmulator {
 }
 
 function Get-TokenAuthEmulatorBaseUri {
+    <#
+    .SYNOPSIS
+    A built-in provider's base URI on the emulator (http://127.0.0.1:PORT/akiba).
+    #>
     param ([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Provider)
     $Emulator.Root + $Provider.ToLowerInvariant()
 }
 
 function Get-TokenAuthEmulatorCounter {
-    <# How many requests the emulator served at one endpoint ('akiba/token'); $null for none. #>
+    <#
+    .SYNOPSIS
+    How many requests the emulator served at one endpoint ('akiba/token'); $null for none.
+    #>
     param ([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Key)
     (Invoke-RestMethod "$($Emulator.Root)_emulator/counters").$Key
 }
 
 function Reset-TokenAuthEmulator {
-    <# Clears the emulator's counters and pending faults; tokens it issued stay valid. #>
+    <#
+    .SYNOPSIS
+    Clears the emulator's counters and pending faults; tokens it issued stay valid.
+    #>
     [CmdletBinding(SupportsShouldProcess)]
     param ([Parameter(Mandatory)] $Emulator)
     if ($PSCmdlet.ShouldProcess($Emulator.Root, 'Reset counters and faults')) {
@@ -67,6 +87,7 @@ function Reset-TokenAuthEmulator {
 
 function Add-TokenAuthEmulatorFault {
     <#
+    .SYNOPSIS
     Makes the emulator answer the next -Times requests to one endpoint (token, refresh, revoke, whoami, or a resource
     name) with a fault; -Delivery Drip, Silence, Oversized or OversizedChunked makes it misbehave as well.
     #>
@@ -85,21 +106,25 @@ function Add-TokenAuthEmulatorFault {
 
 function Invoke-TokenAuthFreshPwsh {
     <#
+    .SYNOPSIS
     Runs a script in a new process of the PowerShell running now (so a 7.4 run tests 7.4), with the built module's
-    folder on PSModulePath. -IsolatedHome gives it an empty home: no vault registered, no SecretStore configured.
-    Returns the output lines (errors merged) and sets $LASTEXITCODE.
+    folder on PSModulePath (not with -WithoutBuiltModule). -IsolatedHome gives it an empty home: no vault registered,
+    no SecretStore configured, no user modules. Returns the output lines (errors merged) and sets $LASTEXITCODE.
     #>
-    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{})
+    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{}, [switch] $WithoutBuiltModule)
 
     $saved = @{}
     $Environment = $Environment.Clone()
-    $Environment.PSModulePath = (Join-Path $script:RepositoryRoot 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
+    if (-not $Environment.ContainsKey('PSModulePath')) { $Environment.PSModulePath = $env:PSModulePath }
+    if (-not $WithoutBuiltModule) { $Environment.PSModulePath = (Join-Path $script:RepositoryRoot 'out') + [System.IO.Path]::PathSeparator + $Environment.PSModulePath }
     if ($IsolatedHome) {
         $null = New-Item -ItemType Directory -Path $IsolatedHome -Force
         $Environment.HOME = $IsolatedHome
         $Environment.XDG_DATA_HOME = Join-Path $IsolatedHome '.local/share'
         $Environment.XDG_CONFIG_HOME = Join-Path $IsolatedHome '.config'
         $Environment.LOCALAPPDATA = Join-Path $IsolatedHome 'AppData/Local'
+        # .NET names no folder that does not exist (GetFolderPath gives ''), and modules would then write to the current directory.
+        foreach ($folder in $Environment.XDG_DATA_HOME, $Environment.XDG_CONFIG_HOME, $Environment.LOCALAPPDATA) { $null = New-Item -ItemType Directory -Path $folder -Force }
     }
     foreach ($name in $Environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
@@ -115,6 +140,10 @@ function Invoke-TokenAuthFreshPwsh {
 }
 
 function Register-TokenAuthTestVault {
+    <#
+    .SYNOPSIS
+    Registers the throwaway file vault (tests/pester/TokenAuth.TestVault) under a name; -Locked and -Broken make its reads fail.
+    #>
     [CmdletBinding()]
     param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $Broken, [switch] $DefaultVault)
 
@@ -123,7 +152,12 @@ function Register-TokenAuthTestVault {
 }
 
 function Set-TokenAuthDemoSecret {
-    <# Stores each built-in provider's emulator credential as TokenAuth.<Provider>: a hashtable for Akiba's three fields, a PSCredential for the others. #>
+    <#
+    .SYNOPSIS
+    Stores each built-in provider's emulator credential as TokenAuth.<Provider>: a hashtable for Akiba's three fields, a PSCredential for the others.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway emulator or vault: nothing to confirm.')]
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator publishes its demo credentials; they protect nothing.')]
     [CmdletBinding()]
     param ([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Vault)
 
@@ -132,7 +166,7 @@ function Set-TokenAuthDemoSecret {
         $credential = $credentials.($provider.Name.ToLowerInvariant())
         $secret = if ($provider.CredentialFields.Count -gt 2) {
             $table = @{}
-            foreach ($field in $provider.CredentialFields) { $table[$field] = $credential.($field.Substring(0, 1).ToLowerInvariant() + $field.Substring(1)) }
+            foreach ($field in $provider.CredentialFields) { $table[$field] = $credential.PSObject.Properties[$field].Value }
             $table
         }
         else {
@@ -147,6 +181,7 @@ function Set-TokenAuthDemoSecret {
 
 function Enter-TokenAuthTestSession {
     <#
+    .SYNOPSIS
     What each Pester file starts with: the emulator, and a throwaway vault made the default (the previous default is
     remembered) holding every built-in provider's demo credential. Returns them, with the demo secrets' values.
     #>
@@ -165,7 +200,10 @@ function Enter-TokenAuthTestSession {
 }
 
 function Exit-TokenAuthTestSession {
-    <# Undoes Enter-TokenAuthTestSession: the session's tokens, the vault, the default vault, the emulator. #>
+    <#
+    .SYNOPSIS
+    Undoes Enter-TokenAuthTestSession: the session's tokens, the vault, the default vault, the emulator.
+    #>
     [CmdletBinding()]
     param ([Parameter(Mandatory)] $Session)
 
@@ -177,6 +215,7 @@ function Exit-TokenAuthTestSession {
 
 function Invoke-WithTokenAuthDemo {
     <#
+    .SYNOPSIS
     Runs a script block with the emulator started and its demo credentials in a throwaway vault (not the default one),
     and takes both down afterwards. The block receives the emulator and the credentials.
     #>

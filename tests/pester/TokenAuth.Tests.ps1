@@ -1,5 +1,7 @@
 # Every cmdlet against every provider on the emulator, with credentials in a real SecretManagement vault.
 # Run through Invoke-PesterSuite.ps1 (dotnet test does, where pwsh and Pester are installed).
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'Tests build credentials from the emulator''s published demo values.')]
+param ()
 
 BeforeDiscovery {
     $script:Providers = @(
@@ -24,7 +26,6 @@ BeforeAll {
 
     function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }
     function Counter([string] $Key) { Get-TokenAuthEmulatorCounter -Emulator $script:Emulator -Key $Key }
-    function Reset-Emulator { Reset-TokenAuthEmulator -Emulator $script:Emulator }
 }
 
 AfterAll {
@@ -32,7 +33,7 @@ AfterAll {
 }
 
 Describe 'Get-ProviderToken' {
-    BeforeEach { Revoke-ProviderToken -All -Confirm:$false | Out-Null; Reset-Emulator }
+    BeforeEach { Revoke-ProviderToken -All -Confirm:$false | Out-Null; Reset-TokenAuthEmulator -Emulator $Emulator }
 
     It 'gets a <Name> token with the credential from the default vault, then serves it from the cache' -ForEach $Providers {
         $first = Get-ProviderToken -Provider $Name -BaseUri (Base $Name)
@@ -185,7 +186,7 @@ Describe 'Invoke-AuthenticatedRequest' {
 
     It 'shares one token request among 20 parallel requests' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
         Revoke-ProviderToken -All -Confirm:$false | Out-Null
-        Reset-Emulator
+        Reset-TokenAuthEmulator -Emulator $Emulator
         $module = Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1'
         $base = Base Ankorstore
 
@@ -201,7 +202,7 @@ Describe 'Invoke-AuthenticatedRequest' {
 }
 
 Describe 'Revoke-ProviderToken' {
-    BeforeEach { Reset-Emulator }
+    BeforeEach { Reset-TokenAuthEmulator -Emulator $Emulator }
 
     It '-WhatIf revokes nothing' {
         $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)

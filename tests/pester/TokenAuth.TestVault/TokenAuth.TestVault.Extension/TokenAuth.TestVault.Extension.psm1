@@ -1,5 +1,7 @@
 # VaultParameters: Path (the JSON file), Locked ($true makes every read fail as a locked SecretStore does),
 # Broken ($true makes every read fail for another reason).
+# The function names and parameters are SecretManagement's extension contract: VaultName is passed whether used or
+# not, and Set-Secret and Remove-Secret cannot take -WhatIf. The store is plain text by design (see the manifest).
 
 function Read-Store([hashtable] $AdditionalParameters) {
     if (-not (Test-Path -LiteralPath $AdditionalParameters.Path)) { return @{} }
@@ -19,6 +21,7 @@ function ConvertTo-Plain([object] $Value) {
 }
 
 function Get-Secret {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'A throwaway test vault that stores plain text by design.')]
     param ([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
     if ($AdditionalParameters.Locked) {
         throw "The vault $VaultName is locked: a password is required to unlock it."
@@ -40,6 +43,8 @@ function Get-Secret {
 }
 
 function Set-Secret {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'SecretManagement calls it with a fixed set of parameters.')]
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', 'VaultName', Justification = 'Part of the extension contract.')]
     param ([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters)
     $store = Read-Store $AdditionalParameters
     $store[$Name] = if ($Secret -is [pscredential]) {
@@ -58,6 +63,8 @@ function Set-Secret {
 }
 
 function Remove-Secret {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'SecretManagement calls it with a fixed set of parameters.')]
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', 'VaultName', Justification = 'Part of the extension contract.')]
     param ([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
     $store = Read-Store $AdditionalParameters
     $store.Remove($Name)
@@ -78,6 +85,7 @@ function Get-SecretInfo {
 }
 
 function Test-SecretVault {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', 'VaultName', Justification = 'Part of the extension contract.')]
     param ([string] $VaultName, [hashtable] $AdditionalParameters)
     [bool] $AdditionalParameters.Path
 }

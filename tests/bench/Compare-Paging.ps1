@@ -1,0 +1,74 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Paging through a list with Invoke-AuthenticatedRequest -FollowRelLink against Invoke-RestMethod -FollowRelLink
+    with a token fetched beforehand, on the same emulator list, in interleaved rounds.
+.DESCRIPTION
+    Each round times both cases once, in alternating order; the report gives each case's median and spread (min-max)
+    over the rounds and the median of the per-round ratios (Invoke-RestMethod time / Invoke-AuthenticatedRequest
+    time: above 1 means TokenAuth is faster). On a shared, noisy machine only the ratio within a round means much.
+    Needs a build (dotnet build TokenAuth.sln) and Microsoft.PowerShell.SecretManagement.
+.EXAMPLE
+    pwsh tests/bench/Compare-Paging.ps1 -Rounds 9
+#>
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'A benchmark report for the person at the console.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingAllowUnencryptedAuthentication', '', Justification = 'The emulator listens on plain http on loopback only.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The token compared against is the emulator''s, fetched a line earlier.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', '', Justification = 'The parameters are used inside the benchmark''s script block, where the rule does not look.')]
+[CmdletBinding()]
+param ([int] $Rounds = 7, [int] $Pages = 100, [int] $PageSize = 100)
+
+$ErrorActionPreference = 'Stop'
+$root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+Import-Module Microsoft.PowerShell.SecretManagement
+Import-Module (Join-Path $root 'out/TokenAuth/TokenAuth.psd1') -Force
+Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+
+function Get-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $middle = [int] [math]::Floor($sorted.Count / 2)
+    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
+}
+
+Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {
+    param ($emulator, $demo)
+    $base = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider APIMW
+    $list = "resources/pages/link?pages=$Pages&size=$PageSize"
+    $target = @{ Provider = 'APIMW'; BaseUri = $base; Vault = 'TokenAuthBench' }
+    $tokenBody = @{ api_key = $demo.apimw.apiKey; api_secret = $demo.apimw.apiSecret } | ConvertTo-Json
+    $prefetched = ConvertTo-SecureString (Invoke-RestMethod -Method Post -Uri "$base/v1/auth/token" -Body $tokenBody -ContentType 'application/json').data.access_token -AsPlainText -Force
+
+    $cases = [ordered]@{
+        'Invoke-AuthenticatedRequest -FollowRelLink' = { Invoke-AuthenticatedRequest @target -Uri $list -FollowRelLink }
+        'Invoke-RestMethod -FollowRelLink, token fetched once' = {
+            Invoke-RestMethod -Uri "$base/$list" -Authentication Bearer -Token $prefetched -AllowUnencryptedAuthentication -FollowRelLink | ForEach-Object { $_ }
+        }
+    }
+    $names = @($cases.Keys)
+    foreach ($name in $names) {
+        $count = @(& $cases[$name]).Count               # warm up, and check both read the whole list
+        if ($count -ne $Pages * $PageSize) { throw "$name returned $count items, not $($Pages * $PageSize)." }
+    }
+
+    $times = @{}; foreach ($name in $names) { $times[$name] = [System.Collections.Generic.List[double]]::new() }
+    $ratios = [System.Collections.Generic.List[double]]::new()
+    for ($round = 0; $round -lt $Rounds; $round++) {
+        $order = if ($round % 2) { [array]::Reverse(($reversed = $names.Clone())); $reversed } else { $names }
+        foreach ($name in $order) {
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $null = & $cases[$name]
+            $times[$name].Add($watch.Elapsed.TotalMilliseconds)
+        }
+        $ratios.Add($times[$names[1]][$round] / $times[$names[0]][$round])
+    }
+
+    $names | ForEach-Object {
+        [pscustomobject]@{
+            Case       = $_
+            'Median ms' = [math]::Round((Get-Median $times[$_]), 1)
+            'Min-max ms' = '{0:0.0}-{1:0.0}' -f ($times[$_] | Measure-Object -Minimum).Minimum, ($times[$_] | Measure-Object -Maximum).Maximum
+        }
+    } | Format-Table -AutoSize | Out-Host
+    Write-Host ("{0} pages of {1} items, {2} rounds. Median of per-round ratios (Invoke-RestMethod / Invoke-AuthenticatedRequest): {3:0.00} (min {4:0.00}, max {5:0.00})" -f
+        $Pages, $PageSize, $Rounds, (Get-Median $ratios), ($ratios | Measure-Object -Minimum).Minimum, ($ratios | Measure-Object -Maximum).Maximum)
+}
