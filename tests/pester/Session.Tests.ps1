@@ -24,11 +24,11 @@ AfterAll {
 }
 
 Describe 'Loading' {
-    It 'imports by path in a fresh session and exports exactly the six cmdlets' {
+    It 'imports by path in a fresh session and exports exactly the seven cmdlets' {
         $output = Invoke-TokenAuthFreshPwsh "Import-Module '$Manifest' -ErrorAction Stop; ((Get-Command -Module TokenAuth).Name | Sort-Object) -join ','"
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be 'Get-ProviderToken,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken'
+        $output | Should -Be 'Get-ProviderToken,Get-ProviderTokenCache,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken'
     }
 
     It 'works after Import-Module -Force twice, and after Remove-Module and a new import, in one session' {
@@ -38,7 +38,7 @@ Describe 'Loading' {
         $output = Invoke-TokenAuthFreshPwsh $script
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be @('6', 'APIMW', '5', '1')
+        $output | Should -Be @('7', 'APIMW', '5', '1')
     }
 
     It 'autoloads from a folder on $env:PSModulePath without Import-Module' {
@@ -77,7 +77,8 @@ Describe 'Assemblies' {
 
 Describe 'Help' {
     BeforeDiscovery {
-        $script:Commands = 'Get-ProviderToken', 'Invoke-AuthenticatedRequest', 'Revoke-ProviderToken', 'Get-WhoAmI', 'Register-TokenAuthProvider', 'Get-TokenAuthProvider'
+        $script:Commands = 'Get-ProviderToken', 'Invoke-AuthenticatedRequest', 'Revoke-ProviderToken', 'Get-WhoAmI', 'Register-TokenAuthProvider', 'Get-TokenAuthProvider',
+            'Get-ProviderTokenCache'
     }
 
     It '<_> has a synopsis, a description, examples and a description of every parameter' -ForEach $Commands {
@@ -153,6 +154,7 @@ Describe 'Format views' {
         @{ Name = 'a provider-verified identity'; Command = { Get-WhoAmI APIMW -BaseUri (Base APIMW) }; Column = 'Verified' }
         @{ Name = 'a revocation'; Command = { Revoke-ProviderToken Kitegateway -BaseUri (Base Kitegateway) -Confirm:$false -WarningAction SilentlyContinue }; Column = 'Forgotten' }
         @{ Name = 'a provider'; Command = { Get-TokenAuthProvider APIMW }; Column = 'BuiltIn' }
+        @{ Name = 'the session''s cached tokens'; Command = { Get-ProviderTokenCache }; Column = 'RenewsWith' }
     ) {
         $object = & $Command
         $views = ($object | Out-String), ($object | Format-Table | Out-String), ($object | Format-List | Out-String), ($object | Format-List * | Out-String)

@@ -1,0 +1,208 @@
+# Shipping as a Gallery module: the package installs with its dependency, the manifest is complete, the scripts are
+# lint-clean, the help markdown matches the cmdlets, the pipeline examples run, and the session view works.
+
+BeforeAll {
+    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
+    Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
+    $script:Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:Manifest = Join-Path $Root 'out/TokenAuth/TokenAuth.psd1'
+    Import-Module $Manifest -Force -ErrorAction Stop
+
+    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
+    $script:Emulator = $Session.Emulator
+    $script:Credentials = $Session.Credentials
+
+    function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }
+}
+
+AfterAll {
+    Exit-TokenAuthTestSession -Session $Session
+}
+
+Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)) {
+    BeforeAll {
+        $script:Packages = Join-Path $TestDrive 'packages'
+        $output = Invoke-TokenAuthFreshPwsh "& '$Root/build.ps1' Package -NoBuild -PackagePath '$Packages'; exit `$LASTEXITCODE"
+        $script:PackageOutput = $output -join "`n"
+        $script:Package = Get-ChildItem $Packages -Filter 'TokenAuth.*.nupkg' | Select-Object -First 1
+    }
+
+    It 'is out/TokenAuth.<version>.nupkg holding exactly the module folder' {
+        $Package.Name | Should -Be "TokenAuth.$((Import-PowerShellDataFile $Manifest).ModuleVersion).nupkg" -Because $PackageOutput
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [System.IO.Compression.ZipFile]::OpenRead($Package.FullName)
+        try { $entries = $zip.Entries.FullName } finally { $zip.Dispose() }
+        $moduleFiles = Get-ChildItem (Split-Path $Manifest) -Recurse -File | ForEach-Object { [System.IO.Path]::GetRelativePath((Split-Path $Manifest), $_.FullName).Replace('\', '/') }
+
+        foreach ($file in $moduleFiles) { $entries | Should -Contain $file }
+        $entries | Where-Object { $_ -notmatch '^(_rels/|package/|\[Content_Types\]\.xml$|TokenAuth\.nuspec$)' -and $_ -notin $moduleFiles } | Should -BeNullOrEmpty
+    }
+
+    It 'installs with Install-PSResource from a folder repository, bringing SecretManagement, into an empty user module path' {
+        $repository = Join-Path $TestDrive 'repository'
+        $null = New-Item -ItemType Directory $repository -Force
+        Copy-Item $Package.FullName $repository
+        $secretManagement = (Get-Module -ListAvailable Microsoft.PowerShell.SecretManagement | Sort-Object Version -Descending | Select-Object -First 1).ModuleBase
+        $userModules = Join-Path $TestDrive 'install-home/.local/share/powershell/Modules'
+        $script = "Register-PSResourceRepository -Name TokenAuthTest -Uri '$repository' -Trusted; " +
+            "Publish-PSResource -Path '$secretManagement' -Repository TokenAuthTest; " +
+            "Install-PSResource -Name TokenAuth -Repository TokenAuthTest -Scope CurrentUser -TrustRepository; " +
+            "(Get-ChildItem '$userModules' -Directory).Name -join ','; " +
+            "Import-Module TokenAuth -ErrorAction Stop; (Get-Module TokenAuth).ModuleBase; (Get-TokenAuthProvider | Where-Object BuiltIn).Count"
+        # An empty user module path: only PowerShell's own modules, and nothing of this repository.
+        $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'install-home') -Environment @{ PSModulePath = Join-Path $PSHOME 'Modules' } -WithoutBuiltModule
+
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output[-3] | Should -Be 'Microsoft.PowerShell.SecretManagement,TokenAuth'
+        $output[-2] | Should -BeLike "$userModules*"
+        $output[-1] | Should -Be 5
+    }
+
+    It 'carries a manifest that Test-ModuleManifest passes, with the Gallery''s fields and this version''s release notes' {
+        $unpacked = Join-Path $TestDrive 'unpacked'
+        Expand-Archive $Package.FullName -DestinationPath $unpacked
+        $info = Test-ModuleManifest (Join-Path $unpacked 'TokenAuth.psd1') -ErrorAction Stop
+        $changelog = Get-Content (Join-Path $Root 'CHANGELOG.md') -Raw
+
+        $info.ProjectUri | Should -Not -BeNullOrEmpty
+        $info.LicenseUri | Should -Not -BeNullOrEmpty
+        $info.Tags | Should -Contain 'PSEdition_Core'
+        $info.ReleaseNotes | Should -Match 'FollowRelLink'
+        $changelog | Should -Match ([regex]::Escape("## $($info.Version)"))
+        Test-Path (Join-Path $Root 'LICENSE') | Should -BeTrue
+    }
+}
+
+Describe 'From a clone' {
+    It 'imports ./TokenAuth.psd1 at the repository root once built' {
+        $output = Invoke-TokenAuthFreshPwsh "Set-Location '$Root'; Import-Module ./TokenAuth.psd1 -ErrorAction Stop; (Get-Command -Module TokenAuth).Count; (Get-TokenAuthProvider APIMW | Out-String) -match 'APIMW'" -WithoutBuiltModule
+
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output | Should -Be @('7', 'True')
+    }
+
+    It 'the built manifest passes Test-ModuleManifest' {
+        $info = Test-ModuleManifest $Manifest -ErrorAction Stop
+        $info.ExportedCmdlets.Count | Should -Be 7
+    }
+}
+
+Describe 'Lint' -Skip:(-not (Get-Module -ListAvailable PSScriptAnalyzer)) {
+    It 'PSScriptAnalyzer finds nothing in the repository''s scripts, with the repository''s settings' {
+        $files = Get-ChildItem $Root -Recurse -Include '*.ps1', '*.psm1', '*.psd1' -File | Where-Object FullName -NotMatch '[\\/](out|bin|obj)[\\/]'
+        $settings = Join-Path $Root 'PSScriptAnalyzerSettings.psd1'
+        $findings = foreach ($file in $files) {
+            # PSScriptAnalyzer 1.25 now and then fails a file with a NullReferenceException of its own; a second run passes.
+            try { Invoke-ScriptAnalyzer -Path $file.FullName -Settings $settings -ErrorAction Stop }
+            catch { Invoke-ScriptAnalyzer -Path $file.FullName -Settings $settings -ErrorAction Stop }
+        }
+
+        ($findings | ForEach-Object { "$($_.ScriptName):$($_.Line) $($_.RuleName): $($_.Message)" }) -join "`n" | Should -BeNullOrEmpty
+        @($files).Count | Should -BeGreaterThan 10
+    }
+}
+
+Describe 'Help markdown' -Skip:(-not (Get-Module -ListAvailable platyPS)) {
+    It 'has every parameter every cmdlet has: Update-MarkdownHelp changes nothing' {
+        $copy = Join-Path $TestDrive 'cmdlets'
+        Copy-Item (Join-Path $Root 'docs/cmdlets') $copy -Recurse
+        $null = Update-MarkdownHelp -Path $copy -AlphabeticParamsOrder
+
+        foreach ($file in Get-ChildItem $copy -Filter *.md) {
+            ((Get-Content $file.FullName -Raw) -replace "`r") | Should -BeExactly (Get-Content (Join-Path $Root "docs/cmdlets/$($file.Name)") -Raw) -Because "$($file.Name) must match the cmdlet"
+        }
+        @(Get-ChildItem $copy -Filter *.md).Count | Should -Be 7
+    }
+}
+
+Describe 'Pipeline examples' {
+    BeforeAll {
+        $script:Examples = Join-Path $Root 'examples'
+        $script:Apimw = $Credentials.apimw
+    }
+
+    It '<_> runs only scripts that are in examples/' -ForEach 'azure-pipelines.yml', 'github-actions.yml' {
+        $yaml = Get-Content (Join-Path $Examples $_) -Raw
+        $scripts = [regex]::Matches($yaml, 'examples/([\w.-]+\.ps1)') | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique
+
+        $scripts | Should -Be @('Initialize-TokenAuthVault.ps1', 'Invoke-NightlySync.ps1')
+        foreach ($script in $scripts) { Test-Path (Join-Path $Examples $script) | Should -BeTrue }
+        $yaml | Should -Match 'TOKENAUTH_API_KEY'
+    }
+
+    It 'stores the credential and syncs every page in <Name>, masking the secrets and printing no secret or token' -ForEach @(
+        @{ Name = 'Azure DevOps'; Variable = 'TF_BUILD'; Mask = '##vso[task.setsecret]' }
+        @{ Name = 'GitHub Actions'; Variable = 'GITHUB_ACTIONS'; Mask = '::add-mask::' }
+    ) {
+        $output = Join-Path $TestDrive "$Variable.jsonl"
+        $script = "& '$Examples/Initialize-TokenAuthVault.ps1' -Provider APIMW -ResetSecretStore; " +
+            "& '$Examples/Invoke-NightlySync.ps1' -Provider APIMW -BaseUri '$(Base APIMW)' -Uri 'resources/pages/link?pages=3&size=4' -OutputPath '$output'; exit `$LASTEXITCODE"
+        $lines = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive "$Variable-home") -Environment @{
+            $Variable = 'true'; TOKENAUTH_API_KEY = $Apimw.apiKey; TOKENAUTH_API_SECRET = $Apimw.apiSecret
+        }
+
+        $LASTEXITCODE | Should -Be 0 -Because ($lines -join "`n")
+        (Get-Content $output | ConvertFrom-Json).id | Should -Be (1..12)
+        $lines[0..1] | Should -Be @("$Mask$($Apimw.apiKey)", "$Mask$($Apimw.apiSecret)")
+        $lines | Should -Contain "Synced 12 items from APIMW resources/pages/link?pages=3&size=4 to $output."
+        foreach ($line in $lines | Select-Object -Skip 2) {
+            $line | Should -Not -Match ([regex]::Escape($Apimw.apiSecret))
+            $line | Should -Not -Match 'eyJ[\w-]{10,}\.|Bearer \S' -Because 'no token may be printed'
+        }
+    }
+
+    It 'the nightly sync stops at the first error with exit code 1, leaving no partial file' {
+        $output = Join-Path $TestDrive 'failed.jsonl'
+        Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint pages -StatusCode 404 -Times 1
+        $credential = "[pscredential]::new('$($Apimw.apiKey)', (ConvertTo-SecureString '$($Apimw.apiSecret)' -AsPlainText -Force))"
+        $script = "`$PSDefaultParameterValues['Invoke-AuthenticatedRequest:Credential'] = $credential; " +
+            "& '$Examples/Invoke-NightlySync.ps1' -Provider APIMW -BaseUri '$(Base APIMW)' -Uri 'resources/pages/link?pages=3&size=4' -OutputPath '$output'; exit `$LASTEXITCODE"
+        $lines = Invoke-TokenAuthFreshPwsh $script
+
+        $LASTEXITCODE | Should -Be 1
+        ($lines -join "`n") | Should -Match 'The sync stopped after 0 items'
+        ($lines -join "`n") | Should -Match 'HTTP 404'
+        Test-Path $output | Should -BeFalse
+        Test-Path "$output.partial" | Should -BeFalse
+    }
+}
+
+Describe 'Get-ProviderTokenCache' {
+    BeforeEach { Revoke-ProviderToken -All -Confirm:$false | Out-Null }
+
+    It 'lists the session''s tokens with what an admin needs, and never a token' {
+        $apimw = Get-ProviderToken APIMW -BaseUri (Base APIMW) -Scope 'payments:read'
+        $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)
+        $plain = Get-ProviderToken APIMW -BaseUri (Base APIMW) -Scope 'payments:read' -AsPlainText
+
+        $cache = Get-ProviderTokenCache
+
+        $cache.Provider | Should -Be @('Akiba', 'APIMW')
+        $entry = $cache | Where-Object Provider -EQ APIMW
+        $entry.Identity | Should -Be 'ak_d***'
+        $entry.BaseUri | Should -Be $apimw.BaseUri
+        $entry.ExpiresOn | Should -Be $apimw.ExpiresOn
+        $entry.TimeLeft | Should -BeGreaterThan ([TimeSpan]::FromMinutes(1))
+        $entry.RenewsWith | Should -Be 'RefreshToken'
+        ($cache | Where-Object Provider -EQ Akiba).RenewsWith | Should -Be 'Credential'
+        $entry.PSObject.Properties.Name | Should -Not -Contain 'Token'
+        foreach ($view in ($cache | Format-Table | Out-String), ($cache | Format-List * | Out-String), ($cache | ConvertTo-Json)) {
+            $view | Should -Not -Match ([regex]::Escape($plain))
+        }
+        (Get-ProviderTokenCache -Provider 'Ak*').Provider | Should -Be 'Akiba'
+    }
+
+    It 'pipes into Revoke-ProviderToken, which revokes those tokens' {
+        $null = Get-ProviderToken APIMW -BaseUri (Base APIMW)
+        $null = Get-ProviderToken Kitegateway -BaseUri (Base Kitegateway)
+        Reset-TokenAuthEmulator -Emulator $Emulator
+
+        $results = Get-ProviderTokenCache -Provider APIMW | Revoke-ProviderToken -Confirm:$false
+
+        $results.ProviderNotified | Should -BeTrue
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/revoke' | Should -Be 1
+        (Get-ProviderTokenCache).Provider | Should -Be 'Kitegateway'
+        Get-ProviderTokenCache | Revoke-ProviderToken -WhatIf
+        (Get-ProviderTokenCache).Provider | Should -Be 'Kitegateway'
+    }
+}
