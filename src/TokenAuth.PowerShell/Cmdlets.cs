@@ -225,7 +225,7 @@ namespace TokenAuth.Commands
 
         /// <summary>Tokens listed by Get-ProviderTokenCache.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ByCacheEntry, ValueFromPipeline = true)]
-        public CachedProviderToken[] CachedToken { get; set; } = Array.Empty<CachedProviderToken>();
+        public CachedProviderToken[] InputObject { get; set; } = Array.Empty<CachedProviderToken>();
 
         protected override void ProcessRecord()
         {
@@ -242,7 +242,7 @@ namespace TokenAuth.Commands
 
             if (ParameterSetName == ByCacheEntry)
             {
-                foreach (var cached in CachedToken)
+                foreach (var cached in InputObject)
                 {
                     ForItem(cached, () => Revoke(cached.Access.Request, cached.Access, cached));
                 }

@@ -16,7 +16,7 @@ public sealed class ModuleTests
         return Regex.Matches(match.Groups[1].Value, @"'([^']*)'").Select(m => m.Groups[1].Value).ToArray();
     }
 
-    private static string ManifestValue(string key) => Regex.Match(Manifest, key + @"\s*=\s*'([^']*)'").Groups[1].Value;
+    private static string ManifestValue(string key, string? manifest = null) => Regex.Match(manifest ?? Manifest, key + @"\s*=\s*'([^']*)'").Groups[1].Value;
 
     [Fact]
     public void The_assembly_has_the_seven_cmdlets()
@@ -44,10 +44,15 @@ public sealed class ModuleTests
         Assert.Equal(["Desktop", "Core"], ManifestList("CompatiblePSEditions"));
         Assert.Equal("5.1", ManifestValue("PowerShellVersion"));
         Assert.Contains("Microsoft.PowerShell.SecretManagement", ManifestList("RequiredModules"));
-        Assert.Equal("TokenAuth.psm1", ManifestValue("RootModule"));
+        // The repository's manifest names its files under module/ (so it imports from a clone); the built one beside them.
+        var built = File.ReadAllText(Path.Combine(Repository.Module, "TokenAuth.psd1"));
+        Assert.Equal("module/TokenAuth.psm1", ManifestValue("RootModule"));
+        Assert.Equal("TokenAuth.psm1", ManifestValue("RootModule", built));
+        Assert.Equal(ManifestValue("ModuleVersion"), ManifestValue("ModuleVersion", built));
         foreach (var file in ManifestList("FormatsToProcess").Append(ManifestValue("RootModule")))
         {
-            Assert.True(File.Exists(Path.Combine(Repository.Module, file)), $"{file} is not in the built module");
+            Assert.True(File.Exists(Repository.File(file)), $"{file} is not in the repository");
+            Assert.True(File.Exists(Path.Combine(Repository.Module, file.Replace("module/", ""))), $"{file} is not in the built module");
         }
 
         Assert.Matches(@"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", ManifestValue("GUID"));
