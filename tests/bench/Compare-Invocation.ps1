@@ -1,61 +1,113 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    TokenAuth's cmdlets against what scripts do today, on the same emulator endpoint, in one run.
+    TokenAuth's cmdlets against what scripts do today, on the same emulator endpoints, in interleaved rounds.
 .DESCRIPTION
-    500 sequential calls each of:
-      Invoke-AuthenticatedRequest                          (token cached by TokenAuth)
-      Invoke-RestMethod -Authentication Bearer -Token      (token fetched once beforehand)
-      Invoke-RestMethod for a token, then for the resource (a token fetched for every call)
-    and 1,000 warm Get-ProviderToken calls; prints times and ratios. Needs a build (dotnet build TokenAuth.sln)
-    and Microsoft.PowerShell.SecretManagement.
+    Each round times every case once, in an order that alternates between rounds; the report gives each case's
+    median and spread (min-max) over the rounds, and the median of the per-round ratios, which is the figure to read
+    on a shared, noisy machine (absolute times there swing several-fold between runs, a ratio within a round much less).
+    Cases (per call):
+      floor              ConvertTo-SecureString 'x' -AsPlainText -Force: a compiled cmdlet that also makes a SecureString
+      Get-ProviderToken  warm: the token from the session cache
+      IAR / IRM json     Invoke-AuthenticatedRequest against Invoke-RestMethod with a token fetched beforehand, small JSON
+      IAR / IRM file     the same with -OutFile, a 1 MiB body
+      IAR / IRM parallel ForEach-Object -Parallel -ThrottleLimit 8 over -ParallelRequests requests (a whole run; for
+                         TokenAuth it starts with an empty cache and the emulator counts the token requests: 1 expected)
+    Needs a build (dotnet build TokenAuth.sln) and Microsoft.PowerShell.SecretManagement.
 .EXAMPLE
-    pwsh tests/bench/Compare-Invocation.ps1 -Calls 100
+    pwsh tests/bench/Compare-Invocation.ps1 -Rounds 9
 #>
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'A benchmark report for the person at the console.')]
-[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingAllowUnencryptedAuthentication', '', Justification = 'The emulator listens on plain http on loopback only.')]
-[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The token compared against is the emulator''s, fetched a line earlier.')]
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', '', Justification = 'The parameters are used inside the benchmark''s script block, where the rule does not look.')]
 [CmdletBinding()]
-param ([int] $Calls = 500, [int] $WarmLookups = 1000)
+param ([int] $Rounds = 7, [int] $Calls = 200, [int] $Downloads = 40, [int] $WarmLookups = 2000, [int] $ParallelRequests = 2000)
 
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 Import-Module Microsoft.PowerShell.SecretManagement
-Import-Module (Join-Path $root 'out/TokenAuth/TokenAuth.psd1') -Force
+$manifest = Join-Path $root 'out/TokenAuth/TokenAuth.psd1'
+Import-Module $manifest -Force
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+
+function Get-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $middle = [int] [math]::Floor($sorted.Count / 2)
+    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
+}
+
+function Format-Spread([double[]] $Values, [string] $Format) {
+    "{0:$Format} ({1:$Format}-{2:$Format})" -f (Get-Median $Values), ($Values | Measure-Object -Minimum).Minimum, ($Values | Measure-Object -Maximum).Maximum
+}
 
 Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {
     param ($emulator, $demo)
     $base = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider APIMW
-    $resource = "$base/resources/sample"
-    $tokenBody = @{ api_key = $demo.apimw.apiKey; api_secret = $demo.apimw.apiSecret } | ConvertTo-Json
     $target = @{ Provider = 'APIMW'; BaseUri = $base; Vault = 'TokenAuthBench' }
+    $tokenBody = @{ api_key = $demo.apimw.apiKey; api_secret = $demo.apimw.apiSecret } | ConvertTo-Json
+    $headers = @{ Authorization = 'Bearer ' + (Invoke-RestMethod -Method Post -Uri "$base/v1/auth/token" -Body $tokenBody -ContentType 'application/json').data.access_token }
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) "tokenauth-bench-$PID.bin"
+    $megabyte = 'resources/bytes?size=1048576'
 
-    function Measure-Loop([string] $Name, [int] $Count, [scriptblock] $Body) {
-        & $Body | Out-Null                      # warm up: first-call costs are not what is compared
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        for ($i = 0; $i -lt $Count; $i++) { & $Body | Out-Null }
-        $watch.Stop()
-        [pscustomobject]@{ Case = $Name; Calls = $Count; TotalMs = [math]::Round($watch.Elapsed.TotalMilliseconds); PerCallMs = [math]::Round($watch.Elapsed.TotalMilliseconds / $Count, 3) }
+    # Each case: how many calls a round makes, and one call.
+    $cases = [ordered]@{
+        'floor: ConvertTo-SecureString' = @($WarmLookups, { ConvertTo-SecureString 'x' -AsPlainText -Force })
+        'Get-ProviderToken (warm)'      = @($WarmLookups, { Get-ProviderToken @target })
+        'IAR json'                      = @($Calls, { Invoke-AuthenticatedRequest @target -Uri 'resources/sample' })
+        'IRM json'                      = @($Calls, { Invoke-RestMethod -Uri "$base/resources/sample" -Headers $headers })
+        'IAR file 1 MiB'                = @($Downloads, { Invoke-AuthenticatedRequest @target -Uri $megabyte -OutFile $file })
+        'IRM file 1 MiB'                = @($Downloads, { Invoke-RestMethod -Uri "$base/$megabyte" -Headers $headers -OutFile $file })
+    }
+    $parallel = [ordered]@{
+        'IAR parallel' = {
+            Revoke-ProviderToken -All -Confirm:$false | Out-Null
+            Reset-TokenAuthEmulator -Emulator $emulator
+            1..$ParallelRequests | ForEach-Object -ThrottleLimit 8 -Parallel {
+                Import-Module $using:manifest
+                Invoke-AuthenticatedRequest @using:target -Uri 'resources/sample'
+            }
+        }
+        'IRM parallel' = {
+            1..$ParallelRequests | ForEach-Object -ThrottleLimit 8 -Parallel { Invoke-RestMethod -Uri "$using:base/resources/sample" -Headers $using:headers }
+        }
     }
 
-    $prefetched = ConvertTo-SecureString (Invoke-RestMethod -Method Post -Uri "$base/v1/auth/token" -Body $tokenBody -ContentType 'application/json').data.access_token -AsPlainText -Force
-
-    $results = @(
-        Measure-Loop -Name 'Invoke-AuthenticatedRequest' -Count $Calls -Body { Invoke-AuthenticatedRequest @target -Uri 'resources/sample' }
-        Measure-Loop -Name 'Invoke-RestMethod, token fetched once' -Count $Calls -Body {
-            Invoke-RestMethod -Uri $resource -Authentication Bearer -Token $prefetched -AllowUnencryptedAuthentication
+    foreach ($case in $cases.Values) { $null = & $case[1] }       # first-call costs are not what is compared
+    $perCall = @{}; foreach ($name in @($cases.Keys) + @($parallel.Keys)) { $perCall[$name] = [System.Collections.Generic.List[double]]::new() }
+    $tokenRequests = [System.Collections.Generic.List[int]]::new()
+    for ($round = 0; $round -lt $Rounds; $round++) {
+        $names = @($cases.Keys)
+        if ($round % 2) { [array]::Reverse($names) }
+        foreach ($name in $names) {
+            $count, $call = $cases[$name]
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            for ($i = 0; $i -lt $count; $i++) { $null = & $call }
+            $perCall[$name].Add($watch.Elapsed.TotalMilliseconds / $count)
         }
-        Measure-Loop -Name 'Invoke-RestMethod, token fetched every call' -Count $Calls -Body {
-            $token = (Invoke-RestMethod -Method Post -Uri "$base/v1/auth/token" -Body $tokenBody -ContentType 'application/json').data.access_token
-            Invoke-RestMethod -Uri $resource -Headers @{ Authorization = "Bearer $token" }
+        $names = @($parallel.Keys)
+        if ($round % 2) { [array]::Reverse($names) }
+        foreach ($name in $names) {
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $results = @(& $parallel[$name])
+            $perCall[$name].Add($watch.Elapsed.TotalMilliseconds / $ParallelRequests)
+            if ($results.Count -ne $ParallelRequests) { throw "$name returned $($results.Count) results, not $ParallelRequests." }
+            if ($name -eq 'IAR parallel') { $tokenRequests.Add([int] (Get-TokenAuthEmulatorCounter -Emulator $emulator -Key 'apimw/token')) }
         }
-        Measure-Loop -Name 'Get-ProviderToken (warm)' -Count $WarmLookups -Body { Get-ProviderToken @target }
-    )
-    $results | Format-Table | Out-Host
+    }
+    Remove-Item $file -ErrorAction Ignore
 
-    $ours = $results[0].PerCallMs
-    Write-Host ("Invoke-AuthenticatedRequest is {0:0.00}x as fast as Invoke-RestMethod with a token fetched once (target: 1.5x or more)" -f ($results[1].PerCallMs / $ours))
-    Write-Host ("Invoke-AuthenticatedRequest is {0:0.00}x as fast as Invoke-RestMethod fetching a token every call" -f ($results[2].PerCallMs / $ours))
+    @($cases.Keys) + @($parallel.Keys) |
+        ForEach-Object { [pscustomobject]@{ Case = $_; 'ms per call: median (min-max)' = Format-Spread $perCall[$_] '0.000' } } |
+        Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+
+    $ratio = {
+        param ($slower, $faster)
+        [double[]] $values = for ($r = 0; $r -lt $Rounds; $r++) { $perCall[$slower][$r] / $perCall[$faster][$r] }
+        Format-Spread $values '0.00'
+    }
+    Write-Host "$Rounds rounds. Medians of per-round ratios (min-max):"
+    Write-Host ("  Invoke-AuthenticatedRequest vs Invoke-RestMethod, small JSON:    {0}x as fast (target 3x)" -f (& $ratio 'IRM json' 'IAR json'))
+    Write-Host ("  Invoke-AuthenticatedRequest vs Invoke-RestMethod, 1 MiB -OutFile: {0}x as fast (target 1.5x)" -f (& $ratio 'IRM file 1 MiB' 'IAR file 1 MiB'))
+    Write-Host ("  ForEach-Object -Parallel -ThrottleLimit 8, $ParallelRequests requests: {0}x the throughput (target 2x); token requests per run: {1}" -f
+        (& $ratio 'IRM parallel' 'IAR parallel'), (($tokenRequests | Sort-Object -Unique) -join ', '))
+    Write-Host ("  warm Get-ProviderToken vs the floor: {0}x its time (target 1.1x or less)" -f (& $ratio 'Get-ProviderToken (warm)' 'floor: ConvertTo-SecureString'))
 }

@@ -331,12 +331,17 @@ namespace TokenAuth
                     length = file.Length;
                 }
 
+#if NET8_0_OR_GREATER
+                // One rename that replaces the old file: no moment without a file at fullPath.
+                File.Move(partial, fullPath, overwrite: true);
+#else
                 if (File.Exists(fullPath))
                 {
                     File.Delete(fullPath);
                 }
 
                 File.Move(partial, fullPath);
+#endif
                 return length;
             }
             finally
