@@ -42,14 +42,7 @@ namespace TokenAuth.Commands
         /// <summary>UTC.</summary>
         public DateTime ExpiresOn => Access.ExpiresOn.UtcDateTime;
 
-        public TimeSpan TimeLeft
-        {
-            get
-            {
-                var left = ExpiresOn - DateTime.UtcNow;
-                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-            }
-        }
+        public TimeSpan TimeLeft => PowerShellValues.TimeLeftUntil(ExpiresOn);
 
         public bool ExpiryAssumed => Access.ExpiryAssumed;
 
@@ -88,14 +81,7 @@ namespace TokenAuth.Commands
         /// <summary>UTC.</summary>
         public DateTime ExpiresOn => Access.ExpiresOn.UtcDateTime;
 
-        public TimeSpan TimeLeft
-        {
-            get
-            {
-                var left = ExpiresOn - DateTime.UtcNow;
-                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-            }
-        }
+        public TimeSpan TimeLeft => PowerShellValues.TimeLeftUntil(ExpiresOn);
 
         /// <summary>UTC: from then on the session renews the token instead of handing it out.</summary>
         public DateTime RenewsAfter => Access.RenewAfter.UtcDateTime;
@@ -191,6 +177,13 @@ namespace TokenAuth.Commands
     /// <summary>Between the engine's plain values (dictionaries, lists) and PowerShell's objects.</summary>
     internal static class PowerShellValues
     {
+        /// <summary>Time until a UTC instant, never negative.</summary>
+        public static TimeSpan TimeLeftUntil(DateTime utc)
+        {
+            var left = utc - DateTime.UtcNow;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+
         /// <summary>Dictionaries become PSCustomObjects (properties in order), lists become arrays.</summary>
         public static object? FromEngine(object? value) => value switch
         {

@@ -29,14 +29,8 @@ $manifest = Join-Path $root 'out/TokenAuth/TokenAuth.psd1'
 Import-Module $manifest -Force
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
 
-function Get-Median([double[]] $Values) {
-    $sorted = $Values | Sort-Object
-    $middle = [int] [math]::Floor($sorted.Count / 2)
-    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
-}
-
 function Format-Spread([double[]] $Values, [string] $Format) {
-    "{0:$Format} ({1:$Format}-{2:$Format})" -f (Get-Median $Values), ($Values | Measure-Object -Minimum).Minimum, ($Values | Measure-Object -Maximum).Maximum
+    "{0:$Format} ({1:$Format}-{2:$Format})" -f (Get-TokenAuthMedian $Values), ($Values | Measure-Object -Minimum).Minimum, ($Values | Measure-Object -Maximum).Maximum
 }
 
 Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {

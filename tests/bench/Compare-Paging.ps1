@@ -24,12 +24,6 @@ Import-Module Microsoft.PowerShell.SecretManagement
 Import-Module (Join-Path $root 'out/TokenAuth/TokenAuth.psd1') -Force
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
 
-function Get-Median([double[]] $Values) {
-    $sorted = $Values | Sort-Object
-    $middle = [int] [math]::Floor($sorted.Count / 2)
-    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
-}
-
 Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {
     param ($emulator, $demo)
     $base = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider APIMW
@@ -72,10 +66,10 @@ Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {
     $names | ForEach-Object {
         [pscustomobject]@{
             Case       = $_
-            'Median ms' = [math]::Round((Get-Median $times[$_]), 1)
+            'Median ms' = [math]::Round((Get-TokenAuthMedian $times[$_]), 1)
             'Min-max ms' = '{0:0.0}-{1:0.0}' -f ($times[$_] | Measure-Object -Minimum).Minimum, ($times[$_] | Measure-Object -Maximum).Maximum
         }
     } | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
     Write-Host ("{0} pages of {1} items, {2} rounds. Median of per-round ratios (Invoke-RestMethod / Invoke-AuthenticatedRequest): {3:0.00} (min {4:0.00}, max {5:0.00})" -f
-        $Pages, $PageSize, $Rounds, (Get-Median $ratios), ($ratios | Measure-Object -Minimum).Minimum, ($ratios | Measure-Object -Maximum).Maximum)
+        $Pages, $PageSize, $Rounds, (Get-TokenAuthMedian $ratios), ($ratios | Measure-Object -Minimum).Minimum, ($ratios | Measure-Object -Maximum).Maximum)
 }

@@ -139,6 +139,17 @@ function Invoke-TokenAuthFreshPwsh {
     }
 }
 
+function Get-TokenAuthMedian {
+    <#
+    .SYNOPSIS
+    The median of a benchmark's measurements (tests/bench): the middle one, or the mean of the middle two.
+    #>
+    param ([Parameter(Mandatory)] [double[]] $Values)
+    $sorted = $Values | Sort-Object
+    $middle = [int] [math]::Floor($sorted.Count / 2)
+    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
+}
+
 function Register-TokenAuthTestVault {
     <#
     .SYNOPSIS
@@ -237,5 +248,5 @@ function Invoke-WithTokenAuthDemo {
 }
 
 Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
-    Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
+    Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Get-TokenAuthMedian, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
     Exit-TokenAuthTestSession, Invoke-WithTokenAuthDemo
