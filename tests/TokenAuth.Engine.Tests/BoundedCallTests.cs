@@ -38,6 +38,23 @@ public sealed class BoundedCallTests
     }
 
     [Fact]
+    public async Task Redirects_share_the_call_limit()
+    {
+        // Each hop is slow (0.8 s) but within any per-attempt timeout; three of them pass the call's 2 s.
+        await using var harness = await Harness.StartAsync();
+        var akiba = harness.Request("Akiba");
+        await harness.Engine.GetTokenAsync(akiba);
+        harness.Emulator.InjectFault("akiba", "redirect", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 800, Times = 3 });
+        var hops = "resources/redirect?to=" + Uri.EscapeDataString("redirect?to=" + Uri.EscapeDataString("redirect?to=sample"));
+
+        var error = await TimesOut(() => harness.Engine.SendAsync(akiba, new ApiRequest("GET", hops) { Timeout = TimeSpan.FromSeconds(2) }),
+            TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3.5));
+
+        Assert.Contains("within 2 s", error.Message);
+        Assert.Contains("/akiba/resources/redirect", error.Message);
+    }
+
+    [Fact]
     public async Task Token_requests_end_within_the_token_timeout_when_no_caller_sets_a_limit()
     {
         await using var harness = await Harness.StartAsync(configureEngine: options => options.TokenTimeout = TimeSpan.FromSeconds(1.5));
@@ -141,15 +158,28 @@ public sealed class BoundedCallTests
     }
 
     [Fact]
-    public async Task A_who_am_I_answer_over_the_limit_is_refused()
+    public async Task Who_am_I_refresh_and_revoke_answers_over_the_limit_are_refused()
     {
         await using var harness = await Harness.StartAsync();
+        var apimw = harness.Request("APIMW");
         harness.Emulator.InjectFault("apimw", "whoami", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.OversizedChunked, Size = 4L << 20 });
 
-        var error = await Expect.Throws<MalformedResponseException>(() => harness.Engine.WhoAmIAsync(harness.Request("APIMW")));
+        var whoAmI = await Expect.Throws<MalformedResponseException>(() => harness.Engine.WhoAmIAsync(apimw));
 
-        Assert.Equal(Errors.ProviderOperation.WhoAmI, error.Operation);
-        Assert.Contains("larger than the 1,048,576 bytes", error.Message);
+        // A refresh that answers too much is a failure, not a refusal: it is not papered over with the credentials.
+        var first = await harness.Engine.GetTokenAsync(apimw);
+        harness.Clock.Advance(first.Token.RenewAfter - harness.Clock.GetUtcNow() + TimeSpan.FromSeconds(1));
+        harness.Emulator.InjectFault("apimw", "refresh", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Oversized, Size = 4L << 20 });
+        var refresh = await Expect.Throws<MalformedResponseException>(() => harness.Engine.GetTokenAsync(apimw).AsTask());
+
+        await harness.Engine.GetTokenAsync(apimw);
+        harness.Emulator.InjectFault("apimw", "revoke", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Oversized, Size = 4L << 20 });
+        var revoked = await harness.Engine.RevokeAsync(apimw);
+
+        Assert.Equal(Errors.ProviderOperation.WhoAmI, whoAmI.Operation);
+        Assert.Equal(Errors.ProviderOperation.Refresh, refresh.Operation);
+        Assert.Equal(Errors.ProviderOperation.Revoke, Assert.IsType<MalformedResponseException>(revoked.ProviderFailure).Operation);
+        Assert.All(new[] { whoAmI.Message, refresh.Message, revoked.ProviderFailure!.Message }, message => Assert.Contains("larger than the 1,048,576 bytes", message));
     }
 
     [Fact]
