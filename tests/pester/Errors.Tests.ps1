@@ -31,6 +31,8 @@ BeforeDiscovery {
     $script:Cases = @(
         @{ Command = 'Get-ProviderToken'; Id = 'ProviderRejectedToken'; Category = 'AuthenticationError'; Case = 'the provider refuses the credential'
             Arguments = @{ Provider = 'APIMW' }; Base = 'APIMW'; Fault = @{ Provider = 'APIMW'; Endpoint = 'token'; StatusCode = 401 }; Details = 'Injected fault 401' }
+        @{ Command = 'Get-ProviderToken'; Id = 'ProviderRejectedRefresh'; Category = 'AuthenticationError'; Case = 'the refresh endpoint fails (-Force renews with the refresh token)'
+            Arguments = @{ Provider = 'APIMW'; Force = $true }; Base = 'APIMW'; Warm = $true; Fault = @{ Provider = 'APIMW'; Endpoint = 'refresh'; StatusCode = 500 }; Details = 'Injected fault 500' }
         @{ Command = 'Get-ProviderToken'; Id = 'MalformedProviderResponse'; Category = 'InvalidData'; Case = 'the token answer lacks the token'
             Arguments = @{ Provider = 'Ankorstore' }; Base = 'Ankorstore'; Message = "'access_token'"
             Fault = @{ Provider = 'Ankorstore'; Endpoint = 'token'; StatusCode = 200; Body = '{"token_type":"Bearer","expires_in":3600}' } }
@@ -93,7 +95,7 @@ Describe 'Each error id, through the cmdlet' {
             $arguments.Path = Join-Path $TestDrive 'broken.json'
             '{ "name": "Broken", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "encoding": "Xml" } }' | Set-Content $arguments.Path
         }
-        if ($Command -eq 'Revoke-ProviderToken') { $null = Get-ProviderToken -Provider $arguments.Provider -BaseUri $arguments.BaseUri }
+        if ($Warm -or $Command -eq 'Revoke-ProviderToken') { $null = Get-ProviderToken -Provider $arguments.Provider -BaseUri $arguments.BaseUri }
         Fault $Fault
 
         try {

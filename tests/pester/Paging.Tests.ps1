@@ -127,7 +127,7 @@ Describe 'Each page is a request of its own' {
             $shell.Stop()
             $watch.Stop()
 
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1.5
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
             $running.IsCompleted | Should -BeTrue
             $written.id | Should -Be 1
         }
