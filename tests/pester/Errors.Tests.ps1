@@ -4,9 +4,7 @@
 param ()
 
 BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1') -Force -ErrorAction Stop
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Emulator = $Session.Emulator

@@ -2,9 +2,7 @@
 # read only up to a size, proven through the cmdlets against a misbehaving emulator. Timings are loose bounds.
 
 BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1') -Force -ErrorAction Stop
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Emulator = $Session.Emulator
@@ -94,7 +92,7 @@ Describe '-TimeoutSec bounds the whole call' {
     It 'after callers gave up on a stuck token request, the next caller gets a token at once' {
         Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider CoreBanking -Endpoint token -StatusCode 200 -Delivery Drip
         $base = Base CoreBanking
-        $module = Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1'
+        $module = $Session.Manifest
 
         $outcomes = 1..8 | ForEach-Object -ThrottleLimit 8 -Parallel {
             Import-Module $using:module

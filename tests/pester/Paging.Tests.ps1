@@ -2,13 +2,11 @@
 # the paging), every next link origin-checked, loops, limits, and retries, renewal, -TimeoutSec and Ctrl+C per page.
 
 BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
-    $script:Manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1')).Path
-    Import-Module $Manifest -Force -ErrorAction Stop
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Emulator = $Session.Emulator
+    $script:Manifest = $Session.Manifest
 
     function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }
     function Pages([string] $Provider) { [int] (Get-TokenAuthEmulatorCounter -Emulator $script:Emulator -Key "$($Provider.ToLowerInvariant())/pages") }

@@ -2,13 +2,11 @@
 # real vaults, the CI masking lines and the Demo. Child processes run the PowerShell that runs this file.
 
 BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
-    $script:Manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1')).Path
-    Import-Module $Manifest -Force -ErrorAction Stop
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Emulator = $Session.Emulator
+    $script:Manifest = $Session.Manifest
     $script:Credentials = $Session.Credentials
 
     function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }

@@ -2,14 +2,12 @@
 # lint-clean, the help markdown matches the cmdlets, the pipeline examples run, and the session view works.
 
 BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
     $script:Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $script:Manifest = Join-Path $Root 'out/TokenAuth/TokenAuth.psd1'
-    Import-Module $Manifest -Force -ErrorAction Stop
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Emulator = $Session.Emulator
+    $script:Manifest = $Session.Manifest
     $script:Credentials = $Session.Credentials
 
     function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }

@@ -193,12 +193,15 @@ function Set-TokenAuthDemoSecret {
 function Enter-TokenAuthTestSession {
     <#
     .SYNOPSIS
-    What each Pester file starts with: the emulator, and a throwaway vault made the default (the previous default is
-    remembered) holding every built-in provider's demo credential. Returns them, with the demo secrets' values.
+    What each Pester file starts with: the built module imported into the session, the emulator, and a throwaway vault
+    made the default (the previous default is remembered) holding every built-in provider's demo credential. Returns
+    them, with the demo secrets' values and the built manifest's path.
     #>
     [CmdletBinding()]
     param ([Parameter(Mandatory)] [string] $VaultPath)
 
+    $manifest = Join-Path $script:RepositoryRoot 'out/TokenAuth/TokenAuth.psd1'
+    Import-Module $manifest -Global -Force -ErrorAction Stop
     $emulator = Start-TokenAuthEmulator
     $vault = 'TokenAuthPester' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
     $previousDefault = (Get-SecretVault | Where-Object IsDefault).Name
@@ -207,7 +210,7 @@ function Enter-TokenAuthTestSession {
     $secrets = foreach ($credential in $credentials.PSObject.Properties.Value) {
         $credential.clientSecret, $credential.clientCredential, $credential.apiSecret | Where-Object { $_ }
     }
-    [pscustomobject]@{ Emulator = $emulator; VaultName = $vault; PreviousDefault = $previousDefault; Credentials = $credentials; Secrets = @($secrets) }
+    [pscustomobject]@{ Manifest = $manifest; Emulator = $emulator; VaultName = $vault; PreviousDefault = $previousDefault; Credentials = $credentials; Secrets = @($secrets) }
 }
 
 function Exit-TokenAuthTestSession {

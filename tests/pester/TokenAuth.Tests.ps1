@@ -14,9 +14,7 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement -ErrorAction Stop
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
-    Import-Module (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1') -Force -ErrorAction Stop
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Emulator = $Session.Emulator
@@ -187,7 +185,7 @@ Describe 'Invoke-AuthenticatedRequest' {
     It 'shares one token request among 20 parallel requests' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
         Revoke-ProviderToken -All -Confirm:$false | Out-Null
         Reset-TokenAuthEmulator -Emulator $Emulator
-        $module = Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1'
+        $module = $Session.Manifest
         $base = Base Ankorstore
 
         $results = 1..20 | ForEach-Object -ThrottleLimit 20 -Parallel {
