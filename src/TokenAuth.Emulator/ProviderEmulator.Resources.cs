@@ -68,8 +68,17 @@ public sealed partial class ProviderEmulator
             }
 
             // Every chunk starts the pattern at the same offset, so any position p holds (p % 65536) % 251.
+            // cut=N drops the connection after N bytes: a download that breaks off partway.
+            var cut = long.TryParse(ctx.Request.Query["cut"], NumberStyles.None, CultureInfo.InvariantCulture, out var cutAfter) ? cutAfter : size;
             for (long sent = 0; sent < size; sent += chunk.Length)
             {
+                if (sent >= cut)
+                {
+                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+                    ctx.Abort();
+                    return;
+                }
+
                 var count = (int)Math.Min(chunk.Length, size - sent);
                 await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, count), ctx.RequestAborted).ConfigureAwait(false);
             }

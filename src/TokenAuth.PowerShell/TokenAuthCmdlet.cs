@@ -141,6 +141,7 @@ namespace TokenAuth.Commands
             NotSupportedByProviderException => ErrorCategory.NotImplemented,
             UnsafeRequestException => ErrorCategory.SecurityError,
             InvalidRequestException => ErrorCategory.InvalidArgument,
+            OutFileException => ErrorCategory.WriteError,
             SecretLookupException secret => secret.Failure switch
             {
                 SecretFailure.ModuleMissing => ErrorCategory.NotInstalled,

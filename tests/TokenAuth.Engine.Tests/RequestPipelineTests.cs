@@ -446,6 +446,51 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_download_that_breaks_off_leaves_the_previous_file_as_it_was()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokenauth-{Guid.NewGuid():N}.bin");
+        try
+        {
+            File.WriteAllText(path, "the previous download");
+
+            var error = await Expect.Throws<ProviderUnreachableException>(() =>
+                Send("Akiba", new ApiRequest("GET", "resources/bytes?size=1048576&cut=131072") { OutFile = path }));
+
+            Assert.Equal("the previous download", File.ReadAllText(path));
+            Assert.False(File.Exists(path + ".partial"));
+            Assert.Equal("ProviderUnreachable", error.ErrorId);
+            Assert.False(error.TimedOut);
+            Assert.StartsWith("The connection to Akiba at ", error.Message);
+            Assert.Contains("closed before the whole answer arrived", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_json_answer_that_breaks_off_is_the_providers_failure()
+    {
+        var error = await Expect.Throws<ProviderUnreachableException>(() => Send("Akiba", new ApiRequest("GET", "resources/bytes?size=1048576&cut=65536") { ResponseMode = ResponseMode.Bytes }));
+
+        Assert.Contains("closed before the whole answer arrived", error.Message);
+    }
+
+    [Fact]
+    public async Task An_out_file_that_cannot_be_written_is_an_OutFileFailed_error_naming_the_path()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokenauth-missing-{Guid.NewGuid():N}", "report.bin");
+
+        var error = await Expect.Throws<OutFileException>(() => Send("Akiba", new ApiRequest("GET", "resources/bytes?size=1024") { OutFile = path }));
+
+        Assert.Equal("OutFileFailed", error.ErrorId);
+        Assert.Equal(path, error.Path);
+        Assert.StartsWith($"The response from Akiba could not be written to {path}: ", error.Message);
+        Assert.IsType<DirectoryNotFoundException>(error.InnerException);
+    }
+
+    [Fact]
     public async Task A_non_success_answer_is_a_typed_error_with_the_providers_code_message_and_body()
     {
         var error = await Expect.Throws<ProviderErrorException>(() => Send("APIMW", new ApiRequest("GET", "resources/status/404")));

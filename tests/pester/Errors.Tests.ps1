@@ -56,6 +56,10 @@ BeforeDiscovery {
             Arguments = @{ Provider = 'Akiba'; Uri = 'resources/status/503'; MaximumRetryCount = 0 }; Base = 'Akiba' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'ProviderTimeout'; Category = 'OperationTimeout'; Case = 'the API is slower than -TimeoutSec'
             Arguments = @{ Provider = 'Akiba'; Uri = 'resources/slow?ms=5000'; TimeoutSec = 1; MaximumRetryCount = 0 }; Base = 'Akiba' }
+        @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'ProviderUnreachable'; Category = 'ConnectionError'; Case = 'the answer breaks off partway'
+            Arguments = @{ Provider = 'Akiba'; Uri = 'resources/bytes?size=1048576&cut=65536'; OutFile = 'download.bin' }; Base = 'Akiba'; Message = 'closed before the whole answer arrived' }
+        @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'OutFileFailed'; Category = 'WriteError'; Case = '-OutFile names a folder that does not exist'
+            Arguments = @{ Provider = 'Akiba'; Uri = 'resources/bytes?size=1024'; OutFile = 'no-such-folder/download.bin' }; Base = 'Akiba'; Message = 'no-such-folder/download\.bin' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'UnsafeRequest'; Category = 'SecurityError'; Case = 'the URI is on another origin'
             Arguments = @{ Provider = 'Akiba'; Uri = 'https://attacker.example/x?key=abc' }; Base = 'Akiba'; Message = 'not on Akiba' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'InvalidRequest'; Category = 'InvalidArgument'; Case = '-Form is given a string'
@@ -84,6 +88,7 @@ Describe 'Each error id, through the cmdlet' {
         $arguments = $Arguments.Clone()
         if ($Base) { $arguments.BaseUri = Base $Base }
         if ($Unreachable) { $arguments.BaseUri = "http://127.0.0.1:$ClosedPort/" }
+        if ($arguments.OutFile) { $arguments.OutFile = Join-Path $TestDrive $arguments.OutFile }
         if ($LongClientId) { $arguments.Credential = [pscredential]::new('c' * 101, (ConvertTo-SecureString 'long-id-secret-zz' -AsPlainText -Force)) }
         if ($BrokenVault) {
             $arguments.Vault = $Session.VaultName + 'Broken'

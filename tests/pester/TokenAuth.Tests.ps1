@@ -173,6 +173,17 @@ Describe 'Invoke-AuthenticatedRequest' {
         (Get-Item $file).Length | Should -Be 100000
     }
 
+    It 'keeps the previous -OutFile when a download breaks off, and leaves no partial file' {
+        $file = Join-Path $TestDrive 'kept.bin'
+        Set-Content $file 'yesterday''s report' -NoNewline
+
+        Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -Uri 'resources/bytes?size=1048576&cut=131072' -OutFile $file -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $failure.FullyQualifiedErrorId | Should -Be 'ProviderUnreachable,TokenAuth.Commands.InvokeAuthenticatedRequestCommand'
+        Get-Content $file -Raw | Should -BeExactly 'yesterday''s report'
+        Get-ChildItem $TestDrive -Filter '*.partial' | Should -BeNullOrEmpty
+    }
+
     It 'accepts a token object from the pipeline' {
         (Get-ProviderToken APIMW -BaseUri (Base APIMW) | Invoke-AuthenticatedRequest -Uri 'resources/sample').provider | Should -Be 'apimw'
     }

@@ -114,17 +114,27 @@ namespace TokenAuth.Errors
         public override string ErrorId => "MalformedProviderResponse";
     }
 
-    /// <summary>The provider could not be reached, or did not answer in time.</summary>
+    /// <summary>The provider could not be reached, did not answer in time, or its answer broke off.</summary>
     public sealed class ProviderUnreachableException : TokenAuthException
     {
         public ProviderUnreachableException(string provider, Uri endpoint, bool timedOut, TimeSpan? timeout, Exception? inner)
-            : base(timedOut
+            : this(provider, endpoint, timedOut, timedOut
                 ? $"{provider} did not answer within {timeout?.TotalSeconds:0.###} s at {endpoint}."
-                : $"Could not reach {provider} at {endpoint}: {inner?.GetBaseException().Message ?? "connection failed"}.", provider, inner)
+                : $"Could not reach {provider} at {endpoint}: {inner?.GetBaseException().Message ?? "connection failed"}.", inner)
+        {
+        }
+
+        private ProviderUnreachableException(string provider, Uri endpoint, bool timedOut, string message, Exception? inner)
+            : base(message, provider, inner)
         {
             Endpoint = endpoint;
             TimedOut = timedOut;
         }
+
+        /// <summary>The connection closed while the answer's body was being read.</summary>
+        public static ProviderUnreachableException BrokenOff(string provider, Uri endpoint, Exception inner) =>
+            new ProviderUnreachableException(provider, endpoint, false,
+                $"The connection to {provider} at {endpoint} closed before the whole answer arrived: {inner.GetBaseException().Message}", inner);
 
         public Uri Endpoint { get; }
 
@@ -171,6 +181,20 @@ namespace TokenAuth.Errors
         }
 
         public override string ErrorId => "NotSupportedByProvider";
+    }
+
+    /// <summary>The response could not be written to the -OutFile path. Whatever was at that path is left as it was.</summary>
+    public sealed class OutFileException : TokenAuthException
+    {
+        public OutFileException(string provider, string path, Exception inner)
+            : base($"The response from {provider} could not be written to {path}: {inner.Message} Any file already at that path was left as it was.", provider, inner)
+        {
+            Path = path;
+        }
+
+        public string Path { get; }
+
+        public override string ErrorId => "OutFileFailed";
     }
 
     /// <summary>A request would send the token where it must not go.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
@@ -91,7 +92,8 @@ namespace TokenAuth.Http
         /// <summary>
         /// Reads the body within the attempt's time. Body reads do not all take a cancellation token (and none do on
         /// .NET Framework), so the response is disposed when the time is up or the caller cancels: a body that stalls
-        /// ends in a timeout naming the endpoint, a Ctrl+C in a cancellation.
+        /// ends in a timeout naming the endpoint, a Ctrl+C in a cancellation. A body that breaks off is the provider's
+        /// failure (ProviderUnreachable); <paramref name="read"/> reports failures of its own (a file) as TokenAuth errors.
         /// </summary>
         public async Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read)
         {
@@ -105,6 +107,10 @@ namespace TokenAuth.Http
                 {
                     _caller.ThrowIfCancellationRequested();
                     throw TimeoutError();
+                }
+                catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
+                {
+                    throw ProviderUnreachableException.BrokenOff(Context.Provider, Context.DisplayEndpoint, ex);
                 }
             }
         }
