@@ -26,10 +26,17 @@ namespace TokenAuth
         private readonly HttpSender _sender;
 
         public TokenAuthEngine(TokenAuthOptions? options = null, TimeProvider? clock = null)
+            : this(options, clock, null)
+        {
+        }
+
+        /// <summary>Every call goes through <paramref name="handler"/>: the benchmarks measure the pipeline's own cost with it.</summary>
+        internal TokenAuthEngine(TokenAuthOptions? options, TimeProvider? clock, HttpMessageHandler? handler)
         {
             Options = options ?? new TokenAuthOptions();
             _clock = clock ?? TimeProvider.System;
-            _sender = new HttpSender(SharedHttpClients.For(Options.Proxy), _clock);
+            var client = handler == null ? SharedHttpClients.For(Options.Proxy) : new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            _sender = new HttpSender(client, _clock);
         }
 
         public TokenAuthOptions Options { get; }

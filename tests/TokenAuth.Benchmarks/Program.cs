@@ -6,14 +6,21 @@ using TokenAuth.Benchmarks;
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks                       the full run, then the report
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --quick            a short run (under 3 minutes)
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --report           only the memory and stampede report
+// dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --throughput [raw|tokenauth]   concurrency 64 side by side, for trying a change or profiling
 // Other arguments go to BenchmarkDotNet, e.g. --filter '*WarmTokenLookup*'.
+if (args.Length > 0 && args[0] == "--throughput")
+{
+    await Throughput.RunAsync(rounds: 9, perCase: TimeSpan.FromSeconds(3), only: args.Length > 1 ? args[1] : null);
+    return;
+}
+
 var quick = args.Contains("--quick");
 var report = args.Contains("--report");
 var benchmarkArguments = args.Where(argument => argument is not ("--quick" or "--report")).ToArray();
 if (!report)
 {
     var config = quick ? DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("Quick")) : DefaultConfig.Instance;
-    var switcher = BenchmarkSwitcher.FromTypes([typeof(WarmTokenLookup), typeof(AuthenticatedRequest), typeof(ColdStampede)]);
+    var switcher = BenchmarkSwitcher.FromTypes([typeof(WarmTokenLookup), typeof(AuthenticatedRequest), typeof(PipelineOverhead), typeof(ColdStampede)]);
     switcher.Run(benchmarkArguments.Length > 0 ? benchmarkArguments : ["--filter", "*"], config);
 }
 

@@ -470,11 +470,14 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_json_answer_that_breaks_off_is_the_providers_failure()
+    public async Task An_answer_that_breaks_off_is_retried_like_a_lost_connection_then_is_the_providers_failure()
     {
-        var error = await Expect.Throws<ProviderUnreachableException>(() => Send("Akiba", new ApiRequest("GET", "resources/bytes?size=1048576&cut=65536") { ResponseMode = ResponseMode.Bytes }));
+        var error = await Expect.Throws<ProviderUnreachableException>(() =>
+            Send("Akiba", new ApiRequest("GET", "resources/bytes?size=1048576&cut=65536") { ResponseMode = ResponseMode.Bytes, MaxRetries = 1 }));
 
-        Assert.Contains("closed before the whole answer arrived", error.Message);
+        Assert.Equal(2, _harness.Count("akiba", "bytes"));
+        Assert.Equal("ProviderUnreachable", error.ErrorId);
+        Assert.StartsWith("Could not reach Akiba at ", error.Message);
     }
 
     [Fact]

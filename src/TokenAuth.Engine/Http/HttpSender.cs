@@ -60,15 +60,17 @@ namespace TokenAuth.Http
         private readonly CancellationTokenSource _attempt;
         private readonly CancellationToken _caller;
         private readonly bool _budgetBound;
+        private readonly bool _bodyBuffered;
 
         public SentResponse(SendContext context, HttpResponseMessage response, CancellationTokenSource attempt, bool budgetBound, CancellationToken caller,
-            int retries, TimeSpan waited, TimeSpan elapsed)
+            bool bodyBuffered, int retries, TimeSpan waited, TimeSpan elapsed)
         {
             Context = context;
             Response = response;
             _attempt = attempt;
             _budgetBound = budgetBound;
             _caller = caller;
+            _bodyBuffered = bodyBuffered;
             Retries = retries;
             Waited = waited;
             Elapsed = elapsed;
@@ -94,8 +96,11 @@ namespace TokenAuth.Http
         /// .NET Framework), so the response is disposed when the time is up or the caller cancels: a body that stalls
         /// ends in a timeout naming the endpoint, a Ctrl+C in a cancellation. A body that breaks off is the provider's
         /// failure (ProviderUnreachable); <paramref name="read"/> reports failures of its own (a file) as TokenAuth errors.
+        /// A body already buffered within the attempt's time has nothing left to wait for.
         /// </summary>
-        public async Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read)
+        public Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read) => _bodyBuffered ? read(Response.Content) : ReadWithinAttemptAsync(read);
+
+        private async Task<T> ReadWithinAttemptAsync<T>(Func<HttpContent, Task<T>> read)
         {
             using (_attempt.Token.Register(response => ((HttpResponseMessage)response!).Dispose(), Response))
             {
@@ -209,7 +214,8 @@ namespace TokenAuth.Http
                             : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(context, response, attemptTime, budgetBound, cancellationToken, attempt, waited, HttpMethods.Since(started));
+                    return new SentResponse(context, response, attemptTime, budgetBound, cancellationToken, completion == HttpCompletionOption.ResponseContentRead,
+                        attempt, waited, HttpMethods.Since(started));
                 }
 
                 response.Dispose();

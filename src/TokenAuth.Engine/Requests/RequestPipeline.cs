@@ -141,6 +141,9 @@ namespace TokenAuth
             var body = apiRequest.Body;
             var withToken = true;
             var retry = Options.Retry.With(apiRequest.MaxRetries);
+            // A body that is returned whole is read within the attempt, where a body that breaks off is retried like a
+            // lost connection; one streamed to a file, or read only up to a limit, is read afterwards.
+            var completion = apiRequest.OutFile == null && apiRequest.AnswerLimit == null ? HttpCompletionOption.ResponseContentRead : HttpCompletionOption.ResponseHeadersRead;
             for (var redirects = 0; ; redirects++)
             {
                 var context = new SendContext(target.ProviderName, uri, Options.Timeout, retry, IsIdempotent(method), log, budget);
@@ -149,7 +152,7 @@ namespace TokenAuth
                 var currentBody = body;
                 var authorization = withToken ? token.AuthorizationHeaderValue : null;
                 var sent = await _sender.SendAsync(context, () => BuildMessage(apiRequest, currentMethod, currentUri, currentBody, authorization, log),
-                    currentBody?.Replayable ?? true, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    currentBody?.Replayable ?? true, completion, cancellationToken).ConfigureAwait(false);
 
                 var status = (int)sent.Response.StatusCode;
                 var location = sent.Response.Headers.Location;
@@ -276,7 +279,8 @@ namespace TokenAuth
                 var isText = isJson || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)
                     || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase) || mediaType == "application/x-www-form-urlencoded" || mediaType == "application/javascript";
                 // A provider's own answer (who-am-I) is read only up to its limit, whatever its type; an API response as
-                // JSON is parsed from the buffered bytes: no intermediate string, no copy, and the buffer is still there for text.
+                // JSON is parsed from the bytes buffered within the attempt: no intermediate string, no copy, and the
+                // buffer is still there for text.
                 MemoryStream? bounded = null;
                 if (apiRequest.AnswerLimit is { } limit)
                 {
@@ -288,11 +292,7 @@ namespace TokenAuth
                     var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
                     return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
                 }
-                else if (apiRequest.ResponseMode == ResponseMode.Auto && (isJson || mediaType.Length == 0))
-                {
-                    await content.LoadIntoBufferAsync().ConfigureAwait(false);
-                }
-                else
+                else if (apiRequest.ResponseMode != ResponseMode.Auto || !(isJson || mediaType.Length == 0))
                 {
                     var text = await content.ReadAsStringAsync().ConfigureAwait(false);
                     return text.Length == 0 ? (ResponseKind.Empty, null, 0) : (ResponseKind.Text, text, text.Length);

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace TokenAuth.Benchmarks;
+
+/// <summary>
+/// A quick side-by-side of the concurrency-64 case, for trying a change before a full BenchmarkDotNet run and for
+/// profiling (perf record -p PID while a case runs): batches of 64 requests, raw and TokenAuth alternating in
+/// rounds, each round reported with the ratio of their throughputs and the process's CPU time per request (client and
+/// in-process server together), which other tenants of a shared machine disturb far less than throughput.
+/// </summary>
+public static class Throughput
+{
+    public static async Task RunAsync(int rounds, TimeSpan perCase, string? only)
+    {
+        var benchmark = new AuthenticatedRequest { Concurrency = 64 };
+        await benchmark.Setup();
+        try
+        {
+            var cases = new (string Name, Func<Task> Batch)[] { ("raw", benchmark.Raw), ("tokenauth", benchmark.TokenAuth) }
+                .Where(c => only == null || c.Name == only).ToArray();
+            foreach (var (_, batch) in cases)
+            {
+                await Drive(batch, TimeSpan.FromSeconds(2));
+            }
+
+            Console.WriteLine($"process {Environment.ProcessId}; batches of 64 requests, {perCase.TotalSeconds:0.#} s per case per round");
+            var ratios = new List<double>();
+            var cpuRatios = new List<double>();
+            for (var round = 0; round < rounds; round++)
+            {
+                var perSecond = new Dictionary<string, (double Requests, double CpuMicroseconds)>();
+                foreach (var (name, batch) in round % 2 == 0 ? cases : cases.Reverse())
+                {
+                    perSecond[name] = await Drive(batch, perCase);
+                }
+
+                var line = string.Join("  ", perSecond.Select(p => $"{p.Key} {p.Value.Requests:N0}/s {p.Value.CpuMicroseconds:0.0} µs CPU"));
+                if (perSecond.Count == 2)
+                {
+                    ratios.Add(perSecond["tokenauth"].Requests / perSecond["raw"].Requests);
+                    cpuRatios.Add(perSecond["tokenauth"].CpuMicroseconds / perSecond["raw"].CpuMicroseconds);
+                    line += $"  throughput {ratios[^1]:P1}, CPU {cpuRatios[^1]:P1}";
+                }
+
+                Console.WriteLine($"  round {round + 1}: {line}");
+            }
+
+            if (ratios.Count > 0)
+            {
+                Console.WriteLine($"TokenAuth against raw, medians over {ratios.Count} rounds: throughput {Spread(ratios)}, CPU per request {Spread(cpuRatios)}");
+            }
+        }
+        finally
+        {
+            await benchmark.Cleanup();
+        }
+    }
+
+    private static string Spread(List<double> values)
+    {
+        values.Sort();
+        return $"{values[values.Count / 2]:P1} (range {values[0]:P1}-{values[^1]:P1})";
+    }
+
+    private static async Task<(double Requests, double CpuMicroseconds)> Drive(Func<Task> batch, TimeSpan duration)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        var requests = 0;
+        while (watch.Elapsed < duration)
+        {
+            await batch();
+            requests += 64;
+        }
+
+        process.Refresh();
+        return (requests / watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalMicroseconds / requests);
+    }
+}
