@@ -153,8 +153,8 @@ namespace TokenAuth
             string? authorization, ProviderOperation operation, IEnumerable<string?> sensitive, ITokenAuthLog? log, CallBudget budget, CancellationToken cancellationToken)
         {
             var context = new SendContext(target.ProviderName, target.Endpoint(spec.Path), Options.Timeout, Options.Retry, idempotent: true, log, budget);
-            using var sent = await _sender.SendAsync(context, () => TokenProtocol.BuildRequest(target, spec, values, clientAuthentication, authorization),
-                replayable: true, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var sent = await _sender.SendAsync(context, static parts => TokenProtocol.BuildRequest(parts.target, parts.spec, parts.values, parts.clientAuthentication, parts.authorization),
+                (target, spec, values, clientAuthentication, authorization), replayable: true, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var status = sent.Response.StatusCode;
             log.Verbose($"{target.ProviderName}: HTTP {(int)status} from {context.DisplayEndpoint} in {sent.Elapsed.TotalMilliseconds:0} ms.");
             if (!sent.Response.IsSuccessStatusCode)

@@ -98,15 +98,19 @@ namespace TokenAuth.Http
         /// failure (ProviderUnreachable); <paramref name="read"/> reports failures of its own (a file) as TokenAuth errors.
         /// A body already buffered within the attempt's time has nothing left to wait for.
         /// </summary>
-        public Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read) => _bodyBuffered ? read(Response.Content) : ReadWithinAttemptAsync(read);
+        public Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read) => ReadAsync(static (content, read) => read(content), read);
 
-        private async Task<T> ReadWithinAttemptAsync<T>(Func<HttpContent, Task<T>> read)
+        /// <summary>The same, with what <paramref name="read"/> needs passed in rather than captured: nothing allocated per call.</summary>
+        public Task<T> ReadAsync<TState, T>(Func<HttpContent, TState, Task<T>> read, TState state) =>
+            _bodyBuffered ? read(Response.Content, state) : ReadWithinAttemptAsync(read, state);
+
+        private async Task<T> ReadWithinAttemptAsync<TState, T>(Func<HttpContent, TState, Task<T>> read, TState state)
         {
             using (_attempt.Token.Register(response => ((HttpResponseMessage)response!).Dispose(), Response))
             {
                 try
                 {
-                    return await read(Response.Content).ConfigureAwait(false);
+                    return await read(Response.Content, state).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (_attempt.IsCancellationRequested && !(ex is TokenAuthException))
                 {
@@ -147,9 +151,9 @@ namespace TokenAuth.Http
             _clock = clock;
         }
 
-        /// <param name="createRequest">Makes a fresh request message for each attempt.</param>
+        /// <param name="createRequest">Makes a fresh request message for each attempt from <paramref name="parts"/>.</param>
         /// <param name="replayable">False when the body can be sent only once: then nothing is retried.</param>
-        public async Task<SentResponse> SendAsync(SendContext context, Func<HttpRequestMessage> createRequest, bool replayable,
+        public async Task<SentResponse> SendAsync<TParts>(SendContext context, Func<TParts, HttpRequestMessage> createRequest, TParts parts, bool replayable,
             HttpCompletionOption completion, CancellationToken cancellationToken)
         {
             var started = Stopwatch.GetTimestamp();
@@ -171,7 +175,7 @@ namespace TokenAuth.Http
                 TimeSpan? delay;
                 try
                 {
-                    using (var request = createRequest())
+                    using (var request = createRequest(parts))
                     {
                         KeepConnectionsFresh(request.RequestUri!);
                         response = await _client.SendAsync(request, completion, attemptTime.Token).ConfigureAwait(false);

@@ -147,12 +147,9 @@ namespace TokenAuth
             for (var redirects = 0; ; redirects++)
             {
                 var context = new SendContext(target.ProviderName, uri, Options.Timeout, retry, IsIdempotent(method), log, budget);
-                var currentUri = uri;
-                var currentMethod = method;
-                var currentBody = body;
                 var authorization = withToken ? token.AuthorizationHeaderValue : null;
-                var sent = await _sender.SendAsync(context, () => BuildMessage(apiRequest, currentMethod, currentUri, currentBody, authorization, log),
-                    currentBody?.Replayable ?? true, completion, cancellationToken).ConfigureAwait(false);
+                var sent = await _sender.SendAsync(context, static parts => BuildMessage(parts.apiRequest, parts.method, parts.uri, parts.body, parts.authorization, parts.log),
+                    (apiRequest, method, uri, body, authorization, log), body?.Replayable ?? true, completion, cancellationToken).ConfigureAwait(false);
 
                 var status = (int)sent.Response.StatusCode;
                 var location = sent.Response.Headers.Location;
@@ -163,7 +160,7 @@ namespace TokenAuth
 
                 var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
                 var keepsMethod = status == 307 || status == 308;
-                if (redirects >= Options.MaxRedirects || (keepsMethod && currentBody?.Replayable == false))
+                if (redirects >= Options.MaxRedirects || (keepsMethod && body?.Replayable == false))
                 {
                     log.Verbose($"HTTP {status} from {context.DisplayEndpoint} not followed ({(redirects >= Options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
                     return new Exchange(sent, withToken);
@@ -260,62 +257,64 @@ namespace TokenAuth
         }
 
         private static Task<(ResponseKind Kind, object? Content, long Length)> ReadContentAsync(ApiRequest apiRequest, Exchange exchange, ITokenAuthLog? log) =>
-            exchange.Sent.ReadAsync(async content =>
+            exchange.Sent.ReadAsync(static (content, parts) => ReadContentAsync(content, parts.apiRequest, parts.exchange, parts.log), (apiRequest, exchange, log));
+
+        private static async Task<(ResponseKind Kind, object? Content, long Length)> ReadContentAsync(HttpContent content, ApiRequest apiRequest, Exchange exchange, ITokenAuthLog? log)
+        {
+            var sent = exchange.Sent;
+            var mediaType = content.Headers.ContentType?.MediaType ?? "";
+            if (apiRequest.OutFile != null)
             {
-                var sent = exchange.Sent;
-                var mediaType = content.Headers.ContentType?.MediaType ?? "";
-                if (apiRequest.OutFile != null)
-                {
-                    var fullPath = Path.GetFullPath(apiRequest.OutFile);
-                    return (ResponseKind.File, fullPath, await DownloadAsync(content, fullPath, sent.Context.Provider, sent.Token).ConfigureAwait(false));
-                }
+                var fullPath = Path.GetFullPath(apiRequest.OutFile);
+                return (ResponseKind.File, fullPath, await DownloadAsync(content, fullPath, sent.Context.Provider, sent.Token).ConfigureAwait(false));
+            }
 
-                if (apiRequest.Method == "HEAD" || sent.Response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    return (ResponseKind.Empty, null, 0);
-                }
+            if (apiRequest.Method == "HEAD" || sent.Response.StatusCode == HttpStatusCode.NoContent)
+            {
+                return (ResponseKind.Empty, null, 0);
+            }
 
-                var isJson = mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-                var isText = isJson || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)
-                    || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase) || mediaType == "application/x-www-form-urlencoded" || mediaType == "application/javascript";
-                // A provider's own answer (who-am-I) is read only up to its limit, whatever its type; an API response as
-                // JSON is parsed from the bytes buffered within the attempt: no intermediate string, no copy, and the
-                // buffer is still there for text.
-                MemoryStream? bounded = null;
-                if (apiRequest.AnswerLimit is { } limit)
-                {
-                    bounded = await BoundedRead.ReadWithinAsync(content, limit, sent.Token).ConfigureAwait(false)
-                        ?? throw AnswerTooLarge(sent.Context.Provider, ProviderOperation.WhoAmI, exchange.DisplayUri, limit);
-                }
-                else if (apiRequest.ResponseMode == ResponseMode.Bytes || (apiRequest.ResponseMode == ResponseMode.Auto && !isText && mediaType.Length > 0))
-                {
-                    var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
-                    return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
-                }
-                else if (apiRequest.ResponseMode != ResponseMode.Auto || !(isJson || mediaType.Length == 0))
-                {
-                    var text = await content.ReadAsStringAsync().ConfigureAwait(false);
-                    return text.Length == 0 ? (ResponseKind.Empty, null, 0) : (ResponseKind.Text, text, text.Length);
-                }
+            var isJson = mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+            var isText = isJson || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)
+                || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase) || mediaType == "application/x-www-form-urlencoded" || mediaType == "application/javascript";
+            // A provider's own answer (who-am-I) is read only up to its limit, whatever its type; an API response as
+            // JSON is parsed from the bytes buffered within the attempt: no intermediate string, no copy, and the
+            // buffer is still there for text.
+            MemoryStream? bounded = null;
+            if (apiRequest.AnswerLimit is { } limit)
+            {
+                bounded = await BoundedRead.ReadWithinAsync(content, limit, sent.Token).ConfigureAwait(false)
+                    ?? throw AnswerTooLarge(sent.Context.Provider, ProviderOperation.WhoAmI, exchange.DisplayUri, limit);
+            }
+            else if (apiRequest.ResponseMode == ResponseMode.Bytes || (apiRequest.ResponseMode == ResponseMode.Auto && !isText && mediaType.Length > 0))
+            {
+                var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
+            }
+            else if (apiRequest.ResponseMode != ResponseMode.Auto || !(isJson || mediaType.Length == 0))
+            {
+                var text = await content.ReadAsStringAsync().ConfigureAwait(false);
+                return text.Length == 0 ? (ResponseKind.Empty, null, 0) : (ResponseKind.Text, text, text.Length);
+            }
 
-                using var body = bounded ?? await content.ReadAsStreamAsync().ConfigureAwait(false);
-                if (body.Length == 0)
-                {
-                    return (ResponseKind.Empty, null, 0);
-                }
+            using var body = bounded ?? await content.ReadAsStreamAsync().ConfigureAwait(false);
+            if (body.Length == 0)
+            {
+                return (ResponseKind.Empty, null, 0);
+            }
 
-                try
-                {
-                    using var document = await JsonDocument.ParseAsync(body).ConfigureAwait(false);
-                    return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
-                }
-                catch (JsonException)
-                {
-                    log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
-                    var raw = bounded != null ? BoundedRead.Decode(bounded, content) : await content.ReadAsStringAsync().ConfigureAwait(false);
-                    return (ResponseKind.Text, raw, body.Length);
-                }
-            });
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(body).ConfigureAwait(false);
+                return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
+            }
+            catch (JsonException)
+            {
+                log.Verbose($"The response from {exchange.DisplayUri} is not valid JSON; returning it as text.");
+                var raw = bounded != null ? BoundedRead.Decode(bounded, content) : await content.ReadAsStringAsync().ConfigureAwait(false);
+                return (ResponseKind.Text, raw, body.Length);
+            }
+        }
 
         /// <summary>
         /// Streams the body to a temporary file beside the target and moves it into place once complete, so a failed
