@@ -158,6 +158,7 @@ public class PipelineOverhead
     private TokenAuthEngine _engine = null!;
     private HttpClient _raw = null!;
     private readonly ApiRequest _apiRequest = new("GET", "oauth2/resources/sample");
+    private readonly ApiRequest _textRequest = new("GET", "oauth2/resources/sample") { ResponseMode = ResponseMode.Text };
 
     [GlobalSetup]
     public async Task Setup()
@@ -185,6 +186,18 @@ public class PipelineOverhead
 
     [Benchmark(Description = "TokenAuth pipeline, canned answer")]
     public Task TokenAuth() => _engine.SendAsync(_environment.Request, _apiRequest);
+
+    /// <summary>The same without turning the JSON into objects: what that step costs.</summary>
+    [Benchmark(Description = "TokenAuth pipeline, body as text")]
+    public Task TokenAuthText() => _engine.SendAsync(_environment.Request, _textRequest);
+
+    /// <summary>What the per-attempt timer costs on its own: a source, its timer armed, and both disposed.</summary>
+    [Benchmark(Description = "per-attempt timer alone")]
+    public void AttemptTimer()
+    {
+        using var attempt = new CancellationTokenSource();
+        attempt.CancelAfter(TimeSpan.FromSeconds(100));
+    }
 }
 
 /// <summary>

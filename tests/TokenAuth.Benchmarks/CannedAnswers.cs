@@ -4,8 +4,9 @@ using System.Net.Http.Headers;
 namespace TokenAuth.Benchmarks;
 
 /// <summary>
-/// Answers with what the emulator answered once (its token response and its sample resource), after a yield: as over
-/// a network, every async layer above it suspends and resumes, but nothing else is waited for.
+/// Answers at once with what the emulator answered once: its token response and its sample resource. Nothing is
+/// waited for, so what is measured is the CPU each request costs above the handler, steady enough to compare. (An
+/// answer after a yield, as over a network, made each call's time swing by more than the difference measured.)
 /// </summary>
 public sealed class CannedAnswers : HttpMessageHandler
 {
@@ -36,12 +37,11 @@ public sealed class CannedAnswers : HttpMessageHandler
         return (await response.Content.ReadAsByteArrayAsync(), response.Content.Headers.ContentType!.ToString());
     }
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         var (body, mediaType) = request.RequestUri!.AbsolutePath.EndsWith("/token", StringComparison.Ordinal) ? _token : _sample;
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
-        return new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request };
+        return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request });
     }
 }

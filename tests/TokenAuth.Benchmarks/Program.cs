@@ -6,11 +6,12 @@ using TokenAuth.Benchmarks;
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks                       the full run, then the report
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --quick            a short run (under 3 minutes)
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --report           only the memory and stampede report
-// dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --throughput [raw|tokenauth]   concurrency 64 side by side, for trying a change or profiling
+// dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --throughput [ROUNDS] [raw|tokenauth]   concurrency 64 side by side, for trying a change or profiling
 // Other arguments go to BenchmarkDotNet, e.g. --filter '*WarmTokenLookup*'.
 if (args.Length > 0 && args[0] == "--throughput")
 {
-    await Throughput.RunAsync(rounds: 9, perCase: TimeSpan.FromSeconds(3), only: args.Length > 1 ? args[1] : null);
+    var rounds = args.Skip(1).Select(argument => int.TryParse(argument, out var count) ? count : 0).FirstOrDefault(count => count > 0, 9);
+    await Throughput.RunAsync(rounds, perCase: TimeSpan.FromSeconds(3), only: args.Skip(1).FirstOrDefault(argument => argument is "raw" or "tokenauth"));
     return;
 }
 

@@ -59,7 +59,9 @@ public static class Throughput
     private static string Spread(List<double> values)
     {
         values.Sort();
-        return $"{values[values.Count / 2]:P1} (range {values[0]:P1}-{values[^1]:P1})";
+        var mean = values.Average();
+        var deviation = Math.Sqrt(values.Sum(value => (value - mean) * (value - mean)) / (values.Count - 1));
+        return $"{values[values.Count / 2]:P1} (range {values[0]:P1}-{values[^1]:P1}, SD {deviation * 100:0.0} points, standard error {deviation * 100 / Math.Sqrt(values.Count):0.0})";
     }
 
     private static async Task<(double Requests, double CpuMicroseconds)> Drive(Func<Task> batch, TimeSpan duration)
