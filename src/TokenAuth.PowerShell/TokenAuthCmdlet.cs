@@ -35,12 +35,16 @@ namespace TokenAuth.Commands
         /// <summary>Waits for an engine call, relaying its log lines meanwhile; Ctrl+C ends the wait at once.</summary>
         internal T Await<T>(Task<T> task)
         {
-            // The wait handle, not Task.Wait: Wait would wrap a failure in an AggregateException, hiding the
-            // TokenAuthException that becomes the ErrorRecord. GetResult below rethrows it as it was thrown.
-            var waitable = ((IAsyncResult)task).AsyncWaitHandle;
-            while (!waitable.WaitOne(25))
+            // Waiting on a continuation that cannot fail, not on the task: Wait would wrap a failure in an
+            // AggregateException, hiding the TokenAuthException that becomes the ErrorRecord; GetResult below rethrows
+            // it as it was thrown. Task.Wait spins briefly before it blocks, which a fast answer often makes unneeded.
+            if (!task.IsCompleted)
             {
-                Flush();
+                var completed = task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                while (!completed.Wait(25))
+                {
+                    Flush();
+                }
             }
 
             Flush();

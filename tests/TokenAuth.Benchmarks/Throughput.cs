@@ -3,16 +3,16 @@ using System.Diagnostics;
 namespace TokenAuth.Benchmarks;
 
 /// <summary>
-/// A quick side-by-side of the concurrency-64 case, for trying a change before a full BenchmarkDotNet run and for
-/// profiling (perf record -p PID while a case runs): batches of 64 requests, raw and TokenAuth alternating in
+/// A quick side-by-side of the request cases (concurrency 64 unless told), for trying a change before a full
+/// BenchmarkDotNet run and for profiling (perf record -p PID while a case runs): raw and TokenAuth alternating in
 /// rounds, each round reported with the ratio of their throughputs and the process's CPU time per request (client and
 /// in-process server together), which other tenants of a shared machine disturb far less than throughput.
 /// </summary>
 public static class Throughput
 {
-    public static async Task RunAsync(int rounds, TimeSpan perCase, string? only)
+    public static async Task RunAsync(int rounds, TimeSpan perCase, string? only, int concurrency)
     {
-        var benchmark = new AuthenticatedRequest { Concurrency = 64 };
+        var benchmark = new AuthenticatedRequest { Concurrency = concurrency };
         await benchmark.Setup();
         try
         {
@@ -20,10 +20,10 @@ public static class Throughput
                 .Where(c => only == null || c.Name == only).ToArray();
             foreach (var (_, batch) in cases)
             {
-                await Drive(batch, TimeSpan.FromSeconds(2));
+                await Drive(batch, concurrency, TimeSpan.FromSeconds(2));
             }
 
-            Console.WriteLine($"process {Environment.ProcessId}; batches of 64 requests, {perCase.TotalSeconds:0.#} s per case per round");
+            Console.WriteLine($"process {Environment.ProcessId}; batches of {concurrency} concurrent requests, {perCase.TotalSeconds:0.#} s per case per round");
             var ratios = new List<double>();
             var cpuRatios = new List<double>();
             for (var round = 0; round < rounds; round++)
@@ -31,7 +31,7 @@ public static class Throughput
                 var perSecond = new Dictionary<string, (double Requests, double CpuMicroseconds)>();
                 foreach (var (name, batch) in round % 2 == 0 ? cases : cases.Reverse())
                 {
-                    perSecond[name] = await Drive(batch, perCase);
+                    perSecond[name] = await Drive(batch, concurrency, perCase);
                 }
 
                 var line = string.Join("  ", perSecond.Select(p => $"{p.Key} {p.Value.Requests:N0}/s {p.Value.CpuMicroseconds:0.0} µs CPU"));
@@ -64,7 +64,7 @@ public static class Throughput
         return $"{values[values.Count / 2]:P1} (range {values[0]:P1}-{values[^1]:P1}, SD {deviation * 100:0.0} points, standard error {deviation * 100 / Math.Sqrt(values.Count):0.0})";
     }
 
-    private static async Task<(double Requests, double CpuMicroseconds)> Drive(Func<Task> batch, TimeSpan duration)
+    private static async Task<(double Requests, double CpuMicroseconds)> Drive(Func<Task> batch, int concurrency, TimeSpan duration)
     {
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
@@ -73,7 +73,7 @@ public static class Throughput
         while (watch.Elapsed < duration)
         {
             await batch();
-            requests += 64;
+            requests += concurrency;
         }
 
         process.Refresh();
