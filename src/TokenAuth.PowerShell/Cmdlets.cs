@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Logging;
@@ -50,7 +51,7 @@ namespace TokenAuth.Commands
     [OutputType(typeof(PSObject), typeof(string), typeof(byte[]))]
     public sealed class InvokeAuthenticatedRequestCommand : ProviderCmdlet
     {
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string Uri { get; set; } = "";
 
@@ -110,10 +111,125 @@ namespace TokenAuth.Commands
         [ValidateNotNullOrEmpty]
         public string? ItemsPath { get; set; }
 
-        protected override void ProcessRecord() => ForItem(Uri, () =>
+        /// <summary>How many piped requests may be in flight at once; results are still written in the order of the input.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 1;
+
+        private readonly Queue<InFlight> _inFlight = new Queue<InFlight>();
+
+        private bool Pages => FollowRelLink || NextLinkPath != null || ItemsPath != null;
+
+        protected override void BeginProcessing()
         {
-            // A file is streamed, not read whole; the stream is closed once the request is done.
-            using var upload = (Body is PSObject { BaseObject: System.IO.FileInfo file } ? file : Body as System.IO.FileInfo)?.OpenRead();
+            if (ThrottleLimit > 1 && (OutFile != null || Pages))
+            {
+                ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
+                    "-ThrottleLimit cannot be combined with -OutFile or with paging (-FollowRelLink, -NextLinkPath, -ItemsPath): "
+                    + "those requests write one after another. Leave -ThrottleLimit out for them."), ThrottleLimit));
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (ThrottleLimit > 1)
+            {
+                Start();
+                return;
+            }
+
+            ForItem(Uri, () =>
+            {
+                using var upload = OpenUpload();
+                var apiRequest = CreateApiRequest(upload);
+                if (Pages)
+                {
+                    WritePages(apiRequest);
+                    return;
+                }
+
+                WriteResponse(Await(TokenAuthSession.Engine.SendAsync(BuildRequest(), apiRequest, Log, Cancellation)));
+            });
+        }
+
+        protected override void EndProcessing()
+        {
+            while (_inFlight.Count > 0)
+            {
+                WriteOldest();
+            }
+
+            base.EndProcessing();
+        }
+
+        /// <summary>
+        /// Sends this item's request without waiting for it, then writes the oldest results while the limit is reached.
+        /// A failure before sending is queued too, so that errors and results keep the input's order.
+        /// </summary>
+        private void Start()
+        {
+            var upload = OpenUpload();
+            Task<ApiResponse> response;
+            try
+            {
+                response = TokenAuthSession.Engine.SendAsync(BuildRequest(), CreateApiRequest(upload), Log, Cancellation);
+            }
+            catch (TokenAuthException ex)
+            {
+                response = Task.FromException<ApiResponse>(ex);
+            }
+
+            _inFlight.Enqueue(new InFlight(Uri, response, upload));
+            while (_inFlight.Count >= ThrottleLimit)
+            {
+                WriteOldest();
+            }
+        }
+
+        private void WriteOldest()
+        {
+            var oldest = _inFlight.Dequeue();
+            try
+            {
+                ForItem(oldest.Uri, () => WriteResponse(Await(oldest.Response)));
+            }
+            finally
+            {
+                oldest.Upload?.Dispose();
+            }
+        }
+
+        /// <summary>Requests still in flight when the pipeline stops early are cancelled, and their uploads closed.</summary>
+        protected override void ReleaseUnfinished()
+        {
+            while (_inFlight.Count > 0)
+            {
+                _inFlight.Dequeue().Upload?.Dispose();
+            }
+        }
+
+        private sealed class InFlight
+        {
+            public InFlight(string uri, Task<ApiResponse> response, IDisposable? upload)
+            {
+                Uri = uri;
+                Response = response;
+                Upload = upload;
+            }
+
+            public string Uri { get; }
+
+            public Task<ApiResponse> Response { get; }
+
+            public IDisposable? Upload { get; }
+        }
+
+        /// <summary>A file is streamed, not read whole; the caller closes the stream once the request is done.</summary>
+        private System.IO.FileStream? OpenUpload() =>
+            (Body is PSObject { BaseObject: System.IO.FileInfo file } ? file : Body as System.IO.FileInfo)?.OpenRead();
+
+        private ApiRequest CreateApiRequest(System.IO.Stream? upload)
+        {
             var apiRequest = new ApiRequest(Method, Uri)
             {
                 Body = upload != null ? RequestBody.Stream(upload, ContentType ?? "application/octet-stream") : RequestBodyFrom(Body),
@@ -128,14 +244,8 @@ namespace TokenAuth.Commands
                 apiRequest.Headers[header.Key.ToString() ?? ""] = header.Value?.ToString() ?? "";
             }
 
-            if (FollowRelLink || NextLinkPath != null || ItemsPath != null)
-            {
-                WritePages(apiRequest);
-                return;
-            }
-
-            WriteResponse(Await(TokenAuthSession.Engine.SendAsync(BuildRequest(), apiRequest, Log, Cancellation)));
-        });
+            return apiRequest;
+        }
 
         /// <summary>Each page's items go down the pipeline as the page arrives, so Select-Object -First ends the paging.</summary>
         private void WritePages(ApiRequest apiRequest)

@@ -29,8 +29,21 @@ namespace TokenAuth.Commands
 
         protected override void EndProcessing() => Flush();
 
-        /// <summary>PowerShell disposes the cmdlet when the pipeline ends, after any Ctrl+C could reach it.</summary>
-        public void Dispose() => _stopping.Dispose();
+        /// <summary>
+        /// PowerShell disposes the cmdlet when the pipeline ends, after any Ctrl+C could reach it. Work still under way
+        /// then (the pipeline was stopped early, or a terminating error ended it) is cancelled.
+        /// </summary>
+        public void Dispose()
+        {
+            _stopping.Cancel();
+            ReleaseUnfinished();
+            _stopping.Dispose();
+        }
+
+        /// <summary>Releases what work left unfinished holds; nothing, unless a cmdlet keeps work in flight between items.</summary>
+        protected virtual void ReleaseUnfinished()
+        {
+        }
 
         /// <summary>Waits for an engine call, relaying its log lines meanwhile; Ctrl+C ends the wait at once.</summary>
         internal T Await<T>(Task<T> task)

@@ -210,6 +210,67 @@ Describe 'Invoke-AuthenticatedRequest' {
     }
 }
 
+Describe 'Invoke-AuthenticatedRequest -ThrottleLimit' {
+    BeforeEach {
+        Revoke-ProviderToken -All -Confirm:$false | Out-Null
+        Reset-TokenAuthEmulator -Emulator $Emulator
+    }
+
+    It 'sends piped URIs concurrently, writes results in the input''s order, with one token request' {
+        $uris = 1..40 | ForEach-Object { "resources/echo?n=$_" }
+
+        $results = $uris | Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -ThrottleLimit 8
+
+        ($results.query.n -join ',') | Should -BeExactly ((1..40) -join ',')
+        Counter 'akiba/token' | Should -Be 1
+        Counter 'akiba/echo' | Should -Be 40
+    }
+
+    It 'has up to the limit in flight: 8 half-second requests take about one half-second' {
+        $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)
+        $uris = @('resources/slow?ms=500') * 8
+
+        $throttled = Measure-Command { $uris | Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -ThrottleLimit 8 }
+        $oneByOne = Measure-Command { $uris | Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) }
+
+        $oneByOne.TotalSeconds | Should -BeGreaterThan 3.9
+        $throttled.TotalSeconds | Should -BeLessThan 2 -Because 'sequentially, the same requests took 4 s or more'
+    }
+
+    It 'binds -Uri by property name, and reports a failing item in its place without stopping the others' {
+        $items = 'resources/echo?n=1', 'resources/status/404', 'resources/echo?n=3' | ForEach-Object { [pscustomobject]@{ Uri = $_ } }
+
+        $stream = @($items | Invoke-AuthenticatedRequest APIMW -BaseUri (Base APIMW) -ThrottleLimit 3 2>&1)
+
+        $stream.Count | Should -Be 3
+        $stream[0].query.n | Should -Be '1'
+        $stream[1] | Should -BeOfType ([System.Management.Automation.ErrorRecord])
+        $stream[1].FullyQualifiedErrorId | Should -Be 'RequestFailed,TokenAuth.Commands.InvokeAuthenticatedRequestCommand'
+        $stream[1].TargetObject | Should -Be 'resources/status/404'
+        $stream[2].query.n | Should -Be '3'
+    }
+
+    It 'refuses -OutFile and paging, which write one request after another' {
+        { 'resources/bytes' | Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -ThrottleLimit 2 -OutFile (Join-Path $TestDrive 'x.bin') } |
+            Should -Throw -ErrorId 'InvalidRequest,TokenAuth.Commands.InvokeAuthenticatedRequestCommand'
+        { Invoke-AuthenticatedRequest Akiba 'resources/pages/link' -BaseUri (Base Akiba) -ThrottleLimit 2 -FollowRelLink } |
+            Should -Throw -ErrorId 'InvalidRequest,TokenAuth.Commands.InvokeAuthenticatedRequestCommand'
+        Counter 'akiba/bytes' | Should -BeNullOrEmpty
+    }
+
+    It 'cancels what is still in flight when a later command stops the pipeline' {
+        $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)
+        $uris = @('resources/echo?n=1') + @('resources/slow?ms=3000') * 6
+
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $first = $uris | Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -ThrottleLimit 8 | Select-Object -First 1
+        $watch.Stop()
+
+        $first.query.n | Should -Be '1'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2.5 -Because 'the slow requests are cancelled, not waited for'
+    }
+}
+
 Describe 'Revoke-ProviderToken' {
     BeforeEach { Reset-TokenAuthEmulator -Emulator $Emulator }
 
