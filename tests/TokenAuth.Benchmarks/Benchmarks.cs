@@ -208,6 +208,17 @@ public class PipelineOverhead
 /// </summary>
 public sealed class SteadyRun : ManualConfig
 {
-    public SteadyRun() =>
+    /// <summary>Set for --quick: the run's short job then applies to these cases instead of this long one, not beside it.</summary>
+    public static bool GiveWayToQuick { get; set; }
+
+    public SteadyRun()
+    {
+        if (GiveWayToQuick)
+        {
+            WithUnionRule(ConfigUnionRule.AlwaysUseGlobal);
+            return;
+        }
+
         AddJob(Job.Default.WithId("Steady").WithIterationTime(Perfolizer.Horology.TimeInterval.FromSeconds(2)).WithWarmupCount(5).WithIterationCount(30));
+    }
 }

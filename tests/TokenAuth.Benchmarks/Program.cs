@@ -10,11 +10,25 @@ using TokenAuth.Benchmarks;
 // Other arguments go to BenchmarkDotNet, e.g. --filter '*WarmTokenLookup*'.
 if (args.Length > 0 && args[0] == "--throughput")
 {
-    var concurrencyAt = Array.IndexOf(args, "--concurrency");
-    var concurrency = concurrencyAt > 0 && concurrencyAt + 1 < args.Length ? int.Parse(args[concurrencyAt + 1]) : 64;
-    var rest = args.Skip(1).Where((_, index) => concurrencyAt < 0 || (index + 1 != concurrencyAt && index + 1 != concurrencyAt + 1)).ToArray();
-    var rounds = rest.Select(argument => int.TryParse(argument, out var count) ? count : 0).FirstOrDefault(count => count > 0, 9);
-    await Throughput.RunAsync(rounds, perCase: TimeSpan.FromSeconds(3), only: rest.FirstOrDefault(argument => argument is "raw" or "tokenauth"), concurrency);
+    int rounds = 9, concurrency = 64;
+    string? only = null;
+    for (var i = 1; i < args.Length; i++)
+    {
+        if (args[i] == "--concurrency" && i + 1 < args.Length)
+        {
+            concurrency = int.Parse(args[++i]);
+        }
+        else if (args[i] is "raw" or "tokenauth")
+        {
+            only = args[i];
+        }
+        else
+        {
+            rounds = int.Parse(args[i]);
+        }
+    }
+
+    await Throughput.RunAsync(rounds, perCase: TimeSpan.FromSeconds(3), only, concurrency);
     return;
 }
 
@@ -23,6 +37,7 @@ var report = args.Contains("--report");
 var benchmarkArguments = args.Where(argument => argument is not ("--quick" or "--report")).ToArray();
 if (!report)
 {
+    SteadyRun.GiveWayToQuick = quick;
     var config = quick ? DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("Quick")) : DefaultConfig.Instance;
     var switcher = BenchmarkSwitcher.FromTypes([typeof(WarmTokenLookup), typeof(AuthenticatedRequest), typeof(PipelineOverhead), typeof(ColdStampede)]);
     switcher.Run(benchmarkArguments.Length > 0 ? benchmarkArguments : ["--filter", "*"], config);

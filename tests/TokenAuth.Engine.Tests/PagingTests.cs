@@ -143,7 +143,7 @@ public sealed class PagingTests : IAsyncLifetime
         var missing = await Expect.Throws<MalformedResponseException>(() =>
             Pages("Akiba", "resources/pages/jsonapi?pages=2&size=2", new PagingOptions { Follow = true, ItemsPath = "records" }));
         var toFile = await Expect.Throws<InvalidRequestException>(() =>
-            Pages("Akiba", "", new PagingOptions { Follow = true }, new ApiRequest("GET", "resources/pages/link") { OutFile = Path.GetTempFileName() }));
+            Pages("Akiba", "", new PagingOptions { Follow = true }, new ApiRequest("GET", "resources/pages/link") { OutFile = Path.Combine(Path.GetTempPath(), $"tokenauth-never-written-{Guid.NewGuid():N}.json") }));
 
         Assert.Equal("records", missing.Field);
         Assert.Contains("-OutFile", toFile.Message);

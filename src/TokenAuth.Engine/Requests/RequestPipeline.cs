@@ -22,6 +22,7 @@ namespace TokenAuth
     public sealed partial class TokenAuthEngine
     {
         private const int MaxErrorBodyCharacters = 1 << 20;
+        private const int DownloadChunkBytes = 81920;
 
         /// <summary>
         /// Sends a request with the session's token for <paramref name="request"/>. The token goes only to the
@@ -378,8 +379,6 @@ namespace TokenAuth
                 }
             }
         }
-
-        private const int DownloadChunkBytes = 81920;
 
         private static bool IsFileFailure(Exception ex) => ex is IOException || ex is UnauthorizedAccessException;
 
