@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -118,9 +119,55 @@ public sealed partial class ProviderEmulator
             return code < 400 ? Json(ctx, code, new JsonObject { ["status"] = code }) : WriteError(ctx, provider, false, code, "STATUS_" + code, $"Status {code} as asked");
         })));
 
-        // Open: answers anyone, and says whether an Authorization header came along (for redirect tests).
+        // Open: answers anyone, and says which headers came along (for redirect and header-injection tests).
         group.MapGet("/open", Endpoint(provider, "open", context =>
-            Json(context, 200, new JsonObject { ["open"] = true, ["authorizationReceived"] = context.Request.Headers.Authorization.Count > 0 })));
+            Json(context, 200, new JsonObject
+            {
+                ["open"] = true,
+                ["authorizationReceived"] = context.Request.Headers.Authorization.Count > 0,
+                ["headers"] = new JsonArray(context.Request.Headers.Keys.Order(StringComparer.OrdinalIgnoreCase).Select(name => (JsonNode)JsonValue.Create(name)!).ToArray()),
+            })));
+
+        // An answer far larger than anyone should hold: size bytes of JSON text (gzip-encoded with gzip=1, as it
+        // leaves the server), with status; stallAfter=N&ms=M stops sending for M ms after N bytes. Open, like /open.
+        group.MapGet("/flood", Endpoint(provider, "flood", context => Flood(context)));
+    }
+
+    private static async Task Flood(HttpContext context)
+    {
+        var query = context.Request.Query;
+        long Number(string name, long fallback) => long.TryParse(query[name], NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;
+        var size = Number("size", 1 << 20);
+        var stallAfter = Number("stallAfter", long.MaxValue);
+        var aborted = context.RequestAborted;
+        context.Response.StatusCode = (int)Number("status", 500);
+        context.Response.ContentType = "application/json";
+        var gzip = query["gzip"] == "1";
+        if (gzip)
+        {
+            context.Response.Headers.ContentEncoding = "gzip";
+        }
+
+        await context.Response.StartAsync(aborted).ConfigureAwait(false);
+        // The response's own stream is not ours to dispose; the gzip layer over it is.
+        await using var compressor = gzip ? new System.IO.Compression.GZipStream(context.Response.Body, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true) : null;
+        var body = compressor ?? context.Response.Body;
+        var chunk = Encoding.ASCII.GetBytes(new string('x', 65536));
+        var opening = Encoding.ASCII.GetBytes("{\"error\":\"flood\",\"padding\":\"");
+        await body.WriteAsync(opening, aborted).ConfigureAwait(false);
+        for (long sent = opening.Length; sent < size - 2; sent += chunk.Length)
+        {
+            if (sent >= stallAfter)
+            {
+                await body.FlushAsync(aborted).ConfigureAwait(false);
+                await Task.Delay((int)Number("ms", 30000), aborted).ConfigureAwait(false);
+                stallAfter = long.MaxValue;
+            }
+
+            await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, size - 2 - sent)), aborted).ConfigureAwait(false);
+        }
+
+        await body.WriteAsync(Encoding.ASCII.GetBytes("\"}"), aborted).ConfigureAwait(false);
     }
 
     /// <summary>Control over HTTP, for callers outside this process (Pester, the PowerShell benchmark, the demo).</summary>
