@@ -33,8 +33,8 @@ foreach ($field in $definition.CredentialFields) {
     $variable = 'TOKENAUTH_' + ($field -creplace '(?<=[a-z])(?=[A-Z])', '_').ToUpperInvariant()
     $value = [Environment]::GetEnvironmentVariable($variable)
     if (-not $value) { throw "The environment variable $variable is not set: $Provider needs $($definition.CredentialFields -join ', ')." }
-    if ($env:TF_BUILD) { "##vso[task.setsecret]$value" }
-    if ($env:GITHUB_ACTIONS) { "::add-mask::$value" }
+    # Escaped as each agent decodes it, and line by line for a value of several lines: TokenAuth's own masking.
+    [TokenAuth.Logging.CiMasking]::CommandsFor($value, [Environment]::GetEnvironmentVariables())
     $values[$field] = $value
 }
 

@@ -139,8 +139,9 @@ namespace TokenAuth
             var endpoint = target.Endpoint(spec.Path);
             var sensitive = SensitiveValues(request, previous);
             log.Verbose($"{target.ProviderName}: {(operation == ProviderOperation.Refresh ? "refreshing the token" : "requesting a token")} at {endpoint} for {request.Credential.DisplayIdentity}.");
+            var sentAt = _clock.GetUtcNow();
             var body = await CallProviderAsync(target, spec, values, clientAuthentication, authorization: null, operation, sensitive, log, budget, abandoned).ConfigureAwait(false);
-            var token = TokenProtocol.ReadToken(request, operation, endpoint, body, _clock.GetUtcNow(), Options, sensitive, log);
+            var token = TokenProtocol.ReadToken(request, operation, endpoint, body, sentAt, Options, sensitive, log);
             log.Verbose($"{target.ProviderName}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
             return token;
         }
@@ -154,12 +155,12 @@ namespace TokenAuth
         {
             var context = new SendContext(target.ProviderName, target.Endpoint(spec.Path), Options.Timeout, Options.Retry, idempotent: true, log, budget);
             using var sent = await _sender.SendAsync(context, static parts => TokenProtocol.BuildRequest(parts.target, parts.spec, parts.values, parts.clientAuthentication, parts.authorization),
-                (target, spec, values, clientAuthentication, authorization), replayable: true, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                (target, spec, values, clientAuthentication, authorization), replayable: true, bufferSuccessBody: false, cancellationToken).ConfigureAwait(false);
             var status = sent.Response.StatusCode;
             log.Verbose($"{target.ProviderName}: HTTP {(int)status} from {context.DisplayEndpoint} in {sent.Elapsed.TotalMilliseconds:0} ms.");
             if (!sent.Response.IsSuccessStatusCode)
             {
-                var errorBody = await sent.ReadAsync(ReadErrorBodyAsync).ConfigureAwait(false);
+                var errorBody = await sent.ReadAsync(ReadErrorBodyAsync, sent.Token).ConfigureAwait(false);
                 throw TokenProtocol.ReadError(target, operation, context.DisplayEndpoint, status, sent.Response.Content.Headers.ContentType?.MediaType, errorBody, sensitive);
             }
 
@@ -313,7 +314,7 @@ namespace TokenAuth
         }
 
         private static ProviderUnreachableException TokenWaitTimedOut(TokenRequest request, CallBudget budget) =>
-            new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactQuery(request.Target.Endpoint(request.Target.Definition.Token.Path)),
+            new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.Endpoint(request.Target.Definition.Token.Path)),
                 true, budget.Limit, null);
     }
 }

@@ -15,7 +15,7 @@ using TokenAuth.Tokens;
 namespace TokenAuth.Commands
 {
     /// <summary>Get-ProviderToken: a token for the session, from the cache while it is good.</summary>
-    [Cmdlet(VerbsCommon.Get, "ProviderToken", DefaultParameterSetName = ByProvider)]
+    [Cmdlet(VerbsCommon.Get, "ProviderToken", DefaultParameterSetName = ByToken)]
     [OutputType(typeof(ProviderToken), typeof(string))]
     public sealed class GetProviderTokenCommand : ProviderCmdlet
     {
@@ -47,7 +47,7 @@ namespace TokenAuth.Commands
     }
 
     /// <summary>Invoke-AuthenticatedRequest: calls a provider's API with the session's token.</summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "AuthenticatedRequest", DefaultParameterSetName = ByProvider)]
+    [Cmdlet(VerbsLifecycle.Invoke, "AuthenticatedRequest", DefaultParameterSetName = ByToken)]
     [OutputType(typeof(PSObject), typeof(string), typeof(byte[]))]
     public sealed class InvokeAuthenticatedRequestCommand : ProviderCmdlet
     {
@@ -122,6 +122,7 @@ namespace TokenAuth.Commands
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             if (ThrottleLimit > 1 && (OutFile != null || Pages))
             {
                 ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
@@ -323,7 +324,7 @@ namespace TokenAuth.Commands
     }
 
     /// <summary>Revoke-ProviderToken: forgets the session's token and tells the provider where it can be told.</summary>
-    [Cmdlet(VerbsSecurity.Revoke, "ProviderToken", DefaultParameterSetName = ByProvider, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsSecurity.Revoke, "ProviderToken", DefaultParameterSetName = ByToken, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(TokenRevocation))]
     public sealed class RevokeProviderTokenCommand : ProviderCmdlet
     {
@@ -412,7 +413,7 @@ namespace TokenAuth.Commands
     }
 
     /// <summary>Get-WhoAmI: the identity behind the session's token.</summary>
-    [Cmdlet(VerbsCommon.Get, "WhoAmI", DefaultParameterSetName = ByProvider)]
+    [Cmdlet(VerbsCommon.Get, "WhoAmI", DefaultParameterSetName = ByToken)]
     [OutputType(typeof(ProviderIdentity))]
     public sealed class GetWhoAmICommand : ProviderCmdlet
     {

@@ -2,14 +2,18 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using TokenAuth.Credentials;
+using TokenAuth.Errors;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
 
 namespace TokenAuth.Commands
 {
     /// <summary>
-    /// Cmdlets that act on one provider's token: the provider, where it is and whose credential, by name (and by
-    /// property name from the pipeline), or a token object from Get-ProviderToken.
+    /// Cmdlets that act on one provider's token: the provider, where it is and whose credential, by name, or a token
+    /// object from Get-ProviderToken. Only Provider and Environment bind from piped objects' properties, since both
+    /// pick among destinations the user registered: where a credential goes (BaseUri), which secret is read
+    /// (SecretName, Vault) and what is asked for (Scope) come from the command line alone, so that an API item piped
+    /// back in (with a "baseUri" field, say) cannot send the client secret elsewhere.
     /// </summary>
     public abstract class ProviderCmdlet : TokenAuthCmdlet
     {
@@ -25,13 +29,13 @@ namespace TokenAuth.Commands
         [ArgumentCompleter(typeof(EnvironmentCompleter))]
         public string? Environment { get; set; }
 
-        [Parameter(ParameterSetName = ByProvider, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByProvider)]
         public string? BaseUri { get; set; }
 
-        [Parameter(ParameterSetName = ByProvider, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByProvider)]
         public string? SecretName { get; set; }
 
-        [Parameter(ParameterSetName = ByProvider, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByProvider)]
         public string? Vault { get; set; }
 
         // No [Credential] transformation: given a bare user name it would prompt, and TokenAuth never prompts.
@@ -41,7 +45,7 @@ namespace TokenAuth.Commands
         [Parameter(ParameterSetName = ByProvider)]
         public SecureString? ClientCredential { get; set; }
 
-        [Parameter(ParameterSetName = ByProvider, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ByProvider)]
         public string? Scope { get; set; }
 
         [Parameter(ParameterSetName = ByProvider)]
@@ -58,6 +62,12 @@ namespace TokenAuth.Commands
 
         protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
 
+        /// <summary>Whether -Provider was given on the command line rather than taken from a piped object.</summary>
+        private bool _providerNamed;
+
+        /// <summary>Before any piped object binds, the bound parameters are the command line's.</summary>
+        protected override void BeginProcessing() => _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
+
         /// <summary>What this item is about, for error records.</summary>
         protected object Target => ParameterSetName == ByToken ? (object)Token! : Provider;
 
@@ -67,6 +77,13 @@ namespace TokenAuth.Commands
             if (ParameterSetName == ByToken)
             {
                 return Token!.Request;
+            }
+
+            if ((Credential != null || ClientCredential != null) && !_providerNamed)
+            {
+                throw new UnsafeRequestException(Provider,
+                    $"A piped object names the provider '{Provider}', but a credential given with -Credential or -ClientCredential goes only to a provider named "
+                    + "with -Provider on the command line; nothing was sent.");
             }
 
             var definition = TokenAuthSession.Providers.Get(Provider);

@@ -326,7 +326,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
 
         var error = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample")));
 
-        Assert.Equal(1 << 20, error.ResponseBody!.Length);
+        Assert.Equal(64 * 1024, error.ResponseBody!.Length);
         Assert.Null(error.ProviderMessage);
     }
 

@@ -197,10 +197,11 @@ Describe 'Errors are per item' {
     BeforeAll { Revoke-ProviderToken -All -Confirm:$false | Out-Null }
 
     It 'Invoke-AuthenticatedRequest goes on with the next piped target after a failing one' {
+        # Token objects carry their base URI; a piped object can name a provider, never an address (CoreBanking has none).
         $targets = @(
-            [pscustomobject]@{ Provider = 'Akiba'; BaseUri = (Base Akiba) }
+            Get-ProviderToken Akiba -BaseUri (Base Akiba)
             [pscustomobject]@{ Provider = 'CoreBanking' }
-            [pscustomobject]@{ Provider = 'APIMW'; BaseUri = (Base APIMW) }
+            Get-ProviderToken APIMW -BaseUri (Base APIMW)
         )
         $results = $targets | Invoke-AuthenticatedRequest -Uri 'resources/sample' -ErrorVariable failures -ErrorAction SilentlyContinue
 
@@ -211,7 +212,7 @@ Describe 'Errors are per item' {
     }
 
     It 'Get-WhoAmI goes on with the next piped target after an unsupported one' {
-        $targets = 'Akiba', 'CoreBanking', 'APIMW' | ForEach-Object { [pscustomobject]@{ Provider = $_; BaseUri = (Base $_) } }
+        $targets = 'Akiba', 'CoreBanking', 'APIMW' | ForEach-Object { Get-ProviderToken $_ -BaseUri (Base $_) }
         $identities = $targets | Get-WhoAmI -ErrorVariable failures -ErrorAction SilentlyContinue
 
         $identities.Provider | Should -Be @('Akiba', 'APIMW')

@@ -115,7 +115,7 @@ Describe 'Get-ProviderToken' {
     }
 
     It 'writes a non-terminating error per failing item and goes on' {
-        $results = @([pscustomobject]@{ Provider = 'Akiba'; BaseUri = (Base Akiba) }, [pscustomobject]@{ Provider = 'Nope' }, [pscustomobject]@{ Provider = 'APIMW'; BaseUri = (Base APIMW) }) |
+        $results = @((Get-ProviderToken Akiba -BaseUri (Base Akiba)), [pscustomobject]@{ Provider = 'Nope' }, (Get-ProviderToken APIMW -BaseUri (Base APIMW))) |
             Get-ProviderToken -ErrorVariable failures -ErrorAction SilentlyContinue
 
         $results.Provider | Should -Be @('Akiba', 'APIMW')
@@ -188,9 +188,9 @@ Describe 'Invoke-AuthenticatedRequest' {
         (Get-ProviderToken APIMW -BaseUri (Base APIMW) | Invoke-AuthenticatedRequest -Uri 'resources/sample').provider | Should -Be 'apimw'
     }
 
-    It 'accepts provider names by property name from the pipeline' {
-        $targets = 'Akiba', 'APIMW' | ForEach-Object { [pscustomobject]@{ Provider = $_; BaseUri = (Base $_) } }
-        ($targets | Invoke-AuthenticatedRequest -Uri 'resources/sample').provider | Should -Be @('akiba', 'apimw')
+    It 'accepts token objects of several providers from the pipeline, each request going to its own provider' {
+        $tokens = 'Akiba', 'APIMW' | ForEach-Object { Get-ProviderToken $_ -BaseUri (Base $_) }
+        ($tokens | Invoke-AuthenticatedRequest -Uri 'resources/sample').provider | Should -Be @('akiba', 'apimw')
     }
 
     It 'shares one token request among 20 parallel requests' -Skip:($PSVersionTable.PSEdition -ne 'Core') {

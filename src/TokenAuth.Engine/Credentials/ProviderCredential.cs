@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
 using TokenAuth.Errors;
+using TokenAuth.Http;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Credentials
@@ -38,7 +39,10 @@ namespace TokenAuth.Credentials
         /// <summary>Who the credential is: the client id, else the API key. Used in cache keys, not shown whole.</summary>
         public string Identity => ClientId ?? ApiKey ?? "";
 
-        /// <summary>A one-way fingerprint of the secret parts, so a rotated secret never reuses a token cached for the old one.</summary>
+        /// <summary>
+        /// A one-way fingerprint of every field, so that credentials differing in any of them (a rotated secret, another
+        /// API key for the same client) never share a cached token.
+        /// </summary>
         public string SecretFingerprint => _secretFingerprint ??= ComputeFingerprint();
 
         /// <summary>How the identity is shown in messages: a client id whole, an API key by its first four characters.</summary>
@@ -54,7 +58,10 @@ namespace TokenAuth.Credentials
             _ => null,
         };
 
-        /// <summary>Every value that must never be shown, for scrubbing provider text.</summary>
+        /// <summary>
+        /// Every value that must never be shown, for scrubbing provider text: the secret fields, and the client id and
+        /// secret as a Basic credential (RFC 6749 2.3.1, and without its form-encoding), which a provider may echo whole.
+        /// </summary>
         public IEnumerable<string> SensitiveValues()
         {
             foreach (var value in new[] { ClientSecret, ClientCredential, ApiSecret, ApiKey })
@@ -64,6 +71,12 @@ namespace TokenAuth.Credentials
                     yield return value!;
                 }
             }
+
+            if (!string.IsNullOrEmpty(ClientSecret))
+            {
+                yield return Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(ClientId ?? "") + ":" + Uri.EscapeDataString(ClientSecret!)));
+                yield return Convert.ToBase64String(Encoding.UTF8.GetBytes((ClientId ?? "") + ":" + ClientSecret));
+            }
         }
 
         /// <summary>Checks the fields against what the provider needs, before anything is sent.</summary>
@@ -71,10 +84,17 @@ namespace TokenAuth.Credentials
         {
             foreach (var field in provider.Credential.Fields)
             {
-                if (string.IsNullOrEmpty(Get(field)))
+                var value = Get(field);
+                if (string.IsNullOrEmpty(value))
                 {
                     throw new CredentialException(provider.Name, field.ToString(), "is missing (" + provider.Name + " needs "
                         + string.Join(", ", provider.Credential.Fields) + ")");
+                }
+
+                // Fields may travel in headers (APIMW's Secret-Key), where a line break would start another header.
+                if (HeaderValues.HasControlCharacter(value))
+                {
+                    throw new CredentialException(provider.Name, field.ToString(), "holds a line break or another control character; check how it was stored");
                 }
             }
 
@@ -105,8 +125,14 @@ namespace TokenAuth.Credentials
         private string ComputeFingerprint()
         {
             using var sha = SHA256.Create();
-            var material = string.Join("\u0000", ClientSecret ?? "", ClientCredential ?? "", ApiSecret ?? "");
-            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(material));
+            // Each field length-prefixed (-1: absent), so that no two different sets of fields give the same material.
+            var material = new StringBuilder();
+            foreach (var value in new[] { ClientId, ClientSecret, ClientCredential, ApiKey, ApiSecret })
+            {
+                material.Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
+            }
+
+            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(material.ToString()));
             var hex = new StringBuilder(32);
             for (var i = 0; i < 16; i++)
             {

@@ -10,6 +10,36 @@ namespace TokenAuth.Http
     /// <summary>Reads a provider's answer only up to a limit, so that a misbehaving provider cannot make the session hold what it sends.</summary>
     internal static class BoundedRead
     {
+        /// <summary>How much of a body that is not the caller's result (an error page) is read: its first 64 KiB, after decompression.</summary>
+        public const int MaxErrorBodyBytes = 64 * 1024;
+
+        /// <summary>
+        /// The first <see cref="MaxErrorBodyBytes"/> of a body, as text, and whether that was all of it. The rest is never
+        /// read, so neither a huge (or highly compressed) error page nor one that stalls past the cap costs memory or time.
+        /// </summary>
+        public static async Task<BodyPrefix> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
+        {
+            var buffer = new MemoryStream();
+            var chunk = new byte[16384];
+            var complete = false;
+            using (var body = await content.ReadAsStreamAsync().ConfigureAwait(false))
+            {
+                while (buffer.Length < MaxErrorBodyBytes)
+                {
+                    var read = await body.ReadAsync(chunk, 0, (int)Math.Min(chunk.Length, MaxErrorBodyBytes - buffer.Length), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        complete = true;
+                        break;
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+
+            return new BodyPrefix(Decode(buffer, content), complete);
+        }
+
         /// <summary>
         /// The body, or null when it is larger than <paramref name="limit"/> bytes: refused unread when Content-Length
         /// says so, else as soon as the bytes read pass the limit.
@@ -68,5 +98,19 @@ namespace TokenAuth.Http
             var start = preamble.Length > 0 && length >= preamble.Length && bytes.AsSpan(0, preamble.Length).SequenceEqual(preamble) ? preamble.Length : 0;
             return encoding.GetString(bytes, start, length - start);
         }
+    }
+
+    /// <summary>The start of a body read up to a cap, and whether it was the whole body.</summary>
+    internal readonly struct BodyPrefix
+    {
+        public BodyPrefix(string text, bool complete)
+        {
+            Text = text;
+            Complete = complete;
+        }
+
+        public string Text { get; }
+
+        public bool Complete { get; }
     }
 }

@@ -16,7 +16,7 @@ namespace TokenAuth.Http
         public SendContext(string provider, Uri endpoint, TimeSpan timeout, RetryPolicy retry, bool idempotent, ITokenAuthLog? log, CallBudget? budget)
         {
             Provider = provider;
-            DisplayEndpoint = Redaction.RedactQuery(endpoint);
+            DisplayEndpoint = Redaction.RedactUri(endpoint);
             Timeout = timeout;
             Retry = retry;
             Idempotent = idempotent;
@@ -153,8 +153,12 @@ namespace TokenAuth.Http
 
         /// <param name="createRequest">Makes a fresh request message for each attempt from <paramref name="parts"/>.</param>
         /// <param name="replayable">False when the body can be sent only once: then nothing is retried.</param>
+        /// <param name="bufferSuccessBody">
+        /// Read a successful answer's body within the attempt, where one that breaks off is retried like a lost
+        /// connection. Other bodies (errors, redirects) are never buffered here: their readers take only what they need.
+        /// </param>
         public async Task<SentResponse> SendAsync<TParts>(SendContext context, Func<TParts, HttpRequestMessage> createRequest, TParts parts, bool replayable,
-            HttpCompletionOption completion, CancellationToken cancellationToken)
+            bool bufferSuccessBody, CancellationToken cancellationToken)
         {
             var started = Stopwatch.GetTimestamp();
             var waited = TimeSpan.Zero;
@@ -171,28 +175,38 @@ namespace TokenAuth.Http
                     ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
                     : new CancellationTokenSource();
                 attemptTime.CancelAfter(allowed);
-                HttpResponseMessage response;
+                HttpResponseMessage? response = null;
+                var buffered = false;
                 TimeSpan? delay;
                 try
                 {
                     using (var request = createRequest(parts))
                     {
                         KeepConnectionsFresh(request.RequestUri!);
-                        response = await _client.SendAsync(request, completion, attemptTime.Token).ConfigureAwait(false);
+                        response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTime.Token).ConfigureAwait(false);
+                    }
+
+                    if (bufferSuccessBody && response.IsSuccessStatusCode)
+                    {
+                        await BufferAsync(response, attemptTime.Token).ConfigureAwait(false);
+                        buffered = true;
                     }
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    response?.Dispose();
                     attemptTime.Dispose();
                     throw context.TimeoutError(budgetBound);
                 }
                 catch (OperationCanceledException)
                 {
+                    response?.Dispose();
                     attemptTime.Dispose();
                     throw;
                 }
-                catch (HttpRequestException ex)
+                catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
                 {
+                    response?.Dispose();
                     attemptTime.Dispose();
                     delay = replayable && context.Idempotent ? NextDelay(context.Retry, attempt, waited, null) : null;
                     if (delay == null)
@@ -218,8 +232,7 @@ namespace TokenAuth.Http
                             : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(context, response, attemptTime, budgetBound, cancellationToken, completion == HttpCompletionOption.ResponseContentRead,
-                        attempt, waited, HttpMethods.Since(started));
+                    return new SentResponse(context, response, attemptTime, budgetBound, cancellationToken, buffered, attempt, waited, HttpMethods.Since(started));
                 }
 
                 response.Dispose();
@@ -227,6 +240,25 @@ namespace TokenAuth.Http
                 context.Log.Verbose($"HTTP {status} from {context.DisplayEndpoint}; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
                 await WaitBeforeRetryAsync(context, delay.Value, cancellationToken).ConfigureAwait(false);
                 waited += delay.Value;
+            }
+        }
+
+        /// <summary>
+        /// Buffers the body as HttpClient's ResponseContentRead would. LoadIntoBufferAsync takes no cancellation token
+        /// before .NET 9, so the attempt's end disposes the response, and the failure that follows is reported as that end.
+        /// </summary>
+        private static async Task BufferAsync(HttpResponseMessage response, CancellationToken attempt)
+        {
+            using (attempt.Register(static message => ((HttpResponseMessage)message!).Dispose(), response))
+            {
+                try
+                {
+                    await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+                }
+                catch (Exception) when (attempt.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(attempt);
+                }
             }
         }
 

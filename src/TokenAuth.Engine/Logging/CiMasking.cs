@@ -6,7 +6,10 @@ namespace TokenAuth.Logging
 {
     /// <summary>
     /// The commands that make a CI system mask a value in its logs, to be written before the value itself:
-    /// Azure DevOps (TF_BUILD) and GitHub Actions (GITHUB_ACTIONS).
+    /// Azure DevOps (TF_BUILD) and GitHub Actions (GITHUB_ACTIONS). Each agent reads a command from one line and
+    /// decodes escapes in its value, so the value is escaped the way the agent decodes it (else it would register a
+    /// different string), and a value of several lines is registered line by line too: the agents mask output a line
+    /// at a time, where the whole value never appears.
     /// </summary>
     public static class CiMasking
     {
@@ -18,18 +21,38 @@ namespace TokenAuth.Logging
                 return commands;
             }
 
+            var parts = new List<string> { value };
+            if (value.IndexOf('\n') >= 0 || value.IndexOf('\r') >= 0)
+            {
+                foreach (var line in value.Split(new[] { "\r\n", "\n", "\r" }, StringSplitOptions.None))
+                {
+                    if (line.Trim().Length > 0 && !parts.Contains(line))
+                    {
+                        parts.Add(line);
+                    }
+                }
+            }
+
             if (IsSet(environment, "TF_BUILD"))
             {
-                commands.Add("##vso[task.setsecret]" + value);
+                parts.ForEach(part => commands.Add("##vso[task.setsecret]" + EscapeForAzureDevOps(part)));
             }
 
             if (IsSet(environment, "GITHUB_ACTIONS"))
             {
-                commands.Add("::add-mask::" + value);
+                parts.ForEach(part => commands.Add("::add-mask::" + EscapeForGitHubActions(part)));
             }
 
             return commands;
         }
+
+        /// <summary>As the Azure Pipelines agent's CommandStringConvertor.Escape, '%' included (its DECODE_PERCENTS default).</summary>
+        private static string EscapeForAzureDevOps(string value) =>
+            value.Replace("%", "%AZP25").Replace(";", "%3B").Replace("\r", "%0D").Replace("\n", "%0A").Replace("]", "%5D");
+
+        /// <summary>As GitHub Actions' toolkit escapes command data ('%' first, so that no escape is decoded twice).</summary>
+        private static string EscapeForGitHubActions(string value) =>
+            value.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
 
         private static bool IsSet(IDictionary environment, string name) =>
             environment[name] is string text && text.Length > 0 && !text.Equals("false", StringComparison.OrdinalIgnoreCase);

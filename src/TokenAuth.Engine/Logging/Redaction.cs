@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace TokenAuth.Logging
 {
@@ -9,28 +12,58 @@ namespace TokenAuth.Logging
     {
         public const string Mask = "***";
 
-        /// <summary>The URI with every query value replaced by ***, names kept so the user can still tell the calls apart.</summary>
-        public static Uri RedactQuery(Uri uri)
+        /// <summary>
+        /// The URI as it may be shown: every query value replaced by *** (names kept, so the user can still tell the
+        /// calls apart; a value without a name is masked whole), and any user information or fragment masked too.
+        /// </summary>
+        public static Uri RedactUri(Uri uri)
         {
-            if (!uri.IsAbsoluteUri || string.IsNullOrEmpty(uri.Query) || uri.Query == "?")
+            if (!uri.IsAbsoluteUri || (uri.Query.Length <= 1 && uri.Fragment.Length <= 1 && uri.UserInfo.Length == 0))
             {
                 return uri;
             }
 
-            var builder = new StringBuilder();
-            foreach (var pair in uri.Query.Substring(1).Split('&'))
+            var builder = new UriBuilder(uri);
+            if (uri.UserInfo.Length > 0)
             {
-                if (builder.Length > 0) builder.Append('&');
-                var equals = pair.IndexOf('=');
-                builder.Append(equals < 0 ? pair : pair.Substring(0, equals + 1) + Mask);
+                builder.UserName = Mask;
+                builder.Password = "";
             }
 
-            return new UriBuilder(uri) { Query = builder.ToString() }.Uri;
+            if (uri.Query.Length > 1)
+            {
+                var query = new StringBuilder();
+                foreach (var pair in uri.Query.Substring(1).Split('&'))
+                {
+                    if (query.Length > 0) query.Append('&');
+                    var equals = pair.IndexOf('=');
+                    query.Append(equals < 0 ? (pair.Length == 0 ? "" : Mask) : pair.Substring(0, equals + 1) + Mask);
+                }
+
+                builder.Query = query.ToString();
+            }
+
+            if (uri.Fragment.Length > 1)
+            {
+                builder.Fragment = Mask;
+            }
+
+            return builder.Uri;
         }
 
-        private static readonly string[] SensitiveNameParts = { "authorization", "secret", "token", "password", "passwd", "key", "credential", "cookie", "signature", "session" };
+        /// <summary>Text that may hold a URI's user information ("//user:password@host"), with that part masked.</summary>
+        public static string WithoutUserInfo(string text) => UserInfo.Replace(text, "//" + Mask + "@");
 
-        /// <summary>True for header and field names whose values are never shown (Authorization, Secret-Key, client_secret, access_token...).</summary>
+        private static readonly Regex UserInfo = new Regex("//[^/@?#]*@", RegexOptions.CultureInvariant);
+
+        // "auth" covers Authorization, Proxy-Authorization and X-Auth-*; "pass" password, passwd and passphrase; "jwt",
+        // "assertion" and "dpop" the signed proofs (X-JWT-Assertion, client_assertion, DPoP).
+        private static readonly string[] SensitiveNameParts = { "auth", "secret", "token", "pass", "pwd", "key", "credential", "cookie", "signature", "session", "jwt", "assertion", "dpop", "private" };
+
+        /// <summary>
+        /// True for header and field names whose values are never shown, and never sent on to another origin
+        /// (Authorization, Secret-Key, client_secret, access_token, DPoP, X-Auth...).
+        /// </summary>
         public static bool IsSensitiveName(string name)
         {
             var lower = name.ToLowerInvariant();
@@ -114,7 +147,10 @@ namespace TokenAuth.Logging
             }
         }
 
-        /// <summary>Replaces every occurrence of each sensitive value (at least 4 characters long) in text.</summary>
+        /// <summary>
+        /// Replaces every occurrence of each sensitive value (at least 4 characters long) in text, also where the
+        /// provider echoes it encoded: JSON-escaped (\/, \u002B), percent- or form-encoded (either hex case), or base64.
+        /// </summary>
         public static string? Scrub(string? text, IEnumerable<string?> sensitiveValues)
         {
             if (string.IsNullOrEmpty(text))
@@ -124,13 +160,62 @@ namespace TokenAuth.Logging
 
             foreach (var value in sensitiveValues)
             {
-                if (value != null && value.Length >= 4 && text!.IndexOf(value, StringComparison.Ordinal) >= 0)
+                if (value == null || value.Length < 4)
                 {
-                    text = text.Replace(value, Mask);
+                    continue;
+                }
+
+                text = EncodedForms(value).Replace(text!, Mask);
+                var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
+                foreach (var form in new[] { base64, base64.TrimEnd('='), base64.TrimEnd('=').Replace('+', '-').Replace('/', '_') })
+                {
+                    text = text.Replace(form, Mask);
                 }
             }
 
             return text;
+        }
+
+        /// <summary>A pattern matching the value with each character in any of the forms an encoder may have given it.</summary>
+        private static Regex EncodedForms(string value)
+        {
+            var pattern = new StringBuilder();
+            for (var i = 0; i < value.Length; i++)
+            {
+                var character = char.IsSurrogatePair(value, i) ? value.Substring(i++, 2) : value[i].ToString();
+                var forms = new List<string>
+                {
+                    Regex.Escape(character),
+                    // JSON's \uXXXX, one per UTF-16 unit (a surrogate pair is two in a row).
+                    string.Concat(character.Select(unit => @"\\u" + HexEither(((int)unit).ToString("X4", CultureInfo.InvariantCulture)))),
+                    string.Concat(Encoding.UTF8.GetBytes(character).Select(b => "%" + HexEither(b.ToString("X2", CultureInfo.InvariantCulture)))),
+                };
+                if (character is "/" or "\"" or "\\")
+                {
+                    forms.Add(@"\\" + Regex.Escape(character));
+                }
+
+                if (character == " ")
+                {
+                    forms.Add(@"\+");
+                }
+
+                pattern.Append("(?:").Append(string.Join("|", forms)).Append(')');
+            }
+
+            return new Regex(pattern.ToString(), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+
+        /// <summary>Hex digits as a pattern that matches either case: "2B" gives "2[Bb]".</summary>
+        private static string HexEither(string hex)
+        {
+            var pattern = new StringBuilder();
+            foreach (var digit in hex)
+            {
+                pattern.Append(char.IsLetter(digit) ? $"[{digit}{char.ToLowerInvariant(digit)}]" : digit.ToString());
+            }
+
+            return pattern.ToString();
         }
     }
 }

@@ -86,6 +86,16 @@ namespace TokenAuth.Providers
             && string.Equals(uri.IdnHost, BaseUri.IdnHost, StringComparison.OrdinalIgnoreCase)
             && uri.Port == BaseUri.Port;
 
+        /// <summary>True when an absolute URI's path is the base URI's path or below it.</summary>
+        public bool IsBelowBase(Uri uri)
+        {
+            var prefix = BaseUri.AbsolutePath.TrimEnd('/');
+            return IsSameOrigin(uri)
+                && (prefix.Length == 0
+                    || uri.AbsolutePath.Equals(prefix, StringComparison.Ordinal)
+                    || (uri.AbsolutePath.StartsWith(prefix, StringComparison.Ordinal) && uri.AbsolutePath[prefix.Length] == '/'));
+        }
+
         public static bool IsLoopback(Uri uri) =>
             uri.IsLoopback
             || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)

@@ -24,6 +24,9 @@ namespace TokenAuth.Providers
         /// <summary>Every request TokenAuth sends accepts JSON unless the caller says otherwise.</summary>
         internal static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
 
+        /// <summary>The longest lifetime a provider's answer may give a token, whatever the form of its expiry.</summary>
+        private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
+
         public static HttpRequestMessage BuildRequest(ProviderTarget target, EndpointSpec spec, TemplateValues values,
             ClientAuthentication clientAuthentication, string? authorization)
         {
@@ -33,13 +36,13 @@ namespace TokenAuth.Providers
             {
                 if (FieldTemplates.Render(header.Value, values) is { } value)
                 {
-                    request.Headers.TryAddWithoutValidation(header.Key, value.Text);
+                    HeaderValues.AddUnparsed(request.Headers, header.Key, value.Text, target.ProviderName);
                 }
             }
 
             if (authorization != null)
             {
-                request.Headers.TryAddWithoutValidation("Authorization", authorization);
+                HeaderValues.AddUnparsed(request.Headers, "Authorization", authorization, target.ProviderName);
             }
             else if (clientAuthentication == ClientAuthentication.Basic)
             {
@@ -101,9 +104,14 @@ namespace TokenAuth.Providers
             return content;
         }
 
-        /// <summary>Reads a successful token response into a token, or explains precisely what is wrong with it.</summary>
+        /// <summary>
+        /// Reads a successful token response into a token, or explains precisely what is wrong with it. Every value that
+        /// will travel in a header (the token, the scheme, the refresh token) is checked here, as it arrives, and a bad
+        /// one is named by its field, never shown.
+        /// </summary>
+        /// <param name="sentAt">When the request was sent: a token's lifetime counts from then, not from when a slow answer ended.</param>
         public static AccessToken ReadToken(TokenRequest request, ProviderOperation operation, Uri endpoint, string body,
-            DateTimeOffset receivedAt, TokenAuthOptions options, IEnumerable<string?> sensitiveValues, ITokenAuthLog? log)
+            DateTimeOffset sentAt, TokenAuthOptions options, IEnumerable<string?> sensitiveValues, ITokenAuthLog? log)
         {
             var definition = request.Target.Definition;
             var spec = definition.TokenResponse;
@@ -131,25 +139,41 @@ namespace TokenAuth.Providers
             }
 
             var tokenType = spec.TokenType == null ? null : JsonFieldPath.GetScalarText(root, spec.TokenType);
+            var scheme = definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType)
+                ? tokenType!
+                : definition.Authorization.Scheme;
+            if (!HeaderValues.IsToken(scheme))
+            {
+                throw new MalformedResponseException(definition.Name, operation, endpoint, spec.TokenType, "is not an authorization scheme (an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~)");
+            }
+
+            if (!HeaderValues.IsVisible(AccessToken.WithoutScheme(value!, scheme)))
+            {
+                throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken,
+                    "is not a token TokenAuth can send: it must be visible ASCII characters without spaces or line breaks (RFC 6750)");
+            }
+
             var refreshToken = spec.RefreshToken == null ? null : JsonFieldPath.GetScalarText(root, spec.RefreshToken);
+            if (HeaderValues.HasControlCharacter(refreshToken))
+            {
+                throw new MalformedResponseException(definition.Name, operation, endpoint, spec.RefreshToken, "holds a line break or another control character");
+            }
+
             var scope = (spec.Scope == null ? null : JsonFieldPath.GetScalarText(root, spec.Scope)) ?? request.Scope;
-            var expiresOn = ReadExpiry(definition, spec, root, operation, endpoint, receivedAt);
+            var expiresOn = ReadExpiry(definition, spec, root, operation, endpoint, sentAt);
             var assumed = expiresOn == null;
             if (assumed)
             {
                 log.Verbose($"{definition.Name} gave no expiry; assuming the definition's default lifetime of {spec.DefaultLifetimeSeconds} s.");
             }
 
-            var expires = expiresOn ?? receivedAt.AddSeconds(spec.DefaultLifetimeSeconds);
-            var scheme = definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType)
-                ? tokenType!
-                : definition.Authorization.Scheme;
-            var renewAfter = expires - options.MarginFor(expires - receivedAt);
-            return new AccessToken(request, value!, tokenType, scheme, refreshToken, scope, receivedAt, expires, assumed, renewAfter);
+            var expires = expiresOn ?? sentAt.AddSeconds(spec.DefaultLifetimeSeconds);
+            var renewAfter = expires - options.MarginFor(expires - sentAt);
+            return new AccessToken(request, value!, tokenType, scheme, refreshToken, scope, sentAt, expires, assumed, renewAfter);
         }
 
         private static DateTimeOffset? ReadExpiry(ProviderDefinition definition, TokenResponseSpec spec, JsonElement root,
-            ProviderOperation operation, Uri endpoint, DateTimeOffset receivedAt)
+            ProviderOperation operation, Uri endpoint, DateTimeOffset sentAt)
         {
             foreach (var source in spec.Expiry)
             {
@@ -177,13 +201,13 @@ namespace TokenAuth.Providers
 
                     if (source.Format == ExpiryFormat.SecondsFromNow)
                     {
-                        if (number <= 0 || number > TimeSpan.FromDays(3650).TotalSeconds)
+                        if (number <= 0 || number > MaxLifetime.TotalSeconds)
                         {
                             throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path,
                                 $"is {text}, not a usable lifetime in seconds");
                         }
 
-                        expires = receivedAt.AddSeconds(number);
+                        expires = sentAt.AddSeconds(number);
                     }
                     else
                     {
@@ -198,10 +222,16 @@ namespace TokenAuth.Providers
                     }
                 }
 
-                if (expires <= receivedAt)
+                if (expires <= sentAt)
                 {
                     throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path,
-                        $"says the token expired at {expires.UtcDateTime:u}, before it was received ({receivedAt.UtcDateTime:u}); if the provider is right, this machine's clock is wrong");
+                        $"says the token expired at {expires.UtcDateTime:u}, before it was asked for ({sentAt.UtcDateTime:u}); if the provider is right, this machine's clock is wrong");
+                }
+
+                if (expires - sentAt > MaxLifetime)
+                {
+                    throw new MalformedResponseException(definition.Name, operation, endpoint, source.Path,
+                        $"says the token expires at {expires.UtcDateTime:u}, more than 10 years away: not a usable expiry");
                 }
 
                 return expires;
@@ -244,11 +274,12 @@ namespace TokenAuth.Providers
             return document;
         }
 
-        /// <summary>Turns a non-success response into the provider's own code and message, plus a hint.</summary>
+        /// <summary>Turns a non-success response (its body's first 64 KiB) into the provider's own code and message, plus a hint.</summary>
         public static ProviderErrorException ReadError(ProviderTarget target, ProviderOperation operation, Uri endpoint,
-            HttpStatusCode status, string? contentType, string body, IEnumerable<string?> sensitiveValues)
+            HttpStatusCode status, string? contentType, BodyPrefix errorBody, IEnumerable<string?> sensitiveValues)
         {
             var definition = target.Definition;
+            var body = errorBody.Text;
             string? code = null;
             string? message = null;
             var trimmed = body.TrimStart();
@@ -264,7 +295,7 @@ namespace TokenAuth.Providers
                 }
                 catch (JsonException)
                 {
-                    message = "(the error body is not valid JSON)";
+                    message = errorBody.Complete ? "(the error body is not valid JSON)" : "(the error body is over 64 KiB and was not read past that)";
                 }
             }
             else if (trimmed.StartsWith("<", StringComparison.Ordinal))

@@ -70,16 +70,21 @@ namespace TokenAuth
                     ? response
                     : response.WithItems(PageItems(target.ProviderName, response, itemsPath));
 
-                var link = follow && response.IsSuccess ? NextLink(response, nextLinkPath, paging.NextLinkTemplate) : null;
+                var linkSource = "";
+                var link = follow && response.IsSuccess ? NextLink(response, nextLinkPath, paging.NextLinkTemplate, out linkSource) : null;
                 if (link == null)
                 {
                     yield break;
                 }
 
-                var next = new Uri(response.AnsweredUri, link);
+                if (!Uri.TryCreate(response.AnsweredUri, link, out var next))
+                {
+                    throw new MalformedResponseException(target.ProviderName, ProviderOperation.Request, response.RequestUri, linkSource, "is not a valid URI, so the next page cannot be requested");
+                }
+
                 if (!target.IsSameOrigin(next))
                 {
-                    var refusal = $"The page from {response.RequestUri} links its next page to {Redaction.RedactQuery(next)}, which is not on "
+                    var refusal = $"The page from {response.RequestUri} links its next page to {Redaction.RedactUri(next)}, which is not on "
                         + $"{target.ProviderName}'s origin ({target.BaseUri.GetLeftPart(UriPartial.Authority)}): it was not followed, so the token stays with the provider.";
                     if (!apiRequest.SkipHttpErrorCheck)
                     {
@@ -92,7 +97,7 @@ namespace TokenAuth
 
                 if (seen.Contains(next.AbsoluteUri))
                 {
-                    log.Warning($"The page from {response.RequestUri} links back to a page already read ({Redaction.RedactQuery(next)}); paging stopped there.");
+                    log.Warning($"The page from {response.RequestUri} links back to a page already read ({Redaction.RedactUri(next)}); paging stopped there.");
                     yield break;
                 }
 
@@ -102,23 +107,28 @@ namespace TokenAuth
                     yield break;
                 }
 
-                log.Verbose($"Following the next page: {Redaction.RedactQuery(next)}.");
+                log.Verbose($"Following the next page: {Redaction.RedactUri(next)}.");
                 page = apiRequest.ForNextPage(next);
             }
         }
 
-        /// <summary>The next link: from the body's path when one applies and holds a value, else from a Link rel="next" header.</summary>
-        private static string? NextLink(ApiResponse page, string? nextLinkPath, string? template)
+        /// <summary>
+        /// The next link: from the body's path when one applies and holds a value, else from a Link rel="next" header;
+        /// <paramref name="source"/> names where it came from, for an error about it.
+        /// </summary>
+        private static string? NextLink(ApiResponse page, string? nextLinkPath, string? template, out string source)
         {
             if (nextLinkPath != null && page.Kind == ResponseKind.Json && JsonValues.Find(page.Content, nextLinkPath) is { } value)
             {
                 var text = value as string ?? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
                 if (!string.IsNullOrEmpty(text))
                 {
+                    source = nextLinkPath;
                     return template == null ? text : template.Replace("{value}", Uri.EscapeDataString(text!));
                 }
             }
 
+            source = "Link header";
             return page.Headers.TryGetValue("Link", out var links) ? LinkHeader.Next(links) : null;
         }
 

@@ -1,0 +1,109 @@
+using System;
+using System.Collections;
+using System.Linq;
+using System.Text;
+using TokenAuth.Credentials;
+using TokenAuth.Logging;
+using Xunit;
+
+namespace TokenAuth.Tests;
+
+/// <summary>
+/// The engine's defences against values from a provider, a pipe or a vault, on both builds; the Pester suite
+/// (HostileInput.Tests.ps1) proves each through the cmdlets.
+/// </summary>
+public class HostileInputTests
+{
+    [Theory]
+    [InlineData("plain-token", "plain-token")]
+    [InlineData("a%0Ab%25c;d]e", "a%AZP250Ab%AZP2525c%3Bd%5De")]
+    public void Azure_DevOps_gets_the_value_escaped_as_its_agent_decodes_it(string value, string escaped)
+    {
+        Assert.Equal(["##vso[task.setsecret]" + escaped], CiMasking.CommandsFor(value, new Hashtable { ["TF_BUILD"] = "True" }));
+    }
+
+    [Theory]
+    [InlineData("plain-token", "plain-token")]
+    [InlineData("a%0Ab%25c;d]e", "a%250Ab%2525c;d]e")]
+    public void GitHub_Actions_gets_the_value_escaped_as_its_runner_decodes_it(string value, string escaped)
+    {
+        Assert.Equal(["::add-mask::" + escaped], CiMasking.CommandsFor(value, new Hashtable { ["GITHUB_ACTIONS"] = "true" }));
+    }
+
+    [Fact]
+    public void A_value_of_several_lines_is_masked_whole_and_line_by_line()
+    {
+        var commands = CiMasking.CommandsFor("first\r\nsecond\n\n  \nthird", new Hashtable { ["GITHUB_ACTIONS"] = "true" });
+
+        Assert.Equal(["::add-mask::first%0D%0Asecond%0A%0A  %0Athird", "::add-mask::first", "::add-mask::second", "::add-mask::third"], commands);
+    }
+
+    [Fact]
+    public void Secrets_echoed_encoded_are_scrubbed()
+    {
+        const string secret = "Zx/9+Qw \u00e9&=42";
+        var echoes = new[]
+        {
+            secret,
+            "Zx\\/9\\u002BQw \\u00e9\\u0026=42",
+            "Zx\\/9\\u002bQw \\u00E9&=42",
+            Uri.EscapeDataString(secret),
+            Uri.EscapeDataString(secret).ToLowerInvariant().Replace("zx", "Zx").Replace("qw", "Qw"),
+            Uri.EscapeDataString(secret).Replace("%20", "+"),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)),
+        };
+
+        foreach (var echo in echoes)
+        {
+            Assert.Equal("before *** after", Redaction.Scrub($"before {echo} after", [secret]));
+        }
+    }
+
+    [Fact]
+    public void A_Basic_credential_echoed_whole_is_scrubbed()
+    {
+        var credential = new ProviderCredential(clientId: "client one", clientSecret: "s3cret/value");
+        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes("client%20one:s3cret%2Fvalue"));
+
+        Assert.Equal("Authorization: Basic ***", Redaction.Scrub("Authorization: Basic " + basic, credential.SensitiveValues()));
+    }
+
+    [Theory]
+    [InlineData("https://host/p?a=1&secret&b=2", "https://host/p?a=***&***&b=***")]
+    [InlineData("https://user:pw@host/p", "https://***@host/p")]
+    [InlineData("https://host/p#access_token=abc", "https://host/p#***")]
+    [InlineData("https://host/p", "https://host/p")]
+    public void URIs_are_shown_without_query_values_user_information_or_fragment(string uri, string shown)
+    {
+        Assert.Equal(shown, Redaction.RedactUri(new Uri(uri)).AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData("DPoP")]
+    [InlineData("X-Auth")]
+    [InlineData("X-JWT-Assertion")]
+    [InlineData("client_assertion")]
+    [InlineData("Passphrase")]
+    [InlineData("Proxy-Authorization")]
+    public void Names_that_carry_credentials_are_sensitive(string name)
+    {
+        Assert.True(Redaction.IsSensitiveName(name));
+    }
+
+    [Fact]
+    public void Credentials_that_differ_in_any_one_field_have_different_fingerprints()
+    {
+        var fields = new Func<string, ProviderCredential>[]
+        {
+            value => new ProviderCredential(clientId: value),
+            value => new ProviderCredential(clientSecret: value),
+            value => new ProviderCredential(clientCredential: value),
+            value => new ProviderCredential(apiKey: value),
+            value => new ProviderCredential(apiSecret: value),
+        };
+        var fingerprints = fields.SelectMany(make => new[] { make("one"), make("two") }).Select(credential => credential.SecretFingerprint).ToList();
+
+        Assert.Equal(fingerprints.Count, fingerprints.Distinct().Count());
+        Assert.Equal(new ProviderCredential(apiKey: "one").SecretFingerprint, new ProviderCredential(apiKey: "one").SecretFingerprint);
+    }
+}
