@@ -69,18 +69,21 @@ namespace TokenAuth.Http
             return false;
         }
 
+        /// <summary>Why a header cannot be sent unparsed (a name that is not a token, a value that could split it), or null when it can.</summary>
+        public static string? Refusal(string name, string value) =>
+            !IsToken(name) ? "A header name is not a valid HTTP token (letters, digits and !#$%&'*+-.^_`|~ only); the request was not sent."
+            : HasControlCharacter(value) ? $"The value of the header '{name}' holds a line break or another control character, which would end the header on the wire; the request was not sent."
+            : null;
+
         /// <summary>
         /// Adds a header as given; false when it belongs to another collection (a content header on a request's).
         /// The last guard: what reaches here was checked where it came in, and anything that could split the header is refused.
         /// </summary>
         public static bool AddUnparsed(HttpHeaders headers, string name, string value, string? provider)
         {
-            if (!IsToken(name) || HasControlCharacter(value))
+            if (Refusal(name, value) is { } refusal)
             {
-                throw new InvalidRequestException(provider,
-                    IsToken(name)
-                        ? $"The value of the header '{name}' holds a line break or another control character, which would end the header on the wire; it was not sent."
-                        : "A header name is not a valid HTTP token (letters, digits and !#$%&'*+-.^_`|~ only); the request was not sent.");
+                throw new InvalidRequestException(provider, refusal);
             }
 
             return headers.TryAddWithoutValidation(name, value);

@@ -100,11 +100,9 @@ namespace TokenAuth
                     throw new InvalidRequestException(target.ProviderName, "The Authorization header is set by TokenAuth from the session's token; remove it from the request's headers.");
                 }
 
-                if (!HeaderValues.IsToken(header.Key) || HeaderValues.HasControlCharacter(header.Value))
+                if (HeaderValues.Refusal(header.Key, header.Value) is { } refusal)
                 {
-                    throw new InvalidRequestException(target.ProviderName, HeaderValues.IsToken(header.Key)
-                        ? $"The value of the header '{header.Key}' holds a line break or another control character, which would end the header on the wire; the request was not sent."
-                        : "A header name is not a valid HTTP token (letters, digits and !#$%&'*+-.^_`|~ only); the request was not sent.");
+                    throw new InvalidRequestException(target.ProviderName, refusal);
                 }
             }
         }
