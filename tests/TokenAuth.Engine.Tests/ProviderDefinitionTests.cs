@@ -108,6 +108,9 @@ public sealed class ProviderDefinitionTests
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "fields": { "t": "{AccessToken}" } } }""", "$.token.fields.t", "not a placeholder here")]
     [InlineData("{ \"name\": ", "$.name (line 1)", "is not valid here")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "whoAmI": { "path": "/me", "resultPath": "data[0]" } }""", "$.whoAmI.resultPath", "a path of object fields")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "authorization": { "scheme": "Bea:rer" } }""", "$.authorization.scheme", "an HTTP token")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "headers": { "X Id": "{ClientId}" } } }""", "$.token.headers.X Id", "must be an HTTP header name")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "headers": { "X-Id": "a\r\nX-Injected: yes" } } }""", "$.token.headers.X-Id", "a value of one line")]
     public void A_bad_definition_names_the_field_and_where_it_is(string json, string location, string problem)
     {
         var error = Expect.Throws<ProviderConfigurationException>(() => ProviderDefinitionLoader.Parse(json, "custom.json"));

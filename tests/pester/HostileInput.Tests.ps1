@@ -371,7 +371,7 @@ Invoke-AuthenticatedRequest PipeSafe -Credential `$credential -Uri '$flood' -Err
         }
 
         It 'a relative -Uri that climbs out of the base URI''s path (<Uri>) is refused and not sent' -ForEach @(
-            @{ Uri = '../../_emulator/counters' }, @{ Uri = 'resources/../../akiba/resources/open' }, @{ Uri = '%2e%2e/akiba/resources/open' }
+            @{ Uri = '../../_emulator/counters' }, @{ Uri = 'resources/../../akiba/resources/open' }, @{ Uri = '%2e%2e/akiba/resources/open' }, @{ Uri = 'resources/..%2f..%2fakiba/resources/open' }
         ) {
             Invoke-AuthenticatedRequest PipeSafe -Uri $Uri -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
 

@@ -19,24 +19,7 @@ namespace TokenAuth.Http
         /// </summary>
         public static async Task<BodyPrefix> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
         {
-            var buffer = new MemoryStream();
-            var chunk = new byte[16384];
-            var complete = false;
-            using (var body = await content.ReadAsStreamAsync().ConfigureAwait(false))
-            {
-                while (buffer.Length < MaxErrorBodyBytes)
-                {
-                    var read = await body.ReadAsync(chunk, 0, (int)Math.Min(chunk.Length, MaxErrorBodyBytes - buffer.Length), cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        complete = true;
-                        break;
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-
+            var (buffer, complete) = await ReadUpToAsync(content, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
             return new BodyPrefix(Decode(buffer, content), complete);
         }
 
@@ -55,6 +38,13 @@ namespace TokenAuth.Http
                 return null;
             }
 
+            var (buffer, complete) = await ReadUpToAsync(content, limit, cancellationToken).ConfigureAwait(false);
+            return complete ? buffer : null;
+        }
+
+        /// <summary>At most <paramref name="limit"/> bytes of the body, and whether the body ended within them; nothing past the limit is kept.</summary>
+        private static async Task<(MemoryStream Buffer, bool Complete)> ReadUpToAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+        {
             var buffer = new MemoryStream();
             var chunk = new byte[16384];
             using (var body = await content.ReadAsStreamAsync().ConfigureAwait(false))
@@ -64,7 +54,9 @@ namespace TokenAuth.Http
                 {
                     if (buffer.Length + read > limit)
                     {
-                        return null;
+                        buffer.Write(chunk, 0, (int)(limit - buffer.Length));
+                        buffer.Position = 0;
+                        return (buffer, false);
                     }
 
                     buffer.Write(chunk, 0, read);
@@ -72,7 +64,7 @@ namespace TokenAuth.Http
             }
 
             buffer.Position = 0;
-            return buffer;
+            return (buffer, true);
         }
 
         /// <summary>The body as text, in the charset its Content-Type names (UTF-8 otherwise), without a byte order mark.</summary>

@@ -151,33 +151,34 @@ namespace TokenAuth.Logging
         /// Replaces every occurrence of each sensitive value (at least 4 characters long) in text, also where the
         /// provider echoes it encoded: JSON-escaped (\/, \u002B), percent- or form-encoded (either hex case), or base64.
         /// </summary>
-        public static string? Scrub(string? text, IEnumerable<string?> sensitiveValues)
+        public static string? Scrub(string? text, IEnumerable<string?> sensitiveValues) => string.IsNullOrEmpty(text) ? text : ScrubberFor(sensitiveValues)(text);
+
+        /// <summary>
+        /// <see cref="Scrub"/> for one set of values, its pattern built once for every text of one error. The pattern has
+        /// no quantifiers, so matching is linear in the text and needs no timeout (whose exception would escape as no
+        /// TokenAuth error).
+        /// </summary>
+        public static Func<string?, string?> ScrubberFor(IEnumerable<string?> sensitiveValues)
         {
-            if (string.IsNullOrEmpty(text))
+            var forms = new List<string>();
+            foreach (var value in sensitiveValues.Where(value => value != null && value.Length >= 4).Distinct().OrderByDescending(value => value!.Length))
             {
-                return text;
+                forms.Add(EncodedForms(value!));
+                var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(value!));
+                forms.AddRange(new[] { base64, base64.TrimEnd('='), base64.TrimEnd('=').Replace('+', '-').Replace('/', '_') }.Distinct().Select(Regex.Escape));
             }
 
-            foreach (var value in sensitiveValues)
+            if (forms.Count == 0)
             {
-                if (value == null || value.Length < 4)
-                {
-                    continue;
-                }
-
-                text = EncodedForms(value).Replace(text!, Mask);
-                var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
-                foreach (var form in new[] { base64, base64.TrimEnd('='), base64.TrimEnd('=').Replace('+', '-').Replace('/', '_') })
-                {
-                    text = text.Replace(form, Mask);
-                }
+                return text => text;
             }
 
-            return text;
+            var pattern = new Regex(string.Join("|", forms), RegexOptions.CultureInvariant);
+            return text => string.IsNullOrEmpty(text) ? text : pattern.Replace(text, Mask);
         }
 
         /// <summary>A pattern matching the value with each character in any of the forms an encoder may have given it.</summary>
-        private static Regex EncodedForms(string value)
+        private static string EncodedForms(string value)
         {
             var pattern = new StringBuilder();
             for (var i = 0; i < value.Length; i++)
@@ -203,7 +204,7 @@ namespace TokenAuth.Logging
                 pattern.Append("(?:").Append(string.Join("|", forms)).Append(')');
             }
 
-            return new Regex(pattern.ToString(), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return pattern.ToString();
         }
 
         /// <summary>Hex digits as a pattern that matches either case: "2B" gives "2[Bb]".</summary>

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TokenAuth.Errors;
+using TokenAuth.Http;
 
 namespace TokenAuth.Providers
 {
@@ -180,9 +181,9 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.tokenResponse.defaultLifetimeSeconds", "must be a positive number of seconds");
             }
 
-            if (string.IsNullOrWhiteSpace(definition.Authorization.Scheme) || definition.Authorization.Scheme.Any(char.IsWhiteSpace))
+            if (!HeaderValues.IsToken(definition.Authorization.Scheme))
             {
-                yield return new Problem("$.authorization.scheme", "must be one word, such as Bearer");
+                yield return new Problem("$.authorization.scheme", "must be one word of letters, digits and !#$%&'*+-.^_`|~ (an HTTP token), such as Bearer");
             }
 
             if (definition.Refresh != null)
@@ -243,6 +244,14 @@ namespace TokenAuth.Providers
             if (endpoint.Method != "POST" && endpoint.Method != "GET" && endpoint.Method != "PUT")
             {
                 yield return new Problem(at + ".method", "must be POST, GET or PUT");
+            }
+
+            foreach (var header in endpoint.Headers)
+            {
+                if (HeaderValues.Refusal(header.Key, header.Value ?? "") != null)
+                {
+                    yield return new Problem($"{at}.headers.{header.Key}", "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~) with a value of one line");
+                }
             }
 
             var templates = endpoint.Fields.Select(field => ($"{at}.fields.{field.Key}", field.Value))

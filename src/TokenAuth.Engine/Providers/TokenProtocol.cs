@@ -125,8 +125,9 @@ namespace TokenAuth.Providers
                 var message = JsonFieldPath.FirstScalarText(root, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths));
                 if (message != null && code != null)
                 {
+                    var scrub = Redaction.ScrubberFor(sensitiveValues);
                     throw new ProviderErrorException(definition.Name, operation, endpoint, HttpStatusCode.OK,
-                        Redaction.Scrub(code, sensitiveValues), Redaction.Scrub(message, sensitiveValues), HintFor(request.Target, operation, HttpStatusCode.OK, code, message));
+                        scrub(code), scrub(message), HintFor(request.Target, operation, HttpStatusCode.OK, code, message));
                 }
 
                 throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken, "is missing");
@@ -139,10 +140,10 @@ namespace TokenAuth.Providers
             }
 
             var tokenType = spec.TokenType == null ? null : JsonFieldPath.GetScalarText(root, spec.TokenType);
-            var scheme = definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType)
-                ? tokenType!
-                : definition.Authorization.Scheme;
-            if (!HeaderValues.IsToken(scheme))
+            // The definition's own scheme was checked when it was registered; one taken from the answer is checked here.
+            var schemeFromAnswer = definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType);
+            var scheme = schemeFromAnswer ? tokenType! : definition.Authorization.Scheme;
+            if (schemeFromAnswer && !HeaderValues.IsToken(scheme))
             {
                 throw new MalformedResponseException(definition.Name, operation, endpoint, spec.TokenType, "is not an authorization scheme (an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~)");
             }
@@ -307,10 +308,11 @@ namespace TokenAuth.Providers
                 message = trimmed.Trim();
             }
 
-            code = Redaction.Scrub(code, sensitiveValues);
-            message = Redaction.Scrub(message, sensitiveValues);
+            var scrub = Redaction.ScrubberFor(sensitiveValues);
+            code = scrub(code);
+            message = scrub(message);
             return new ProviderErrorException(definition.Name, operation, endpoint, status, code, message,
-                HintFor(target, operation, status, code, message), Redaction.Scrub(body, sensitiveValues));
+                HintFor(target, operation, status, code, message), scrub(body));
         }
 
         private static string? HintFor(ProviderTarget target, ProviderOperation operation, HttpStatusCode status, string? code, string? message)

@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
-using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -125,35 +124,29 @@ namespace TokenAuth
                 return absolute;
             }
 
-            var path = uri.Split('?', '#')[0];
             if (uri.StartsWith("//", StringComparison.Ordinal) || uri.Contains("://") || uri.StartsWith("\\", StringComparison.Ordinal))
             {
-                throw new UnsafeRequestException(target.ProviderName, $"'{Redaction.WithoutUserInfo(path)}' is not a path below {target.ProviderName}'s base URI nor one of its own absolute URIs; the request was not sent.");
+                throw new UnsafeRequestException(target.ProviderName, $"'{Redaction.WithoutUserInfo(PathOf(uri))}' is not a path below {target.ProviderName}'s base URI nor one of its own absolute URIs; the request was not sent.");
             }
 
+            // Without a '.' written plainly or as %2e, no segment can be "..": the common path costs one scan.
             var resolved = target.Endpoint(uri);
-            if (ClimbsOut(path) || !target.IsBelowBase(resolved))
+            if ((uri.IndexOf('.') >= 0 || uri.IndexOf("%2e", StringComparison.OrdinalIgnoreCase) >= 0) && (ClimbsOut(PathOf(uri)) || !target.IsBelowBase(resolved)))
             {
                 throw new UnsafeRequestException(target.ProviderName,
-                    $"'{path}' climbs out of {target.ProviderName}'s base URI ({target.BaseUri}) with '..'; the request was not sent. Give the provider's own absolute URI to reach another path.");
+                    $"'{PathOf(uri)}' climbs out of {target.ProviderName}'s base URI ({target.BaseUri}) with '..'; the request was not sent. Give the provider's own absolute URI to reach another path.");
             }
 
             return resolved;
         }
 
-        /// <summary>True when a segment of the path is "..", written plainly or percent-encoded ("%2e%2e"), with / or \ between segments.</summary>
-        private static bool ClimbsOut(string path)
-        {
-            foreach (var segment in path.Split('/', '\\'))
-            {
-                if (segment.Length >= 2 && Uri.UnescapeDataString(segment) == "..")
-                {
-                    return true;
-                }
-            }
+        private static string PathOf(string uri) => uri.Split('?', '#')[0];
 
-            return false;
-        }
+        /// <summary>
+        /// True when a segment of the path, once percent-decoded, is "..": decoded first, so that %2e%2e and an encoded
+        /// separator (..%2f) are caught too, whichever of them a server behind the provider would decode.
+        /// </summary>
+        private static bool ClimbsOut(string path) => Uri.UnescapeDataString(path).Split('/', '\\').Contains("..");
 
         private sealed class Exchange
         {
