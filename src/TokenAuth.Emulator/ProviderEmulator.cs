@@ -34,6 +34,7 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     // Distinct values only: a long run with one token must not grow it.
     private readonly ConcurrentDictionary<string, byte> _authorizationHeadersSeen = new(StringComparer.Ordinal);
     private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
+    private TaskCompletionSource _counted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ProviderEmulator(EmulatorOptions options, WebApplication app)
     {
@@ -88,6 +89,24 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     public int RequestCount(string provider, string endpoint) => _counters.TryGetValue(Key(provider, endpoint), out var count) ? count : 0;
 
     public IReadOnlyDictionary<string, int> Counters => new Dictionary<string, int>(_counters);
+
+    /// <summary>
+    /// Completes once the endpoint has received <paramref name="count"/> requests: lets a test act while a request is
+    /// in flight rather than after a guess at how long it takes. Gives up after 30 s, a guard against a hang.
+    /// </summary>
+    public async Task WaitForRequestsAsync(string provider, string endpoint, int count = 1)
+    {
+        while (true)
+        {
+            var counted = Volatile.Read(ref _counted).Task;
+            if (RequestCount(provider, endpoint) >= count)
+            {
+                return;
+            }
+
+            await counted.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Serves the fault instead of the endpoint's answer for the next fault.Times requests.</summary>
     public void InjectFault(string provider, string endpoint, EmulatorFault fault) =>
@@ -148,6 +167,7 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     {
         var key = Key(provider, endpoint);
         _counters.AddOrUpdate(key, 1, (_, count) => count + 1);
+        Interlocked.Exchange(ref _counted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         if (TakeFault(key) is { } fault)
         {
             if (fault.DelayMilliseconds > 0)
