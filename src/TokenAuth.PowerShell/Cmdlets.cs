@@ -25,10 +25,10 @@ namespace TokenAuth.Commands
         [Parameter]
         public SwitchParameter AsPlainText { get; set; }
 
-        protected override void ProcessRecord() => ForItem(Target, () =>
+        protected override void ProcessRecord() => ForItem(ErrorTarget, () =>
         {
             // -Force also reads the vault again, in case the secret was rotated.
-            var request = BuildRequest(rereadSecret: Force);
+            var request = CreateTokenRequest(rereadSecret: Force);
             var result = Await(TokenAuthSession.Engine.GetTokenAsync(request, Force, Log, Cancellation, CallTimeout));
             if (!AsPlainText)
             {
@@ -118,12 +118,21 @@ namespace TokenAuth.Commands
 
         private readonly Queue<InFlight> _inFlight = new Queue<InFlight>();
 
-        private bool Pages => FollowRelLink || NextLinkPath != null || ItemsPath != null;
+        /// <summary>The paging asked for: none of it binds from the pipeline, so it is read once for every item.</summary>
+        private PagingOptions _paging = new PagingOptions();
 
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            if (ThrottleLimit > 1 && (OutFile != null || Pages))
+            _paging = new PagingOptions
+            {
+                Follow = FollowRelLink,
+                MaxLinks = MaximumFollowRelLink,
+                NextLinkPath = NextLinkPath,
+                NextLinkTemplate = NextLinkTemplate,
+                ItemsPath = ItemsPath,
+            };
+            if (ThrottleLimit > 1 && (OutFile != null || _paging.Applies))
             {
                 ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
                     "-ThrottleLimit cannot be combined with -OutFile or with paging (-FollowRelLink, -NextLinkPath, -ItemsPath): "
@@ -143,13 +152,13 @@ namespace TokenAuth.Commands
             {
                 using var upload = OpenUpload();
                 var apiRequest = CreateApiRequest(upload);
-                if (Pages)
+                if (_paging.Applies)
                 {
                     WritePages(apiRequest);
                     return;
                 }
 
-                WriteResponse(Await(TokenAuthSession.Engine.SendAsync(BuildRequest(), apiRequest, Log, Cancellation)));
+                WriteResponse(Await(TokenAuthSession.Engine.SendAsync(CreateTokenRequest(), apiRequest, Log, Cancellation)));
             });
         }
 
@@ -173,7 +182,7 @@ namespace TokenAuth.Commands
             Task<ApiResponse> response;
             try
             {
-                response = TokenAuthSession.Engine.SendAsync(BuildRequest(), CreateApiRequest(upload), Log, Cancellation);
+                response = TokenAuthSession.Engine.SendAsync(CreateTokenRequest(), CreateApiRequest(upload), Log, Cancellation);
             }
             catch (TokenAuthException ex)
             {
@@ -251,15 +260,7 @@ namespace TokenAuth.Commands
         /// <summary>Each page's items go down the pipeline as the page arrives, so Select-Object -First ends the paging.</summary>
         private void WritePages(ApiRequest apiRequest)
         {
-            var paging = new PagingOptions
-            {
-                Follow = FollowRelLink,
-                MaxLinks = MaximumFollowRelLink,
-                NextLinkPath = NextLinkPath,
-                NextLinkTemplate = NextLinkTemplate,
-                ItemsPath = ItemsPath,
-            };
-            var pages = TokenAuthSession.Engine.SendPagesAsync(BuildRequest(), apiRequest, paging, Log, Cancellation).GetAsyncEnumerator();
+            var pages = TokenAuthSession.Engine.SendPagesAsync(CreateTokenRequest(), apiRequest, _paging, Log, Cancellation).GetAsyncEnumerator();
             try
             {
                 while (Await(pages.MoveNextAsync()))
@@ -361,7 +362,7 @@ namespace TokenAuth.Commands
                 return;
             }
 
-            ForItem(Target, () => Revoke(BuildRequest(), ParameterSetName == ByToken ? Token!.Access : null, Target));
+            ForItem(ErrorTarget, () => Revoke(CreateTokenRequest(), ParameterSetName == ByToken ? Token!.Access : null, ErrorTarget));
         }
 
         /// <param name="request">What the token is for.</param>
@@ -405,7 +406,7 @@ namespace TokenAuth.Commands
         {
             var pattern = new WildcardPattern(Provider, WildcardOptions.IgnoreCase);
             foreach (var token in TokenAuthSession.Engine.CachedTokens().Where(token => pattern.IsMatch(token.Provider))
-                .OrderBy(token => token.Provider, StringComparer.OrdinalIgnoreCase).ThenBy(token => token.ExpiresOn))
+                .OrderBy(token => token.Provider, ProviderDefinition.NameComparer).ThenBy(token => token.ExpiresOn))
             {
                 WriteObject(new CachedProviderToken(token));
             }
@@ -417,8 +418,8 @@ namespace TokenAuth.Commands
     [OutputType(typeof(ProviderIdentity))]
     public sealed class GetWhoAmICommand : ProviderCmdlet
     {
-        protected override void ProcessRecord() => ForItem(Target, () =>
-            WriteObject(new ProviderIdentity(Await(TokenAuthSession.Engine.WhoAmIAsync(BuildRequest(), Log, Cancellation, CallTimeout)))));
+        protected override void ProcessRecord() => ForItem(ErrorTarget, () =>
+            WriteObject(new ProviderIdentity(Await(TokenAuthSession.Engine.WhoAmIAsync(CreateTokenRequest(), Log, Cancellation, CallTimeout)))));
     }
 
     /// <summary>Register-TokenAuthProvider: adds a provider described in JSON for this session.</summary>

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using TokenAuth.Providers;
 using System.Management.Automation.Language;
 
 namespace TokenAuth.Commands
@@ -13,7 +14,7 @@ namespace TokenAuth.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
             TokenAuthSession.Providers.All
-                .Where(provider => provider.Name.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+                .Where(provider => provider.Name.StartsWith(wordToComplete.Trim('\'', '"'), ProviderDefinition.NameComparison))
                 .Select(provider => new CompletionResult(provider.Name, provider.Name, CompletionResultType.ParameterValue, provider.Description ?? provider.Name));
     }
 
@@ -24,7 +25,7 @@ namespace TokenAuth.Commands
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var provider = TokenAuthSession.Providers.All.FirstOrDefault(definition =>
-                string.Equals(definition.Name, fakeBoundParameters["Provider"] as string, StringComparison.OrdinalIgnoreCase));
+                ProviderDefinition.NameComparer.Equals(definition.Name, fakeBoundParameters["Provider"] as string));
             return (provider?.Environments ?? new Dictionary<string, string>())
                 .Where(environment => environment.Key.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
                 .Select(environment => new CompletionResult(environment.Key, environment.Key, CompletionResultType.ParameterValue, environment.Value));

@@ -69,10 +69,10 @@ namespace TokenAuth.Commands
         protected override void BeginProcessing() => _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
 
         /// <summary>What this item is about, for error records.</summary>
-        protected object Target => ParameterSetName == ByToken ? (object)Token! : Provider;
+        protected object ErrorTarget => ParameterSetName == ByToken ? (object)Token! : Provider;
 
         /// <param name="rereadSecret">Read the vault again instead of using the credential read earlier in the session.</param>
-        internal TokenRequest BuildRequest(bool rereadSecret = false)
+        internal TokenRequest CreateTokenRequest(bool rereadSecret = false)
         {
             if (ParameterSetName == ByToken)
             {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TokenAuth.Emulator;
 using TokenAuth.Errors;
 using TokenAuth.Requests;
@@ -8,30 +7,32 @@ namespace TokenAuth.Tests;
 
 /// <summary>
 /// Every call is bounded: a caller's limit covers the token it needs, retries, waits and the body; token requests have
-/// their own limit however many wait on them; a provider's own answers are read only up to a size. Timings are bounds.
+/// their own limit however many wait on them; a provider's own answers are read only up to a size. Time runs on the
+/// test's fake clock: each test waits until the engine has started a wait of the length it expects, moves the clock
+/// past it, and asserts what ran out and in what order.
 /// </summary>
 public sealed class BoundedCallTests
 {
-    private static async Task<ProviderUnreachableException> TimesOut(Func<Task> call, TimeSpan atLeast, TimeSpan atMost)
+    private static readonly TimeSpan TwoSeconds = TimeSpan.FromSeconds(2);
+
+    private static async Task<ProviderUnreachableException> TimesOut(Task call)
     {
-        var watch = Stopwatch.StartNew();
-        var error = await Expect.Throws<ProviderUnreachableException>(call);
-        watch.Stop();
+        var error = await Expect.Throws<ProviderUnreachableException>(() => call);
 
         Assert.True(error.TimedOut, error.Message);
         Assert.Equal("ProviderTimeout", error.ErrorId);
-        Assert.InRange(watch.Elapsed, atLeast, atMost);
         return error;
     }
 
     [Fact]
     public async Task A_call_limit_bounds_the_token_request_made_for_the_call()
     {
-        await using var harness = await Harness.StartAsync();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
         harness.Emulator.InjectFault("akiba", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Drip });
 
-        var error = await TimesOut(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { Timeout = TimeSpan.FromSeconds(2), MaxRetries = 0 }),
-            TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(4));
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { Timeout = TwoSeconds, MaxRetries = 0 });
+        await harness.Clock.AdvanceOnceWaitingAsync(TwoSeconds);
+        var error = await TimesOut(call);
 
         Assert.Contains("within 2 s", error.Message);
         Assert.Contains("/akiba/authorization/token", error.Message);
@@ -40,15 +41,19 @@ public sealed class BoundedCallTests
     [Fact]
     public async Task Redirects_share_the_call_limit()
     {
-        // Each hop is slow (0.8 s) but within any per-attempt timeout; three of them pass the call's 2 s.
-        await using var harness = await Harness.StartAsync();
+        // Each hop takes 0.8 s on the clock, within any per-attempt timeout; each hop gets only what the earlier ones left.
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
         var akiba = harness.Request("Akiba");
         await harness.Engine.GetTokenAsync(akiba);
         harness.Emulator.InjectFault("akiba", "redirect", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 800, Times = 3 });
         var hops = "resources/redirect?to=" + Uri.EscapeDataString("redirect?to=" + Uri.EscapeDataString("redirect?to=sample"));
+        var hop = TimeSpan.FromMilliseconds(800);
 
-        var error = await TimesOut(() => harness.Engine.SendAsync(akiba, new ApiRequest("GET", hops) { Timeout = TimeSpan.FromSeconds(2) }),
-            TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3.5));
+        var call = harness.Engine.SendAsync(akiba, new ApiRequest("GET", hops) { Timeout = TwoSeconds });
+        await harness.Clock.AdvanceOnceWaitingAsync(TwoSeconds, by: hop);
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromMilliseconds(1200), by: hop);
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromMilliseconds(400));
+        var error = await TimesOut(call);
 
         Assert.Contains("within 2 s", error.Message);
         Assert.Contains("/akiba/resources/redirect", error.Message);
@@ -57,10 +62,12 @@ public sealed class BoundedCallTests
     [Fact]
     public async Task Token_requests_end_within_the_token_timeout_when_no_caller_sets_a_limit()
     {
-        await using var harness = await Harness.StartAsync(configureEngine: options => options.TokenTimeout = TimeSpan.FromSeconds(1.5));
+        await using var harness = await Harness.StartAsync(configureEngine: options => options with { TokenTimeout = TimeSpan.FromSeconds(1.5) }, fakeTimers: true);
         harness.Emulator.InjectFault("apimw", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
 
-        var error = await TimesOut(() => harness.Engine.GetTokenAsync(harness.Request("APIMW")).AsTask(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        var call = harness.Engine.GetTokenAsync(harness.Request("APIMW")).AsTask();
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromSeconds(1.5));
+        var error = await TimesOut(call);
 
         Assert.Contains("within 1.5 s", error.Message);
         Assert.Contains("/apimw/v1/auth/token", error.Message);
@@ -69,14 +76,18 @@ public sealed class BoundedCallTests
     [Fact]
     public async Task A_refresh_and_its_fallback_to_the_credentials_share_one_token_timeout()
     {
-        await using var harness = await Harness.StartAsync(configureEngine: options => options.TokenTimeout = TimeSpan.FromSeconds(2));
+        await using var harness = await Harness.StartAsync(configureEngine: options => options with { TokenTimeout = TwoSeconds }, fakeTimers: true);
         var request = harness.Request("APIMW");
         var first = await harness.Engine.GetTokenAsync(request);
         harness.Clock.Advance(first.Token.RenewAfter - harness.Clock.GetUtcNow() + TimeSpan.FromSeconds(1));
-        harness.Emulator.InjectFault("apimw", "refresh", new EmulatorFault { StatusCode = 401, DelayMilliseconds = 1200 });
+        harness.Emulator.InjectFault("apimw", "refresh", new EmulatorFault { StatusCode = 401, DelayMilliseconds = 800 });
         harness.Emulator.InjectFault("apimw", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
 
-        var error = await TimesOut(() => harness.Engine.GetTokenAsync(request, log: harness.Log).AsTask(), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3.2));
+        // The refresh takes 1.2 s of the 2 s before it is refused; the fallback gets the 0.8 s left, not 2 s of its own.
+        var call = harness.Engine.GetTokenAsync(request, log: harness.Log).AsTask();
+        await harness.Clock.AdvanceOnceWaitingAsync(TwoSeconds, by: TimeSpan.FromMilliseconds(1200));
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromMilliseconds(800));
+        var error = await TimesOut(call);
 
         Assert.Contains("within 2 s", error.Message);
         Assert.True(harness.Log.Contains("refused the refresh token"));
@@ -86,33 +97,39 @@ public sealed class BoundedCallTests
     [Fact]
     public async Task A_Retry_After_longer_than_the_time_left_ends_the_call_at_once()
     {
-        await using var harness = await Harness.StartAsync();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
         await harness.Engine.GetTokenAsync(harness.Request("Akiba"));
         harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 503, RetryAfter = "4" });
+        var startedAt = harness.Clock.GetUtcNow();
 
-        await TimesOut(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { Timeout = TimeSpan.FromSeconds(3) }, harness.Log),
-            TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        await TimesOut(harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { Timeout = TimeSpan.FromSeconds(3) }, harness.Log));
 
         Assert.True(harness.Log.Contains("would pass the call's 3 s limit"));
+        Assert.DoesNotContain(TimeSpan.FromSeconds(4), harness.Clock.Waits);
+        Assert.Equal(startedAt, harness.Clock.GetUtcNow());
     }
 
     [Fact]
     public async Task Twenty_callers_on_a_dripping_token_endpoint_all_give_up_on_time_and_the_next_caller_starts_afresh()
     {
-        await using var harness = await Harness.StartAsync();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
         harness.Emulator.InjectFault("ankorstore", "token", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Drip });
         var request = harness.Request("Ankorstore");
-        var watch = Stopwatch.StartNew();
 
-        var callers = Enumerable.Range(0, 20).Select(_ => Task.Run(() => harness.Engine.GetTokenAsync(request, timeout: TimeSpan.FromSeconds(2)).AsTask())).ToArray();
+        var callers = Enumerable.Range(0, 20).Select(_ => Task.Run(() => harness.Engine.GetTokenAsync(request, timeout: TwoSeconds).AsTask())).ToArray();
+        await harness.Emulator.WaitForRequestsAsync("ankorstore", "token");
+        for (var caller = 0; caller < callers.Length; caller++)
+        {
+            await harness.Clock.WaitingAsync(TwoSeconds);
+        }
+
+        harness.Clock.Advance(TwoSeconds);
         var outcomes = await Task.WhenAll(callers.Select(caller => Record.ExceptionAsync(() => caller)));
-        var allFailedBy = watch.Elapsed;
 
         Assert.All(outcomes, outcome => Assert.True(outcome is ProviderUnreachableException { TimedOut: true }, outcome?.ToString()));
-        Assert.True(allFailedBy < TimeSpan.FromSeconds(3), $"the last caller gave up after {allFailedBy}");
         Assert.Equal(1, harness.Count("ankorstore", "token"));
 
-        var next = await harness.Engine.GetTokenAsync(request, timeout: TimeSpan.FromSeconds(2));
+        var next = await harness.Engine.GetTokenAsync(request, timeout: TwoSeconds);
         Assert.False(next.FromCache);
         Assert.Equal(2, harness.Count("ankorstore", "token"));
     }
@@ -120,22 +137,25 @@ public sealed class BoundedCallTests
     [Fact]
     public async Task Who_am_I_and_revoke_calls_take_the_caller_limit()
     {
-        await using var harness = await Harness.StartAsync();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
         var ankorstore = harness.Request("Ankorstore");
         var apimw = harness.Request("APIMW");
         await harness.Engine.GetTokenAsync(ankorstore);
         await harness.Engine.GetTokenAsync(apimw);
         harness.Emulator.InjectFault("ankorstore", "whoami", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
         harness.Emulator.InjectFault("apimw", "revoke", new EmulatorFault { StatusCode = 200, Delivery = FaultDelivery.Silence });
+        var oneSecond = TimeSpan.FromSeconds(1);
 
-        var whoAmI = await TimesOut(() => harness.Engine.WhoAmIAsync(ankorstore, timeout: TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3));
-        var watch = Stopwatch.StartNew();
-        var revoked = await harness.Engine.RevokeAsync(apimw, timeout: TimeSpan.FromSeconds(1));
+        var whoAmICall = harness.Engine.WhoAmIAsync(ankorstore, timeout: oneSecond);
+        await harness.Clock.AdvanceOnceWaitingAsync(oneSecond);
+        var whoAmI = await TimesOut(whoAmICall);
+        var revokeCall = harness.Engine.RevokeAsync(apimw, timeout: oneSecond);
+        await harness.Clock.AdvanceOnceWaitingAsync(oneSecond);
+        var revoked = await revokeCall;
 
         Assert.Contains("/ankorstore/api/v1/me", whoAmI.Message);
         Assert.True(revoked.ProviderFailure is ProviderUnreachableException { TimedOut: true }, revoked.Message);
         Assert.True(revoked.Forgotten);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3));
     }
 
     [Theory]
@@ -185,14 +205,14 @@ public sealed class BoundedCallTests
     [Fact]
     public async Task The_answer_limit_is_configurable_and_API_responses_are_not_limited()
     {
-        await using var harness = await Harness.StartAsync(configureEngine: options => options.MaxProviderAnswerBytes = 64);
+        await using var harness = await Harness.StartAsync(configureEngine: options => options with { MaxProviderAnswerBytes = 64 });
 
         var refused = await Expect.Throws<MalformedResponseException>(() => harness.Engine.GetTokenAsync(harness.Request("Akiba")).AsTask());
         Assert.Contains("larger than the 64 bytes", refused.Message);
 
-        var kitegateway = harness.Request("Kitegateway");
-        harness.Engine.Options.MaxProviderAnswerBytes = 1 << 20;
-        var response = await harness.Engine.SendAsync(kitegateway, new ApiRequest("GET", "resources/bytes?size=2097152"));
+        // The token needs more than 64 bytes; the 2 MiB answer that follows is twice the default limit.
+        await using var defaults = await Harness.StartAsync();
+        var response = await defaults.Engine.SendAsync(defaults.Request("Kitegateway"), new ApiRequest("GET", "resources/bytes?size=2097152"));
         Assert.Equal(2097152, Assert.IsType<byte[]>(response.Content).Length);
     }
 }

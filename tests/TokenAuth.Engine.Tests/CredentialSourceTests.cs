@@ -32,7 +32,8 @@ internal sealed class InMemoryVault(string name) : ISecretStore
         try
         {
             Interlocked.Increment(ref Reads);
-            Thread.Sleep(2);
+            // Widens the window in which a second caller would overlap, were calls not serialised.
+            Thread.SpinWait(200_000);
             if (vault != null && !vault.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
                 throw new SecretLookupException(SecretFailure.VaultNotFound, null, $"No vault named '{vault}' is registered.");

@@ -107,7 +107,7 @@ public sealed class ProviderDefinitionTests
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "refresh": { "path": "/r", "fields": { "r": "{RefreshToken}" } } }""", "$.tokenResponse.refreshToken", "is needed when a refresh endpoint is described")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "fields": { "t": "{AccessToken}" } } }""", "$.token.fields.t", "not a placeholder here")]
     [InlineData("{ \"name\": ", "$.name (line 1)", "is not valid here")]
-    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "whoAmI": { "path": "/me", "resultPath": "data[0]" } }""", "$.whoAmI.resultPath", "a path of object fields")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "whoAmI": { "path": "/me", "resultPath": "data..user" } }""", "$.whoAmI.resultPath", "must be a field path")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "authorization": { "scheme": "Bea:rer" } }""", "$.authorization.scheme", "an HTTP token")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "headers": { "X Id": "{ClientId}" } } }""", "$.token.headers.X Id", "must be an HTTP header name")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "headers": { "X-Id": "a\r\nX-Injected: yes" } } }""", "$.token.headers.X-Id", "a value of one line")]
@@ -190,9 +190,8 @@ public sealed class CustomProviderTests : IAsyncLifetime
     [Fact]
     public async Task Who_am_I_finds_the_identity_at_a_nested_result_path()
     {
-        var definition = ProviderDefinitionLoader.Parse(ProviderDefinitionLoader.ToJson(_harness.Providers.Get("APIMW")));
-        definition.Name = "ApimwUser";
-        definition.WhoAmI!.ResultPath = "data.user";
+        var apimw = _harness.Providers.Get("APIMW");
+        var definition = apimw with { Name = "ApimwUser", WhoAmI = apimw.WhoAmI! with { ResultPath = "data.user" } };
         _harness.Providers.Register(definition);
         var request = new TokenRequest(ProviderTarget.Resolve(definition, baseUri: _harness.Emulator.BaseUriOf("apimw").ToString()), _harness.CredentialFor("apimw"));
 

@@ -120,6 +120,17 @@ internal sealed class AuthenticatingProxy : IAsyncDisposable
 
 public sealed class ProxyTests : IAsyncLifetime
 {
+    [Fact]
+    public void Equal_proxy_settings_share_one_client_and_different_ones_do_not()
+    {
+        var address = new Uri("http://127.0.0.1:3128/");
+        var first = SharedHttpClients.For(new ProxySettings(address, new NetworkCredential("ops", "pa55")));
+
+        Assert.Same(first, SharedHttpClients.For(new ProxySettings(new Uri("http://127.0.0.1:3128/"), new NetworkCredential("ops", "pa55"))));
+        Assert.NotSame(first, SharedHttpClients.For(new ProxySettings(address, new NetworkCredential("ops", "other"))));
+        Assert.NotSame(first, SharedHttpClients.For(new ProxySettings(new Uri("http://127.0.0.1:3129/"), new NetworkCredential("ops", "pa55"))));
+    }
+
     private Harness _harness = null!;
 
     public async Task InitializeAsync() => _harness = await Harness.StartAsync();

@@ -208,15 +208,17 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Retry_After_in_seconds_is_honoured()
     {
-        _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "1" });
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "1" });
 
-        var response = await Send("Akiba", new ApiRequest("GET", "resources/sample"));
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample"), harness.Log);
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromSeconds(1));
+        var response = await call;
 
         Assert.Equal(200, response.StatusCode);
         Assert.Equal(1, response.Retries);
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.95), $"waited only {watch.Elapsed}");
-        Assert.True(_harness.Log.Contains("HTTP 429 from") && _harness.Log.Contains("retrying in 1 s"));
+        Assert.Equal(2, harness.Count("akiba", "sample"));
+        Assert.True(harness.Log.Contains("HTTP 429 from") && harness.Log.Contains("retrying in 1 s"));
     }
 
     [Fact]
@@ -246,14 +248,14 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_Retry_After_beyond_the_total_wait_cap_is_not_waited_for()
     {
-        _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "120" });
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "120" });
 
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample")));
+        var error = await Expect.Throws<ProviderErrorException>(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample")));
 
         Assert.Equal((HttpStatusCode)429, error.StatusCode);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
-        Assert.Equal(1, _harness.Count("akiba", "sample"));
+        Assert.DoesNotContain(TimeSpan.FromSeconds(120), harness.Clock.Waits);
+        Assert.Equal(1, harness.Count("akiba", "sample"));
     }
 
     [Fact]
@@ -286,8 +288,12 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_request_that_takes_too_long_times_out_naming_the_endpoint()
     {
-        var error = await Expect.Throws<ProviderUnreachableException>(() =>
-            Send("Akiba", new ApiRequest("GET", "resources/slow?ms=5000") { Timeout = TimeSpan.FromMilliseconds(300) }));
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        await harness.Engine.GetTokenAsync(harness.Request("Akiba"));
+
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/slow?ms=5000") { Timeout = TimeSpan.FromMilliseconds(300) });
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromMilliseconds(300));
+        var error = await Expect.Throws<ProviderUnreachableException>(() => call);
 
         Assert.True(error.TimedOut);
         Assert.Contains("did not answer within 0.3 s", error.Message);
@@ -297,26 +303,30 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_body_that_stalls_past_the_timeout_times_out_naming_the_endpoint()
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        await harness.Engine.GetTokenAsync(harness.Request("Akiba"));
 
-        var error = await Expect.Throws<ProviderUnreachableException>(() =>
-            Send("Akiba", new ApiRequest("GET", "resources/stall?ms=5000") { Timeout = TimeSpan.FromMilliseconds(500) }));
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/stall?ms=600000") { Timeout = TimeSpan.FromMilliseconds(500) });
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromMilliseconds(500));
+        var error = await Expect.Throws<ProviderUnreachableException>(() => call);
 
         Assert.True(error.TimedOut);
+        Assert.Contains("within 0.5 s", error.Message);
         Assert.Contains("/akiba/resources/stall?ms=***", error.Message);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
     }
 
     [Fact]
     public async Task Cancellation_stops_a_request_at_once_while_its_body_stalls()
     {
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        // The clock never moves, so no timeout can end the call: only the cancellation can.
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            _harness.Engine.SendAsync(_harness.Request("Akiba"), new ApiRequest("GET", "resources/stall?ms=5000"), _harness.Log, cancel.Token));
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/stall?ms=600000"), harness.Log, cancel.Token);
+        await harness.Emulator.WaitForRequestsAsync("akiba", "stall");
+        cancel.Cancel();
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -333,32 +343,18 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Cancellation_stops_a_request_at_once_even_mid_retry_wait()
     {
-        _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "4" });
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "4" });
         using var cancel = new CancellationTokenSource();
-        var watch = new System.Diagnostics.Stopwatch();
-        // Cancel once the 4 s retry wait is under way, whatever the first request cost (a cold process is slow).
-        void CancelDuringTheWait(string line)
-        {
-            if (line.Contains("retrying in 4 s", StringComparison.Ordinal))
-            {
-                watch.Start();
-                cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
-            }
-        }
+        var startedAt = harness.Clock.GetUtcNow();
 
-        _harness.Log.Written += CancelDuringTheWait;
-        try
-        {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-                _harness.Engine.SendAsync(_harness.Request("Akiba"), new ApiRequest("GET", "resources/sample"), _harness.Log, cancel.Token));
-        }
-        finally
-        {
-            _harness.Log.Written -= CancelDuringTheWait;
-        }
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample"), harness.Log, cancel.Token);
+        await harness.Clock.WaitingAsync(TimeSpan.FromSeconds(4));
+        cancel.Cancel();
 
-        Assert.True(watch.IsRunning, "the retry wait never began");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed} after the wait began");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(startedAt, harness.Clock.GetUtcNow());
+        Assert.Equal(1, harness.Count("akiba", "sample"));
     }
 
     [Theory]

@@ -115,7 +115,7 @@ public sealed class ResponseAndTransportErrorTests : IAsyncLifetime
     [Fact]
     public async Task A_provider_that_does_not_answer_in_time_is_named_with_its_endpoint()
     {
-        await using var harness = await Harness.StartAsync(configureEngine: options => options.Timeout = TimeSpan.FromMilliseconds(500));
+        await using var harness = await Harness.StartAsync(configureEngine: options => options with { Timeout = TimeSpan.FromMilliseconds(500) });
         harness.Emulator.InjectFault("apimw", "token", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 3000 });
 
         var error = await Expect.Throws<ProviderUnreachableException>(() => harness.Engine.GetTokenAsync(harness.Request("APIMW")).AsTask());

@@ -5,6 +5,7 @@ using TokenAuth.Http;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -25,26 +26,88 @@ internal static class ThisAssembly
 #endif
 }
 
-/// <summary>A clock the tests move by hand; shared by the engine and the emulator so expiry is exact.</summary>
-public sealed class ManualClock : TimeProvider
+/// <summary>
+/// The engine's one clock, faked. The date moves only when a test says, so token expiry is exact; it is shared with
+/// the emulator. Its timers (retry waits, attempt timeouts, call budgets) are fake too when a test asks for that: then
+/// the test waits until the engine has started a wait of a given length and moves the clock past it, asserting what
+/// was waited for and in what order rather than how long a run took. Otherwise they run in real time, as a network
+/// test that meets a retry needs.
+/// </summary>
+public sealed class TestClock(bool fakeTimers) : FakeTimeProvider(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero))
 {
-    private DateTimeOffset _now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+    /// <summary>Bounds how long a test waits for the engine to start a wait: a guard against a hang, not a measurement.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
-    public override DateTimeOffset GetUtcNow()
+    private readonly object _gate = new();
+    private readonly List<TimeSpan> _started = new();
+    private readonly List<TimeSpan> _pending = new();
+
+    public override long GetTimestamp() => fakeTimers ? base.GetTimestamp() : TimeProvider.System.GetTimestamp();
+
+    public override long TimestampFrequency => fakeTimers ? base.TimestampFrequency : TimeProvider.System.TimestampFrequency;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        lock (this)
+        if (!fakeTimers)
         {
-            return _now;
+            return TimeProvider.System.CreateTimer(callback, state, dueTime, period);
+        }
+
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        lock (_gate)
+        {
+            _started.Add(dueTime);
+            _pending.Add(dueTime);
+            Monitor.PulseAll(_gate);
+        }
+
+        return timer;
+    }
+
+    /// <summary>Moves the date (and fake timers) on. Waits started before it and not yet matched are forgotten: their lengths no longer say when they end.</summary>
+    public new void Advance(TimeSpan by)
+    {
+        lock (_gate)
+        {
+            _pending.Clear();
+        }
+
+        base.Advance(by);
+    }
+
+    /// <summary>Every wait the engine started on this clock, in order.</summary>
+    public IReadOnlyList<TimeSpan> Waits
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _started.ToList();
+            }
         }
     }
 
-    public void Advance(TimeSpan by)
+    /// <summary>Waits until the engine has started a wait of exactly <paramref name="length"/>, then moves the clock on by <paramref name="by"/> (by default, that length).</summary>
+    public async Task AdvanceOnceWaitingAsync(TimeSpan length, TimeSpan? by = null)
     {
-        lock (this)
-        {
-            _now += by;
-        }
+        await WaitingAsync(length);
+        Advance(by ?? length);
     }
+
+    /// <summary>Waits until the engine has started a wait of exactly <paramref name="length"/> that no earlier call here has matched.</summary>
+    public Task WaitingAsync(TimeSpan length) => Task.Run(() =>
+    {
+        lock (_gate)
+        {
+            while (!_pending.Remove(length))
+            {
+                if (!Monitor.Wait(_gate, HangGuard))
+                {
+                    throw new TimeoutException($"The engine never started a wait of {length}; it started: {string.Join(", ", _started)}.");
+                }
+            }
+        }
+    });
 }
 
 /// <summary>
@@ -114,10 +177,10 @@ public sealed class RecordingLog(LogLevel lowest = LogLevel.Debug) : ITokenAuthL
     public bool Contains(string text) => Lines.Any(line => line.Message.Contains(text, StringComparison.OrdinalIgnoreCase));
 }
 
-/// <summary>An emulator and an engine that talk to it, with short retry waits and a shared manual clock.</summary>
+/// <summary>An emulator and an engine that talk to it, with short retry waits and a shared test clock.</summary>
 public sealed class Harness : IAsyncDisposable
 {
-    private Harness(ProviderEmulator emulator, TokenAuthEngine engine, ManualClock clock)
+    private Harness(ProviderEmulator emulator, TokenAuthEngine engine, TestClock clock)
     {
         Emulator = emulator;
         Engine = engine;
@@ -128,15 +191,16 @@ public sealed class Harness : IAsyncDisposable
 
     public TokenAuthEngine Engine { get; }
 
-    public ManualClock Clock { get; }
+    public TestClock Clock { get; }
 
     public ProviderRegistry Providers { get; } = new();
 
     public RecordingLog Log { get; } = new();
 
-    public static async Task<Harness> StartAsync(Action<EmulatorOptions>? configureEmulator = null, Action<TokenAuthOptions>? configureEngine = null)
+    /// <param name="fakeTimers">Waits and timeouts on the fake clock too: the test moves time past them (see <see cref="TestClock"/>).</param>
+    public static async Task<Harness> StartAsync(Action<EmulatorOptions>? configureEmulator = null, Func<TokenAuthOptions, TokenAuthOptions>? configureEngine = null, bool fakeTimers = false)
     {
-        var clock = new ManualClock();
+        var clock = new TestClock(fakeTimers);
         var emulatorOptions = new EmulatorOptions { Clock = clock };
         configureEmulator?.Invoke(emulatorOptions);
         var engineOptions = new TokenAuthOptions
@@ -144,7 +208,7 @@ public sealed class Harness : IAsyncDisposable
             Retry = new RetryPolicy { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200), MaxTotalWait = TimeSpan.FromSeconds(5) },
             Timeout = TimeSpan.FromSeconds(10),
         };
-        configureEngine?.Invoke(engineOptions);
+        engineOptions = configureEngine?.Invoke(engineOptions) ?? engineOptions;
         var emulator = await ProviderEmulator.StartAsync(emulatorOptions);
         return new Harness(emulator, new TokenAuthEngine(engineOptions, clock), clock);
     }

@@ -226,7 +226,7 @@ Describe 'Invoke-AuthenticatedRequest -ThrottleLimit' {
         Counter 'akiba/echo' | Should -Be 40
     }
 
-    It 'has up to the limit in flight: 8 half-second requests take about one half-second' {
+    It 'has up to the limit in flight: 8 half-second requests take about one half-second' -Tag WallClock {
         $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)
         $uris = @('resources/slow?ms=500') * 8
 
@@ -258,7 +258,7 @@ Describe 'Invoke-AuthenticatedRequest -ThrottleLimit' {
         Counter 'akiba/bytes' | Should -BeNullOrEmpty
     }
 
-    It 'cancels what is still in flight when a later command stops the pipeline' {
+    It 'cancels what is still in flight when a later command stops the pipeline' -Tag WallClock {
         $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)
         $uris = @('resources/echo?n=1') + @('resources/slow?ms=3000') * 6
 

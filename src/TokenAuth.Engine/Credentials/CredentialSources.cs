@@ -95,7 +95,7 @@ namespace TokenAuth.Credentials
         public ProviderCredential FromVault(ProviderDefinition provider, ISecretStore store, string? secretName, string? vault, bool reread = false)
         {
             var name = string.IsNullOrWhiteSpace(secretName) ? DefaultSecretName(provider) : secretName!;
-            var key = (provider.Name.ToUpperInvariant(), name, vault ?? "");
+            var key = (provider.Name, name, vault ?? "");
             if (!reread && _resolved.TryGetValue(key, out var known))
             {
                 return known;
@@ -140,7 +140,7 @@ namespace TokenAuth.Credentials
                     + $"store a hashtable with the keys {string.Join(", ", provider.Credential.Fields)}, or pass -ClientCredential.");
             }
 
-            return Build(values);
+            return new ProviderCredential(values);
         }
 
         public static ProviderCredential FromSecret(ProviderDefinition provider, SecretValue secret, string secretName)
@@ -162,7 +162,7 @@ namespace TokenAuth.Credentials
             var unknown = new List<string>();
             foreach (var entry in secret.Fields)
             {
-                if (entry.Key.Length > 0 && char.IsLetter(entry.Key[0]) && Enum.TryParse<CredentialField>(entry.Key, ignoreCase: true, out var field) && Enum.IsDefined(typeof(CredentialField), field) && provider.Credential.Fields.Contains(field))
+                if (CredentialFields.TryParse(entry.Key, ignoreCase: true, out var field) && provider.Credential.Fields.Contains(field))
                 {
                     values[field] = entry.Value switch
                     {
@@ -188,14 +188,7 @@ namespace TokenAuth.Credentials
                     $"{source} is a hashtable, but {string.Join(", and ", problems)}. {provider.Name} needs the keys {string.Join(", ", provider.Credential.Fields)}.");
             }
 
-            return Build(values);
-        }
-
-        private static ProviderCredential Build(IReadOnlyDictionary<CredentialField, string?> values)
-        {
-            string? Get(CredentialField field) => values.TryGetValue(field, out var value) ? value : null;
-            return new ProviderCredential(Get(CredentialField.ClientId), Get(CredentialField.ClientSecret), Get(CredentialField.ClientCredential),
-                Get(CredentialField.ApiKey), Get(CredentialField.ApiSecret));
+            return new ProviderCredential(values);
         }
 
         private static string Reveal(SecureString secure)

@@ -14,27 +14,37 @@ namespace TokenAuth.Credentials
     /// </summary>
     public sealed class ProviderCredential
     {
+        /// <summary>One value per <see cref="CredentialField"/>, indexed by it.</summary>
+        private readonly string?[] _values = new string?[CredentialFields.All.Count];
         private string? _secretFingerprint;
 
         public ProviderCredential(string? clientId = null, string? clientSecret = null, string? clientCredential = null,
             string? apiKey = null, string? apiSecret = null)
         {
-            ClientId = clientId;
-            ClientSecret = clientSecret;
-            ClientCredential = clientCredential;
-            ApiKey = apiKey;
-            ApiSecret = apiSecret;
+            _values[(int)CredentialField.ClientId] = clientId;
+            _values[(int)CredentialField.ClientSecret] = clientSecret;
+            _values[(int)CredentialField.ClientCredential] = clientCredential;
+            _values[(int)CredentialField.ApiKey] = apiKey;
+            _values[(int)CredentialField.ApiSecret] = apiSecret;
         }
 
-        public string? ClientId { get; }
+        public ProviderCredential(IReadOnlyDictionary<CredentialField, string?> values)
+        {
+            foreach (var value in values)
+            {
+                _values[(int)value.Key] = value.Value;
+            }
+        }
 
-        public string? ClientSecret { get; }
+        public string? ClientId => Get(CredentialField.ClientId);
 
-        public string? ClientCredential { get; }
+        public string? ClientSecret => Get(CredentialField.ClientSecret);
 
-        public string? ApiKey { get; }
+        public string? ClientCredential => Get(CredentialField.ClientCredential);
 
-        public string? ApiSecret { get; }
+        public string? ApiKey => Get(CredentialField.ApiKey);
+
+        public string? ApiSecret => Get(CredentialField.ApiSecret);
 
         /// <summary>Who the credential is: the client id, else the API key. Used in cache keys, not shown whole.</summary>
         public string Identity => ClientId ?? ApiKey ?? "";
@@ -48,15 +58,7 @@ namespace TokenAuth.Credentials
         /// <summary>How the identity is shown in messages: a client id whole, an API key by its first four characters.</summary>
         public string DisplayIdentity => ClientId ?? (ApiKey == null ? "(none)" : Mask(ApiKey));
 
-        public string? Get(CredentialField field) => field switch
-        {
-            CredentialField.ClientId => ClientId,
-            CredentialField.ClientSecret => ClientSecret,
-            CredentialField.ClientCredential => ClientCredential,
-            CredentialField.ApiKey => ApiKey,
-            CredentialField.ApiSecret => ApiSecret,
-            _ => null,
-        };
+        public string? Get(CredentialField field) => _values[(int)field];
 
         /// <summary>
         /// Every value that must never be shown, for scrubbing provider text: the secret fields, and the client id and
@@ -64,9 +66,10 @@ namespace TokenAuth.Credentials
         /// </summary>
         public IEnumerable<string> SensitiveValues()
         {
-            foreach (var value in new[] { ClientSecret, ClientCredential, ApiSecret, ApiKey })
+            foreach (var field in CredentialFields.All)
             {
-                if (!string.IsNullOrEmpty(value))
+                var value = Get(field);
+                if ((CredentialFields.IsSecret(field) || field == CredentialField.ApiKey) && !string.IsNullOrEmpty(value))
                 {
                     yield return value!;
                 }
@@ -112,11 +115,14 @@ namespace TokenAuth.Credentials
         public override string ToString()
         {
             var parts = new List<string>();
-            if (ClientId != null) parts.Add("ClientId=" + ClientId);
-            if (ApiKey != null) parts.Add("ApiKey=" + Mask(ApiKey));
-            if (ClientSecret != null) parts.Add("ClientSecret=***");
-            if (ClientCredential != null) parts.Add("ClientCredential=***");
-            if (ApiSecret != null) parts.Add("ApiSecret=***");
+            foreach (var field in CredentialFields.All)
+            {
+                if (Get(field) is { } value)
+                {
+                    parts.Add($"{field}={(CredentialFields.IsSecret(field) ? "***" : field == CredentialField.ApiKey ? Mask(value) : value)}");
+                }
+            }
+
             return "ProviderCredential(" + string.Join(", ", parts) + ")";
         }
 
@@ -127,7 +133,7 @@ namespace TokenAuth.Credentials
             using var sha = SHA256.Create();
             // Each field length-prefixed (-1: absent), so that no two different sets of fields give the same material.
             var material = new StringBuilder();
-            foreach (var value in new[] { ClientId, ClientSecret, ClientCredential, ApiKey, ApiSecret })
+            foreach (var value in _values)
             {
                 material.Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
             }

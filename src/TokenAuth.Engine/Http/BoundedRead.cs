@@ -1,9 +1,11 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TokenAuth.Errors;
 
 namespace TokenAuth.Http
 {
@@ -66,6 +68,12 @@ namespace TokenAuth.Http
             buffer.Position = 0;
             return (buffer, true);
         }
+
+        /// <summary>The error for an answer from a provider's own endpoint that passed the limit, naming the call it answered.</summary>
+        public static MalformedResponseException AnswerTooLarge(CallContext call, Uri endpoint, long limit) =>
+            new MalformedResponseException(call.Provider, call.Operation, endpoint, null,
+                $"it is larger than the {limit.ToString("N0", CultureInfo.InvariantCulture)} bytes TokenAuth reads from a provider's own endpoints "
+                + "(TokenAuthOptions.MaxProviderAnswerBytes), so it was not read past that");
 
         /// <summary>The body as text, in the charset its Content-Type names (UTF-8 otherwise), without a byte order mark.</summary>
         public static string Decode(MemoryStream body, HttpContent content)

@@ -1,20 +1,22 @@
 using System;
-using System.Diagnostics;
 
 namespace TokenAuth.Http
 {
     /// <summary>
     /// The time one whole call may take from when it began: every attempt, every wait between attempts, redirects and
     /// the token the call needs. Attempts get what is left of it (or less, per <see cref="TokenAuthOptions.Timeout"/>).
+    /// Measured on the engine's clock, so a test's fake clock decides when it runs out.
     /// </summary>
     internal sealed class CallBudget
     {
-        private readonly long _deadline;
+        private readonly TimeProvider _clock;
+        private readonly long _started;
 
-        private CallBudget(TimeSpan limit, long deadline)
+        private CallBudget(TimeProvider clock, TimeSpan limit)
         {
+            _clock = clock;
+            _started = clock.GetTimestamp();
             Limit = limit;
-            _deadline = deadline;
         }
 
         /// <summary>The whole allowance, as it is reported in a timeout.</summary>
@@ -24,18 +26,13 @@ namespace TokenAuth.Http
         {
             get
             {
-                var ticks = _deadline - Stopwatch.GetTimestamp();
-                return ticks <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency);
+                var left = Limit - _clock.GetElapsedTime(_started);
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
             }
         }
 
-        public static CallBudget Starting(TimeSpan limit) =>
-            new CallBudget(limit, Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency));
+        public static CallBudget Starting(TimeProvider clock, TimeSpan limit) => new CallBudget(clock, limit);
 
-        public static CallBudget? Starting(TimeSpan? limit) => limit is { } value ? Starting(value) : null;
-
-        /// <summary>The budget that ends first; either may be null (unbounded).</summary>
-        public static CallBudget? Earlier(CallBudget? first, CallBudget? second) =>
-            first == null ? second : second == null ? first : first._deadline <= second._deadline ? first : second;
+        public static CallBudget? Starting(TimeProvider clock, TimeSpan? limit) => limit is { } value ? new CallBudget(clock, value) : null;
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Net.Http;
 
 namespace TokenAuth.Http
@@ -22,9 +21,5 @@ namespace TokenAuth.Http
             "PATCH" => Patch,
             _ => new HttpMethod(method),
         };
-
-        /// <summary>Time since a <see cref="Stopwatch.GetTimestamp"/>, without a Stopwatch object.</summary>
-        public static TimeSpan Since(long timestamp) =>
-            TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - timestamp) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -8,75 +7,49 @@ using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Logging;
 
+// The Http folder is where a request is sent, retried and timed: HttpSender below, one CallContext per call, and
+// every wait, timeout and budget on the engine's one clock (ClockWaits, CallBudget).
 namespace TokenAuth.Http
 {
-    /// <summary>What one logical call needs to know to be sent, retried and reported.</summary>
-    internal sealed class SendContext
+    /// <summary>Makes a fresh request message for each attempt, and says whether the call may be sent again.</summary>
+    internal interface IRequestFactory
     {
-        public SendContext(string provider, Uri endpoint, TimeSpan timeout, RetryPolicy retry, bool idempotent, ITokenAuthLog? log, CallBudget? budget)
-        {
-            Provider = provider;
-            DisplayEndpoint = Redaction.RedactUri(endpoint);
-            Timeout = timeout;
-            Retry = retry;
-            Idempotent = idempotent;
-            Log = log;
-            Budget = budget;
-        }
-
-        public string Provider { get; }
-
-        /// <summary>The endpoint as it may be shown: query values removed.</summary>
-        public Uri DisplayEndpoint { get; }
-
-        public TimeSpan Timeout { get; }
-
-        public RetryPolicy Retry { get; }
+        /// <summary>Where the request goes, for messages (shown with its query values removed).</summary>
+        Uri Endpoint { get; }
 
         /// <summary>Whether 502 and 504 may be retried, and connection failures.</summary>
-        public bool Idempotent { get; }
+        bool Idempotent { get; }
 
-        public ITokenAuthLog? Log { get; }
+        /// <summary>False when the body can be sent only once: then nothing is retried.</summary>
+        bool Replayable { get; }
 
-        /// <summary>The whole call's time, shared by its attempts and waits; null: only the per-attempt timeout applies.</summary>
-        public CallBudget? Budget { get; }
-
-        /// <summary>The time the next attempt may take: the per-attempt timeout, or what is left of the budget when that is less.</summary>
-        public TimeSpan AttemptTime(out bool budgetBound)
-        {
-            var left = Budget?.Remaining;
-            budgetBound = left != null && left.Value <= Timeout;
-            return budgetBound ? left!.Value : Timeout;
-        }
-
-        /// <summary>The timeout error, naming the endpoint and the limit that ran out.</summary>
-        public ProviderUnreachableException TimeoutError(bool budgetBound) =>
-            new ProviderUnreachableException(Provider, DisplayEndpoint, true, budgetBound ? Budget!.Limit : Timeout, null);
+        HttpRequestMessage Create();
     }
 
     /// <summary>A response, with the time allowed for reading its body still running.</summary>
     internal sealed class SentResponse : IDisposable
     {
         private readonly CancellationTokenSource _attempt;
-        private readonly CancellationToken _caller;
-        private readonly bool _budgetBound;
+        private readonly TimeSpan _limit;
         private readonly bool _bodyBuffered;
 
-        public SentResponse(SendContext context, HttpResponseMessage response, CancellationTokenSource attempt, bool budgetBound, CancellationToken caller,
-            bool bodyBuffered, int retries, TimeSpan waited, TimeSpan elapsed)
+        public SentResponse(CallContext call, Uri displayEndpoint, HttpResponseMessage response, CancellationTokenSource attempt, TimeSpan limit,
+            bool bodyBuffered, int retries, TimeSpan waited)
         {
-            Context = context;
+            Call = call;
+            DisplayEndpoint = displayEndpoint;
             Response = response;
             _attempt = attempt;
-            _budgetBound = budgetBound;
-            _caller = caller;
+            _limit = limit;
             _bodyBuffered = bodyBuffered;
             Retries = retries;
             Waited = waited;
-            Elapsed = elapsed;
         }
 
-        public SendContext Context { get; }
+        public CallContext Call { get; }
+
+        /// <summary>The endpoint as it may be shown: query values removed.</summary>
+        public Uri DisplayEndpoint { get; }
 
         public HttpResponseMessage Response { get; }
 
@@ -85,11 +58,8 @@ namespace TokenAuth.Http
         /// <summary>Time spent waiting between attempts.</summary>
         public TimeSpan Waited { get; }
 
-        /// <summary>Time until the response headers arrived, waits included.</summary>
-        public TimeSpan Elapsed { get; }
-
-        /// <summary>Cancelled by the caller or when the attempt's time is up.</summary>
-        public CancellationToken Token => _attempt.Token;
+        /// <summary>Cancelled by the caller or when the attempt's time is up: what a body read passes on.</summary>
+        public CancellationToken AttemptCancellation => _attempt.Token;
 
         /// <summary>
         /// Reads the body within the attempt's time. Body reads do not all take a cancellation token (and none do on
@@ -98,33 +68,35 @@ namespace TokenAuth.Http
         /// failure (ProviderUnreachable); <paramref name="read"/> reports failures of its own (a file) as TokenAuth errors.
         /// A body already buffered within the attempt's time has nothing left to wait for.
         /// </summary>
-        public Task<T> ReadAsync<T>(Func<HttpContent, Task<T>> read) => ReadAsync(static (content, read) => read(content), read);
+        /// <param name="state">What <paramref name="read"/> needs, passed in rather than captured: nothing allocated per call.</param>
+        public Task<T> ReadAsync<TState, T>(Func<SentResponse, TState, Task<T>> read, TState state) =>
+            _bodyBuffered ? read(this, state) : ReadWithinAttemptAsync(read, state);
 
-        /// <summary>The same, with what <paramref name="read"/> needs passed in rather than captured: nothing allocated per call.</summary>
-        public Task<T> ReadAsync<TState, T>(Func<HttpContent, TState, Task<T>> read, TState state) =>
-            _bodyBuffered ? read(Response.Content, state) : ReadWithinAttemptAsync(read, state);
-
-        private async Task<T> ReadWithinAttemptAsync<TState, T>(Func<HttpContent, TState, Task<T>> read, TState state)
+        private async Task<T> ReadWithinAttemptAsync<TState, T>(Func<SentResponse, TState, Task<T>> read, TState state)
         {
-            using (_attempt.Token.Register(response => ((HttpResponseMessage)response!).Dispose(), Response))
+            using (_attempt.Token.Register(static response => ((HttpResponseMessage)response!).Dispose(), Response))
             {
                 try
                 {
-                    return await read(Response.Content, state).ConfigureAwait(false);
+                    return await read(this, state).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (_attempt.IsCancellationRequested && !(ex is TokenAuthException))
                 {
-                    _caller.ThrowIfCancellationRequested();
+                    Call.Cancellation.ThrowIfCancellationRequested();
                     throw TimeoutError();
                 }
                 catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
                 {
-                    throw ProviderUnreachableException.BrokenOff(Context.Provider, Context.DisplayEndpoint, ex);
+                    throw ProviderUnreachableException.BrokenOff(Call.Provider, DisplayEndpoint, ex);
                 }
             }
         }
 
-        public ProviderUnreachableException TimeoutError() => Context.TimeoutError(_budgetBound);
+        /// <summary>An error body for parsing and inspection: only its start, since an error page may be huge or never end.</summary>
+        public Task<BodyPrefix> ReadErrorBodyAsync() =>
+            ReadAsync(static (sent, _) => BoundedRead.ReadPrefixAsync(sent.Response.Content, sent.AttemptCancellation), (object?)null);
+
+        public ProviderUnreachableException TimeoutError() => new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, _limit, null);
 
         public void Dispose()
         {
@@ -144,46 +116,50 @@ namespace TokenAuth.Http
 
         private readonly HttpClient _client;
         private readonly TimeProvider _clock;
+        private readonly TimeSpan _attemptTimeout;
 
-        public HttpSender(HttpClient client, TimeProvider clock)
+        public HttpSender(HttpClient client, TimeProvider clock, TimeSpan attemptTimeout)
         {
             _client = client;
             _clock = clock;
+            _attemptTimeout = attemptTimeout;
         }
 
-        /// <param name="createRequest">Makes a fresh request message for each attempt from <paramref name="parts"/>.</param>
-        /// <param name="replayable">False when the body can be sent only once: then nothing is retried.</param>
         /// <param name="bufferSuccessBody">
         /// Read a successful answer's body within the attempt, where one that breaks off is retried like a lost
         /// connection. Other bodies (errors, redirects) are never buffered here: their readers take only what they need.
         /// </param>
-        public async Task<SentResponse> SendAsync<TParts>(SendContext context, Func<TParts, HttpRequestMessage> createRequest, TParts parts, bool replayable,
-            bool bufferSuccessBody, CancellationToken cancellationToken)
+        public async Task<SentResponse> SendAsync(CallContext call, IRequestFactory request, RetryPolicy retry, bool bufferSuccessBody)
         {
-            var started = Stopwatch.GetTimestamp();
+            var display = Redaction.RedactUri(request.Endpoint);
+            var cancellationToken = call.Cancellation;
             var waited = TimeSpan.Zero;
             for (var attempt = 0; ; attempt++)
             {
-                // Linked to the caller only when the caller can cancel; either way the attempt's own timer ends it.
-                var allowed = context.AttemptTime(out var budgetBound);
+                // The attempt's own time, or what is left of the call's when that is less; a timeout names whichever ran out.
+                var budgetLeft = call.Budget?.Remaining;
+                var budgetBound = budgetLeft != null && budgetLeft.Value <= _attemptTimeout;
+                var allowed = budgetBound ? budgetLeft!.Value : _attemptTimeout;
+                var limit = budgetBound ? call.Budget!.Limit : _attemptTimeout;
                 if (allowed <= TimeSpan.Zero)
                 {
-                    throw context.TimeoutError(budgetBound);
+                    throw new ProviderUnreachableException(call.Provider, display, true, limit, null);
                 }
 
+                // Linked to the caller only when the caller can cancel; either way the attempt's own timer ends it.
                 var attemptTime = cancellationToken.CanBeCanceled
                     ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
                     : new CancellationTokenSource();
-                attemptTime.CancelAfter(allowed);
+                _clock.CancelAfter(attemptTime, allowed);
                 HttpResponseMessage? response = null;
                 var buffered = false;
                 TimeSpan? delay;
                 try
                 {
-                    using (var request = createRequest(parts))
+                    using (var message = request.Create())
                     {
-                        KeepConnectionsFresh(request.RequestUri!);
-                        response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTime.Token).ConfigureAwait(false);
+                        KeepConnectionsFresh(message.RequestUri!);
+                        response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attemptTime.Token).ConfigureAwait(false);
                     }
 
                     if (bufferSuccessBody && response.IsSuccessStatusCode)
@@ -196,7 +172,7 @@ namespace TokenAuth.Http
                 {
                     response?.Dispose();
                     attemptTime.Dispose();
-                    throw context.TimeoutError(budgetBound);
+                    throw new ProviderUnreachableException(call.Provider, display, true, limit, null);
                 }
                 catch (OperationCanceledException)
                 {
@@ -208,37 +184,37 @@ namespace TokenAuth.Http
                 {
                     response?.Dispose();
                     attemptTime.Dispose();
-                    delay = replayable && context.Idempotent ? NextDelay(context.Retry, attempt, waited, null) : null;
+                    delay = request.Replayable && request.Idempotent ? NextDelay(retry, attempt, waited, null) : null;
                     if (delay == null)
                     {
-                        throw new ProviderUnreachableException(context.Provider, context.DisplayEndpoint, false, null, ex);
+                        throw new ProviderUnreachableException(call.Provider, display, false, null, ex);
                     }
 
-                    context.Log.Verbose($"Connection to {context.DisplayEndpoint} failed; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
-                    await WaitBeforeRetryAsync(context, delay.Value, cancellationToken).ConfigureAwait(false);
+                    call.Log.Verbose($"Connection to {display} failed; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {retry.MaxRetries + 1}).");
+                    await WaitBeforeRetryAsync(call, display, delay.Value).ConfigureAwait(false);
                     waited += delay.Value;
                     continue;
                 }
 
                 var status = (int)response.StatusCode;
-                var retryable = status == 429 || status == 503 || (context.Idempotent && (status == 502 || status == 504));
-                delay = retryable && replayable ? NextDelay(context.Retry, attempt, waited, RetryAfter(response)) : null;
+                var retryable = status == 429 || status == 503 || (request.Idempotent && (status == 502 || status == 504));
+                delay = retryable && request.Replayable ? NextDelay(retry, attempt, waited, RetryAfter(response)) : null;
                 if (delay == null)
                 {
-                    if (retryable && context.Retry.MaxRetries > 0)
+                    if (retryable && retry.MaxRetries > 0)
                     {
-                        context.Log.Verbose(replayable
-                            ? $"HTTP {status} from {context.DisplayEndpoint}: no retry left within {context.Retry.MaxRetries} retries and {context.Retry.MaxTotalWait.TotalSeconds:0.###} s of waiting."
-                            : $"HTTP {status} from {context.DisplayEndpoint}: not retried, because the request body cannot be sent again.");
+                        call.Log.Verbose(request.Replayable
+                            ? $"HTTP {status} from {display}: no retry left within {retry.MaxRetries} retries and {retry.MaxTotalWait.TotalSeconds:0.###} s of waiting."
+                            : $"HTTP {status} from {display}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(context, response, attemptTime, budgetBound, cancellationToken, buffered, attempt, waited, HttpMethods.Since(started));
+                    return new SentResponse(call, display, response, attemptTime, limit, buffered, attempt, waited);
                 }
 
                 response.Dispose();
                 attemptTime.Dispose();
-                context.Log.Verbose($"HTTP {status} from {context.DisplayEndpoint}; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {context.Retry.MaxRetries + 1}).");
-                await WaitBeforeRetryAsync(context, delay.Value, cancellationToken).ConfigureAwait(false);
+                call.Log.Verbose($"HTTP {status} from {display}; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {retry.MaxRetries + 1}).");
+                await WaitBeforeRetryAsync(call, display, delay.Value).ConfigureAwait(false);
                 waited += delay.Value;
             }
         }
@@ -263,15 +239,15 @@ namespace TokenAuth.Http
         }
 
         /// <summary>A wait the call's budget cannot cover ends the call at once, rather than at its deadline.</summary>
-        private static Task WaitBeforeRetryAsync(SendContext context, TimeSpan delay, CancellationToken cancellationToken)
+        private Task WaitBeforeRetryAsync(CallContext call, Uri display, TimeSpan delay)
         {
-            if (context.Budget is { } budget && delay >= budget.Remaining)
+            if (call.Budget is { } budget && delay >= budget.Remaining)
             {
-                context.Log.Verbose($"Waiting {delay.TotalSeconds:0.###} s to retry {context.DisplayEndpoint} would pass the call's {budget.Limit.TotalSeconds:0.###} s limit.");
-                throw context.TimeoutError(budgetBound: true);
+                call.Log.Verbose($"Waiting {delay.TotalSeconds:0.###} s to retry {display} would pass the call's {budget.Limit.TotalSeconds:0.###} s limit.");
+                throw new ProviderUnreachableException(call.Provider, display, true, budget.Limit, null);
             }
 
-            return Task.Delay(delay, cancellationToken);
+            return _clock.Delay(delay, call.Cancellation);
         }
 
         /// <summary>The wait before the next attempt, or null when no attempt or wait budget is left.</summary>

@@ -4,30 +4,27 @@ using System.Net;
 namespace TokenAuth.Http
 {
     /// <summary>How hard to try when the provider throttles or fails for a moment.</summary>
-    public sealed class RetryPolicy
+    public sealed record RetryPolicy
     {
         /// <summary>Attempts after the first. 0 turns retrying off.</summary>
-        public int MaxRetries { get; set; } = 3;
+        public int MaxRetries { get; init; } = 3;
 
         /// <summary>The most time spent waiting between attempts, added up; a longer Retry-After ends the retries.</summary>
-        public TimeSpan MaxTotalWait { get; set; } = TimeSpan.FromSeconds(60);
+        public TimeSpan MaxTotalWait { get; init; } = TimeSpan.FromSeconds(60);
 
         /// <summary>First backoff step when the provider gives no Retry-After; doubled each attempt, with jitter.</summary>
-        public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+        public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-        public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+        public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-        public RetryPolicy With(int? maxRetries) => maxRetries == null ? this : new RetryPolicy
-        {
-            MaxRetries = maxRetries.Value,
-            MaxTotalWait = MaxTotalWait,
-            BaseDelay = BaseDelay,
-            MaxDelay = MaxDelay,
-        };
+        public RetryPolicy With(int? maxRetries) => maxRetries == null ? this : this with { MaxRetries = maxRetries.Value };
     }
 
-    /// <summary>A proxy other than the system's.</summary>
-    public sealed class ProxySettings
+    /// <summary>
+    /// A proxy other than the system's. Equal settings share one HttpClient (and its connections): the same address
+    /// with the same credentials, compared by user, domain and password for a <see cref="NetworkCredential"/>.
+    /// </summary>
+    public sealed class ProxySettings : IEquatable<ProxySettings>
     {
         public ProxySettings(Uri address, ICredentials? credentials = null)
         {
@@ -38,38 +35,54 @@ namespace TokenAuth.Http
         public Uri Address { get; }
 
         public ICredentials? Credentials { get; }
+
+        public bool Equals(ProxySettings? other) =>
+            other != null && Address == other.Address && SameCredentials(Credentials, other.Credentials);
+
+        public override bool Equals(object? obj) => Equals(obj as ProxySettings);
+
+        public override int GetHashCode() => Address.GetHashCode();
+
+        private static bool SameCredentials(ICredentials? first, ICredentials? second) =>
+            ReferenceEquals(first, second)
+            || (first is NetworkCredential a && second is NetworkCredential b
+                && a.UserName == b.UserName && a.Domain == b.Domain && a.Password == b.Password);
     }
 
-    public sealed class TokenAuthOptions
+    /// <summary>The engine's settings: immutable once made, so that one options object can serve every call; vary one with <c>with</c>.</summary>
+    public sealed record TokenAuthOptions
     {
         /// <summary>
         /// How long before expiry a cached token is renewed. Null (the default) means the smaller of
         /// 60 s and a tenth of the token's lifetime.
         /// </summary>
-        public TimeSpan? RenewalMargin { get; set; }
+        public TimeSpan? RenewalMargin { get; init; }
 
         /// <summary>Time allowed for one HTTP exchange (an attempt), body included: 100 s, as Invoke-RestMethod's default.</summary>
-        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+        public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 
         /// <summary>
         /// Time allowed for a whole call to a provider's own endpoints: getting a token (a refresh and the fallback to
         /// the credentials, retries and their waits included), revoking it, asking who-am-I. A shared token request
         /// ends within it however many callers wait on it; a caller's own limit may end its wait sooner.
         /// </summary>
-        public TimeSpan TokenTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        public TimeSpan TokenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
         /// <summary>
         /// The largest answer read from a token, refresh, revoke or who-am-I endpoint; a larger one is refused unread
         /// (Content-Length) or as soon as it passes the limit. API responses are not limited: they stream.
         /// </summary>
-        public long MaxProviderAnswerBytes { get; set; } = 1 << 20;
+        public long MaxProviderAnswerBytes { get; init; } = 1 << 20;
 
-        public RetryPolicy Retry { get; set; } = new RetryPolicy();
+        public RetryPolicy Retry { get; init; } = new RetryPolicy();
 
         /// <summary>Null: the system proxy.</summary>
-        public ProxySettings? Proxy { get; set; }
+        public ProxySettings? Proxy { get; init; }
 
-        public int MaxRedirects { get; set; } = 10;
+        public int MaxRedirects { get; init; } = 10;
+
+        /// <summary>The time a call to a provider's own endpoint may take: the caller's limit or TokenTimeout, whichever is less.</summary>
+        internal TimeSpan ProviderCallLimit(TimeSpan? callerLimit) => callerLimit < TokenTimeout ? callerLimit.Value : TokenTimeout;
 
         internal TimeSpan MarginFor(TimeSpan lifetime)
         {

@@ -22,8 +22,6 @@ namespace TokenAuth.Logging
     {
         public static void Verbose(this ITokenAuthLog? log, string message) => Write(log, LogLevel.Verbose, message);
 
-        public static void Debug(this ITokenAuthLog? log, string message) => Write(log, LogLevel.Debug, message);
-
         public static void Warning(this ITokenAuthLog? log, string message) => Write(log, LogLevel.Warning, message);
 
         private static void Write(ITokenAuthLog? log, LogLevel level, string message)

@@ -36,7 +36,7 @@ namespace TokenAuth.Providers
                 AccessToken = "access_token",
                 TokenType = "token_type",
                 RefreshToken = "refresh_token",
-                Expiry = { new ExpirySource { Path = "expires_in", Format = ExpiryFormat.SecondsFromNow } },
+                Expiry = new[] { new ExpirySource { Path = "expires_in", Format = ExpiryFormat.SecondsFromNow } },
             },
             // Refresh is not documented: a new token comes from the credentials.
             Revoke = new RevokeSpec { Path = "/authorization/revoke", Authentication = RevokeAuthentication.Bearer },
@@ -59,7 +59,7 @@ namespace TokenAuth.Providers
             TokenResponse = new TokenResponseSpec
             {
                 AccessToken = "data.token",
-                Expiry = { new ExpirySource { Path = "data.expires", Format = ExpiryFormat.UnixTime } },
+                Expiry = new[] { new ExpirySource { Path = "data.expires", Format = ExpiryFormat.UnixTime } },
             },
             Authorization = new AuthorizationSpec { Scheme = "JWT" },
             Errors = Errors(new[] { "code" }, new[] { "message" }),
@@ -82,7 +82,7 @@ namespace TokenAuth.Providers
             {
                 AccessToken = "access_token",
                 TokenType = "token_type",
-                Expiry = { new ExpirySource { Path = "expires_in", Format = ExpiryFormat.SecondsFromNow } },
+                Expiry = new[] { new ExpirySource { Path = "expires_in", Format = ExpiryFormat.SecondsFromNow } },
             },
             WhoAmI = new WhoAmISpec { Path = "/api/v1/me", ResultPath = "data" },
             // JSON:API: the page's items in data, the next page in links.next.
@@ -97,8 +97,8 @@ namespace TokenAuth.Providers
             Description = "CoreBanking: no public host, so a base URI is always required; clientId and clientSecret of at most 100 characters.",
             Credential = new CredentialSpec
             {
-                Fields = { CredentialField.ClientId, CredentialField.ClientSecret },
-                MaxLength = { [CredentialField.ClientId] = 100, [CredentialField.ClientSecret] = 100 },
+                Fields = new[] { CredentialField.ClientId, CredentialField.ClientSecret },
+                MaxLength = new Dictionary<CredentialField, int> { [CredentialField.ClientId] = 100, [CredentialField.ClientSecret] = 100 },
             },
             Token = new TokenEndpointSpec
             {
@@ -111,7 +111,7 @@ namespace TokenAuth.Providers
             {
                 AccessToken = "accessToken",
                 TokenType = "tokenType",
-                Expiry =
+                Expiry = new[]
                 {
                     new ExpirySource { Path = "tokenValiditySec", Format = ExpiryFormat.SecondsFromNow },
                     new ExpirySource { Path = "expirationTime", Format = ExpiryFormat.UnixTime },
@@ -137,13 +137,13 @@ namespace TokenAuth.Providers
                 AccessToken = "data.access_token",
                 TokenType = "data.token_type",
                 RefreshToken = "data.refresh_token",
-                Expiry = { new ExpirySource { Path = "data.expires_in", Format = ExpiryFormat.SecondsFromNow } },
+                Expiry = new[] { new ExpirySource { Path = "data.expires_in", Format = ExpiryFormat.SecondsFromNow } },
             },
             Refresh = new RefreshSpec
             {
                 Path = "/v1/auth/refresh",
                 Fields = Fields(("refresh_token", "{RefreshToken}")),
-                InvalidRefreshTokenCodes = { "INVALID_REFRESH_TOKEN" },
+                InvalidRefreshTokenCodes = new[] { "INVALID_REFRESH_TOKEN" },
             },
             // Gap: the revoke body is not documented.
             Revoke = new RevokeSpec { Path = "/v1/auth/revoke", Fields = Fields(("token", "{AccessToken}")) },
@@ -153,7 +153,7 @@ namespace TokenAuth.Providers
 
         private static Dictionary<string, string> Environments(params (string Name, string Uri)[] environments)
         {
-            var result = new Dictionary<string, string>(System.StringComparer.OrdinalIgnoreCase);
+            var result = new Dictionary<string, string>();
             foreach (var (name, uri) in environments)
             {
                 result[name] = uri;
@@ -164,7 +164,7 @@ namespace TokenAuth.Providers
 
         private static Dictionary<string, string> Fields(params (string Name, string Value)[] fields)
         {
-            var result = new Dictionary<string, string>(System.StringComparer.Ordinal);
+            var result = new Dictionary<string, string>();
             foreach (var (name, value) in fields)
             {
                 result[name] = value;
@@ -173,9 +173,9 @@ namespace TokenAuth.Providers
             return result;
         }
 
-        private static CredentialSpec Credentials(params CredentialField[] fields) => new CredentialSpec { Fields = new List<CredentialField>(fields) };
+        private static CredentialSpec Credentials(params CredentialField[] fields) => new CredentialSpec { Fields = fields };
 
         private static ErrorSpec Errors(string[] codePaths, string[] messagePaths) =>
-            new ErrorSpec { CodePaths = new List<string>(codePaths), MessagePaths = new List<string>(messagePaths) };
+            new ErrorSpec { CodePaths = codePaths, MessagePaths = messagePaths };
     }
 }

@@ -41,13 +41,8 @@ namespace TokenAuth.Providers
 
         public string? AccessToken { get; }
 
-        public string? Get(string placeholder) => placeholder switch
+        public string? Get(string placeholder) => CredentialFields.TryParse(placeholder, ignoreCase: false, out var field) ? Credential.Get(field) : placeholder switch
         {
-            "ClientId" => Credential.ClientId,
-            "ClientSecret" => Credential.ClientSecret,
-            "ClientCredential" => Credential.ClientCredential,
-            "ApiKey" => Credential.ApiKey,
-            "ApiSecret" => Credential.ApiSecret,
             "Scope" => Scope,
             "Lifetime" => Lifetime.HasValue ? ((long)Lifetime.Value.TotalSeconds).ToString(CultureInfo.InvariantCulture) : null,
             "RefreshToken" => RefreshToken,
@@ -59,8 +54,6 @@ namespace TokenAuth.Providers
     /// <summary>Field and header templates: literal text with {Placeholder}s.</summary>
     internal static class FieldTemplates
     {
-        public static readonly IReadOnlyList<string> CredentialPlaceholders = new[] { "ClientId", "ClientSecret", "ClientCredential", "ApiKey", "ApiSecret" };
-
         /// <summary>Placeholders that may have no value: a field made of one of them alone is then left out.</summary>
         public static readonly IReadOnlyList<string> OptionalPlaceholders = new[] { "Scope", "Lifetime" };
 

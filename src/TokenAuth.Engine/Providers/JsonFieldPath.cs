@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace TokenAuth.Providers
 {
-    /// <summary>Reads a value at a dotted path with [n] array indexes ("data.token", "errors[0].detail").</summary>
+    /// <summary>
+    /// The one path dialect for every value TokenAuth looks up in JSON, in a token answer or in a parsed page alike:
+    /// dotted field names with [n] array indexes ("data.token", "errors[0].detail", "@odata.nextLink").
+    /// </summary>
     internal static class JsonFieldPath
     {
         public static bool IsValid(string path)
@@ -38,38 +41,106 @@ namespace TokenAuth.Providers
             return true;
         }
 
-        /// <summary>The element at the path; false when any step is missing or of another kind.</summary>
-        public static bool TryGet(JsonElement root, string path, out JsonElement value)
-        {
-            value = root;
-            foreach (var segment in path.Split('.'))
-            {
-                var name = segment;
-                var index = -1;
-                var bracket = segment.IndexOf('[');
-                if (bracket >= 0)
-                {
-                    name = segment.Substring(0, bracket);
-                    index = int.Parse(segment.Substring(bracket + 1, segment.Length - bracket - 2), CultureInfo.InvariantCulture);
-                }
+        /// <summary>The element at the path; false when any step is missing, of another kind, or null.</summary>
+        public static bool TryGet(JsonElement root, string path, out JsonElement value) =>
+            TryFind<JsonElement, ElementSteps>(root, path, out value) && value.ValueKind != JsonValueKind.Null && value.ValueKind != JsonValueKind.Undefined;
 
-                if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+        /// <summary>The value at the path in what <see cref="JsonValues.ToObject"/> made (a page, a who-am-I answer), or null.</summary>
+        public static object? Find(object? value, string path) => TryFind<object?, ObjectSteps>(value, path, out var found) ? found : null;
+
+        /// <summary>
+        /// Walks the path. At each object the rest of the path is first tried as one field name, then split at each dot
+        /// from the left, so that a field whose own name holds dots ("@odata.nextLink") is found as well as a nested one.
+        /// </summary>
+        private static bool TryFind<T, TSteps>(T node, string path, out T value)
+            where TSteps : struct, ISteps<T>
+        {
+            if (TryStep<T, TSteps>(node, path, out value))
+            {
+                return true;
+            }
+
+            for (var dot = path.IndexOf('.'); dot > 0; dot = path.IndexOf('.', dot + 1))
+            {
+                if (TryStep<T, TSteps>(node, path.Substring(0, dot), out var inner) && TryFind<T, TSteps>(inner, path.Substring(dot + 1), out value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>One step: a field, or a field followed by [n] indexes ("errors[0]"); a field literally named so wins.</summary>
+        private static bool TryStep<T, TSteps>(T node, string step, out T value)
+            where TSteps : struct, ISteps<T>
+        {
+            var steps = default(TSteps);
+            if (steps.Field(node, step, out value))
+            {
+                return true;
+            }
+
+            var open = step.IndexOf('[');
+            if (open <= 0 || !steps.Field(node, step.Substring(0, open), out value))
+            {
+                return false;
+            }
+
+            while (open < step.Length)
+            {
+                var close = step.IndexOf(']', open);
+                if (step[open] != '[' || close < 0
+                    || !int.TryParse(step.Substring(open + 1, close - open - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    || !steps.Item(value, index, out value))
                 {
                     return false;
                 }
 
-                if (index >= 0)
-                {
-                    if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() <= index)
-                    {
-                        return false;
-                    }
-
-                    value = value[index];
-                }
+                open = close + 1;
             }
 
-            return value.ValueKind != JsonValueKind.Null && value.ValueKind != JsonValueKind.Undefined;
+            return true;
+        }
+
+        /// <summary>How a step reads one kind of JSON tree: a struct, so that the walk is specialised for each without allocating.</summary>
+        private interface ISteps<T>
+        {
+            bool Field(T node, string name, out T value);
+
+            bool Item(T node, int index, out T value);
+        }
+
+        private readonly struct ElementSteps : ISteps<JsonElement>
+        {
+            public bool Field(JsonElement node, string name, out JsonElement value)
+            {
+                value = default;
+                return node.ValueKind == JsonValueKind.Object && node.TryGetProperty(name, out value);
+            }
+
+            public bool Item(JsonElement node, int index, out JsonElement value)
+            {
+                var found = node.ValueKind == JsonValueKind.Array && index < node.GetArrayLength();
+                value = found ? node[index] : default;
+                return found;
+            }
+        }
+
+        private readonly struct ObjectSteps : ISteps<object?>
+        {
+            public bool Field(object? node, string name, out object? value)
+            {
+                value = null;
+                return node is IDictionary<string, object?> fields && fields.TryGetValue(name, out value);
+            }
+
+            public bool Item(object? node, int index, out object? value)
+            {
+                var found = node is IList<object?> items && index < items.Count;
+                value = found ? ((IList<object?>)node!)[index] : null;
+                return found;
+            }
         }
 
         /// <summary>A string or number at the path, as text; null when absent or not a scalar.</summary>
@@ -108,33 +179,6 @@ namespace TokenAuth.Providers
     /// <summary>Turns JSON into plain .NET values: dictionaries, lists, strings, long or double, bool and null.</summary>
     public static class JsonValues
     {
-        /// <summary>
-        /// The value at a dotted path of object fields in what <see cref="ToObject"/> made ("data", "links.next"), or
-        /// null. A field whose own name holds dots ("@odata.nextLink") is found too: whole names are tried first.
-        /// </summary>
-        public static object? Find(object? value, string path)
-        {
-            if (value is not IDictionary<string, object?> fields)
-            {
-                return null;
-            }
-
-            if (fields.TryGetValue(path, out var whole))
-            {
-                return whole;
-            }
-
-            for (var dot = path.IndexOf('.'); dot > 0; dot = path.IndexOf('.', dot + 1))
-            {
-                if (fields.TryGetValue(path.Substring(0, dot), out var inner) && Find(inner, path.Substring(dot + 1)) is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-
         public static object? ToObject(JsonElement element)
         {
             switch (element.ValueKind)

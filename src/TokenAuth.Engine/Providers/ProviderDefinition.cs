@@ -5,43 +5,66 @@ namespace TokenAuth.Providers
 {
     /// <summary>
     /// Everything TokenAuth knows about one provider's token flow. The built-in providers and custom JSON
-    /// definitions are both instances of this type, and one engine interprets all of them.
-    /// The JSON schema (camelCase) is documented in docs/provider-definitions.md.
+    /// definitions are both instances of this type, and one engine interprets all of them. Immutable once made
+    /// (records with read-only collections): a registered definition is shared by every call in the session, so a
+    /// variant is a copy (<c>with</c>), never a change. The JSON schema (camelCase) is documented in docs/provider-definitions.md.
     /// </summary>
-    public sealed class ProviderDefinition
+    public sealed record ProviderDefinition
     {
-        /// <summary>Short name used on the command line, e.g. "Akiba". Compared case-insensitively.</summary>
-        public string Name { get; set; } = "";
+        /// <summary>How provider names are compared, everywhere: case-insensitively, as PowerShell compares names.</summary>
+        public static readonly StringComparer NameComparer = StringComparer.OrdinalIgnoreCase;
 
-        public string? Description { get; set; }
+        /// <summary>The same rule, for comparisons that take a <see cref="StringComparison"/> (prefixes, while completing).</summary>
+        public const StringComparison NameComparison = StringComparison.OrdinalIgnoreCase;
 
-        /// <summary>Environment name to base URI, e.g. Live and Sandbox. May be empty: then a base URI must be given.</summary>
-        public Dictionary<string, string> Environments { get; set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Short name used on the command line, e.g. "Akiba". Compared with <see cref="NameComparer"/>.</summary>
+        public string Name { get; init; } = "";
+
+        public string? Description { get; init; }
+
+        /// <summary>Environment name to base URI, e.g. Live and Sandbox. May be empty: then a base URI must be given. Names are matched case-insensitively (<see cref="TryGetEnvironment"/>).</summary>
+        public IReadOnlyDictionary<string, string> Environments { get; init; } = new Dictionary<string, string>();
 
         /// <summary>Environment used when the caller names none.</summary>
-        public string DefaultEnvironment { get; set; } = "Live";
+        public string DefaultEnvironment { get; init; } = "Live";
 
-        public CredentialSpec Credential { get; set; } = new CredentialSpec();
+        public CredentialSpec Credential { get; init; } = new CredentialSpec();
 
-        public TokenEndpointSpec Token { get; set; } = new TokenEndpointSpec();
+        public TokenEndpointSpec Token { get; init; } = new TokenEndpointSpec();
 
-        public TokenResponseSpec TokenResponse { get; set; } = new TokenResponseSpec();
+        public TokenResponseSpec TokenResponse { get; init; } = new TokenResponseSpec();
 
-        public AuthorizationSpec Authorization { get; set; } = new AuthorizationSpec();
+        public AuthorizationSpec Authorization { get; init; } = new AuthorizationSpec();
 
         /// <summary>Optional: renew with a refresh token instead of the credentials.</summary>
-        public RefreshSpec? Refresh { get; set; }
+        public RefreshSpec? Refresh { get; init; }
 
         /// <summary>Optional: tell the provider a token is no longer wanted.</summary>
-        public RevokeSpec? Revoke { get; set; }
+        public RevokeSpec? Revoke { get; init; }
 
         /// <summary>Optional: an endpoint that describes the identity behind a token.</summary>
-        public WhoAmISpec? WhoAmI { get; set; }
+        public WhoAmISpec? WhoAmI { get; init; }
 
         /// <summary>Where the provider puts the next page's link and a page's items, for callers that follow pages.</summary>
-        public PagingSpec? Paging { get; set; }
+        public PagingSpec? Paging { get; init; }
 
-        public ErrorSpec Errors { get; set; } = new ErrorSpec();
+        public ErrorSpec Errors { get; init; } = new ErrorSpec();
+
+        /// <summary>The base URI of the environment of this name, whatever its case.</summary>
+        public bool TryGetEnvironment(string name, out string baseUri)
+        {
+            foreach (var environment in Environments)
+            {
+                if (string.Equals(environment.Key, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    baseUri = environment.Value;
+                    return true;
+                }
+            }
+
+            baseUri = "";
+            return false;
+        }
 
         public override string ToString() => Name;
     }
@@ -55,13 +78,13 @@ namespace TokenAuth.Providers
         ApiSecret,
     }
 
-    public sealed class CredentialSpec
+    public sealed record CredentialSpec
     {
         /// <summary>Fields the provider needs, e.g. ClientId and ClientSecret.</summary>
-        public List<CredentialField> Fields { get; set; } = new List<CredentialField>();
+        public IReadOnlyList<CredentialField> Fields { get; init; } = Array.Empty<CredentialField>();
 
         /// <summary>Maximum length per field, checked before any request is sent.</summary>
-        public Dictionary<CredentialField, int> MaxLength { get; set; } = new Dictionary<CredentialField, int>();
+        public IReadOnlyDictionary<CredentialField, int> MaxLength { get; init; } = new Dictionary<CredentialField, int>();
     }
 
     public enum BodyEncoding
@@ -84,26 +107,26 @@ namespace TokenAuth.Providers
     /// {ClientId} {ClientSecret} {ClientCredential} {ApiKey} {ApiSecret} {Scope} {Lifetime} {RefreshToken} {AccessToken}.
     /// A field whose whole value is an optional placeholder ({Scope}, {Lifetime}) is left out when it has no value.
     /// </summary>
-    public class EndpointSpec
+    public record EndpointSpec
     {
         /// <summary>Path relative to the base URI (the base URI's own path prefix is kept).</summary>
-        public string Path { get; set; } = "";
+        public string Path { get; init; } = "";
 
-        public string Method { get; set; } = "POST";
+        public string Method { get; init; } = "POST";
 
-        public BodyEncoding Encoding { get; set; } = BodyEncoding.Json;
+        public BodyEncoding Encoding { get; init; } = BodyEncoding.Json;
 
-        public Dictionary<string, string> Fields { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
 
-        public Dictionary<string, string> Headers { get; set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
     }
 
-    public sealed class TokenEndpointSpec : EndpointSpec
+    public sealed record TokenEndpointSpec : EndpointSpec
     {
-        public ClientAuthentication ClientAuthentication { get; set; } = ClientAuthentication.Body;
+        public ClientAuthentication ClientAuthentication { get; init; } = ClientAuthentication.Body;
 
         /// <summary>Scope sent when the caller names none (Ankorstore: "*").</summary>
-        public string? DefaultScope { get; set; }
+        public string? DefaultScope { get; init; }
     }
 
     public enum ExpiryFormat
@@ -118,45 +141,45 @@ namespace TokenAuth.Providers
         DateTime,
     }
 
-    public sealed class ExpirySource
+    public sealed record ExpirySource
     {
         /// <summary>Where the value sits in the response, e.g. "data.expires".</summary>
-        public string Path { get; set; } = "";
+        public string Path { get; init; } = "";
 
-        public ExpiryFormat Format { get; set; } = ExpiryFormat.SecondsFromNow;
+        public ExpiryFormat Format { get; init; } = ExpiryFormat.SecondsFromNow;
     }
 
     /// <summary>Where the interesting values sit in a successful token response. Paths are dotted, with [n] for array items.</summary>
-    public sealed class TokenResponseSpec
+    public sealed record TokenResponseSpec
     {
-        public string AccessToken { get; set; } = "access_token";
+        public string AccessToken { get; init; } = "access_token";
 
-        public string? TokenType { get; set; }
+        public string? TokenType { get; init; }
 
-        public string? RefreshToken { get; set; }
+        public string? RefreshToken { get; init; }
 
-        public string? Scope { get; set; }
+        public string? Scope { get; init; }
 
         /// <summary>Tried in order; the first one present in the response is used.</summary>
-        public List<ExpirySource> Expiry { get; set; } = new List<ExpirySource>();
+        public IReadOnlyList<ExpirySource> Expiry { get; init; } = Array.Empty<ExpirySource>();
 
         /// <summary>Lifetime assumed when the response carries no expiry at all. Never "forever".</summary>
-        public int DefaultLifetimeSeconds { get; set; } = 300;
+        public int DefaultLifetimeSeconds { get; init; } = 300;
     }
 
-    public sealed class AuthorizationSpec
+    public sealed record AuthorizationSpec
     {
         /// <summary>Scheme on API calls, as in "Bearer TOKEN". A token that already starts with the scheme is sent as it is.</summary>
-        public string Scheme { get; set; } = "Bearer";
+        public string Scheme { get; init; } = "Bearer";
 
         /// <summary>Use the token type from the token response as the scheme (CoreBanking); Scheme when it is empty.</summary>
-        public bool SchemeFromTokenType { get; set; }
+        public bool SchemeFromTokenType { get; init; }
     }
 
-    public sealed class RefreshSpec : EndpointSpec
+    public sealed record RefreshSpec : EndpointSpec
     {
         /// <summary>Provider error codes that mean "this refresh token is no good": fall back to the credentials.</summary>
-        public List<string> InvalidRefreshTokenCodes { get; set; } = new List<string>();
+        public IReadOnlyList<string> InvalidRefreshTokenCodes { get; init; } = Array.Empty<string>();
     }
 
     public enum RevokeAuthentication
@@ -168,34 +191,34 @@ namespace TokenAuth.Providers
         Client,
     }
 
-    public sealed class RevokeSpec : EndpointSpec
+    public sealed record RevokeSpec : EndpointSpec
     {
-        public RevokeAuthentication Authentication { get; set; } = RevokeAuthentication.Bearer;
+        public RevokeAuthentication Authentication { get; init; } = RevokeAuthentication.Bearer;
     }
 
-    public sealed class WhoAmISpec
+    public sealed record WhoAmISpec
     {
-        public string Path { get; set; } = "";
+        public string Path { get; init; } = "";
 
         /// <summary>Where the identity object sits in the response, a path of object fields such as "data" or "data.user"; empty for the whole body.</summary>
-        public string? ResultPath { get; set; }
+        public string? ResultPath { get; init; }
     }
 
     /// <summary>Defaults for following pages; a Link header with rel="next" is followed whatever these say.</summary>
-    public sealed class PagingSpec
+    public sealed record PagingSpec
     {
         /// <summary>Where the next page's link sits in a page, a dotted path such as "links.next" or "@odata.nextLink".</summary>
-        public string? NextLinkPath { get; set; }
+        public string? NextLinkPath { get; init; }
 
         /// <summary>Where a page's items sit, such as "data" or "value"; empty: the page is the list.</summary>
-        public string? ItemsPath { get; set; }
+        public string? ItemsPath { get; init; }
     }
 
     /// <summary>Candidate paths for the provider's error code and message, tried in order.</summary>
-    public sealed class ErrorSpec
+    public sealed record ErrorSpec
     {
-        public List<string> CodePaths { get; set; } = new List<string>();
+        public IReadOnlyList<string> CodePaths { get; init; } = Array.Empty<string>();
 
-        public List<string> MessagePaths { get; set; } = new List<string>();
+        public IReadOnlyList<string> MessagePaths { get; init; } = Array.Empty<string>();
     }
 }

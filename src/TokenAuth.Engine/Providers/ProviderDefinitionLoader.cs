@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 
@@ -127,13 +128,13 @@ namespace TokenAuth.Providers
 
             foreach (var environment in definition.Environments)
             {
-                if (!Uri.TryCreate(environment.Value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && ProviderTarget.IsLoopback(uri))))
+                if (!Uri.TryCreate(environment.Value, UriKind.Absolute, out var uri) || !ProviderTarget.IsTokenSafe(uri))
                 {
                     yield return new Problem($"$.environments.{environment.Key}", "must be an absolute https URI (plain http only for loopback hosts)");
                 }
             }
 
-            if (definition.Environments.Count > 0 && !definition.Environments.ContainsKey(definition.DefaultEnvironment))
+            if (definition.Environments.Count > 0 && !definition.TryGetEnvironment(definition.DefaultEnvironment, out _))
             {
                 yield return new Problem("$.defaultEnvironment", $"names '{definition.DefaultEnvironment}', which is not one of the environments");
             }
@@ -217,9 +218,9 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.paging", "needs nextLinkPath, itemsPath or both");
             }
 
-            if (definition.WhoAmI?.ResultPath is { Length: > 0 } resultPath && (!JsonFieldPath.IsValid(resultPath) || resultPath.Contains("[")))
+            if (definition.WhoAmI?.ResultPath is { Length: > 0 } resultPath && !JsonFieldPath.IsValid(resultPath))
             {
-                yield return new Problem("$.whoAmI.resultPath", "must be a path of object fields such as 'data' or 'data.user'");
+                yield return new Problem("$.whoAmI.resultPath", "must be a field path such as 'data', 'data.user' or 'users[0]'");
             }
 
             foreach (var (list, name) in new[] { (definition.Errors.CodePaths, "codePaths"), (definition.Errors.MessagePaths, "messagePaths") })
@@ -260,14 +261,14 @@ namespace TokenAuth.Providers
             {
                 foreach (var placeholder in FieldTemplates.PlaceholdersIn(template ?? ""))
                 {
-                    var isCredential = Enum.TryParse<CredentialField>(placeholder, out var field) && FieldTemplates.CredentialPlaceholders.Contains(placeholder);
+                    var isCredential = CredentialFields.TryParse(placeholder, ignoreCase: false, out var field);
                     if (isCredential && !definition.Credential.Fields.Contains(field))
                     {
                         yield return new Problem(path, $"uses {{{placeholder}}}, which credential.fields does not list");
                     }
                     else if (!isCredential && !FieldTemplates.OptionalPlaceholders.Contains(placeholder) && !allowed.Contains(placeholder))
                     {
-                        var known = FieldTemplates.CredentialPlaceholders.Concat(FieldTemplates.OptionalPlaceholders).Concat(allowed).Select(name => "{" + name + "}");
+                        var known = CredentialFields.Names.Concat(FieldTemplates.OptionalPlaceholders).Concat(allowed).Select(name => "{" + name + "}");
                         yield return new Problem(path, $"uses '{{{placeholder}}}', which is not a placeholder here; known: {string.Join(" ", known)}");
                     }
                 }

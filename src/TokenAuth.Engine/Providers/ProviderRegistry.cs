@@ -9,17 +9,17 @@ namespace TokenAuth.Providers
     /// <summary>The built-in providers and those registered from JSON definitions in this session.</summary>
     public sealed class ProviderRegistry
     {
-        private readonly ConcurrentDictionary<string, ProviderDefinition> _custom = new ConcurrentDictionary<string, ProviderDefinition>(StringComparer.OrdinalIgnoreCase);
+        private readonly ConcurrentDictionary<string, ProviderDefinition> _custom = new ConcurrentDictionary<string, ProviderDefinition>(ProviderDefinition.NameComparer);
         private readonly Dictionary<string, ProviderDefinition> _builtIn;
 
         public ProviderRegistry()
         {
-            _builtIn = BuiltInProviders.All.ToDictionary(provider => provider.Name, StringComparer.OrdinalIgnoreCase);
+            _builtIn = BuiltInProviders.All.ToDictionary(provider => provider.Name, ProviderDefinition.NameComparer);
         }
 
         /// <summary>Every provider, built-in first, by name.</summary>
         public IReadOnlyList<ProviderDefinition> All =>
-            _builtIn.Values.Concat(_custom.Values.OrderBy(provider => provider.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+            _builtIn.Values.Concat(_custom.Values.OrderBy(provider => provider.Name, ProviderDefinition.NameComparer)).ToList();
 
         public bool IsBuiltIn(string name) => _builtIn.ContainsKey(name);
 

@@ -45,7 +45,7 @@ namespace TokenAuth.Providers
             }
 
             var name = string.IsNullOrWhiteSpace(environment) ? definition.DefaultEnvironment : environment!;
-            if (definition.Environments.TryGetValue(name, out var known))
+            if (definition.TryGetEnvironment(name, out var known))
             {
                 return new ProviderTarget(definition, name, ParseBaseUri(definition.Name, known, $"environment {name}"));
             }
@@ -96,7 +96,14 @@ namespace TokenAuth.Providers
                     || (uri.AbsolutePath.StartsWith(prefix, StringComparison.Ordinal) && uri.AbsolutePath[prefix.Length] == '/'));
         }
 
-        public static bool IsLoopback(Uri uri) =>
+        /// <summary>
+        /// The one rule for where a token may travel at all: https, or plain http to this machine's own loopback
+        /// (the emulator, a local gateway). Base URIs, definitions' environments and redirects are all held to it.
+        /// </summary>
+        public static bool IsTokenSafe(Uri uri) =>
+            uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri)));
+
+        private static bool IsLoopback(Uri uri) =>
             uri.IsLoopback
             || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
@@ -110,7 +117,7 @@ namespace TokenAuth.Providers
                 throw new ProviderConfigurationException($"{provider}: {what} '{text}' is not an absolute http(s) URI.", provider, "BaseUri");
             }
 
-            if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
+            if (!IsTokenSafe(uri))
             {
                 throw new ProviderConfigurationException(
                     $"{provider}: {what} '{uri}' uses plain http; tokens travel only over https (plain http is allowed for loopback hosts only).",

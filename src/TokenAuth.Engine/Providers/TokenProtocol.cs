@@ -16,8 +16,10 @@ using TokenAuth.Tokens;
 namespace TokenAuth.Providers
 {
     /// <summary>
-    /// Interprets a <see cref="ProviderDefinition"/>: builds the calls to its token, refresh and revoke endpoints,
-    /// reads its token responses and its errors. The only place that knows providers' wire formats.
+    /// Interprets a <see cref="ProviderDefinition"/>: builds the calls to its token, refresh and revoke endpoints
+    /// (and which authentication each carries), reads its token and who-am-I answers and its errors, and says which
+    /// refusal of a refresh token means "use the credentials instead". The only place that knows providers' wire
+    /// formats; the Providers folder around it holds the definitions themselves, as data.
     /// </summary>
     internal static class TokenProtocol
     {
@@ -27,10 +29,66 @@ namespace TokenAuth.Providers
         /// <summary>The longest lifetime a provider's answer may give a token, whatever the form of its expiry.</summary>
         private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
-        public static HttpRequestMessage BuildRequest(ProviderTarget target, EndpointSpec spec, TemplateValues values,
-            ClientAuthentication clientAuthentication, string? authorization)
+        /// <summary>The call that gets a token with the request's credentials.</summary>
+        public static EndpointCall TokenCall(TokenRequest request)
         {
-            var request = new HttpRequestMessage(HttpMethods.For(spec.Method), target.Endpoint(spec.Path));
+            var token = request.Target.Definition.Token;
+            return new EndpointCall(request.Target, ProviderOperation.Token, token, new TemplateValues(request.Credential, request.Scope, request.Lifetime),
+                token.ClientAuthentication, authorization: null);
+        }
+
+        /// <summary>The call that trades a refresh token for a new token, or null when the provider or the token has none.</summary>
+        public static EndpointCall? RefreshCall(TokenRequest request, AccessToken? previous) =>
+            previous?.RefreshToken != null && request.Target.Definition.Refresh is { } refresh
+                ? new EndpointCall(request.Target, ProviderOperation.Refresh, refresh, new TemplateValues(request.Credential, refreshToken: previous.RefreshToken),
+                    ClientAuthentication.Body, authorization: null)
+                : null;
+
+        /// <summary>
+        /// The call that revokes a token, or null when the provider has no revoke endpoint. The token itself is the
+        /// bearer credential, or the client authenticates as on the token endpoint (RFC 7009), as the definition says.
+        /// </summary>
+        public static EndpointCall? RevokeCall(AccessToken token)
+        {
+            var target = token.Request.Target;
+            if (target.Definition.Revoke is not { } revoke)
+            {
+                return null;
+            }
+
+            var bearer = revoke.Authentication == RevokeAuthentication.Bearer;
+            return new EndpointCall(target, ProviderOperation.Revoke, revoke, new TemplateValues(token.Request.Credential, accessToken: token.Value),
+                bearer ? ClientAuthentication.Body : target.Definition.Token.ClientAuthentication, bearer ? token.AuthorizationHeaderValue : null);
+        }
+
+        /// <summary>
+        /// Whether a refused refresh means "this refresh token is no good" (then the credentials are used instead)
+        /// rather than a failure to report: a 400 or 401, or one of the definition's own codes.
+        /// </summary>
+        public static bool IsRefusedRefresh(RefreshSpec refresh, ProviderErrorException error) =>
+            error.StatusCode == HttpStatusCode.BadRequest
+            || error.StatusCode == HttpStatusCode.Unauthorized
+            || (error.ProviderCode != null && refresh.InvalidRefreshTokenCodes.Contains(error.ProviderCode, StringComparer.OrdinalIgnoreCase));
+
+        /// <summary>The identity in a who-am-I answer: the object at the definition's result path, or the whole body.</summary>
+        public static IdentityInfo ReadIdentity(ProviderDefinition definition, WhoAmISpec whoAmI, Uri endpoint, object? answer)
+        {
+            var identity = string.IsNullOrEmpty(whoAmI.ResultPath) ? answer : JsonFieldPath.Find(answer, whoAmI.ResultPath!);
+            if (identity is not Dictionary<string, object?> claims)
+            {
+                throw new MalformedResponseException(definition.Name, ProviderOperation.WhoAmI, endpoint, whoAmI.ResultPath,
+                    string.IsNullOrEmpty(whoAmI.ResultPath) ? "is not a JSON object" : "is missing or not a JSON object");
+            }
+
+            return new IdentityInfo(definition.Name, true, endpoint.ToString(), claims);
+        }
+
+        internal static HttpRequestMessage CreateMessage(EndpointCall call)
+        {
+            var target = call.Target;
+            var spec = call.Spec;
+            var values = call.Values;
+            var request = new HttpRequestMessage(HttpMethods.For(spec.Method), call.Endpoint);
             request.Headers.Accept.Add(AcceptJson);
             foreach (var header in spec.Headers)
             {
@@ -40,11 +98,11 @@ namespace TokenAuth.Providers
                 }
             }
 
-            if (authorization != null)
+            if (call.Authorization != null)
             {
-                HeaderValues.AddUnparsed(request.Headers, "Authorization", authorization, target.ProviderName);
+                HeaderValues.AddUnparsed(request.Headers, "Authorization", call.Authorization, target.ProviderName);
             }
-            else if (clientAuthentication == ClientAuthentication.Basic)
+            else if (call.ClientAuthentication == ClientAuthentication.Basic)
             {
                 // RFC 6749 2.3.1: form-encode each part before joining them.
                 var pair = Uri.EscapeDataString(values.Credential.ClientId ?? "") + ":" + Uri.EscapeDataString(values.Credential.ClientSecret ?? "");
@@ -110,9 +168,10 @@ namespace TokenAuth.Providers
         /// one is named by its field, never shown.
         /// </summary>
         /// <param name="sentAt">When the request was sent: a token's lifetime counts from then, not from when a slow answer ended.</param>
-        public static AccessToken ReadToken(TokenRequest request, ProviderOperation operation, Uri endpoint, string body,
-            DateTimeOffset sentAt, TokenAuthOptions options, IEnumerable<string?> sensitiveValues, ITokenAuthLog? log)
+        public static AccessToken ReadToken(CallContext call, Uri endpoint, string body, DateTimeOffset sentAt, TokenAuthOptions options)
         {
+            var request = call.Request;
+            var operation = call.Operation;
             var definition = request.Target.Definition;
             var spec = definition.TokenResponse;
             using var document = ParseJsonObject(definition.Name, operation, endpoint, body);
@@ -125,7 +184,7 @@ namespace TokenAuth.Providers
                 var message = JsonFieldPath.FirstScalarText(root, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths));
                 if (message != null && code != null)
                 {
-                    var scrub = Redaction.ScrubberFor(sensitiveValues);
+                    var scrub = Redaction.ScrubberFor(call.SensitiveValues());
                     throw new ProviderErrorException(definition.Name, operation, endpoint, HttpStatusCode.OK,
                         scrub(code), scrub(message), HintFor(request.Target, operation, HttpStatusCode.OK, code, message));
                 }
@@ -165,7 +224,7 @@ namespace TokenAuth.Providers
             var assumed = expiresOn == null;
             if (assumed)
             {
-                log.Verbose($"{definition.Name} gave no expiry; assuming the definition's default lifetime of {spec.DefaultLifetimeSeconds} s.");
+                call.Log.Verbose($"{definition.Name} gave no expiry; assuming the definition's default lifetime of {spec.DefaultLifetimeSeconds} s.");
             }
 
             var expires = expiresOn ?? sentAt.AddSeconds(spec.DefaultLifetimeSeconds);
@@ -276,9 +335,12 @@ namespace TokenAuth.Providers
         }
 
         /// <summary>Turns a non-success response (its body's first 64 KiB) into the provider's own code and message, plus a hint.</summary>
-        public static ProviderErrorException ReadError(ProviderTarget target, ProviderOperation operation, Uri endpoint,
-            HttpStatusCode status, string? contentType, BodyPrefix errorBody, IEnumerable<string?> sensitiveValues)
+        public static ProviderErrorException ReadError(CallContext call, Uri endpoint, HttpResponseMessage response, BodyPrefix errorBody)
         {
+            var target = call.Request.Target;
+            var operation = call.Operation;
+            var status = response.StatusCode;
+            var contentType = response.Content.Headers.ContentType?.MediaType;
             var definition = target.Definition;
             var body = errorBody.Text;
             string? code = null;
@@ -308,7 +370,7 @@ namespace TokenAuth.Providers
                 message = trimmed.Trim();
             }
 
-            var scrub = Redaction.ScrubberFor(sensitiveValues);
+            var scrub = Redaction.ScrubberFor(call.SensitiveValues());
             code = scrub(code);
             message = scrub(message);
             return new ProviderErrorException(definition.Name, operation, endpoint, status, code, message,
@@ -352,5 +414,45 @@ namespace TokenAuth.Providers
 
             return null;
         }
+    }
+
+    /// <summary>
+    /// One call to a provider's own token, refresh or revoke endpoint, as its definition describes it: built afresh
+    /// for each attempt. Idempotent for retries: a token request asked again only yields another token.
+    /// </summary>
+    internal sealed class EndpointCall : IRequestFactory
+    {
+        public EndpointCall(ProviderTarget target, ProviderOperation operation, EndpointSpec spec, TemplateValues values,
+            ClientAuthentication clientAuthentication, string? authorization)
+        {
+            Target = target;
+            Operation = operation;
+            Spec = spec;
+            Values = values;
+            ClientAuthentication = clientAuthentication;
+            Authorization = authorization;
+            Endpoint = target.Endpoint(spec.Path);
+        }
+
+        public ProviderTarget Target { get; }
+
+        public ProviderOperation Operation { get; }
+
+        public EndpointSpec Spec { get; }
+
+        public TemplateValues Values { get; }
+
+        public ClientAuthentication ClientAuthentication { get; }
+
+        /// <summary>The Authorization header's value when the call carries a token (a bearer revoke).</summary>
+        public string? Authorization { get; }
+
+        public Uri Endpoint { get; }
+
+        public bool Idempotent => true;
+
+        public bool Replayable => true;
+
+        public HttpRequestMessage Create() => TokenProtocol.CreateMessage(this);
     }
 }

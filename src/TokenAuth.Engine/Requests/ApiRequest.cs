@@ -50,9 +50,6 @@ namespace TokenAuth.Requests
         /// </summary>
         public TimeSpan? Timeout { get; set; }
 
-        /// <summary>Read the response only up to this many bytes (who-am-I answers); null: no limit, for API responses.</summary>
-        internal long? AnswerLimit { get; set; }
-
         /// <summary>The request for the next page: a GET of <paramref name="next"/> with this request's headers and limits.</summary>
         internal ApiRequest ForNextPage(Uri next)
         {

@@ -58,7 +58,7 @@ namespace TokenAuth.Tokens
             LifetimeSeconds = lifetimeSeconds;
             unchecked
             {
-                var hash = StringComparer.OrdinalIgnoreCase.GetHashCode(provider);
+                var hash = ProviderDefinition.NameComparer.GetHashCode(provider);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(baseUri);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(identity);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(secretFingerprint);
@@ -81,7 +81,7 @@ namespace TokenAuth.Tokens
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash
-            && string.Equals(Provider, other.Provider, StringComparison.OrdinalIgnoreCase)
+            && ProviderDefinition.NameComparer.Equals(Provider, other.Provider)
             && string.Equals(BaseUri, other.BaseUri, StringComparison.Ordinal)
             && string.Equals(Identity, other.Identity, StringComparison.Ordinal)
             && string.Equals(SecretFingerprint, other.SecretFingerprint, StringComparison.Ordinal)

@@ -1,0 +1,274 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+using TokenAuth.Tokens;
+
+namespace TokenAuth.Requests
+{
+    /// <summary>
+    /// Sends a caller's request with the session's token: where it may go (<see cref="RequestGuards"/>), a 401 renewing
+    /// the token once, redirects that keep the token on the provider's origin, the answer read into what the caller asked
+    /// for (<see cref="ResponseContent"/>). Asks <see cref="TokenManager"/> for tokens; the token manager never calls back.
+    /// </summary>
+    internal sealed class ApiClient
+    {
+        private readonly TokenAuthOptions _options;
+        private readonly TimeProvider _clock;
+        private readonly HttpSender _sender;
+        private readonly TokenManager _tokens;
+
+        public ApiClient(TokenAuthOptions options, TimeProvider clock, HttpSender sender, TokenManager tokens)
+        {
+            _options = options;
+            _clock = clock;
+            _sender = sender;
+            _tokens = tokens;
+        }
+
+        public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log, CancellationToken cancellationToken) =>
+            SendAsync(new CallContext(request, ProviderOperation.Request, log, CallBudget.Starting(_clock, apiRequest.Timeout), cancellationToken), apiRequest,
+                answerLimit: null);
+
+        /// <summary>
+        /// Who the token belongs to: from the provider's who-am-I endpoint where it has one (a provider's own answer,
+        /// read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>); else a JWT's own claims, marked as not
+        /// verified by the provider.
+        /// </summary>
+        public async Task<IdentityInfo> WhoAmIAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            var definition = request.Target.Definition;
+            if (definition.WhoAmI is { } whoAmI)
+            {
+                var call = new CallContext(request, ProviderOperation.WhoAmI, log, CallBudget.Starting(_clock, _options.ProviderCallLimit(timeout)), cancellationToken);
+                var response = await SendAsync(call, new ApiRequest("GET", whoAmI.Path), _options.MaxProviderAnswerBytes).ConfigureAwait(false);
+                return TokenProtocol.ReadIdentity(definition, whoAmI, request.Target.Endpoint(whoAmI.Path), response.Content);
+            }
+
+            var token = (await _tokens.GetAsync(request, false, log, CallBudget.Starting(_clock, timeout), cancellationToken).ConfigureAwait(false)).Token;
+            if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
+            {
+                log.Verbose($"{definition.Name} has no who-am-I endpoint; showing the token's own claims, which the provider did not verify.");
+                return new IdentityInfo(definition.Name, false, "token claims (not verified by the provider)", jwtClaims);
+            }
+
+            throw new NotSupportedByProviderException(definition.Name, "Who-am-I (it has no who-am-I endpoint and its tokens are not JWTs whose claims could be read)");
+        }
+
+        /// <param name="answerLimit">Read the answer only up to this many bytes (a provider's own endpoint); null: no limit, for API responses.</param>
+        private async Task<ApiResponse> SendAsync(CallContext call, ApiRequest apiRequest, long? answerLimit)
+        {
+            var target = call.Request.Target;
+            var uri = RequestGuards.ResolveUri(target, apiRequest.Uri);
+            RequestGuards.CheckCallerHeaders(target, apiRequest);
+
+            var started = _clock.GetTimestamp();
+            var tokenResult = await _tokens.GetAsync(call.Request, false, call.Log, call.Budget, call.Cancellation).ConfigureAwait(false);
+            call.Token = tokenResult.Token;
+            var message = new ApiMessage(apiRequest, uri, call.Token.AuthorizationHeaderValue, answerLimit, call.Log);
+            var sent = await SendFollowingRedirectsAsync(call, message).ConfigureAwait(false);
+            var retries = sent.Retries;
+            if (sent.Response.StatusCode == HttpStatusCode.Unauthorized && message.CarriesToken)
+            {
+                if (apiRequest.Body?.Replayable == false)
+                {
+                    call.Log.Verbose($"HTTP 401 from {sent.DisplayEndpoint}: the token was refused, and the request body cannot be sent again, so it is not retried.");
+                }
+                else
+                {
+                    call.Log.Verbose($"HTTP 401 from {sent.DisplayEndpoint}: the token was refused; forgetting it and sending the request once more with a new one.");
+                    sent.Dispose();
+                    _tokens.ForgetIfCurrent(call.Token);
+                    call.Token = (await _tokens.GetAsync(call.Request, false, call.Log, call.Budget, call.Cancellation).ConfigureAwait(false)).Token;
+                    message.StartOver(uri, call.Token.AuthorizationHeaderValue);
+                    sent = await SendFollowingRedirectsAsync(call, message).ConfigureAwait(false);
+                    retries += 1 + sent.Retries;
+                }
+            }
+
+            using (sent)
+            {
+                var response = sent.Response;
+                var status = (int)response.StatusCode;
+                if (!response.IsSuccessStatusCode && !apiRequest.SkipHttpErrorCheck)
+                {
+                    var errorBody = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
+                    call.Log.Verbose($"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms after {retries} retries.");
+                    throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                }
+
+                var (kind, content, length) = await sent.ReadAsync(static (sent, message) => ResponseContent.ReadAsync(sent, message.Request, message.AnswerLimit), message)
+                    .ConfigureAwait(false);
+                var elapsed = _clock.GetElapsedTime(started);
+                if (call.Log != null && call.Log.IsEnabled(LogLevel.Verbose))
+                {
+                    call.Log.Write(LogLevel.Verbose, $"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} {response.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
+                        + $"{length} bytes, {retries} retries, {sent.Waited.TotalSeconds:0.###} s waited, token {(tokenResult.FromCache ? "from the cache" : "newly obtained")}.");
+                }
+
+                return new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
+                    kind, content, length, tokenResult.FromCache, retries, elapsed, sent.DisplayEndpoint, response.RequestMessage?.RequestUri ?? uri);
+            }
+        }
+
+        /// <summary>
+        /// Sends and follows redirects. Within the provider's origin the token goes along; a redirect to another
+        /// origin is followed without the Authorization header (or the caller's sensitive headers); a redirect from
+        /// https to plain http outside loopback is refused.
+        /// </summary>
+        private async Task<SentResponse> SendFollowingRedirectsAsync(CallContext call, ApiMessage message)
+        {
+            var target = call.Request.Target;
+            var retry = _options.Retry.With(message.Request.MaxRetries);
+            // A body that is returned whole is read within the attempt, where a body that breaks off is retried like a
+            // lost connection; one streamed to a file, or read only up to a limit, is read afterwards.
+            var bufferSuccessBody = message.Request.OutFile == null && message.AnswerLimit == null;
+            for (var redirects = 0; ; redirects++)
+            {
+                var sent = await _sender.SendAsync(call, message, retry, bufferSuccessBody).ConfigureAwait(false);
+                var status = (int)sent.Response.StatusCode;
+                var location = sent.Response.Headers.Location;
+                if (status < 300 || status > 399 || status == 304 || location == null)
+                {
+                    return sent;
+                }
+
+                var next = location.IsAbsoluteUri ? location : new Uri(message.Endpoint, location);
+                var keepsMethod = status == 307 || status == 308;
+                if (redirects >= _options.MaxRedirects || (keepsMethod && !message.Replayable))
+                {
+                    call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed ({(redirects >= _options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
+                    return sent;
+                }
+
+                sent.Dispose();
+                RequestGuards.CheckRedirect(target, sent.DisplayEndpoint, next);
+                var staysWithProvider = target.IsSameOrigin(next);
+                if (message.CarriesToken && !staysWithProvider)
+                {
+                    call.Log.Verbose($"{sent.DisplayEndpoint} redirected to another origin ({next.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
+                }
+                else
+                {
+                    call.Log.Verbose($"HTTP {status}: following the redirect to {Redaction.RedactUri(next)}.");
+                }
+
+                message.Redirect(next, keepsMethod, staysWithProvider);
+            }
+        }
+
+        /// <summary>
+        /// The request as it goes on the wire, one hop at a time: method, URI, body and the Authorization header change
+        /// as redirects are followed; a fresh message is made from it for each attempt.
+        /// </summary>
+        private sealed class ApiMessage : IRequestFactory
+        {
+            private readonly ITokenAuthLog? _log;
+            private string _method;
+            private RequestBody? _body;
+            private string? _authorization;
+
+            public ApiMessage(ApiRequest request, Uri uri, string authorization, long? answerLimit, ITokenAuthLog? log)
+            {
+                Request = request;
+                AnswerLimit = answerLimit;
+                _log = log;
+                _method = request.Method;
+                _body = request.Body;
+                Endpoint = uri;
+                _authorization = authorization;
+            }
+
+            public ApiRequest Request { get; }
+
+            public long? AnswerLimit { get; }
+
+            public Uri Endpoint { get; private set; }
+
+            /// <summary>False once a redirect led away from the provider's origin and the token was withheld.</summary>
+            public bool CarriesToken => _authorization != null;
+
+            public bool Idempotent => _method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE";
+
+            public bool Replayable => _body?.Replayable ?? true;
+
+            /// <summary>The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token stays behind, for good.</summary>
+            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider)
+            {
+                if (!keepsMethod && _method != "GET" && _method != "HEAD")
+                {
+                    _method = "GET";
+                    _body = null;
+                }
+
+                if (!staysWithProvider)
+                {
+                    _authorization = null;
+                }
+
+                Endpoint = next;
+            }
+
+            /// <summary>The request again from its first hop, with a renewed token.</summary>
+            public void StartOver(Uri uri, string authorization)
+            {
+                _method = Request.Method;
+                _body = Request.Body;
+                Endpoint = uri;
+                _authorization = authorization;
+            }
+
+            public HttpRequestMessage Create()
+            {
+                var message = new HttpRequestMessage(HttpMethods.For(_method), Endpoint);
+                if (_body != null)
+                {
+                    message.Content = _body.CreateContent();
+                }
+
+                foreach (var header in Request.Headers)
+                {
+                    // Off the provider's origin, no header that might carry a credential goes along.
+                    if (_authorization == null && Redaction.IsSensitiveName(header.Key))
+                    {
+                        continue;
+                    }
+
+                    if (!message.Headers.TryAddWithoutValidation(header.Key, header.Value) && message.Content != null)
+                    {
+                        message.Content.Headers.Remove(header.Key);
+                        message.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                    }
+                }
+
+                if (message.Headers.Accept.Count == 0)
+                {
+                    message.Headers.Accept.Add(TokenProtocol.AcceptJson);
+                }
+
+                if (_authorization != null)
+                {
+                    message.Headers.TryAddWithoutValidation("Authorization", _authorization);
+                }
+
+                if (_log != null && _log.IsEnabled(LogLevel.Debug))
+                {
+                    var headers = message.Content == null ? message.Headers : message.Headers.Concat(message.Content.Headers);
+                    _log.Write(LogLevel.Debug, $"{_method} {Redaction.RedactUri(Endpoint)} headers: {Redaction.DescribeHeaders(headers)}");
+                    if (_body != null)
+                    {
+                        _log.Write(LogLevel.Debug, "request body: " + _body.DescribeForLog());
+                    }
+                }
+
+                return message;
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Tokens
+{
+    /// <summary>
+    /// Where a token is cached, renewed, refreshed and revoked. It alone calls the provider's own token, refresh and
+    /// revoke endpoints, reads their answers within <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/> and turns their
+    /// refusals into errors; <see cref="TokenProtocol"/> knows what those calls look like on the wire.
+    /// </summary>
+    internal sealed class TokenManager
+    {
+        private readonly TokenCache _cache = new TokenCache();
+        private readonly TokenAuthOptions _options;
+        private readonly TimeProvider _clock;
+        private readonly HttpSender _sender;
+
+        public TokenManager(TokenAuthOptions options, TimeProvider clock, HttpSender sender)
+        {
+            _options = options;
+            _clock = clock;
+            _sender = sender;
+        }
+
+        public int Count => _cache.Count;
+
+        public IReadOnlyList<AccessToken> Tokens() => _cache.Tokens();
+
+        /// <summary>
+        /// The cached token while it is outside its renewal margin, else a renewed one (refreshed where the provider
+        /// allows, else from the credentials). Concurrent callers share one request.
+        /// </summary>
+        /// <param name="budget">The caller's whole time, waiting on a token request already under way included; null: unbounded.</param>
+        public ValueTask<TokenResult> GetAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellationToken)
+        {
+            var entry = _cache.GetOrAdd(request.Key);
+            var current = entry.Current;
+            if (!forceNew && current != null && IsFresh(current))
+            {
+                if (log != null && log.IsEnabled(LogLevel.Verbose))
+                {
+                    log.Write(LogLevel.Verbose, $"{request.Target.ProviderName}: cached token used (expires {current.ExpiresOn.UtcDateTime:u}).");
+                }
+
+                return new ValueTask<TokenResult>(new TokenResult(current, fromCache: true));
+            }
+
+            return new ValueTask<TokenResult>(RenewAsync(entry, request, forceNew, log, budget, cancellationToken));
+        }
+
+        /// <summary>Forgets this very token, if the session still holds it (a newer one is kept).</summary>
+        public bool ForgetIfCurrent(AccessToken token) => _cache.RemoveIfCurrent(token);
+
+        public bool Forget(TokenRequest request) => _cache.Remove(request.Key) != null;
+
+        public int ForgetAll() => _cache.Clear();
+
+        public Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            var token = _cache.Remove(request.Key);
+            if (token == null)
+            {
+                return Task.FromResult(new RevokeResult(request.Target.ProviderName, false, false,
+                    $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke."));
+            }
+
+            return RevokeAtProviderAsync(token, forgotten: true, log, cancellationToken, timeout);
+        }
+
+        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout) =>
+            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), log, cancellationToken, timeout);
+
+        private async Task<TokenResult> RenewAsync(TokenCache.Entry entry, TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget,
+            CancellationToken cancellationToken)
+        {
+            request.Credential.Validate(request.Target.Definition);
+            log.Verbose(forceNew
+                ? $"{request.Target.ProviderName}: a new token was asked for; the cache is bypassed."
+                : $"{request.Target.ProviderName}: no usable cached token for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}.");
+
+            // The shared request runs on while any caller waits on it, so the others (and the cache) still get its
+            // token; this caller stops waiting at once on Ctrl+C or when its own time is up. The request itself ends
+            // within TokenTimeout, or as soon as the last caller waiting on it gives up.
+            var renewal = entry.Renew((previous, abandoned) => FetchAsync(request, previous, log, abandoned), IsFresh, forceNew, out var started);
+            if (!started && !renewal.Task.IsCompleted)
+            {
+                log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");
+            }
+
+            AccessToken token;
+            try
+            {
+                token = await WaitAsync(renewal.Task, request, budget, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!renewal.Task.IsCompleted)
+            {
+                entry.GiveUp(renewal);
+                throw;
+            }
+
+            return new TokenResult(token, fromCache: !started);
+        }
+
+        private bool IsFresh(AccessToken token) => _clock.GetUtcNow().UtcTicks < token.RenewAfterTicks;
+
+        private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            var budget = CallBudget.Starting(_clock, _options.TokenTimeout);
+            if (TokenProtocol.RefreshCall(request, previous) is { } refresh)
+            {
+                try
+                {
+                    return await CallTokenEndpointAsync(refresh, new CallContext(request, ProviderOperation.Refresh, log, budget, abandoned) { Token = previous })
+                        .ConfigureAwait(false);
+                }
+                catch (ProviderErrorException ex) when (TokenProtocol.IsRefusedRefresh(request.Target.Definition.Refresh!, ex))
+                {
+                    log.Verbose($"{request.Target.ProviderName} refused the refresh token ({ex.ProviderCode ?? ((int)ex.StatusCode).ToString()}); getting a new token with the credentials.");
+                }
+            }
+
+            return await CallTokenEndpointAsync(TokenProtocol.TokenCall(request), new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous })
+                .ConfigureAwait(false);
+        }
+
+        private async Task<AccessToken> CallTokenEndpointAsync(EndpointCall endpoint, CallContext call)
+        {
+            var provider = call.Provider;
+            call.Log.Verbose($"{provider}: {(call.Operation == ProviderOperation.Refresh ? "refreshing the token" : "requesting a token")} at {endpoint.Endpoint} "
+                + $"for {call.Request.Credential.DisplayIdentity}.");
+            var sentAt = _clock.GetUtcNow();
+            var body = await CallProviderAsync(endpoint, call).ConfigureAwait(false);
+            var token = TokenProtocol.ReadToken(call, endpoint.Endpoint, body, sentAt, _options);
+            call.Log.Verbose($"{provider}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
+            return token;
+        }
+
+        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            var target = token.Request.Target;
+            var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
+            if (TokenProtocol.RevokeCall(token) is not { } revoke)
+            {
+                var message = $"{forgot}; {target.ProviderName} has no revoke endpoint, so the provider was not told and the token stays valid there until {token.ExpiresOn.UtcDateTime:u}.";
+                log.Verbose(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message);
+            }
+
+            try
+            {
+                log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
+                var budget = CallBudget.Starting(_clock, _options.ProviderCallLimit(timeout));
+                await CallProviderAsync(revoke, new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token }).ConfigureAwait(false);
+                return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
+            }
+            catch (TokenAuthException ex)
+            {
+                // Verbose, not Warning: the failure goes back in the result, and the caller reports it (the cmdlet as an error).
+                var message = $"{forgot}, but {target.ProviderName} could not be told: {ex.Message}";
+                log.Verbose(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message, ex);
+            }
+        }
+
+        /// <summary>
+        /// One call to a token, refresh or revoke endpoint, within the call's budget: sent with retries, its body read up
+        /// to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>, a refusal raised in the provider's terms.
+        /// </summary>
+        private async Task<string> CallProviderAsync(EndpointCall endpoint, CallContext call)
+        {
+            var started = _clock.GetTimestamp();
+            using var sent = await _sender.SendAsync(call, endpoint, _options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+            var response = sent.Response;
+            call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms.");
+            if (!response.IsSuccessStatusCode)
+            {
+                throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
+            }
+
+            using var body = await sent.ReadAsync(static (sent, limit) => BoundedRead.ReadWithinAsync(sent.Response.Content, limit, sent.AttemptCancellation),
+                    _options.MaxProviderAnswerBytes).ConfigureAwait(false)
+                ?? throw BoundedRead.AnswerTooLarge(call, sent.DisplayEndpoint, _options.MaxProviderAnswerBytes);
+            return BoundedRead.Decode(body, response.Content);
+        }
+
+        /// <summary>Waits for a token request, until the caller cancels or its budget runs out (a timeout naming the token endpoint).</summary>
+        private async Task<AccessToken> WaitAsync(Task<AccessToken> task, TokenRequest request, CallBudget? budget, CancellationToken cancellationToken)
+        {
+            if (task.IsCompleted || (!cancellationToken.CanBeCanceled && budget == null))
+            {
+                return await task.ConfigureAwait(false);
+            }
+
+            try
+            {
+                return await task.WaitAsync(budget?.Remaining ?? Timeout.InfiniteTimeSpan, _clock, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.Endpoint(request.Target.Definition.Token.Path)),
+                    true, budget!.Limit, null);
+            }
+        }
+    }
+}
