@@ -10,7 +10,7 @@ namespace TokenAuth.Http
     /// One logical call, from the cmdlet's request to the socket and back: whose call it is (the token request and the
     /// operation), where it reports, how long it may take, how it is stopped, and which values must never be shown.
     /// </summary>
-    internal sealed class CallContext
+    internal class CallContext
     {
         public CallContext(TokenRequest request, ProviderOperation operation, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellation)
         {

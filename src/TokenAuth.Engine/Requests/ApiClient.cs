@@ -33,8 +33,7 @@ namespace TokenAuth.Requests
         }
 
         public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log, CancellationToken cancellationToken) =>
-            SendAsync(new CallContext(request, ProviderOperation.Request, log, CallBudget.Starting(_clock, apiRequest.Timeout), cancellationToken), apiRequest,
-                answerLimit: null);
+            SendAsync(new ApiCall(request, ProviderOperation.Request, apiRequest, log, CallBudget.Starting(_clock, apiRequest.Timeout), cancellationToken));
 
         /// <summary>
         /// Who the token belongs to: from the provider's who-am-I endpoint where it has one (a provider's own answer,
@@ -46,8 +45,9 @@ namespace TokenAuth.Requests
             var definition = request.Target.Definition;
             if (definition.WhoAmI is { } whoAmI)
             {
-                var call = new CallContext(request, ProviderOperation.WhoAmI, log, CallBudget.Starting(_clock, _options.ProviderCallLimit(timeout)), cancellationToken);
-                var response = await SendAsync(call, new ApiRequest("GET", whoAmI.Path), _options.MaxProviderAnswerBytes).ConfigureAwait(false);
+                var budget = CallBudget.Starting(_clock, _options.ProviderCallLimit(timeout));
+                var response = await SendAsync(new ApiCall(request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
+                    .ConfigureAwait(false);
                 return TokenProtocol.ReadIdentity(definition, whoAmI, request.Target.Endpoint(whoAmI.Path), response.Content);
             }
 
@@ -61,9 +61,9 @@ namespace TokenAuth.Requests
             throw new NotSupportedByProviderException(definition.Name, "Who-am-I (it has no who-am-I endpoint and its tokens are not JWTs whose claims could be read)");
         }
 
-        /// <param name="answerLimit">Read the answer only up to this many bytes (a provider's own endpoint); null: no limit, for API responses.</param>
-        private async Task<ApiResponse> SendAsync(CallContext call, ApiRequest apiRequest, long? answerLimit)
+        private async Task<ApiResponse> SendAsync(ApiCall call)
         {
+            var apiRequest = call.ApiRequest;
             var target = call.Request.Target;
             var uri = RequestGuards.ResolveUri(target, apiRequest.Uri);
             RequestGuards.CheckCallerHeaders(target, apiRequest);
@@ -71,10 +71,10 @@ namespace TokenAuth.Requests
             var started = _clock.GetTimestamp();
             var tokenResult = await _tokens.GetAsync(call.Request, false, call.Log, call.Budget, call.Cancellation).ConfigureAwait(false);
             call.Token = tokenResult.Token;
-            var message = new ApiMessage(apiRequest, uri, call.Token.AuthorizationHeaderValue, answerLimit, call.Log);
-            var sent = await SendFollowingRedirectsAsync(call, message).ConfigureAwait(false);
+            call.Start(uri, call.Token.AuthorizationHeaderValue);
+            var sent = await SendFollowingRedirectsAsync(call).ConfigureAwait(false);
             var retries = sent.Retries;
-            if (sent.Response.StatusCode == HttpStatusCode.Unauthorized && message.CarriesToken)
+            if (sent.Response.StatusCode == HttpStatusCode.Unauthorized && call.CarriesToken)
             {
                 if (apiRequest.Body?.Replayable == false)
                 {
@@ -86,8 +86,8 @@ namespace TokenAuth.Requests
                     sent.Dispose();
                     _tokens.ForgetIfCurrent(call.Token);
                     call.Token = (await _tokens.GetAsync(call.Request, false, call.Log, call.Budget, call.Cancellation).ConfigureAwait(false)).Token;
-                    message.StartOver(uri, call.Token.AuthorizationHeaderValue);
-                    sent = await SendFollowingRedirectsAsync(call, message).ConfigureAwait(false);
+                    call.Start(uri, call.Token.AuthorizationHeaderValue);
+                    sent = await SendFollowingRedirectsAsync(call).ConfigureAwait(false);
                     retries += 1 + sent.Retries;
                 }
             }
@@ -103,8 +103,8 @@ namespace TokenAuth.Requests
                     throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
                 }
 
-                var (kind, content, length) = await sent.ReadAsync(static (sent, message) => ResponseContent.ReadAsync(sent, message.Request, message.AnswerLimit), message)
-                    .ConfigureAwait(false);
+                var (kind, content, length) = await sent.ReadAsync(static (sent, limit) => ResponseContent.ReadAsync(sent, ((ApiCall)sent.Call).ApiRequest, limit),
+                    AnswerLimitFor(call)).ConfigureAwait(false);
                 var elapsed = _clock.GetElapsedTime(started);
                 if (call.Log != null && call.Log.IsEnabled(LogLevel.Verbose))
                 {
@@ -122,16 +122,16 @@ namespace TokenAuth.Requests
         /// origin is followed without the Authorization header (or the caller's sensitive headers); a redirect from
         /// https to plain http outside loopback is refused.
         /// </summary>
-        private async Task<SentResponse> SendFollowingRedirectsAsync(CallContext call, ApiMessage message)
+        private async Task<SentResponse> SendFollowingRedirectsAsync(ApiCall call)
         {
             var target = call.Request.Target;
-            var retry = _options.Retry.With(message.Request.MaxRetries);
+            var retry = _options.Retry.With(call.ApiRequest.MaxRetries);
             // A body that is returned whole is read within the attempt, where a body that breaks off is retried like a
             // lost connection; one streamed to a file, or read only up to a limit, is read afterwards.
-            var bufferSuccessBody = message.Request.OutFile == null && message.AnswerLimit == null;
+            var bufferSuccessBody = call.ApiRequest.OutFile == null && AnswerLimitFor(call) == null;
             for (var redirects = 0; ; redirects++)
             {
-                var sent = await _sender.SendAsync(call, message, retry, bufferSuccessBody).ConfigureAwait(false);
+                var sent = await _sender.SendAsync(call, call, retry, bufferSuccessBody).ConfigureAwait(false);
                 var status = (int)sent.Response.StatusCode;
                 var location = sent.Response.Headers.Location;
                 if (status < 300 || status > 399 || status == 304 || location == null)
@@ -139,9 +139,9 @@ namespace TokenAuth.Requests
                     return sent;
                 }
 
-                var next = location.IsAbsoluteUri ? location : new Uri(message.Endpoint, location);
+                var next = location.IsAbsoluteUri ? location : new Uri(call.Endpoint, location);
                 var keepsMethod = status == 307 || status == 308;
-                if (redirects >= _options.MaxRedirects || (keepsMethod && !message.Replayable))
+                if (redirects >= _options.MaxRedirects || (keepsMethod && !call.Replayable))
                 {
                     call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed ({(redirects >= _options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
                     return sent;
@@ -150,7 +150,7 @@ namespace TokenAuth.Requests
                 sent.Dispose();
                 RequestGuards.CheckRedirect(target, sent.DisplayEndpoint, next);
                 var staysWithProvider = target.IsSameOrigin(next);
-                if (message.CarriesToken && !staysWithProvider)
+                if (call.CarriesToken && !staysWithProvider)
                 {
                     call.Log.Verbose($"{sent.DisplayEndpoint} redirected to another origin ({next.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
                 }
@@ -159,35 +159,36 @@ namespace TokenAuth.Requests
                     call.Log.Verbose($"HTTP {status}: following the redirect to {Redaction.RedactUri(next)}.");
                 }
 
-                message.Redirect(next, keepsMethod, staysWithProvider);
+                call.Redirect(next, keepsMethod, staysWithProvider);
             }
         }
 
         /// <summary>
-        /// The request as it goes on the wire, one hop at a time: method, URI, body and the Authorization header change
-        /// as redirects are followed; a fresh message is made from it for each attempt.
+        /// A provider's own endpoint (who-am-I) is read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>,
+        /// whatever its type; an API response is the caller's, and streams unbounded.
         /// </summary>
-        private sealed class ApiMessage : IRequestFactory
+        private long? AnswerLimitFor(CallContext call) => call.Operation == ProviderOperation.Request ? (long?)null : _options.MaxProviderAnswerBytes;
+
+        /// <summary>
+        /// An API call: its context, and the request as it goes on the wire, one hop at a time. Method, URI, body and
+        /// the Authorization header change as redirects are followed; a fresh message is made from it for each attempt.
+        /// One object for both, since every request allocates it.
+        /// </summary>
+        private sealed class ApiCall : CallContext, IRequestFactory
         {
-            private readonly ITokenAuthLog? _log;
             private string _method;
             private RequestBody? _body;
             private string? _authorization;
 
-            public ApiMessage(ApiRequest request, Uri uri, string authorization, long? answerLimit, ITokenAuthLog? log)
+            public ApiCall(TokenRequest request, ProviderOperation operation, ApiRequest apiRequest, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellation)
+                : base(request, operation, log, budget, cancellation)
             {
-                Request = request;
-                AnswerLimit = answerLimit;
-                _log = log;
-                _method = request.Method;
-                _body = request.Body;
-                Endpoint = uri;
-                _authorization = authorization;
+                ApiRequest = apiRequest;
+                _method = apiRequest.Method;
+                Endpoint = null!; // Set by Start, before anything is sent.
             }
 
-            public ApiRequest Request { get; }
-
-            public long? AnswerLimit { get; }
+            public ApiRequest ApiRequest { get; }
 
             public Uri Endpoint { get; private set; }
 
@@ -215,11 +216,11 @@ namespace TokenAuth.Requests
                 Endpoint = next;
             }
 
-            /// <summary>The request again from its first hop, with a renewed token.</summary>
-            public void StartOver(Uri uri, string authorization)
+            /// <summary>The request from its first hop, with the token (again, once renewed after a 401).</summary>
+            public void Start(Uri uri, string authorization)
             {
-                _method = Request.Method;
-                _body = Request.Body;
+                _method = ApiRequest.Method;
+                _body = ApiRequest.Body;
                 Endpoint = uri;
                 _authorization = authorization;
             }
@@ -232,7 +233,7 @@ namespace TokenAuth.Requests
                     message.Content = _body.CreateContent();
                 }
 
-                foreach (var header in Request.Headers)
+                foreach (var header in ApiRequest.Headers)
                 {
                     // Off the provider's origin, no header that might carry a credential goes along.
                     if (_authorization == null && Redaction.IsSensitiveName(header.Key))
@@ -257,13 +258,13 @@ namespace TokenAuth.Requests
                     message.Headers.TryAddWithoutValidation("Authorization", _authorization);
                 }
 
-                if (_log != null && _log.IsEnabled(LogLevel.Debug))
+                if (Log != null && Log.IsEnabled(LogLevel.Debug))
                 {
                     var headers = message.Content == null ? message.Headers : message.Headers.Concat(message.Content.Headers);
-                    _log.Write(LogLevel.Debug, $"{_method} {Redaction.RedactUri(Endpoint)} headers: {Redaction.DescribeHeaders(headers)}");
+                    Log.Write(LogLevel.Debug, $"{_method} {Redaction.RedactUri(Endpoint)} headers: {Redaction.DescribeHeaders(headers)}");
                     if (_body != null)
                     {
-                        _log.Write(LogLevel.Debug, "request body: " + _body.DescribeForLog());
+                        Log.Write(LogLevel.Debug, "request body: " + _body.DescribeForLog());
                     }
                 }
 
