@@ -382,6 +382,7 @@ namespace TokenAuth.Providers
             var text = ((code ?? "") + " " + (message ?? "")).ToLowerInvariant();
             if (text.Contains("expired") || text.Contains("not yet valid") || text.Contains("clock") || text.Contains("skew"))
             {
+                // The machine's own clock, not the engine's: it is what the user is asked to check.
                 return $"The provider finds the token expired or not yet valid; if that happens to a fresh token, check this machine's clock (it reads {DateTimeOffset.UtcNow:u}).";
             }
 
