@@ -126,9 +126,10 @@ namespace TokenAuth.Commands
         internal static ErrorRecord ToErrorRecord(TokenAuthException ex, object? target)
         {
             var record = new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex), target);
-            if (ex is ProviderErrorException provider && (provider.ProviderMessage != null || provider.Hint != null))
+            if (ex is ProviderErrorException provider)
             {
-                record.ErrorDetails = new ErrorDetails(provider.ProviderMessage ?? provider.Message)
+                // The default error view shows ErrorDetails alone: it must say whose refusal, of what, and why.
+                record.ErrorDetails = new ErrorDetails(provider.Summary)
                 {
                     RecommendedAction = provider.Hint,
                 };

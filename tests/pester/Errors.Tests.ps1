@@ -25,12 +25,12 @@ AfterAll {
 
 BeforeDiscovery {
     # Each error id through the cmdlet that users meet it in. Base names a provider whose emulator base URI is used;
-    # Unreachable, a closed port instead. Details: the provider's message expected in ErrorDetails.
+    # Unreachable, a closed port instead. Details: what ErrorDetails is expected to say (provider, call, status and code, the provider's words).
     $script:Cases = @(
         @{ Command = 'Get-ProviderToken'; Id = 'ProviderRejectedToken'; Category = 'AuthenticationError'; Case = 'the provider refuses the credential'
-            Arguments = @{ Provider = 'APIMW' }; Base = 'APIMW'; Fault = @{ Provider = 'APIMW'; Endpoint = 'token'; StatusCode = 401 }; Details = 'Injected fault 401' }
+            Arguments = @{ Provider = 'APIMW' }; Base = 'APIMW'; Fault = @{ Provider = 'APIMW'; Endpoint = 'token'; StatusCode = 401 }; Details = 'APIMW token request refused (401 INJECTED_FAULT): Injected fault 401' }
         @{ Command = 'Get-ProviderToken'; Id = 'ProviderRejectedRefresh'; Category = 'AuthenticationError'; Case = 'the refresh endpoint fails (-Force renews with the refresh token)'
-            Arguments = @{ Provider = 'APIMW'; Force = $true }; Base = 'APIMW'; Warm = $true; Fault = @{ Provider = 'APIMW'; Endpoint = 'refresh'; StatusCode = 500 }; Details = 'Injected fault 500' }
+            Arguments = @{ Provider = 'APIMW'; Force = $true }; Base = 'APIMW'; Warm = $true; Fault = @{ Provider = 'APIMW'; Endpoint = 'refresh'; StatusCode = 500 }; Details = 'APIMW token refresh refused (500 INJECTED_FAULT): Injected fault 500' }
         @{ Command = 'Get-ProviderToken'; Id = 'MalformedProviderResponse'; Category = 'InvalidData'; Case = 'the token answer lacks the token'
             Arguments = @{ Provider = 'Ankorstore' }; Base = 'Ankorstore'; Message = "'access_token'"
             Fault = @{ Provider = 'Ankorstore'; Endpoint = 'token'; StatusCode = 200; Body = '{"token_type":"Bearer","expires_in":3600}' } }
@@ -47,9 +47,9 @@ BeforeDiscovery {
         @{ Command = 'Get-ProviderToken'; Id = 'SecretVaultFailed'; Category = 'ReadError'; Case = 'the vault fails'
             Arguments = @{ Provider = 'Akiba' }; Base = 'Akiba'; BrokenVault = $true; Message = 'corrupt' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'RequestFailed'; Category = 'ObjectNotFound'; Case = 'the API answers 404'
-            Arguments = @{ Provider = 'APIMW'; Uri = 'resources/status/404' }; Base = 'APIMW'; Details = 'Status 404 as asked' }
+            Arguments = @{ Provider = 'APIMW'; Uri = 'resources/status/404' }; Base = 'APIMW'; Details = 'APIMW request refused (404 STATUS_404): Status 404 as asked' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'RequestFailed'; Category = 'PermissionDenied'; Case = 'the API answers 403'
-            Arguments = @{ Provider = 'APIMW'; Uri = 'resources/status/403' }; Base = 'APIMW'; Details = 'Status 403 as asked' }
+            Arguments = @{ Provider = 'APIMW'; Uri = 'resources/status/403' }; Base = 'APIMW'; Details = 'APIMW request refused (403 STATUS_403): Status 403 as asked' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'RequestFailed'; Category = 'LimitsExceeded'; Case = 'the API answers 429 and no retry is allowed'
             Arguments = @{ Provider = 'Akiba'; Uri = 'resources/status/429'; MaximumRetryCount = 0 }; Base = 'Akiba' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'RequestFailed'; Category = 'ResourceUnavailable'; Case = 'the API answers 503 and no retry is allowed'
@@ -70,7 +70,7 @@ BeforeDiscovery {
             Arguments = @{ Provider = 'Ankorstore' }; Base = 'Ankorstore'; Fault = @{ Provider = 'Ankorstore'; Endpoint = 'whoami'; StatusCode = 403 } }
         @{ Command = 'Revoke-ProviderToken'; Id = 'ProviderRejectedRevoke'; Category = 'ResourceUnavailable'; Case = 'the revoke endpoint answers 500'
             Arguments = @{ Provider = 'APIMW'; Confirm = $false }; Base = 'APIMW'; Fault = @{ Provider = 'APIMW'; Endpoint = 'revoke'; StatusCode = 500 }
-            Details = 'Injected fault 500'; Output = $true }
+            Details = 'APIMW token revocation refused (500 INJECTED_FAULT): Injected fault 500'; Output = $true }
         @{ Command = 'Register-TokenAuthProvider'; Id = 'InvalidProviderConfiguration'; Category = 'InvalidArgument'; Case = 'a definition is broken'
             Arguments = @{}; BrokenDefinition = $true; Message = '\$\.token\.encoding' }
     )
@@ -228,5 +228,46 @@ Describe 'Errors are per item' {
         $registered.Count | Should -Be 1
         $failures.FullyQualifiedErrorId | Should -Be 'InvalidProviderConfiguration,TokenAuth.Commands.RegisterTokenAuthProviderCommand'
         $failures.TargetObject | Should -Be $bad
+    }
+}
+
+Describe 'The default error view shows whose refusal, of what, and why' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
+    BeforeAll {
+        # What a console shows under PowerShell 7's default error view, without colour.
+        function Show-ConciseError([System.Management.Automation.ErrorRecord] $Record) {
+            $saved = $global:ErrorView, $PSStyle.OutputRendering
+            $global:ErrorView = 'ConciseView'
+            $PSStyle.OutputRendering = 'PlainText'
+            try { @(($Record | Out-String -Width 400).Trim() -split '\r?\n' | ForEach-Object TrimEnd) }
+            finally { $global:ErrorView, $PSStyle.OutputRendering = $saved }
+        }
+    }
+
+    BeforeEach {
+        Revoke-ProviderToken -All -Confirm:$false | Out-Null
+        Reset-TokenAuthEmulator -Emulator $Emulator
+    }
+
+    It 'a refused token request: provider, call, status and code, the provider''s words, then the recommendation' {
+        $wrong = [pscredential]::new('wrong-client', (ConvertTo-SecureString 'wrong-secret-for-view' -AsPlainText -Force))
+        Get-ProviderToken Ankorstore -BaseUri (Base Ankorstore) -Credential $wrong -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $shown = Show-ConciseError $failure[0]
+
+        $shown[0] | Should -BeExactly 'Get-ProviderToken: Ankorstore token request refused (401 invalid_client): Client authentication failed'
+        ($shown -join "`n") | Should -Match 'Recommendation: Check the credential'
+        ($shown -join "`n") | Should -Not -Match 'wrong-secret-for-view'
+    }
+
+    It 'a 404 from the API: the status and the provider''s code before its words' {
+        Invoke-AuthenticatedRequest APIMW 'resources/status/404' -BaseUri (Base APIMW) -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        (Show-ConciseError $failure[0])[0] | Should -BeExactly 'Invoke-AuthenticatedRequest: APIMW request refused (404 STATUS_404): Status 404 as asked'
+    }
+
+    It 'an unreachable provider: which provider, at which endpoint, and the connection''s own reason' {
+        Get-ProviderToken Ankorstore -BaseUri "http://127.0.0.1:$ClosedPort/" -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        (Show-ConciseError $failure[0])[0] | Should -Match "^Get-ProviderToken: Could not reach Ankorstore at http://127\.0\.0\.1:$ClosedPort/[^ ]+: Connection refused"
     }
 }

@@ -104,13 +104,13 @@ Describe 'Get-ProviderToken' {
         }
     }
 
-    It 'fails with ProviderRejectedToken and the provider message in ErrorDetails for a wrong secret' {
+    It 'fails with ProviderRejectedToken, and ErrorDetails naming the call, status, code and the provider''s message, for a wrong secret' {
         Set-Secret -Name 'APIMW.Wrong' -Vault $VaultName -Secret ([pscredential]::new($Credentials.apimw.apiKey, (ConvertTo-SecureString 'wrong-secret-value' -AsPlainText -Force)))
 
         $thrown = { Get-ProviderToken -Provider APIMW -BaseUri (Base APIMW) -SecretName 'APIMW.Wrong' -ErrorAction Stop } |
             Should -Throw -ErrorId 'ProviderRejectedToken,TokenAuth.Commands.GetProviderTokenCommand' -PassThru
         $thrown.CategoryInfo.Category | Should -Be 'AuthenticationError'
-        $thrown.ErrorDetails.Message | Should -Be 'Invalid API Key or Secret'
+        $thrown.ErrorDetails.Message | Should -Be 'APIMW token request refused (401 INVALID_CREDENTIALS): Invalid API Key or Secret'
         $thrown.ErrorDetails.RecommendedAction | Should -Match 'Check the credential'
     }
 
@@ -159,7 +159,7 @@ Describe 'Invoke-AuthenticatedRequest' {
         $thrown = { Invoke-AuthenticatedRequest APIMW -BaseUri (Base APIMW) -Uri 'resources/status/404' -ErrorAction Stop } |
             Should -Throw -ErrorId 'RequestFailed,TokenAuth.Commands.InvokeAuthenticatedRequestCommand' -PassThru
         $thrown.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $thrown.ErrorDetails.Message | Should -Be 'Status 404 as asked'
+        $thrown.ErrorDetails.Message | Should -Be 'APIMW request refused (404 STATUS_404): Status 404 as asked'
     }
 
     It 'refuses to send the token to another origin' {

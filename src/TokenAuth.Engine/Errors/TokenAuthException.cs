@@ -67,6 +67,46 @@ namespace TokenAuth.Errors
 
         public override string ErrorId => Operation == ProviderOperation.Request ? "RequestFailed" : "ProviderRejected" + Operation;
 
+        /// <summary>
+        /// One line for a console's error view: provider, call, status and code, then the provider's own words,
+        /// e.g. "Ankorstore token request refused (401 invalid_client): Client authentication failed".
+        /// </summary>
+        public string Summary
+        {
+            get
+            {
+                var what = Operation switch
+                {
+                    ProviderOperation.Token => "token request",
+                    ProviderOperation.Refresh => "token refresh",
+                    ProviderOperation.Revoke => "token revocation",
+                    ProviderOperation.WhoAmI => "who-am-I request",
+                    _ => "request",
+                };
+                var status = ((int)StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + (ProviderCode ?? SpacedName(StatusCode));
+                var words = ProviderMessage != null && ProviderMessage != ProviderCode ? ": " + ProviderMessage : "";
+                return $"{Provider} {what} refused ({status}){words}";
+            }
+        }
+
+        /// <summary>"NotFound" as "Not Found": the status's own name, read as words.</summary>
+        private static string SpacedName(HttpStatusCode status)
+        {
+            var name = status.ToString();
+            var spaced = new System.Text.StringBuilder(name.Length + 4);
+            for (var i = 0; i < name.Length; i++)
+            {
+                if (i > 0 && char.IsUpper(name[i]) && !char.IsUpper(name[i - 1]))
+                {
+                    spaced.Append(' ');
+                }
+
+                spaced.Append(name[i]);
+            }
+
+            return spaced.ToString();
+        }
+
         private static string Compose(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode status,
             string? code, string? message, string? hint)
         {
