@@ -5,21 +5,27 @@
 .DESCRIPTION
     Build    regenerates the MAML help from docs/cmdlets (platyPS) and assembles the publishable module under
              out/TokenAuth (both editions' assemblies, manifest, formats, help).
-    Test     installs Pester 5, SecretManagement and SecretStore when missing, then runs the README's test command, which
-             includes the Pester suite (tests/pester) whenever pwsh and Pester are present.
-    Demo     builds (unless -NoBuild), starts the provider emulator, registers a throwaway vault with the demo
-             credentials and runs the four cmdlets against the five providers, showing what a user sees.
+    Test     installs the Dependencies, then runs the README's test command, which includes the Pester suite
+             (tests/pester) whenever pwsh and Pester are present.
+    Dependencies installs Pester 5, SecretManagement and SecretStore for the current user when missing: from the
+             PowerShell Gallery, or from the repository $env:TOKENAUTH_PSREPOSITORY names (a registered repository's
+             name, or a folder or URL: an enterprise mirror, or the folder of packages CI makes from ../shared/tools).
+    Demo     installs SecretManagement when missing (as Dependencies do), builds (unless -NoBuild), starts the provider
+             emulator, registers a throwaway vault with the demo credentials and runs the four cmdlets against the five
+             providers, showing what a user sees.
     Package  builds in Release (unless -NoBuild) and makes out/TokenAuth.<version>.nupkg (or in -PackagePath) with
              PSResourceGet: exactly the module folder, its manifest's release notes taken from CHANGELOG.md.
 .EXAMPLE
     ./build.ps1 Demo
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Demo    # with PowerShell pinned as a .NET local tool (after dotnet tool restore)
 #>
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'A build script talks to the person at the console; the Demo shows what a user sees there.')]
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', '', Justification = 'The parameters are used in the task functions, where the rule does not look.')]
 [CmdletBinding()]
 param (
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Dependencies')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -41,20 +47,37 @@ function Invoke-Dotnet([string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
+# Where missing modules come from: the PowerShell Gallery, or the repository TOKENAUTH_PSREPOSITORY names, registered
+# here under the name TokenAuthDependencies when it is a folder or URL rather than a registered repository's name.
+function Get-DependencyRepository {
+    $named = $env:TOKENAUTH_PSREPOSITORY
+    if (-not $named) { return 'PSGallery' }
+    $hasResourceGet = [bool] (Get-Command Register-PSResourceRepository -ErrorAction Ignore)
+    if (($hasResourceGet -and (Get-PSResourceRepository -Name $named -ErrorAction Ignore)) -or (-not $hasResourceGet -and (Get-PSRepository -Name $named -ErrorAction Ignore))) {
+        return $named
+    }
+    if (-not $hasResourceGet) { throw "TOKENAUTH_PSREPOSITORY names '$named', which is not a registered repository; register it with Register-PSRepository first." }
+    if (Get-PSResourceRepository -Name TokenAuthDependencies -ErrorAction Ignore) { Set-PSResourceRepository -Name TokenAuthDependencies -Uri $named -Trusted }
+    else { Register-PSResourceRepository -Name TokenAuthDependencies -Uri $named -Trusted }
+    'TokenAuthDependencies'
+}
+
 function Install-Dependency([string] $Name, [version] $MinimumVersion) {
     if (Get-Module -ListAvailable -Name $Name | Where-Object Version -GE $MinimumVersion) { return }
-    Write-Host "Installing $Name $MinimumVersion or later for the current user..."
+    $repository = Get-DependencyRepository
+    Write-Host "Installing $Name $MinimumVersion or later for the current user from $repository..."
     try {
         if (Get-Command Install-PSResource -ErrorAction Ignore) {
-            Install-PSResource -Name $Name -Version "[$MinimumVersion,)" -Repository PSGallery -Scope CurrentUser -TrustRepository -ErrorAction Stop
+            Install-PSResource -Name $Name -Version "[$MinimumVersion,)" -Repository $repository -Scope CurrentUser -TrustRepository -ErrorAction Stop
         }
         else {
-            Install-Module -Name $Name -MinimumVersion $MinimumVersion -Repository PSGallery -Scope CurrentUser -Force -AllowClobber -SkipPublisherCheck -ErrorAction Stop
+            Install-Module -Name $Name -MinimumVersion $MinimumVersion -Repository $repository -Scope CurrentUser -Force -AllowClobber -SkipPublisherCheck -ErrorAction Stop
         }
     }
     catch {
-        throw "Could not install $Name from the PowerShell Gallery: $($_.Exception.Message)`n" +
-            "Where no gallery is reachable, copy the $Name module ($MinimumVersion or later) from a machine that has it into a folder on `$env:PSModulePath, then run this task again."
+        throw "Could not install $Name from $($repository): $($_.Exception.Message)`n" +
+            "Where the PowerShell Gallery is not reachable, set TOKENAUTH_PSREPOSITORY to a repository or folder that has $Name ($MinimumVersion or later), " +
+            "or copy the module from a machine that has it into a folder on `$env:PSModulePath, then run this task again."
     }
 }
 
@@ -79,11 +102,15 @@ function Invoke-BuildTask {
     Write-Host "Module assembled in $module"
 }
 
-function Invoke-TestTask {
+function Invoke-DependenciesTask {
     Install-Dependency Pester 5.0.0
     Install-Dependency Microsoft.PowerShell.SecretManagement 1.1.0
     # Not used by the tests (they bring their own throwaway vault), but the vault most users will keep TokenAuth's secrets in.
     Install-Dependency Microsoft.PowerShell.SecretStore 1.0.0
+}
+
+function Invoke-TestTask {
+    Invoke-DependenciesTask
     # The README's test command; its TokenAuth.Module.Tests run the Pester suite now that Pester is here.
     Invoke-Dotnet -Arguments 'test', (Join-Path $root 'TokenAuth.sln'), '--logger', 'console;verbosity=normal'
 }

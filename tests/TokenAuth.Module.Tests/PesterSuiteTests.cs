@@ -19,11 +19,15 @@ public sealed class PesterTheoryAttribute : TheoryAttribute
 
 /// <summary>
 /// The PowerShells the Pester suite runs on: those named in TOKENAUTH_PWSH (executables separated by the path
-/// separator; CI names both bundled ones), else the pwsh on PATH. Each must carry Pester 5 and SecretManagement.
+/// separator, or "dotnet pwsh" for the pinned .NET tool; CI names that and the bundled 7.4 LTS), else the pwsh on
+/// PATH, else the .NET tool pinned in .config/dotnet-tools.json. Each must carry Pester 5 and SecretManagement.
 /// </summary>
 public static class PowerShellHost
 {
     private const string ListVariable = "TOKENAUTH_PWSH";
+
+    /// <summary>PowerShell as the .NET local tool of .config/dotnet-tools.json (after dotnet tool restore).</summary>
+    private const string LocalTool = "dotnet pwsh";
 
     private static readonly (IReadOnlyList<(string Executable, string Version)> Found, string? WhyNone) Probed = Probe();
 
@@ -34,10 +38,11 @@ public static class PowerShellHost
     public static IEnumerable<object[]> Installs =>
         Probed.Found.Count == 0 ? [["none", "none"]] : Probed.Found.Select(found => new object[] { found.Version, found.Executable });
 
-    public static (int ExitCode, string Output) Run(string executable, TimeSpan timeout, params string[] arguments)
+    public static (int ExitCode, string Output) Run(string powerShell, TimeSpan timeout, params string[] arguments)
     {
+        var (executable, leading) = powerShell == LocalTool ? ("dotnet", new[] { "pwsh" }) : (powerShell, Array.Empty<string>());
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
-        foreach (var argument in arguments)
+        foreach (var argument in leading.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -48,7 +53,7 @@ public static class PowerShellHost
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            return (-1, $"{executable} did not finish within {timeout}.\n{output.Result}{errors.Result}");
+            return (-1, $"{powerShell} did not finish within {timeout}.\n{output.Result}{errors.Result}");
         }
 
         return (process.ExitCode, output.Result + errors.Result);
@@ -60,6 +65,11 @@ public static class PowerShellHost
         var executables = string.IsNullOrWhiteSpace(listed)
             ? FindOnPath()
             : listed.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (executables.Length == 0 && File.Exists(Path.Combine(Repository.Root, ".config", "dotnet-tools.json")))
+        {
+            executables = [LocalTool];
+        }
+
         if (executables.Length == 0)
         {
             return ([], "pwsh is not installed on this machine, so the Pester suite (tests/pester) cannot run here.");
@@ -74,7 +84,9 @@ public static class PowerShellHost
                 + "$PSVersionTable.PSVersion.ToString()");
             if (exitCode != 0 && string.IsNullOrWhiteSpace(listed))
             {
-                return ([], $"{output.Trim()} (pwsh is installed; run ./build.ps1 Test to install what is missing).");
+                return ([], executables[0] == LocalTool
+                    ? $"{output.Trim()} (no pwsh on PATH, and the pinned one: run dotnet tool restore, then dotnet pwsh ./build.ps1 Test to install what is missing)."
+                    : $"{output.Trim()} (pwsh is installed; run ./build.ps1 Test to install what is missing).");
             }
 
             // A PowerShell named in TOKENAUTH_PWSH but unusable is a failure of its run, not a skip.

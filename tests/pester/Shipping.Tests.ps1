@@ -85,6 +85,29 @@ Describe 'From a clone' {
     }
 }
 
+Describe 'Dependencies for a machine with only the .NET SDK' {
+    # The pinned .NET tool carries no Pester or Secret modules; PowerShells that carry them in their own folder have nothing to install.
+    It 'build.ps1 Dependencies installs Pester and the Secret modules from the repository TOKENAUTH_PSREPOSITORY names' -Skip:(
+        -not (Get-Command Compress-PSResource -ErrorAction Ignore) -or (Test-Path (Join-Path $PSHOME 'Modules/Microsoft.PowerShell.SecretManagement'))) {
+        $repository = Join-Path $TestDrive 'dependencies'
+        $null = New-Item -ItemType Directory $repository -Force
+        foreach ($name in 'Microsoft.PowerShell.SecretManagement', 'Microsoft.PowerShell.SecretStore', 'Pester') {
+            $source = (Get-Module -ListAvailable $name | Sort-Object Version -Descending | Select-Object -First 1).ModuleBase
+            Compress-PSResource -Path $source -DestinationPath $repository
+        }
+        $sdkHome = Join-Path $TestDrive 'sdk-only-home'
+        $userModules = Join-Path $sdkHome '.local/share/powershell/Modules'
+        $script = "& '$(Join-Path $Root 'build.ps1')' Dependencies; (Get-ChildItem '$userModules' -Directory).Name -join ','"
+
+        $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome $sdkHome -WithoutBuiltModule `
+            -Environment @{ PSModulePath = Join-Path $PSHOME 'Modules'; TOKENAUTH_PSREPOSITORY = $repository }
+
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output[-1] | Should -Be 'Microsoft.PowerShell.SecretManagement,Microsoft.PowerShell.SecretStore,Pester'
+        $output -match 'from TokenAuthDependencies' | Should -HaveCount 3
+    }
+}
+
 Describe 'Lint' -Skip:(-not (Get-Module -ListAvailable PSScriptAnalyzer)) {
     It 'PSScriptAnalyzer finds nothing in the repository''s scripts, with the repository''s settings' {
         $files = Get-ChildItem $Root -Recurse -Include '*.ps1', '*.psm1', '*.psd1' -File | Where-Object FullName -NotMatch '[\\/](out|bin|obj)[\\/]'

@@ -131,8 +131,10 @@ function Invoke-TokenAuthFreshPwsh {
         [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
     }
     try {
-        $pwsh = (Get-Process -Id $PID).Path
-        & $pwsh -NoProfile -NonInteractive -Command "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script" 2>&1 | ForEach-Object { "$_" }
+        # PowerShell run as a .NET tool (dotnet pwsh) is the dotnet host running pwsh.dll from its own folder.
+        $process = (Get-Process -Id $PID).Path
+        $pwsh = if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { , $process }
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script" 2>&1 | ForEach-Object { "$_" }
     }
     finally {
         foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
