@@ -23,13 +23,23 @@ public sealed class EmulatorOptions
     };
 
     /// <summary>The credential each provider accepts. Defaults to the documented demo credentials.</summary>
-    public Dictionary<string, EmulatorCredential> Credentials { get; } = new(DemoCredentials.All, StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, EmulatorCredential> Credentials { get; } = DemoCredentials.All.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>When set, the emulator also listens over TLS with this certificate (for clients that insist on https, such as MSAL).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? HttpsCertificate { get; set; }
 
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
+}
+
+/// <summary>A clock a test in another process sets (POST _emulator/clock), so that its tokens expire on the test's time.</summary>
+public sealed class SettableClock : TimeProvider
+{
+    private long _utcTicks = DateTimeOffset.UtcNow.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _utcTicks), TimeSpan.Zero);
+
+    public void SetUtcNow(DateTimeOffset utcNow) => Interlocked.Exchange(ref _utcTicks, utcNow.UtcTicks);
 }
 
 /// <summary>The demo credentials the emulator accepts by default; README and the Demo task use them.</summary>

@@ -1,13 +1,22 @@
 using System.Globalization;
 using TokenAuth.Emulator;
 
-// dotnet run --project src/TokenAuth.Emulator [-- --port 5599]
+// dotnet run --project src/TokenAuth.Emulator [-- --port 5599] [--settable-clock] [--corebanking-token-type MAC]
+// The last two are for tests that drive the emulator from another process (the .NET Framework engine tests on Mono).
 var options = new EmulatorOptions();
-for (var i = 0; i < args.Length - 1; i++)
+for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--port")
+    switch (args[i])
     {
-        options.Port = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+        case "--port" when i + 1 < args.Length:
+            options.Port = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--settable-clock":
+            options.Clock = new SettableClock();
+            break;
+        case "--corebanking-token-type" when i + 1 < args.Length:
+            options.CoreBankingTokenType = args[++i];
+            break;
     }
 }
 

@@ -192,6 +192,33 @@ public sealed partial class ProviderEmulator
             RevokeAllTokens(provider);
             return Json(context, 200, new JsonObject { ["revoked"] = provider });
         });
+        // What a test in another process reads off an in-process emulator directly (tests/TokenAuth.Engine.Tests.NetFramework).
+        group.MapGet("/evidence", (HttpContext context) => Json(context, 200, new JsonObject
+        {
+            ["issuedSecrets"] = new JsonArray(IssuedSecrets.Select(secret => (JsonNode?)JsonValue.Create(secret)).ToArray()),
+            ["authorizationHeadersSeen"] = new JsonArray(AuthorizationHeadersSeen.Select(header => (JsonNode?)JsonValue.Create(header)).ToArray()),
+        }));
+        group.MapPost("/revoked", async (HttpContext context) =>
+        {
+            var token = (await ReadJson(context).ConfigureAwait(false))?["token"]?.GetValue<string>() ?? "";
+            await Json(context, 200, new JsonObject { ["revoked"] = IsRevoked(token) }).ConfigureAwait(false);
+        });
+        group.MapPost("/wait/{provider}/{endpoint}", async (HttpContext context, string provider, string endpoint) =>
+        {
+            await WaitForRequestsAsync(provider, endpoint, int.TryParse(context.Request.Query["count"], out var count) ? count : 1).ConfigureAwait(false);
+            await Json(context, 200, new JsonObject { ["count"] = RequestCount(provider, endpoint) }).ConfigureAwait(false);
+        });
+        group.MapPost("/clock", async (HttpContext context) =>
+        {
+            if (_options.Clock is not SettableClock clock)
+            {
+                await Json(context, 409, new JsonObject { ["error"] = "this emulator runs on the system clock; start it with --settable-clock" }).ConfigureAwait(false);
+                return;
+            }
+
+            clock.SetUtcNow(DateTimeOffset.Parse((await ReadJson(context).ConfigureAwait(false))?["utcNow"]?.GetValue<string>() ?? "", System.Globalization.CultureInfo.InvariantCulture));
+            await Json(context, 200, new JsonObject { ["utcNow"] = clock.GetUtcNow().ToString("O") }).ConfigureAwait(false);
+        });
         group.MapPost("/faults", async (HttpContext context) =>
         {
             var request = await JsonSerializer.DeserializeAsync<FaultRequest>(context.Request.Body, FaultJson, context.RequestAborted).ConfigureAwait(false);

@@ -5,32 +5,42 @@ using System.Reflection;
 
 namespace TokenAuth.Commands
 {
+    /// <summary>Attaches <see cref="ModuleFolderResolver"/> when the module is imported, and detaches it when it is removed.</summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    {
+        public void OnImport() => ModuleFolderResolver.Attach();
+
+        public void OnRemove(PSModuleInfo psModuleInfo) => ModuleFolderResolver.Detach();
+    }
+
     /// <summary>
     /// Windows PowerShell 5.1 has no assembly load contexts: the module's own dependencies (System.Text.Json and
     /// friends) are resolved from its folder, whatever version another assembly asked for. PowerShell 7 needs none
-    /// of this: the net8.0 build ships nothing the runtime already has.
+    /// of this: the net8.0 build ships nothing the runtime already has. No PowerShell type here, so that a test can
+    /// load the module folder on a .NET Framework-style runtime without PowerShell (tests/TokenAuth.ModuleFolderProbe).
     /// </summary>
-    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    public static class ModuleFolderResolver
     {
-        private static readonly string ModuleBinFolder = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? "";
+        private static readonly string ModuleBinFolder = Path.GetDirectoryName(typeof(ModuleFolderResolver).Assembly.Location) ?? "";
 
-        public void OnImport()
+        /// <summary>Runtimes without AssemblyLoadContext: .NET Framework, and Mono standing in for it.</summary>
+        private static bool HasNoLoadContexts => Type.GetType("System.Runtime.Loader.AssemblyLoadContext") == null;
+
+        public static void Attach()
         {
-            if (IsNetFramework)
+            if (HasNoLoadContexts)
             {
                 AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleFolder;
             }
         }
 
-        public void OnRemove(PSModuleInfo psModuleInfo)
+        public static void Detach()
         {
-            if (IsNetFramework)
+            if (HasNoLoadContexts)
             {
                 AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleFolder;
             }
         }
-
-        private static bool IsNetFramework => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
 
         private static Assembly? ResolveFromModuleFolder(object? sender, ResolveEventArgs args)
         {

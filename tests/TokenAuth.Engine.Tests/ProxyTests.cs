@@ -12,7 +12,11 @@ namespace TokenAuth.Tests;
 internal sealed class AuthenticatingProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+#if NETFRAMEWORK
+    private readonly HttpClient _upstream = new(new HttpClientHandler { UseProxy = false, AllowAutoRedirect = false });
+#else
     private readonly HttpClient _upstream = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+#endif
     private readonly CancellationTokenSource _stop = new();
     private readonly string _expectedAuthorization;
     private readonly Task _accepting;
@@ -137,7 +141,11 @@ public sealed class ProxyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
+#if NETFRAMEWORK
+    [Fact(Skip = ".NET Framework's (and Mono's) HttpWebRequest sends requests for loopback hosts around any proxy, and the emulator listens on loopback only")]
+#else
     [Fact]
+#endif
     public async Task An_explicit_proxy_with_credentials_carries_token_and_api_calls()
     {
         await using var proxy = new AuthenticatingProxy("proxy-user", "proxy-pass-61");

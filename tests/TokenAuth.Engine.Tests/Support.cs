@@ -16,10 +16,12 @@ using Xunit.Sdk;
 
 namespace TokenAuth.Tests;
 
-/// <summary>The same sources build two test assemblies (against each engine build); the orderer must name the right one.</summary>
+/// <summary>The same sources build three test assemblies (against each engine build, and on .NET Framework); the orderer must name the right one.</summary>
 internal static class ThisAssembly
 {
-#if NETSTANDARD_ENGINE
+#if NETFRAMEWORK
+    public const string Name = "TokenAuth.Engine.Tests.NetFramework";
+#elif NETSTANDARD_ENGINE
     public const string Name = "TokenAuth.Engine.Tests.NetStandard";
 #else
     public const string Name = "TokenAuth.Engine.Tests";
@@ -64,6 +66,9 @@ public sealed class TestClock(bool fakeTimers) : FakeTimeProvider(new DateTimeOf
         return timer;
     }
 
+    /// <summary>Raised after the date moves: an emulator in another process follows it.</summary>
+    public event Action<DateTimeOffset>? Moved;
+
     /// <summary>Moves the date (and fake timers) on. Waits started before it and not yet matched are forgotten: their lengths no longer say when they end.</summary>
     public new void Advance(TimeSpan by)
     {
@@ -73,6 +78,7 @@ public sealed class TestClock(bool fakeTimers) : FakeTimeProvider(new DateTimeOf
         }
 
         base.Advance(by);
+        Moved?.Invoke(GetUtcNow());
     }
 
     /// <summary>Every wait the engine started on this clock, in order.</summary>
@@ -135,7 +141,7 @@ public static class LeakEvidence
     {
         if (!string.IsNullOrEmpty(value))
         {
-            Secrets[value] = 0;
+            Secrets[value!] = 0;
         }
     }
 
@@ -231,6 +237,47 @@ public sealed class Harness : IAsyncDisposable
         LeakEvidence.SecretsOf(Emulator);
         await Emulator.DisposeAsync();
     }
+}
+
+/// <summary>Where the tests run: Mono stands in for .NET Framework on Linux, and differs from it in a few places, each named where it matters.</summary>
+public static class Runtime
+{
+    public static readonly bool IsMono = Type.GetType("Mono.Runtime") != null;
+}
+
+/// <summary>A test that needs what Mono lacks and .NET Framework has; on Mono it is reported as skipped, with the reason.</summary>
+public sealed class NotOnMonoFactAttribute : FactAttribute
+{
+    public NotOnMonoFactAttribute(string reason)
+    {
+        Skip = Runtime.IsMono ? "Mono: " + reason : null;
+    }
+}
+
+/// <summary>The same, for a theory.</summary>
+public sealed class NotOnMonoTheoryAttribute : TheoryAttribute
+{
+    public NotOnMonoTheoryAttribute(string reason)
+    {
+        Skip = Runtime.IsMono ? "Mono: " + reason : null;
+    }
+}
+
+/// <summary>Bytes this process has allocated so far, to show that an answer was refused without being read in.</summary>
+public static class Allocation
+{
+    public const string NotCountedOnMono = "it does not count a process's allocations (AppDomain.MonitoringTotalAllocatedMemorySize is not implemented); .NET Framework does";
+
+#if NETFRAMEWORK
+    static Allocation()
+    {
+        AppDomain.MonitoringIsEnabled = true;
+    }
+
+    public static long TotalBytes() => AppDomain.CurrentDomain.MonitoringTotalAllocatedMemorySize;
+#else
+    public static long TotalBytes() => GC.GetTotalAllocatedBytes(precise: true);
+#endif
 }
 
 public static class Expect

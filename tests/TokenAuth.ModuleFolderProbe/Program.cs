@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+
+/// <summary>
+/// Loads TokenAuth.PowerShell.dll from the module's netstandard2.0 folder, attaches the module's resolver as its
+/// import would, and sends one authenticated request through the engine: proof that the folder is self-sufficient on
+/// a .NET Framework-style runtime. Prints where each assembly the engine needed came from, then the answer's status.
+/// Arguments: the module's bin/netstandard2.0 folder, Akiba's base URI, and Akiba's client id, secret and credential;
+/// then --without-resolver, to show that without the resolver the engine is not found at all.
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var folder = Path.GetFullPath(args[0]);
+        var loaded = new ConcurrentQueue<Assembly>();
+        AppDomain.CurrentDomain.AssemblyLoad += (_, loading) => loaded.Enqueue(loading.LoadedAssembly);
+
+        // LoadFile, not LoadFrom: nothing beside the module is probed for, so only the resolver can find the engine.
+        var module = Assembly.LoadFile(Path.Combine(folder, "TokenAuth.PowerShell.dll"));
+        if (!(args.Length > 5 && args[5] == "--without-resolver"))
+        {
+            module.GetType("TokenAuth.Commands.ModuleFolderResolver", throwOnError: true)!.GetMethod("Attach")!.Invoke(null, null);
+        }
+
+        var engine = Assembly.Load("TokenAuth.Engine");
+        Type Type(string name) => engine.GetType(name, throwOnError: true)!;
+
+        var registry = Activator.CreateInstance(Type("TokenAuth.Providers.ProviderRegistry"))!;
+        var akiba = registry.GetType().GetMethod("Get")!.Invoke(registry, new object[] { "Akiba" });
+        var target = Type("TokenAuth.Providers.ProviderTarget").GetMethod("Resolve")!.Invoke(null, new object?[] { akiba, null, args[1] });
+        var credential = Activator.CreateInstance(Type("TokenAuth.Credentials.ProviderCredential"), args[2], args[3], args[4], null, null);
+        var request = Activator.CreateInstance(Type("TokenAuth.Tokens.TokenRequest"), target, credential, null, null);
+        var client = Activator.CreateInstance(Type("TokenAuth.TokenAuthEngine"), new object?[] { null, null })!;
+        var call = Activator.CreateInstance(Type("TokenAuth.Requests.ApiRequest"), "GET", "resources/sample");
+        var sending = (Task)client.GetType().GetMethod("SendAsync")!.Invoke(client, new object?[] { request, call, null, CancellationToken.None })!;
+        sending.GetAwaiter().GetResult();
+        var response = sending.GetType().GetProperty("Result")!.GetValue(sending)!;
+
+        foreach (var assembly in loaded)
+        {
+            Console.WriteLine($"loaded {assembly.GetName().Name} from {assembly.Location}");
+        }
+
+        Console.WriteLine($"status {response.GetType().GetProperty("StatusCode")!.GetValue(response)}");
+        return 0;
+    }
+}
