@@ -233,12 +233,14 @@ Describe 'Errors are per item' {
 
 Describe 'The default error view shows whose refusal, of what, and why' -Skip:($PSVersionTable.PSEdition -ne 'Core') {
     BeforeAll {
-        # What a console shows under PowerShell 7's default error view, without colour.
-        function Show-ConciseError([System.Management.Automation.ErrorRecord] $Record) {
+        # Runs a command line as if typed at a prompt (no script file behind it, so the error view gives the error one
+        # line, as a user at a console sees it) and returns what PowerShell 7's default error view shows, without colour.
+        function Show-PromptError([string] $CommandLine, [object[]] $Arguments) {
+            $record = @(& ([scriptblock]::Create($CommandLine)) @Arguments 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]
             $saved = $global:ErrorView, $PSStyle.OutputRendering
             $global:ErrorView = 'ConciseView'
             $PSStyle.OutputRendering = 'PlainText'
-            try { @(($Record | Out-String -Width 400).Trim() -split '\r?\n' | ForEach-Object TrimEnd) }
+            try { @(($record | Out-String -Width 400).Trim() -split '\r?\n' | ForEach-Object TrimEnd) }
             finally { $global:ErrorView, $PSStyle.OutputRendering = $saved }
         }
     }
@@ -250,9 +252,8 @@ Describe 'The default error view shows whose refusal, of what, and why' -Skip:($
 
     It 'a refused token request: provider, call, status and code, the provider''s words, then the recommendation' {
         $wrong = [pscredential]::new('wrong-client', (ConvertTo-SecureString 'wrong-secret-for-view' -AsPlainText -Force))
-        Get-ProviderToken Ankorstore -BaseUri (Base Ankorstore) -Credential $wrong -ErrorVariable failure -ErrorAction SilentlyContinue
 
-        $shown = Show-ConciseError $failure[0]
+        $shown = @(Show-PromptError "Get-ProviderToken Ankorstore -BaseUri '$(Base Ankorstore)' -Credential `$args[0]" $wrong)
 
         $shown[0] | Should -BeExactly 'Get-ProviderToken: Ankorstore token request refused (401 invalid_client): Client authentication failed'
         ($shown -join "`n") | Should -Match 'Recommendation: Check the credential'
@@ -260,14 +261,12 @@ Describe 'The default error view shows whose refusal, of what, and why' -Skip:($
     }
 
     It 'a 404 from the API: the status and the provider''s code before its words' {
-        Invoke-AuthenticatedRequest APIMW 'resources/status/404' -BaseUri (Base APIMW) -ErrorVariable failure -ErrorAction SilentlyContinue
-
-        (Show-ConciseError $failure[0])[0] | Should -BeExactly 'Invoke-AuthenticatedRequest: APIMW request refused (404 STATUS_404): Status 404 as asked'
+        @(Show-PromptError "Invoke-AuthenticatedRequest APIMW 'resources/status/404' -BaseUri '$(Base APIMW)'")[0] |
+            Should -BeExactly 'Invoke-AuthenticatedRequest: APIMW request refused (404 STATUS_404): Status 404 as asked'
     }
 
     It 'an unreachable provider: which provider, at which endpoint, and the connection''s own reason' {
-        Get-ProviderToken Ankorstore -BaseUri "http://127.0.0.1:$ClosedPort/" -ErrorVariable failure -ErrorAction SilentlyContinue
-
-        (Show-ConciseError $failure[0])[0] | Should -Match "^Get-ProviderToken: Could not reach Ankorstore at http://127\.0\.0\.1:$ClosedPort/[^ ]+: Connection refused"
+        @(Show-PromptError "Get-ProviderToken Ankorstore -BaseUri 'http://127.0.0.1:$ClosedPort/'")[0] |
+            Should -Match "^Get-ProviderToken: Could not reach Ankorstore at http://127\.0\.0\.1:$ClosedPort/oauth/token: Connection refused"
     }
 }

@@ -133,7 +133,7 @@ function Invoke-TokenAuthFreshPwsh {
     try {
         # PowerShell run as a .NET tool (dotnet pwsh) is the dotnet host running pwsh.dll from its own folder.
         $process = (Get-Process -Id $PID).Path
-        $pwsh = if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { , $process }
+        $pwsh = @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script" 2>&1 | ForEach-Object { "$_" }
     }
     finally {
