@@ -256,7 +256,8 @@ Describe 'The default error view shows whose refusal, of what, and why' -Skip:($
         $shown = @(Show-PromptError "Get-ProviderToken Ankorstore -BaseUri '$(Base Ankorstore)' -Credential `$args[0]" $wrong)
 
         $shown[0] | Should -BeExactly 'Get-ProviderToken: Ankorstore token request refused (401 invalid_client): Client authentication failed'
-        ($shown -join "`n") | Should -Match 'Recommendation: Check the credential'
+        # PowerShell 7.5 and later print the recommendation under the message; 7.4 keeps it in ErrorDetails only.
+        if ($PSVersionTable.PSVersion -ge [version] '7.5') { ($shown -join "`n") | Should -Match 'Recommendation: Check the credential' }
         ($shown -join "`n") | Should -Not -Match 'wrong-secret-for-view'
     }
 
