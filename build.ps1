@@ -112,7 +112,7 @@ function Invoke-DependenciesTask {
 function Invoke-TestTask {
     Invoke-DependenciesTask
     # The README's test command; its TokenAuth.Module.Tests run the Pester suite now that Pester is here.
-    Invoke-Dotnet -Arguments 'test', (Join-Path $root 'TokenAuth.sln'), '--logger', 'console;verbosity=normal'
+    Invoke-Dotnet -Arguments 'test', (Join-Path $root 'TokenAuth.sln'), '--logger', 'console;verbosity=normal', '--logger', 'trx', '--results-directory', (Join-Path $root 'out/test-results')
 }
 
 function Invoke-DemoTask {

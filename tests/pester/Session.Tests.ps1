@@ -264,7 +264,8 @@ Describe 'Real vaults' {
         $text | Should -Match 'Register-SecretVault'
         $text | Should -Match '-Credential'
         $text | Should -Not -Match 'There are currently no extension vaults registered'
-        $output[-1] | Should -Be 'SecretVaultNotFound,TokenAuth.Commands.GetProviderTokenCommand'
+        # The error (stderr) and the id (stdout) come through two pipes, in either order.
+        $output | Should -Contain 'SecretVaultNotFound,TokenAuth.Commands.GetProviderTokenCommand'
     }
 }
 

@@ -103,7 +103,8 @@ Describe 'Dependencies for a machine with only the .NET SDK' {
             -Environment @{ PSModulePath = Join-Path $PSHOME 'Modules'; TOKENAUTH_PSREPOSITORY = $repository }
 
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
-        $output[-1] | Should -Be 'Microsoft.PowerShell.SecretManagement,Microsoft.PowerShell.SecretStore,Pester'
+        # Install warnings (stderr) may come after the listing (stdout).
+        $output | Should -Contain 'Microsoft.PowerShell.SecretManagement,Microsoft.PowerShell.SecretStore,Pester'
         $output -match 'from TokenAuthDependencies' | Should -HaveCount 3
     }
 }
