@@ -9,7 +9,7 @@
              (tests/pester) whenever pwsh and Pester are present.
     Dependencies installs Pester 5, SecretManagement and SecretStore for the current user when missing: from the
              PowerShell Gallery, or from the repository $env:TOKENAUTH_PSREPOSITORY names (a registered repository's
-             name, or a folder or URL: an enterprise mirror, or the folder of packages CI makes from ../shared/tools).
+             name, or a folder or URL, registered only while it is used: an enterprise mirror, say).
     Demo     installs SecretManagement when missing (as Dependencies do), builds (unless -NoBuild), starts the provider
              emulator, registers a throwaway vault with the demo credentials and runs the four cmdlets against the five
              providers, showing what a user sees.
@@ -47,27 +47,22 @@ function Invoke-Dotnet([string[]] $Arguments) {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
-# Where missing modules come from: the PowerShell Gallery, or the repository TOKENAUTH_PSREPOSITORY names, registered
-# here under the name TokenAuthDependencies when it is a folder or URL rather than a registered repository's name.
-function Get-DependencyRepository {
-    $named = $env:TOKENAUTH_PSREPOSITORY
-    if (-not $named) { return 'PSGallery' }
-    $hasResourceGet = [bool] (Get-Command Register-PSResourceRepository -ErrorAction Ignore)
-    if (($hasResourceGet -and (Get-PSResourceRepository -Name $named -ErrorAction Ignore)) -or (-not $hasResourceGet -and (Get-PSRepository -Name $named -ErrorAction Ignore))) {
-        return $named
-    }
-    if (-not $hasResourceGet) { throw "TOKENAUTH_PSREPOSITORY names '$named', which is not a registered repository; register it with Register-PSRepository first." }
-    if (Get-PSResourceRepository -Name TokenAuthDependencies -ErrorAction Ignore) { Set-PSResourceRepository -Name TokenAuthDependencies -Uri $named -Trusted }
-    else { Register-PSResourceRepository -Name TokenAuthDependencies -Uri $named -Trusted }
-    'TokenAuthDependencies'
-}
-
+# Where missing modules come from: the PowerShell Gallery, or the repository TOKENAUTH_PSREPOSITORY names. A folder or
+# URL there is registered (trusted) only for the install and unregistered after it: an environment variable set once
+# must not leave a trusted source in the user's PSResourceGet configuration.
 function Install-Dependency([string] $Name, [version] $MinimumVersion) {
     if (Get-Module -ListAvailable -Name $Name | Where-Object Version -GE $MinimumVersion) { return }
-    $repository = Get-DependencyRepository
+    $named = $env:TOKENAUTH_PSREPOSITORY
+    $hasResourceGet = [bool] (Get-Command Install-PSResource -ErrorAction Ignore)
+    $registered = $named -and ($(if ($hasResourceGet) { Get-PSResourceRepository -Name $named -ErrorAction Ignore } else { Get-PSRepository -Name $named -ErrorAction Ignore }))
+    $repository = if (-not $named) { 'PSGallery' } elseif ($registered) { $named } else { 'TokenAuthDependencies' }
+    if ($repository -eq 'TokenAuthDependencies') {
+        if (-not $hasResourceGet) { throw "TOKENAUTH_PSREPOSITORY names '$named', which is not a registered repository; register it with Register-PSRepository first." }
+        Register-PSResourceRepository -Name $repository -Uri $named -Trusted
+    }
     Write-Host "Installing $Name $MinimumVersion or later for the current user from $repository..."
     try {
-        if (Get-Command Install-PSResource -ErrorAction Ignore) {
+        if ($hasResourceGet) {
             Install-PSResource -Name $Name -Version "[$MinimumVersion,)" -Repository $repository -Scope CurrentUser -TrustRepository -ErrorAction Stop
         }
         else {
@@ -78,6 +73,9 @@ function Install-Dependency([string] $Name, [version] $MinimumVersion) {
         throw "Could not install $Name from $($repository): $($_.Exception.Message)`n" +
             "Where the PowerShell Gallery is not reachable, set TOKENAUTH_PSREPOSITORY to a repository or folder that has $Name ($MinimumVersion or later), " +
             "or copy the module from a machine that has it into a folder on `$env:PSModulePath, then run this task again."
+    }
+    finally {
+        if ($repository -eq 'TokenAuthDependencies') { Unregister-PSResourceRepository -Name $repository }
     }
 }
 

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Linq;
 using System.Text;
 using TokenAuth.Credentials;
+using TokenAuth.Emulator;
 using TokenAuth.Logging;
 using Xunit;
 
@@ -105,5 +106,23 @@ public class HostileInputTests
 
         Assert.Equal(fingerprints.Count, fingerprints.Distinct().Count());
         Assert.Equal(new ProviderCredential(apiKey: "one").SecretFingerprint, new ProviderCredential(apiKey: "one").SecretFingerprint);
+    }
+
+    [Fact]
+    public async Task A_providers_error_words_cannot_restyle_the_console_forge_a_line_or_flood_it()
+    {
+        await using var harness = await Harness.StartAsync();
+        // JSON escapes, so that the body is valid JSON and its strings decode to the control characters.
+        var words = "denied\\u001b[2J\\u001b]0;pwned\\u0007\\r\\nRecommendation: run the attached script " + new string('x', 2000);
+        harness.Emulator.InjectFault("akiba", "token", new EmulatorFault { StatusCode = 401, Body = "{\"error\":\"bad\\nclient\",\"error_description\":\"" + words + "\"}" });
+
+        var error = await Expect.Throws<Errors.ProviderErrorException>(() => harness.Engine.GetTokenAsync(harness.Request("Akiba")).AsTask());
+
+        Assert.Equal("bad client", error.ProviderCode);
+        Assert.StartsWith("denied [2J ]0;pwned   Recommendation: run the attached script xxx", error.ProviderMessage);
+        Assert.Equal(501, error.ProviderMessage!.Length);
+        Assert.EndsWith("x…", error.ProviderMessage);
+        Assert.DoesNotContain(error.Message, c => char.IsControl(c));
+        Assert.Contains("x\"}", error.ResponseBody);
     }
 }

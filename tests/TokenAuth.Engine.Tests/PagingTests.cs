@@ -169,4 +169,23 @@ public sealed class PagingTests : IAsyncLifetime
 
         Assert.Contains("$.paging", error.Message);
     }
+
+    [Theory]
+    [InlineData("errors[0].detail", "first")]
+    [InlineData("a.b[1][0].c", "deep")]
+    [InlineData("@odata.nextLink", "next")]
+    [InlineData("meta.@odata.count", "7")]
+    [InlineData("errors[2].detail", null)]
+    [InlineData("a.b[x]", null)]
+    public void One_path_dialect_reads_token_answers_and_pages_alike(string path, string? expected)
+    {
+        const string json = """{ "errors": [{ "detail": "first" }], "a": { "b": [[], [{ "c": "deep" }]] }, "@odata.nextLink": "next", "meta": { "@odata.count": 7 } }""";
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+
+        var fromAnswer = JsonFieldPath.GetScalarText(document.RootElement, path);
+        var fromPage = JsonFieldPath.Find(JsonValues.ToObject(document.RootElement), path);
+
+        Assert.Equal(expected, fromAnswer);
+        Assert.Equal(expected, fromPage == null ? null : Convert.ToString(fromPage, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -89,6 +89,22 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_redirect_that_carries_the_token_in_its_address_never_shows_it()
+    {
+        var request = _harness.Request("Akiba");
+        var token = (await _harness.Engine.GetTokenAsync(request)).Token.Value;
+        var elsewhere = new UriBuilder(new Uri(_elsewhere.RootUri, $"akiba/resources/{token}/x")) { UserName = token }.Uri;
+
+        var error = await Expect.Throws<ProviderErrorException>(() =>
+            _harness.Engine.SendAsync(request, new ApiRequest("GET", "resources/redirect?to=" + Uri.EscapeDataString(elsewhere.ToString())), _harness.Log));
+
+        Assert.True(_harness.Log.Contains("redirected to another origin"));
+        Assert.DoesNotContain(token, error.Message);
+        Assert.DoesNotContain(_harness.Log.Messages, line => line.Contains(token, StringComparison.Ordinal));
+        Assert.Contains("/akiba/resources/***/x", error.Message);
+    }
+
+    [Fact]
     public async Task A_redirect_within_the_providers_origin_keeps_the_token()
     {
         var target = new Uri(_harness.Emulator.RootUri, "akiba/resources/sample");

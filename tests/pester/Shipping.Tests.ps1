@@ -97,7 +97,8 @@ Describe 'Dependencies for a machine with only the .NET SDK' {
         }
         $sdkHome = Join-Path $TestDrive 'sdk-only-home'
         $userModules = Join-Path $sdkHome '.local/share/powershell/Modules'
-        $script = "& '$(Join-Path $Root 'build.ps1')' Dependencies; (Get-ChildItem '$userModules' -Directory).Name -join ','"
+        $script = "& '$(Join-Path $Root 'build.ps1')' Dependencies; (Get-ChildItem '$userModules' -Directory).Name -join ','; " +
+            "'still registered: ' + [bool] (Get-PSResourceRepository -Name TokenAuthDependencies -ErrorAction Ignore)"
 
         $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome $sdkHome -WithoutBuiltModule `
             -Environment @{ PSModulePath = Join-Path $PSHOME 'Modules'; TOKENAUTH_PSREPOSITORY = $repository }
@@ -106,6 +107,7 @@ Describe 'Dependencies for a machine with only the .NET SDK' {
         # Install warnings (stderr) may come after the listing (stdout).
         $output | Should -Contain 'Microsoft.PowerShell.SecretManagement,Microsoft.PowerShell.SecretStore,Pester'
         $output -match 'from TokenAuthDependencies' | Should -HaveCount 3
+        $output | Should -Contain 'still registered: False' -Because 'a folder named in an environment variable is trusted only while it is used'
     }
 }
 

@@ -28,7 +28,7 @@ namespace TokenAuth.Credentials
             _values[(int)CredentialField.ApiSecret] = apiSecret;
         }
 
-        public ProviderCredential(IReadOnlyDictionary<CredentialField, string?> values)
+        internal ProviderCredential(IReadOnlyDictionary<CredentialField, string?> values)
         {
             foreach (var value in values)
             {

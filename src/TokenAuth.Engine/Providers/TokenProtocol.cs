@@ -26,6 +26,9 @@ namespace TokenAuth.Providers
         /// <summary>Every request TokenAuth sends accepts JSON unless the caller says otherwise.</summary>
         internal static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
 
+        /// <summary>How much of a provider's error code or message is shown; the whole body stays in the error's ResponseBody.</summary>
+        private const int MaxShownProviderText = 500;
+
         /// <summary>The longest lifetime a provider's answer may give a token, whatever the form of its expiry.</summary>
         private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
@@ -180,13 +183,14 @@ namespace TokenAuth.Providers
             if (!JsonFieldPath.TryGet(root, spec.AccessToken, out var tokenElement))
             {
                 // A "success" status carrying an error object ({success:false, error:{...}}) is the provider refusing.
-                var code = JsonFieldPath.FirstScalarText(root, definition.Errors.CodePaths.Concat(BuiltInProviders.CommonCodePaths));
-                var message = JsonFieldPath.FirstScalarText(root, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths));
+                var (code, message) = ReadCodeAndMessage(definition, root);
                 if (message != null && code != null)
                 {
                     var scrub = Redaction.ScrubberFor(call.SensitiveValues());
+                    code = AsShown(scrub, code);
+                    message = AsShown(scrub, message);
                     throw new ProviderErrorException(definition.Name, operation, endpoint, HttpStatusCode.OK,
-                        scrub(code), scrub(message), HintFor(request.Target, operation, HttpStatusCode.OK, code, message));
+                        code, message, HintFor(request.Target, operation, HttpStatusCode.OK, code, message));
                 }
 
                 throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken, "is missing");
@@ -352,9 +356,7 @@ namespace TokenAuth.Providers
                 {
                     using var document = JsonDocument.Parse(body);
                     var root = document.RootElement;
-                    var error = root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 ? root[0] : root;
-                    code = JsonFieldPath.FirstScalarText(error, definition.Errors.CodePaths.Concat(BuiltInProviders.CommonCodePaths));
-                    message = JsonFieldPath.FirstScalarText(error, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths));
+                    (code, message) = ReadCodeAndMessage(definition, root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 ? root[0] : root);
                 }
                 catch (JsonException)
                 {
@@ -371,10 +373,42 @@ namespace TokenAuth.Providers
             }
 
             var scrub = Redaction.ScrubberFor(call.SensitiveValues());
-            code = scrub(code);
-            message = scrub(message);
+            code = AsShown(scrub, code);
+            message = AsShown(scrub, message);
             return new ProviderErrorException(definition.Name, operation, endpoint, status, code, message,
                 HintFor(target, operation, status, code, message), scrub(body));
+        }
+
+        /// <summary>The provider's error code and message in an error object: the definition's paths first, then the common shapes.</summary>
+        private static (string? Code, string? Message) ReadCodeAndMessage(ProviderDefinition definition, JsonElement error) =>
+            (JsonFieldPath.FirstScalarText(error, definition.Errors.CodePaths.Concat(BuiltInProviders.CommonCodePaths)),
+                JsonFieldPath.FirstScalarText(error, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths)));
+
+        /// <summary>
+        /// A provider's words as they may be shown at a console: known secrets scrubbed, control characters made spaces
+        /// (an escape sequence could restyle or clear the terminal, a line break forge a line of output such as a
+        /// "Recommendation:"), and at most <see cref="MaxShownProviderText"/> characters.
+        /// </summary>
+        private static string? AsShown(Func<string?, string?> scrub, string? text)
+        {
+            var scrubbed = scrub(text);
+            if (scrubbed == null)
+            {
+                return null;
+            }
+
+            var shown = new StringBuilder(Math.Min(scrubbed.Length, MaxShownProviderText + 1));
+            foreach (var c in scrubbed)
+            {
+                if (shown.Length == MaxShownProviderText)
+                {
+                    return shown.Append('…').ToString();
+                }
+
+                shown.Append(char.IsControl(c) ? ' ' : c);
+            }
+
+            return shown.ToString();
         }
 
         private static string? HintFor(ProviderTarget target, ProviderOperation operation, HttpStatusCode status, string? code, string? message)

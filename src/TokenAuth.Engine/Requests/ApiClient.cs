@@ -148,20 +148,24 @@ namespace TokenAuth.Requests
                 }
 
                 sent.Dispose();
-                RequestGuards.CheckRedirect(target, sent.DisplayEndpoint, next);
+                var shownNext = call.Shown(next);
+                RequestGuards.CheckRedirect(target, sent.DisplayEndpoint, next, shownNext);
                 var staysWithProvider = target.IsSameOrigin(next);
                 if (call.CarriesToken && !staysWithProvider)
                 {
-                    call.Log.Verbose($"{sent.DisplayEndpoint} redirected to another origin ({next.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
+                    call.Log.Verbose($"{sent.DisplayEndpoint} redirected to another origin ({shownNext.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
                 }
                 else
                 {
-                    call.Log.Verbose($"HTTP {status}: following the redirect to {Redaction.RedactUri(next)}.");
+                    call.Log.Verbose($"HTTP {status}: following the redirect to {shownNext}.");
                 }
 
                 call.Redirect(next, keepsMethod, staysWithProvider);
             }
         }
+
+        /// <summary>A URI the provider gave (a next link) as it may be shown: see <see cref="CallContext.Shown(Uri, AccessToken)"/>.</summary>
+        public Uri Shown(TokenRequest request, Uri uri) => CallContext.Shown(uri, _tokens.Current(request));
 
         /// <summary>
         /// A provider's own endpoint (who-am-I) is read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>,
@@ -261,7 +265,7 @@ namespace TokenAuth.Requests
                 if (Log != null && Log.IsEnabled(LogLevel.Debug))
                 {
                     var headers = message.Content == null ? message.Headers : message.Headers.Concat(message.Content.Headers);
-                    Log.Write(LogLevel.Debug, $"{_method} {Redaction.RedactUri(Endpoint)} headers: {Redaction.DescribeHeaders(headers)}");
+                    Log.Write(LogLevel.Debug, $"{_method} {Shown(Endpoint)} headers: {Redaction.DescribeHeaders(headers)}");
                     if (_body != null)
                     {
                         Log.Write(LogLevel.Debug, "request body: " + _body.DescribeForLog());

@@ -98,7 +98,7 @@ namespace TokenAuth.Requests
 
                 if (!target.IsSameOrigin(next))
                 {
-                    var refusal = $"The page from {response.RequestUri} links its next page to {Redaction.RedactUri(next)}, which is not on "
+                    var refusal = $"The page from {response.RequestUri} links its next page to {_client.Shown(request, next)}, which is not on "
                         + $"{target.ProviderName}'s origin ({target.BaseUri.GetLeftPart(UriPartial.Authority)}): it was not followed, so the token stays with the provider.";
                     if (!apiRequest.SkipHttpErrorCheck)
                     {
@@ -111,7 +111,7 @@ namespace TokenAuth.Requests
 
                 if (seen.Contains(next.AbsoluteUri))
                 {
-                    log.Warning($"The page from {response.RequestUri} links back to a page already read ({Redaction.RedactUri(next)}); paging stopped there.");
+                    log.Warning($"The page from {response.RequestUri} links back to a page already read ({_client.Shown(request, next)}); paging stopped there.");
                     yield break;
                 }
 
@@ -121,7 +121,7 @@ namespace TokenAuth.Requests
                     yield break;
                 }
 
-                log.Verbose($"Following the next page: {Redaction.RedactUri(next)}.");
+                log.Verbose($"Following the next page: {_client.Shown(request, next)}.");
                 page = apiRequest.ForNextPage(next);
             }
         }

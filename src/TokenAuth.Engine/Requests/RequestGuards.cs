@@ -65,11 +65,12 @@ namespace TokenAuth.Requests
         }
 
         /// <summary>A redirect is followed only where a token could go at all: https, or plain http on loopback.</summary>
-        public static void CheckRedirect(ProviderTarget target, Uri from, Uri next)
+        /// <param name="shownNext">The redirect's target as it may be shown (<see cref="CallContext.Shown(Uri)"/>).</param>
+        public static void CheckRedirect(ProviderTarget target, Uri from, Uri next, Uri shownNext)
         {
             if (!ProviderTarget.IsTokenSafe(next))
             {
-                throw new UnsafeRequestException(target.ProviderName, $"{from} redirected to {Redaction.RedactUri(next)}, which is not https; the redirect was not followed.");
+                throw new UnsafeRequestException(target.ProviderName, $"{from} redirected to {shownNext}, which is not https; the redirect was not followed.");
             }
         }
 

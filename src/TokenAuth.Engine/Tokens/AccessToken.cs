@@ -57,6 +57,9 @@ namespace TokenAuth.Tokens
 
         internal string? RefreshToken { get; }
 
+        /// <summary>The token as it travels after the scheme, without a copy: the part no message may show.</summary>
+        internal ReadOnlySpan<char> SentValue => _authorizationHeaderValue.AsSpan(AuthorizationScheme.Length + 1);
+
         public bool HasRefreshToken => RefreshToken != null;
 
         public string? Scope { get; }

@@ -21,6 +21,9 @@ namespace TokenAuth.Tokens
 
         public Entry GetOrAdd(TokenCacheKey key) => _entries.GetOrAdd(key, NewEntry);
 
+        /// <summary>The token the key holds now, if any; nothing is added.</summary>
+        public AccessToken? Current(TokenCacheKey key) => _entries.TryGetValue(key, out var entry) ? entry.Current : null;
+
         /// <summary>Forgets the key; returns the token it held, if any.</summary>
         public AccessToken? Remove(TokenCacheKey key) => _entries.TryRemove(key, out var entry) ? entry.Current : null;
 

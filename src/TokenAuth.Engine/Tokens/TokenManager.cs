@@ -54,6 +54,9 @@ namespace TokenAuth.Tokens
             return new ValueTask<TokenResult>(RenewAsync(entry, request, forceNew, log, budget, cancellationToken));
         }
 
+        /// <summary>The token the session holds for the request now, fresh or not; null when it holds none.</summary>
+        public AccessToken? Current(TokenRequest request) => _cache.Current(request.Key);
+
         /// <summary>Forgets this very token, if the session still holds it (a newer one is kept).</summary>
         public bool ForgetIfCurrent(AccessToken token) => _cache.RemoveIfCurrent(token);
 
