@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace TokenAuth.Emulator;
 
 /// <summary>One provider's demo credential. Unused fields stay null.</summary>
@@ -25,8 +27,17 @@ public sealed class EmulatorOptions
     /// <summary>The credential each provider accepts. Defaults to the documented demo credentials.</summary>
     public Dictionary<string, EmulatorCredential> Credentials { get; } = DemoCredentials.All.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>When set, the emulator also listens over TLS with this certificate (for clients that insist on https, such as MSAL).</summary>
-    public System.Security.Cryptography.X509Certificates.X509Certificate2? HttpsCertificate { get; set; }
+    /// <summary>When set, the emulator also listens over TLS with this certificate (<see cref="ProviderEmulator.HttpsRootUri"/>).</summary>
+    public X509Certificate2? HttpsCertificate { get; set; }
+
+    /// <summary>Further TLS listeners, a certificate each (one the client must refuse, say); port 0 lets the system choose.</summary>
+    public List<(int Port, X509Certificate2 Certificate)> MoreHttpsListeners { get; } = new();
+
+    /// <summary>
+    /// Providers that demand a client certificate, and the thumbprints each accepts: without one the emulator answers
+    /// 496, with another 495, as nginx does (ssl_verify_client). Only a TLS connection can carry one.
+    /// </summary>
+    public Dictionary<string, HashSet<string>> ClientCertificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";

@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Emulator;
 
 // dotnet run --project src/TokenAuth.Emulator [-- --port 5599] [--settable-clock] [--corebanking-token-type MAC]
-// The last two are for tests that drive the emulator from another process (the .NET Framework engine tests on Mono).
+//     [--https PORT=server.pfx]... [--client-certificate PROVIDER=THUMBPRINT]... | --write-test-certificates FOLDER
+// All but --port are for tests that drive the emulator from another process (the Pester suite; the .NET Framework
+// engine tests on Mono): TLS listeners with certificates from a throwaway test CA, and providers that demand a client certificate.
 var options = new EmulatorOptions();
 for (var i = 0; i < args.Length; i++)
 {
@@ -17,6 +20,24 @@ for (var i = 0; i < args.Length; i++)
         case "--corebanking-token-type" when i + 1 < args.Length:
             options.CoreBankingTokenType = args[++i];
             break;
+        case "--https" when i + 1 < args.Length:
+            // PORT=server.pfx, a PFX written by --write-test-certificates (its password is TestCertificates.PfxPassword).
+            var (port, pfx) = Split(args[++i]);
+            options.MoreHttpsListeners.Add((int.Parse(port, CultureInfo.InvariantCulture), X509CertificateLoader.LoadPkcs12FromFile(pfx, TestCertificates.PfxPassword)));
+            break;
+        case "--client-certificate" when i + 1 < args.Length:
+            var (provider, thumbprint) = Split(args[++i]);
+            options.ClientCertificates.TryAdd(provider, new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+            options.ClientCertificates[provider].Add(thumbprint);
+            break;
+        case "--write-test-certificates" when i + 1 < args.Length:
+            using (var certificates = TestCertificates.Create())
+            {
+                certificates.WriteTo(args[++i]);
+                Console.WriteLine($"Test certificates written to {args[i]}; client thumbprint {certificates.Client.Thumbprint}.");
+            }
+
+            return;
     }
 }
 
@@ -46,3 +67,9 @@ Console.CancelKeyPress += (_, e) =>
 };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
 await stop.Task;
+
+static (string Name, string Value) Split(string argument)
+{
+    var equals = argument.IndexOf('=');
+    return equals > 0 ? (argument[..equals], argument[(equals + 1)..]) : throw new ArgumentException($"Expected NAME=VALUE, got '{argument}'.");
+}

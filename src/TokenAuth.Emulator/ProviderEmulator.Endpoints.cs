@@ -10,6 +10,27 @@ namespace TokenAuth.Emulator;
 
 public sealed partial class ProviderEmulator
 {
+    /// <summary>For a provider that demands a client certificate: 496 without one, 495 with one it does not accept (nginx's codes).</summary>
+    private Task? RefuseWithoutClientCertificate(HttpContext context)
+    {
+        var segments = context.Request.Path.Value?.Split('/', 3);
+        if (segments is not { Length: > 1 } || !_options.ClientCertificates.TryGetValue(segments[1], out var accepted))
+        {
+            return null;
+        }
+
+        var presented = context.Connection.ClientCertificate;
+        if (presented != null && accepted.Contains(presented.Thumbprint))
+        {
+            return null;
+        }
+
+        Count(segments[1], presented == null ? "client-certificate-missing" : "client-certificate-refused");
+        return presented == null
+            ? Json(context, 496, new JsonObject { ["error"] = "client_certificate_required", ["error_description"] = "No required SSL certificate was sent." })
+            : Json(context, 495, new JsonObject { ["error"] = "client_certificate_refused", ["error_description"] = $"The certificate {presented.Subject} is not registered." });
+    }
+
     private void MapEndpoints(WebApplication app)
     {
         app.Use(async (context, next) =>
@@ -17,6 +38,12 @@ public sealed partial class ProviderEmulator
             if (context.Request.Headers.Authorization.Count > 0)
             {
                 _authorizationHeadersSeen.TryAdd(context.Request.Headers.Authorization.ToString(), 0);
+            }
+
+            if (RefuseWithoutClientCertificate(context) is { } refusal)
+            {
+                await refusal.ConfigureAwait(false);
+                return;
             }
 
             await next(context).ConfigureAwait(false);

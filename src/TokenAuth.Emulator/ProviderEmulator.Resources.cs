@@ -267,7 +267,8 @@ public sealed partial class ProviderEmulator
         // A loop links the last page back to page 2 (page 1 was asked for as given, so its own link may differ).
         var nextQuery = page < pages ? Query(page + 1) : end == "loop" ? Query(Math.Min(2, pages)) : end == "foreign" ? Query(1) : null;
         var nextPath = nextQuery == null ? null : $"{path}?{nextQuery}";
-        var origin = end == "foreign" && page >= pages ? $"http://localhost:{RootUri.Port}" : RootUri.GetLeftPart(UriPartial.Authority);
+        // Links point back at the listener that was asked (http or one of the TLS listeners).
+        var origin = end == "foreign" && page >= pages ? $"http://localhost:{RootUri.Port}" : $"{context.Request.Scheme}://{context.Request.Host}";
         var absoluteNext = nextPath == null ? null : origin + nextPath;
         switch (style)
         {

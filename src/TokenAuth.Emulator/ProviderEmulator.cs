@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -64,9 +65,21 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port);
+            var listeners = options.MoreHttpsListeners.AsEnumerable();
             if (options.HttpsCertificate is { } certificate)
             {
-                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+                listeners = listeners.Prepend((0, certificate));
+            }
+
+            foreach (var (port, serverCertificate) in listeners)
+            {
+                // A client certificate is asked for but not required at TLS: the providers that demand one answer in HTTP (495, 496).
+                kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = serverCertificate,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = (_, _, _) => true,
+                }));
             }
         });
         var app = builder.Build();
@@ -75,10 +88,11 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
         emulator.RootUri = new Uri(addresses.First(address => address.StartsWith("http:", StringComparison.Ordinal)).TrimEnd('/') + "/");
-        if (addresses.FirstOrDefault(address => address.StartsWith("https:", StringComparison.Ordinal)) is { } https)
+        if (options.HttpsCertificate != null && addresses.FirstOrDefault(address => address.StartsWith("https:", StringComparison.Ordinal)) is { } https)
         {
             emulator.HttpsRootUri = new Uri(https.TrimEnd('/') + "/");
         }
+
         return emulator;
     }
 
@@ -162,12 +176,18 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         public int Used;
     }
 
-    /// <summary>Counts the request, serves a pending fault if there is one, else the handler's answer.</summary>
-    private RequestDelegate Endpoint(string provider, string endpoint, Func<HttpContext, Task> handler) => async context =>
+    private string Count(string provider, string endpoint)
     {
         var key = Key(provider, endpoint);
         _counters.AddOrUpdate(key, 1, (_, count) => count + 1);
         Interlocked.Exchange(ref _counted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return key;
+    }
+
+    /// <summary>Counts the request, serves a pending fault if there is one, else the handler's answer.</summary>
+    private RequestDelegate Endpoint(string provider, string endpoint, Func<HttpContext, Task> handler) => async context =>
+    {
+        var key = Count(provider, endpoint);
         if (TakeFault(key) is { } fault)
         {
             if (fault.DelayMilliseconds > 0)

@@ -37,16 +37,26 @@ namespace TokenAuth
         /// <summary>Every call goes through <paramref name="handler"/>: the benchmarks measure the pipeline's own cost with it.</summary>
         internal TokenAuthEngine(TokenAuthOptions? options, TimeProvider? clock, HttpMessageHandler? handler)
         {
-            Options = options ?? new TokenAuthOptions();
+            _options = options ?? new TokenAuthOptions();
             _clock = clock ?? TimeProvider.System;
-            var client = handler == null ? SharedHttpClients.For(Options.Proxy) : new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-            var sender = new HttpSender(client, _clock, Options.Timeout);
-            _tokens = new TokenManager(Options, _clock, sender);
-            _client = new ApiClient(Options, _clock, sender, _tokens);
+            Func<TokenAuthOptions> current = () => _options;
+            var sender = new HttpSender(handler == null ? null : new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, _clock, current);
+            _tokens = new TokenManager(current, _clock, sender);
+            _client = new ApiClient(current, _clock, sender, _tokens);
             _pager = new Pager(_client);
         }
 
-        public TokenAuthOptions Options { get; }
+        private volatile TokenAuthOptions _options;
+
+        /// <summary>
+        /// The engine's settings. Replacing them (Set-TokenAuthOption) takes effect from the next call; calls under way
+        /// finish with the settings they started with. Cached tokens are kept.
+        /// </summary>
+        public TokenAuthOptions Options
+        {
+            get => _options;
+            set => _options = value ?? throw new ArgumentNullException(nameof(value));
+        }
 
         /// <summary>How many tokens the session holds.</summary>
         public int CachedTokenCount => _tokens.Count;

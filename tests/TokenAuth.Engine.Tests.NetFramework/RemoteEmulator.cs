@@ -34,10 +34,12 @@ public sealed class ProviderEmulator : IAsyncDisposable
 
     public IReadOnlyCollection<string> AuthorizationHeadersSeen => Evidence("authorizationHeadersSeen");
 
-    public static async Task<ProviderEmulator> StartAsync(EmulatorOptions? options = null)
+    /// <param name="moreArguments">Options of the emulator's command line that EmulatorOptions cannot carry across (--https PORT=FILE.pfx).</param>
+    public static async Task<ProviderEmulator> StartAsync(EmulatorOptions? options = null, params string[] moreArguments)
     {
         options ??= new EmulatorOptions();
-        var arguments = $"\"{EmulatorAssembly()}\" --port 0 --settable-clock --corebanking-token-type {options.CoreBankingTokenType}";
+        var arguments = $"\"{EmulatorAssembly()}\" --port 0 --settable-clock --corebanking-token-type {options.CoreBankingTokenType} "
+            + string.Join(" ", moreArguments.Select(argument => "\"" + argument + "\""));
         var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
         var banner = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? "";
         var at = banner.IndexOf("http://", StringComparison.Ordinal);
@@ -129,7 +131,7 @@ public sealed class ProviderEmulator : IAsyncDisposable
     }
 
     /// <summary>The emulator the solution built beside these tests (same configuration), found from the repository root.</summary>
-    private static string EmulatorAssembly()
+    internal static string EmulatorAssembly()
     {
         var folder = new DirectoryInfo(AppDomain.CurrentDomain.BaseDirectory);
         while (folder != null && !File.Exists(Path.Combine(folder.FullName, "TokenAuth.sln")))

@@ -125,14 +125,52 @@ internal sealed class AuthenticatingProxy : IAsyncDisposable
 public sealed class ProxyTests : IAsyncLifetime
 {
     [Fact]
-    public void Equal_proxy_settings_share_one_client_and_different_ones_do_not()
+    public void Equal_connection_settings_share_one_client_and_different_ones_do_not()
     {
-        var address = new Uri("http://127.0.0.1:3128/");
-        var first = SharedHttpClients.For(new ProxySettings(address, new NetworkCredential("ops", "pa55")));
+        static ConnectionSettings Through(string address, string password) =>
+            new() { Proxy = new ProxySettings(new Uri(address), new NetworkCredential("ops", password)) };
 
-        Assert.Same(first, SharedHttpClients.For(new ProxySettings(new Uri("http://127.0.0.1:3128/"), new NetworkCredential("ops", "pa55"))));
-        Assert.NotSame(first, SharedHttpClients.For(new ProxySettings(address, new NetworkCredential("ops", "other"))));
-        Assert.NotSame(first, SharedHttpClients.For(new ProxySettings(new Uri("http://127.0.0.1:3129/"), new NetworkCredential("ops", "pa55"))));
+        using var first = HttpClientPool.Acquire(Through("http://127.0.0.1:3128/", "pa55"));
+        using var same = HttpClientPool.Acquire(Through("http://127.0.0.1:3128/", "pa55"));
+        using var otherPassword = HttpClientPool.Acquire(Through("http://127.0.0.1:3128/", "other"));
+        using var otherPort = HttpClientPool.Acquire(Through("http://127.0.0.1:3129/", "pa55"));
+        using var skipping = HttpClientPool.Acquire(Through("http://127.0.0.1:3128/", "pa55") with { SkipCertificateCheck = true });
+
+        Assert.Same(first.Client, same.Client);
+        Assert.NotSame(first.Client, otherPassword.Client);
+        Assert.NotSame(first.Client, otherPort.Client);
+        Assert.NotSame(first.Client, skipping.Client);
+    }
+
+    [Fact]
+    public void A_proxy_address_with_credentials_in_it_is_shown_without_them()
+    {
+        var proxy = new ProxySettings(new Uri("http://ops:pa55-in-uri@proxy.example:3128/"));
+
+        Assert.Equal("http://proxy.example:3128/ as 'ops'", proxy.ToString());
+        Assert.Equal("pa55-in-uri", proxy.Credential!.Password);
+        Assert.DoesNotContain("pa55", new ConnectionSettings { Proxy = proxy }.ToString());
+    }
+
+    [Fact]
+    public async Task Many_different_settings_retire_the_least_recently_used_clients_once_no_call_holds_them()
+    {
+        var status = _harness.Emulator.RootUri + "_emulator/";
+        var held = HttpClientPool.Acquire(new ConnectionSettings { Proxy = ProxySettings.None, SkipCertificateCheck = true });
+        for (var port = 4001; port <= 4000 + (2 * HttpClientPool.Capacity); port++)
+        {
+            HttpClientPool.Acquire(new ConnectionSettings { Proxy = new ProxySettings(new Uri($"http://127.0.0.1:{port}/")) }).Dispose();
+        }
+
+        Assert.True(HttpClientPool.Count <= HttpClientPool.Capacity + 1, $"{HttpClientPool.Count} clients pooled");
+        // Retired, but a call still holds it: it works until that call lets go, and is disposed then.
+        using (var stillServing = await held.Client.GetAsync(status))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
+        }
+
+        held.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => held.Client.GetAsync(status));
     }
 
     private Harness _harness = null!;
@@ -150,7 +188,9 @@ public sealed class ProxyTests : IAsyncLifetime
     {
         await using var proxy = new AuthenticatingProxy("proxy-user", "proxy-pass-61");
         LeakEvidence.Secret("proxy-pass-61");
-        var engine = new TokenAuthEngine(new TokenAuthOptions { Proxy = new ProxySettings(proxy.Address, new NetworkCredential("proxy-user", "proxy-pass-61")) }, _harness.Clock);
+        var engine = new TokenAuthEngine(
+            new TokenAuthOptions { Connection = new ConnectionSettings { Proxy = new ProxySettings(proxy.Address, new NetworkCredential("proxy-user", "proxy-pass-61")) } },
+            _harness.Clock);
         var request = _harness.Request("APIMW");
 
         var response = await engine.SendAsync(request, new ApiRequest("GET", "resources/sample"));
@@ -159,14 +199,5 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.True(proxy.Challenges >= 1);
         var root = _harness.Emulator.RootUri.ToString();
         Assert.Equal([$"POST {root}apimw/v1/auth/token", $"GET {root}apimw/resources/sample"], proxy.Forwarded);
-    }
-
-    [Fact]
-    public void Engines_without_a_proxy_of_their_own_share_one_client_and_pool()
-    {
-        Assert.Same(SharedHttpClients.For(null), SharedHttpClients.For(null));
-        var proxy = new ProxySettings(new Uri("http://127.0.0.1:9"));
-        Assert.Same(SharedHttpClients.For(proxy), SharedHttpClients.For(proxy));
-        Assert.NotSame(SharedHttpClients.For(null), SharedHttpClients.For(proxy));
     }
 }

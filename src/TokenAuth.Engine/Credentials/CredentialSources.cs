@@ -12,12 +12,14 @@ namespace TokenAuth.Credentials
     /// <summary>A secret as a vault returns it, in PowerShell-free terms: a user name and password, or named fields.</summary>
     public sealed class SecretValue
     {
-        private SecretValue(string shape, string? userName, SecureString? password, IReadOnlyDictionary<string, object?>? fields)
+        private SecretValue(string shape, string? userName, SecureString? password, IReadOnlyDictionary<string, object?>? fields, byte[]? bytes = null, string? text = null)
         {
             Shape = shape;
             UserName = userName;
             Password = password;
             Fields = fields;
+            Bytes = bytes;
+            Text = text;
         }
 
         /// <summary>What the vault returned, for messages: "PSCredential", "Hashtable", "SecureString"...</summary>
@@ -34,8 +36,21 @@ namespace TokenAuth.Credentials
 
         public static SecretValue FromFields(IReadOnlyDictionary<string, object?> fields) => new SecretValue("Hashtable", null, null, fields);
 
-        /// <summary>Any other kind of secret (a lone string, SecureString or byte array): never usable on its own.</summary>
+        /// <summary>A lone SecureString (a PFX's password): not a provider credential.</summary>
+        public static SecretValue FromSecureString(SecureString value) => new SecretValue("SecureString", null, value, null);
+
+        /// <summary>A lone string: not a provider credential, but a PFX's password or its bytes in Base64.</summary>
+        public static SecretValue FromText(string value) => new SecretValue("String", null, null, null, text: value);
+
+        /// <summary>A byte array (a PFX): not a provider credential.</summary>
+        public static SecretValue FromBytes(byte[] value) => new SecretValue("byte array", null, null, null, bytes: value);
+
+        /// <summary>Any other kind of secret: never usable.</summary>
         public static SecretValue Other(string shape) => new SecretValue(shape, null, null, null);
+
+        public byte[]? Bytes { get; }
+
+        public string? Text { get; }
     }
 
     /// <summary>Why a secret could not be read.</summary>
@@ -191,7 +206,7 @@ namespace TokenAuth.Credentials
             return new ProviderCredential(values);
         }
 
-        private static string Reveal(SecureString secure)
+        internal static string Reveal(SecureString secure)
         {
             var pointer = IntPtr.Zero;
             try

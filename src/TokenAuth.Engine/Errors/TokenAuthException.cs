@@ -251,6 +251,73 @@ namespace TokenAuth.Errors
 
 namespace TokenAuth.Errors
 {
+    /// <summary>What was wrong with a certificate: the server's, the client's own, or a bundle of trusted ones.</summary>
+    public enum CertificateProblem
+    {
+        /// <summary>The server's certificate is for another name.</summary>
+        NameMismatch,
+
+        /// <summary>The server's certificate chains to a root neither the system nor TokenAuth's bundle trusts.</summary>
+        Untrusted,
+
+        /// <summary>The server's certificate (or one above it) has expired or is not valid yet.</summary>
+        Expired,
+
+        Revoked,
+
+        /// <summary>Any other failed check of the server's certificate, or a TLS handshake that failed.</summary>
+        Rejected,
+
+        /// <summary>The server asked for a client certificate and none was configured.</summary>
+        ClientCertificateRequired,
+
+        /// <summary>The server did not accept the client certificate presented.</summary>
+        ClientCertificateRefused,
+
+        /// <summary>The client certificate could not be read, or has no private key.</summary>
+        ClientCertificateUnusable,
+
+        /// <summary>A bundle of trusted certificates could not be read.</summary>
+        BundleUnusable,
+    }
+
+    /// <summary>A certificate check failed, or a certificate could not be used; the message says which check and what to do.</summary>
+    public sealed class CertificateException : TokenAuthException
+    {
+        public CertificateException(CertificateProblem problem, string? provider, string message, Exception? inner = null)
+            : base(message, provider, inner)
+        {
+            Problem = problem;
+        }
+
+        public CertificateProblem Problem { get; }
+
+        public override string ErrorId => Problem switch
+        {
+            CertificateProblem.ClientCertificateRequired or CertificateProblem.ClientCertificateRefused or CertificateProblem.ClientCertificateUnusable => Problem.ToString(),
+            CertificateProblem.BundleUnusable => "CertificateBundleUnusable",
+            _ => "Certificate" + Problem,
+        };
+    }
+
+    /// <summary>The proxy refused the call (407) or could not be reached. Names the proxy and its user, never the password.</summary>
+    public sealed class ProxyException : TokenAuthException
+    {
+        public ProxyException(string? provider, string proxy, bool authenticationRequired, string message, Exception? inner = null)
+            : base(message, provider, inner)
+        {
+            Proxy = proxy;
+            AuthenticationRequired = authenticationRequired;
+        }
+
+        /// <summary>The proxy, as it may be shown.</summary>
+        public string Proxy { get; }
+
+        public bool AuthenticationRequired { get; }
+
+        public override string ErrorId => AuthenticationRequired ? "ProxyAuthenticationRequired" : "ProxyUnreachable";
+    }
+
     /// <summary>The caller's request cannot be sent as it stands (a malformed URI, a header TokenAuth owns...).</summary>
     public sealed class InvalidRequestException : TokenAuthException
     {

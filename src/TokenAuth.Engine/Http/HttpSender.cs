@@ -30,16 +30,18 @@ namespace TokenAuth.Http
     internal sealed class SentResponse : IDisposable
     {
         private readonly CancellationTokenSource _attempt;
+        private readonly ClientLease _client;
         private readonly TimeSpan _limit;
         private readonly bool _bodyBuffered;
 
-        public SentResponse(CallContext call, Uri displayEndpoint, HttpResponseMessage response, CancellationTokenSource attempt, TimeSpan limit,
+        public SentResponse(CallContext call, Uri displayEndpoint, HttpResponseMessage response, CancellationTokenSource attempt, ClientLease client, TimeSpan limit,
             bool bodyBuffered, int retries, TimeSpan waited)
         {
             Call = call;
             DisplayEndpoint = displayEndpoint;
             Response = response;
             _attempt = attempt;
+            _client = client;
             _limit = limit;
             _bodyBuffered = bodyBuffered;
             Retries = retries;
@@ -98,10 +100,16 @@ namespace TokenAuth.Http
 
         public ProviderUnreachableException TimeoutError() => new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, _limit, null);
 
+        private int _disposed;
+
         public void Dispose()
         {
-            Response.Dispose();
-            _attempt.Dispose();
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Response.Dispose();
+                _attempt.Dispose();
+                _client.Dispose();
+            }
         }
     }
 
@@ -114,15 +122,17 @@ namespace TokenAuth.Http
     {
         private static readonly Random Jitter = new Random();
 
-        private readonly HttpClient _client;
+        private readonly ClientLease? _ownClient;
         private readonly TimeProvider _clock;
-        private readonly TimeSpan _attemptTimeout;
+        private readonly Func<TokenAuthOptions> _options;
 
-        public HttpSender(HttpClient client, TimeProvider clock, TimeSpan attemptTimeout)
+        /// <param name="ownClient">Every call through this client, whatever its connection settings; null: the <see cref="HttpClientPool"/>.</param>
+        /// <param name="options">The session's options as they are now: Set-TokenAuthOption takes effect on the next call.</param>
+        public HttpSender(HttpClient? ownClient, TimeProvider clock, Func<TokenAuthOptions> options)
         {
-            _client = client;
+            _ownClient = ownClient == null ? null : new ClientLease(ownClient);
             _clock = clock;
-            _attemptTimeout = attemptTimeout;
+            _options = options;
         }
 
         /// <param name="bufferSuccessBody">
@@ -134,13 +144,21 @@ namespace TokenAuth.Http
             var display = call.Shown(request.Endpoint);
             var cancellationToken = call.Cancellation;
             var waited = TimeSpan.Zero;
+            var options = _options();
+            var attemptTimeout = options.Timeout;
+            var connection = call.Request.Connection ?? options.Connection;
+            if (call.Log != null && call.Log.IsEnabled(LogLevel.Debug))
+            {
+                call.Log.Write(LogLevel.Debug, $"{display}: {connection}.");
+            }
+
             for (var attempt = 0; ; attempt++)
             {
                 // The attempt's own time, or what is left of the call's when that is less; a timeout names whichever ran out.
                 var budgetLeft = call.Budget?.Remaining;
-                var budgetBound = budgetLeft != null && budgetLeft.Value <= _attemptTimeout;
-                var allowed = budgetBound ? budgetLeft!.Value : _attemptTimeout;
-                var limit = budgetBound ? call.Budget!.Limit : _attemptTimeout;
+                var budgetBound = budgetLeft != null && budgetLeft.Value <= attemptTimeout;
+                var allowed = budgetBound ? budgetLeft!.Value : attemptTimeout;
+                var limit = budgetBound ? call.Budget!.Limit : attemptTimeout;
                 if (allowed <= TimeSpan.Zero)
                 {
                     throw new ProviderUnreachableException(call.Provider, display, true, limit, null);
@@ -151,15 +169,23 @@ namespace TokenAuth.Http
                     ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
                     : new CancellationTokenSource();
                 _clock.CancelAfter(attemptTime, allowed);
+                var lease = _ownClient ?? HttpClientPool.Acquire(connection);
                 HttpResponseMessage? response = null;
                 var buffered = false;
                 TimeSpan? delay;
+                Uri? sentTo = null;
                 try
                 {
                     using (var message = request.Create())
                     {
-                        KeepConnectionsFresh(message.RequestUri!);
-                        response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attemptTime.Token).ConfigureAwait(false);
+                        sentTo = message.RequestUri!;
+                        KeepConnectionsFresh(sentTo);
+                        response = await lease.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attemptTime.Token).ConfigureAwait(false);
+                    }
+
+                    if (ConnectionRefusal.Of(call, display, connection, response) is { } refusal)
+                    {
+                        throw refusal;
                     }
 
                     if (bufferSuccessBody && response.IsSuccessStatusCode)
@@ -170,24 +196,26 @@ namespace TokenAuth.Http
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    response?.Dispose();
-                    attemptTime.Dispose();
+                    Release(response, attemptTime, lease);
                     throw new ProviderUnreachableException(call.Provider, display, true, limit, null);
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is OperationCanceledException || ex is TokenAuthException)
                 {
-                    response?.Dispose();
-                    attemptTime.Dispose();
+                    Release(response, attemptTime, lease);
                     throw;
                 }
                 catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
                 {
-                    response?.Dispose();
-                    attemptTime.Dispose();
+                    Release(response, attemptTime, lease);
+                    if (ConnectionRefusal.Of(call, display, connection, lease.Validator, sentTo, ex) is { } refusal)
+                    {
+                        throw refusal;
+                    }
+
                     delay = request.Replayable && request.Idempotent ? NextDelay(retry, attempt, waited, null) : null;
                     if (delay == null)
                     {
-                        throw new ProviderUnreachableException(call.Provider, display, false, null, ex);
+                        throw ConnectionRefusal.Unreachable(call, display, connection, ex);
                     }
 
                     call.Log.Verbose($"Connection to {display} failed; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {retry.MaxRetries + 1}).");
@@ -208,15 +236,21 @@ namespace TokenAuth.Http
                             : $"HTTP {status} from {display}: not retried, because the request body cannot be sent again.");
                     }
 
-                    return new SentResponse(call, display, response, attemptTime, limit, buffered, attempt, waited);
+                    return new SentResponse(call, display, response, attemptTime, lease, limit, buffered, attempt, waited);
                 }
 
-                response.Dispose();
-                attemptTime.Dispose();
+                Release(response, attemptTime, lease);
                 call.Log.Verbose($"HTTP {status} from {display}; retrying in {delay.Value.TotalSeconds:0.###} s (attempt {attempt + 2} of {retry.MaxRetries + 1}).");
                 await WaitBeforeRetryAsync(call, display, delay.Value).ConfigureAwait(false);
                 waited += delay.Value;
             }
+        }
+
+        private static void Release(HttpResponseMessage? response, CancellationTokenSource attemptTime, ClientLease lease)
+        {
+            response?.Dispose();
+            attemptTime.Dispose();
+            lease.Dispose();
         }
 
         /// <summary>
@@ -305,7 +339,7 @@ namespace TokenAuth.Http
         {
             if (RecycledOrigins.TryAdd(uri.GetLeftPart(UriPartial.Authority), true))
             {
-                ServicePointManager.FindServicePoint(uri).ConnectionLeaseTimeout = (int)SharedHttpClients.ConnectionLifetime.TotalMilliseconds;
+                ServicePointManager.FindServicePoint(uri).ConnectionLeaseTimeout = (int)HttpClientPool.ConnectionLifetime.TotalMilliseconds;
             }
         }
 #endif

@@ -1,5 +1,4 @@
 using System;
-using System.Net;
 
 namespace TokenAuth.Http
 {
@@ -18,35 +17,6 @@ namespace TokenAuth.Http
         public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
         public RetryPolicy With(int? maxRetries) => maxRetries == null ? this : this with { MaxRetries = maxRetries.Value };
-    }
-
-    /// <summary>
-    /// A proxy other than the system's. Equal settings share one HttpClient (and its connections): the same address
-    /// with the same credentials, compared by user, domain and password for a <see cref="NetworkCredential"/>.
-    /// </summary>
-    public sealed class ProxySettings : IEquatable<ProxySettings>
-    {
-        public ProxySettings(Uri address, ICredentials? credentials = null)
-        {
-            Address = address ?? throw new ArgumentNullException(nameof(address));
-            Credentials = credentials;
-        }
-
-        public Uri Address { get; }
-
-        public ICredentials? Credentials { get; }
-
-        public bool Equals(ProxySettings? other) =>
-            other != null && Address == other.Address && SameCredentials(Credentials, other.Credentials);
-
-        public override bool Equals(object? obj) => Equals(obj as ProxySettings);
-
-        public override int GetHashCode() => Address.GetHashCode();
-
-        private static bool SameCredentials(ICredentials? first, ICredentials? second) =>
-            ReferenceEquals(first, second)
-            || (first is NetworkCredential a && second is NetworkCredential b
-                && a.UserName == b.UserName && a.Domain == b.Domain && a.Password == b.Password);
     }
 
     /// <summary>The engine's settings: immutable once made, so that one options object can serve every call; vary one with <c>with</c>.</summary>
@@ -76,8 +46,8 @@ namespace TokenAuth.Http
 
         public RetryPolicy Retry { get; init; } = new RetryPolicy();
 
-        /// <summary>Null: the system proxy.</summary>
-        public ProxySettings? Proxy { get; init; }
+        /// <summary>How calls reach providers (proxy, trusted CAs) unless a request says otherwise: the session's settings.</summary>
+        public ConnectionSettings Connection { get; init; } = ConnectionSettings.Default;
 
         public int MaxRedirects { get; init; } = 10;
 

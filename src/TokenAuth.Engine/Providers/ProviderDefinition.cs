@@ -50,6 +50,15 @@ namespace TokenAuth.Providers
 
         public ErrorSpec Errors { get; init; } = new ErrorSpec();
 
+        /// <summary>
+        /// Optional: a PEM bundle of certificate authorities trusted for this provider alone, beside the system's and
+        /// the session's (a private CA, say). A relative path is relative to the definition file.
+        /// </summary>
+        public string? TrustedCertificates { get; init; }
+
+        /// <summary>Optional: the client certificate presented to this provider (mutual TLS); -Certificate overrides it per call.</summary>
+        public ClientCertificateSpec? ClientCertificate { get; init; }
+
         /// <summary>The base URI of the environment of this name, whatever its case.</summary>
         public bool TryGetEnvironment(string name, out string baseUri)
         {
@@ -212,6 +221,40 @@ namespace TokenAuth.Providers
 
         /// <summary>Where a page's items sit, such as "data" or "value"; empty: the page is the list.</summary>
         public string? ItemsPath { get; init; }
+    }
+
+    /// <summary>
+    /// Where a client certificate comes from, exactly one of: a SecretManagement secret holding PFX bytes (a byte array,
+    /// or Base64 text) with its password in another secret of the same vault; a PEM certificate file and its key file;
+    /// or a certificate store, by thumbprint.
+    /// </summary>
+    public sealed record ClientCertificateSpec
+    {
+        public string? SecretName { get; init; }
+
+        /// <summary>The vault of <see cref="SecretName"/> and <see cref="PasswordSecretName"/>; null: the default vault.</summary>
+        public string? Vault { get; init; }
+
+        /// <summary>The secret holding the PFX's password (a SecureString or string); none for a PFX without one.</summary>
+        public string? PasswordSecretName { get; init; }
+
+        /// <summary>A PEM certificate; relative paths are relative to the definition file.</summary>
+        public string? CertificateFile { get; init; }
+
+        /// <summary>The PEM private key (PKCS#8, RSA or EC) of <see cref="CertificateFile"/>; none when the certificate file holds the key too.</summary>
+        public string? KeyFile { get; init; }
+
+        /// <summary>A certificate with its private key in the current user's (or the machine's) personal store.</summary>
+        public string? Thumbprint { get; init; }
+
+        /// <summary>CurrentUser or LocalMachine, for <see cref="Thumbprint"/>.</summary>
+        public string StoreLocation { get; init; } = "CurrentUser";
+
+        /// <summary>Where it comes from, for messages.</summary>
+        public override string ToString() =>
+            SecretName != null ? $"the secret '{SecretName}'" + (Vault != null ? $" in the vault '{Vault}'" : "")
+            : CertificateFile != null ? $"the PEM file '{CertificateFile}'"
+            : $"the {StoreLocation} certificate store (thumbprint {Thumbprint})";
     }
 
     /// <summary>Candidate paths for the provider's error code and message, tried in order.</summary>

@@ -49,7 +49,21 @@ namespace TokenAuth.Providers
                 throw new ProviderConfigurationException($"Cannot read the provider definition '{path}': {ex.Message}", null, path, ex);
             }
 
-            return Parse(json, path);
+            var definition = Parse(json, path);
+            return WithPathsFrom(definition, Path.GetDirectoryName(Path.GetFullPath(path)) ?? "");
+        }
+
+        /// <summary>Files a definition names are relative to the definition's own folder.</summary>
+        private static ProviderDefinition WithPathsFrom(ProviderDefinition definition, string folder)
+        {
+            string? Resolve(string? file) => file == null ? null : Path.Combine(folder, file);
+            var certificate = definition.ClientCertificate;
+            return definition with
+            {
+                TrustedCertificates = Resolve(definition.TrustedCertificates),
+                ClientCertificate = certificate == null ? null
+                    : certificate with { CertificateFile = Resolve(certificate.CertificateFile), KeyFile = Resolve(certificate.KeyFile) },
+            };
         }
 
         /// <param name="source">Named in error messages: the file the JSON came from.</param>
@@ -221,6 +235,35 @@ namespace TokenAuth.Providers
             if (definition.WhoAmI?.ResultPath is { Length: > 0 } resultPath && !JsonFieldPath.IsValid(resultPath))
             {
                 yield return new Problem("$.whoAmI.resultPath", "must be a field path such as 'data', 'data.user' or 'users[0]'");
+            }
+
+            if (definition.TrustedCertificates is { } bundle && string.IsNullOrWhiteSpace(bundle))
+            {
+                yield return new Problem("$.trustedCertificates", "must be the path of a PEM file of CA certificates");
+            }
+
+            if (definition.ClientCertificate is { } certificate)
+            {
+                var sources = new[] { certificate.SecretName, certificate.CertificateFile, certificate.Thumbprint }.Count(value => !string.IsNullOrWhiteSpace(value));
+                if (sources != 1)
+                {
+                    yield return new Problem("$.clientCertificate", "needs exactly one of secretName (a PFX in a vault), certificateFile (PEM) or thumbprint (a certificate store)");
+                }
+
+                if (certificate.KeyFile != null && certificate.CertificateFile == null)
+                {
+                    yield return new Problem("$.clientCertificate.keyFile", "goes with certificateFile");
+                }
+
+                if ((certificate.PasswordSecretName != null || certificate.Vault != null) && certificate.SecretName == null)
+                {
+                    yield return new Problem("$.clientCertificate", "vault and passwordSecretName go with secretName");
+                }
+
+                if (certificate.StoreLocation != "CurrentUser" && certificate.StoreLocation != "LocalMachine")
+                {
+                    yield return new Problem("$.clientCertificate.storeLocation", "must be CurrentUser or LocalMachine");
+                }
             }
 
             foreach (var (list, name) in new[] { (definition.Errors.CodePaths, "codePaths"), (definition.Errors.MessagePaths, "messagePaths") })

@@ -19,18 +19,21 @@ namespace TokenAuth.Requests
     /// </summary>
     internal sealed class ApiClient
     {
-        private readonly TokenAuthOptions _options;
+        private readonly Func<TokenAuthOptions> _options;
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
         private readonly TokenManager _tokens;
 
-        public ApiClient(TokenAuthOptions options, TimeProvider clock, HttpSender sender, TokenManager tokens)
+        public ApiClient(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, TokenManager tokens)
         {
             _options = options;
             _clock = clock;
             _sender = sender;
             _tokens = tokens;
         }
+
+        /// <summary>The session's options as they are now.</summary>
+        private TokenAuthOptions Options => _options();
 
         public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log, CancellationToken cancellationToken) =>
             SendAsync(new ApiCall(request, ProviderOperation.Request, apiRequest, log, CallBudget.Starting(_clock, apiRequest.Timeout), cancellationToken));
@@ -45,7 +48,7 @@ namespace TokenAuth.Requests
             var definition = request.Target.Definition;
             if (definition.WhoAmI is { } whoAmI)
             {
-                var budget = CallBudget.Starting(_clock, _options.ProviderCallLimit(timeout));
+                var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
                 var response = await SendAsync(new ApiCall(request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
                     .ConfigureAwait(false);
                 return TokenProtocol.ReadIdentity(definition, whoAmI, request.Target.Endpoint(whoAmI.Path), response.Content);
@@ -125,7 +128,7 @@ namespace TokenAuth.Requests
         private async Task<SentResponse> SendFollowingRedirectsAsync(ApiCall call)
         {
             var target = call.Request.Target;
-            var retry = _options.Retry.With(call.ApiRequest.MaxRetries);
+            var retry = Options.Retry.With(call.ApiRequest.MaxRetries);
             // A body that is returned whole is read within the attempt, where a body that breaks off is retried like a
             // lost connection; one streamed to a file, or read only up to a limit, is read afterwards.
             var bufferSuccessBody = call.ApiRequest.OutFile == null && AnswerLimitFor(call) == null;
@@ -141,9 +144,9 @@ namespace TokenAuth.Requests
 
                 var next = location.IsAbsoluteUri ? location : new Uri(call.Endpoint, location);
                 var keepsMethod = status == 307 || status == 308;
-                if (redirects >= _options.MaxRedirects || (keepsMethod && !call.Replayable))
+                if (redirects >= Options.MaxRedirects || (keepsMethod && !call.Replayable))
                 {
-                    call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed ({(redirects >= _options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
+                    call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed ({(redirects >= Options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
                     return sent;
                 }
 
@@ -171,7 +174,7 @@ namespace TokenAuth.Requests
         /// A provider's own endpoint (who-am-I) is read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>,
         /// whatever its type; an API response is the caller's, and streams unbounded.
         /// </summary>
-        private long? AnswerLimitFor(CallContext call) => call.Operation == ProviderOperation.Request ? (long?)null : _options.MaxProviderAnswerBytes;
+        private long? AnswerLimitFor(CallContext call) => call.Operation == ProviderOperation.Request ? (long?)null : Options.MaxProviderAnswerBytes;
 
         /// <summary>
         /// An API call: its context, and the request as it goes on the wire, one hop at a time. Method, URI, body and

@@ -17,16 +17,19 @@ namespace TokenAuth.Tokens
     internal sealed class TokenManager
     {
         private readonly TokenCache _cache = new TokenCache();
-        private readonly TokenAuthOptions _options;
+        private readonly Func<TokenAuthOptions> _options;
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
 
-        public TokenManager(TokenAuthOptions options, TimeProvider clock, HttpSender sender)
+        public TokenManager(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender)
         {
             _options = options;
             _clock = clock;
             _sender = sender;
         }
+
+        /// <summary>The session's options as they are now.</summary>
+        private TokenAuthOptions Options => _options();
 
         public int Count => _cache.Count;
 
@@ -114,7 +117,7 @@ namespace TokenAuth.Tokens
 
         private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
-            var budget = CallBudget.Starting(_clock, _options.TokenTimeout);
+            var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             if (TokenProtocol.RefreshCall(request, previous) is { } refresh)
             {
                 try
@@ -139,7 +142,7 @@ namespace TokenAuth.Tokens
                 + $"for {call.Request.Credential.DisplayIdentity}.");
             var sentAt = _clock.GetUtcNow();
             var body = await CallProviderAsync(endpoint, call).ConfigureAwait(false);
-            var token = TokenProtocol.ReadToken(call, endpoint.Endpoint, body, sentAt, _options);
+            var token = TokenProtocol.ReadToken(call, endpoint.Endpoint, body, sentAt, Options);
             call.Log.Verbose($"{provider}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
             return token;
         }
@@ -158,7 +161,7 @@ namespace TokenAuth.Tokens
             try
             {
                 log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
-                var budget = CallBudget.Starting(_clock, _options.ProviderCallLimit(timeout));
+                var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
                 await CallProviderAsync(revoke, new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token }).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
@@ -178,7 +181,7 @@ namespace TokenAuth.Tokens
         private async Task<string> CallProviderAsync(EndpointCall endpoint, CallContext call)
         {
             var started = _clock.GetTimestamp();
-            using var sent = await _sender.SendAsync(call, endpoint, _options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+            using var sent = await _sender.SendAsync(call, endpoint, Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
             var response = sent.Response;
             call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms.");
             if (!response.IsSuccessStatusCode)
@@ -187,8 +190,8 @@ namespace TokenAuth.Tokens
             }
 
             using var body = await sent.ReadAsync(static (sent, limit) => BoundedRead.ReadWithinAsync(sent.Response.Content, limit, sent.AttemptCancellation),
-                    _options.MaxProviderAnswerBytes).ConfigureAwait(false)
-                ?? throw BoundedRead.AnswerTooLarge(call, sent.DisplayEndpoint, _options.MaxProviderAnswerBytes);
+                    Options.MaxProviderAnswerBytes).ConfigureAwait(false)
+                ?? throw BoundedRead.AnswerTooLarge(call, sent.DisplayEndpoint, Options.MaxProviderAnswerBytes);
             return BoundedRead.Decode(body, response.Content);
         }
 

@@ -1,5 +1,6 @@
 using System;
 using TokenAuth.Credentials;
+using TokenAuth.Http;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Tokens
@@ -10,7 +11,8 @@ namespace TokenAuth.Tokens
     /// </summary>
     public sealed class TokenRequest
     {
-        public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null)
+        /// <param name="connection">How this request's calls reach the provider; null: the engine's <see cref="TokenAuthOptions.Connection"/>.</param>
+        public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Credential = credential ?? throw new ArgumentNullException(nameof(credential));
@@ -21,8 +23,22 @@ namespace TokenAuth.Tokens
 
             Scope = string.IsNullOrWhiteSpace(scope) ? target.Definition.Token.DefaultScope : scope;
             Lifetime = lifetime;
+            Connection = connection;
+            // A token got with one client certificate is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
-                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0);
+                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificate?.Thumbprint ?? "");
+        }
+
+        private TokenRequest(TokenRequest request, ConnectionSettings connection)
+        {
+            Target = request.Target;
+            Credential = request.Credential;
+            Scope = request.Scope;
+            Lifetime = request.Lifetime;
+            Connection = connection;
+            Key = connection.ClientCertificate?.Thumbprint == request.Connection?.ClientCertificate?.Thumbprint
+                ? request.Key
+                : request.Key.WithCertificate(connection.ClientCertificate?.Thumbprint ?? "");
         }
 
         public ProviderTarget Target { get; }
@@ -35,7 +51,13 @@ namespace TokenAuth.Tokens
         /// <summary>The lifetime asked of providers that let the client choose one.</summary>
         public TimeSpan? Lifetime { get; }
 
+        /// <summary>How the calls for this token go (proxy, trust, client certificate); null: the engine's default.</summary>
+        public ConnectionSettings? Connection { get; }
+
         internal TokenCacheKey Key { get; }
+
+        /// <summary>The same request over another connection: the same cached token, unless the client certificate differs.</summary>
+        public TokenRequest WithConnection(ConnectionSettings connection) => Equals(connection, Connection) ? this : new TokenRequest(this, connection);
 
         public override string ToString() => $"{Target} as {Credential.DisplayIdentity}";
     }
@@ -48,7 +70,7 @@ namespace TokenAuth.Tokens
     {
         private readonly int _hash;
 
-        public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds)
+        public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds, string certificateThumbprint)
         {
             Provider = provider;
             BaseUri = baseUri;
@@ -56,6 +78,7 @@ namespace TokenAuth.Tokens
             SecretFingerprint = secretFingerprint;
             Scope = scope;
             LifetimeSeconds = lifetimeSeconds;
+            CertificateThumbprint = certificateThumbprint;
             unchecked
             {
                 var hash = ProviderDefinition.NameComparer.GetHashCode(provider);
@@ -63,7 +86,8 @@ namespace TokenAuth.Tokens
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(identity);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(secretFingerprint);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(scope);
-                _hash = (hash * 397) ^ lifetimeSeconds.GetHashCode();
+                hash = (hash * 397) ^ lifetimeSeconds.GetHashCode();
+                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(certificateThumbprint);
             }
         }
 
@@ -79,6 +103,11 @@ namespace TokenAuth.Tokens
 
         public long LifetimeSeconds { get; }
 
+        /// <summary>The client certificate's thumbprint; empty without one.</summary>
+        public string CertificateThumbprint { get; }
+
+        public TokenCacheKey WithCertificate(string thumbprint) => new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint);
+
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash
             && ProviderDefinition.NameComparer.Equals(Provider, other.Provider)
@@ -86,7 +115,8 @@ namespace TokenAuth.Tokens
             && string.Equals(Identity, other.Identity, StringComparison.Ordinal)
             && string.Equals(SecretFingerprint, other.SecretFingerprint, StringComparison.Ordinal)
             && string.Equals(Scope, other.Scope, StringComparison.Ordinal)
-            && LifetimeSeconds == other.LifetimeSeconds;
+            && LifetimeSeconds == other.LifetimeSeconds
+            && string.Equals(CertificateThumbprint, other.CertificateThumbprint, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is TokenCacheKey other && Equals(other);
 

@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+
+namespace TokenAuth.Http
+{
+    /// <summary>
+    /// The process's HttpClients, one per distinct <see cref="ConnectionSettings"/>, never one per request: connections
+    /// are pooled and recycled so DNS changes are picked up. At most <see cref="Capacity"/> are kept; the least recently
+    /// used beyond that is retired and disposed once the last call using it ends, so that changing the session's proxy
+    /// or trust (or a script passing many different -Proxy values) leaks nothing. Redirects are followed by the request
+    /// pipeline itself, so that it can decide where the token may go.
+    /// </summary>
+    internal static class HttpClientPool
+    {
+        internal const int Capacity = 8;
+
+        internal static readonly TimeSpan ConnectionLifetime = TimeSpan.FromMinutes(2);
+
+        private static readonly ConcurrentDictionary<ConnectionSettings, PooledClient> Clients = new ConcurrentDictionary<ConnectionSettings, PooledClient>();
+        private static readonly Func<ConnectionSettings, PooledClient> NewClient = settings => new PooledClient(settings);
+
+        /// <summary>Counts acquisitions: a client's last one tells the least recently used apart, however close in time.</summary>
+        private static long _acquisitions;
+
+        /// <summary>How many clients the pool holds now (retired ones still in use not counted).</summary>
+        internal static int Count => Clients.Count;
+
+        /// <summary>A client for these settings, held until the lease is disposed.</summary>
+        public static ClientLease Acquire(ConnectionSettings settings)
+        {
+            while (true)
+            {
+                var pooled = Clients.GetOrAdd(settings, NewClient);
+                if (pooled.TryAcquire())
+                {
+                    if (Clients.Count > Capacity)
+                    {
+                        RetireLeastRecentlyUsed();
+                    }
+
+                    return new ClientLease(pooled);
+                }
+
+                // Retired between the lookup and the lease: it has left the pool, so the next lookup makes a new one.
+                ((ICollection<KeyValuePair<ConnectionSettings, PooledClient>>)Clients).Remove(new KeyValuePair<ConnectionSettings, PooledClient>(settings, pooled));
+            }
+        }
+
+        private static void RetireLeastRecentlyUsed()
+        {
+            while (Clients.Count > Capacity)
+            {
+                var oldest = Clients.OrderBy(entry => entry.Value.LastUsed).First();
+                if (Clients.TryRemove(oldest.Key, out var retired))
+                {
+                    retired.Retire();
+                }
+            }
+        }
+
+        /// <summary>One pooled client, counting the calls that use it; disposed when retired and no call uses it.</summary>
+        internal sealed class PooledClient
+        {
+            private const int Disposed = -1;
+            private int _users;
+            private int _retired;
+
+            public PooledClient(ConnectionSettings settings)
+            {
+                Validator = new ServerCertificateValidator(settings);
+                Client = new HttpClient(CreateHandler(settings, Validator)) { Timeout = Timeout.InfiniteTimeSpan };
+            }
+
+            public HttpClient Client { get; }
+
+            public ServerCertificateValidator Validator { get; }
+
+            public long LastUsed;
+
+            public bool IsDisposed => Volatile.Read(ref _users) == Disposed;
+
+            public bool TryAcquire()
+            {
+                for (var users = Volatile.Read(ref _users); users != Disposed; users = Volatile.Read(ref _users))
+                {
+                    if (Interlocked.CompareExchange(ref _users, users + 1, users) == users)
+                    {
+                        LastUsed = Interlocked.Increment(ref _acquisitions);
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            public void Release()
+            {
+                if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _retired) == 1)
+                {
+                    DisposeIfUnused();
+                }
+            }
+
+            public void Retire()
+            {
+                Interlocked.Exchange(ref _retired, 1);
+                DisposeIfUnused();
+            }
+
+            private void DisposeIfUnused()
+            {
+                if (Interlocked.CompareExchange(ref _users, Disposed, 0) == 0)
+                {
+                    Client.Dispose();
+                }
+            }
+        }
+
+        private static HttpMessageHandler CreateHandler(ConnectionSettings settings, ServerCertificateValidator validator)
+        {
+#if NET8_0_OR_GREATER
+            var handler = new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = ConnectionLifetime,
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            };
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                validator.Validate(((SslStream)sender).TargetHostName, certificate, chain, errors);
+            if (settings.ClientCertificate is { } clientCertificate)
+            {
+                // Presented whatever CA names the server lists, as Invoke-RestMethod -Certificate does.
+                handler.SslOptions.ClientCertificates = new X509CertificateCollection { clientCertificate };
+                handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+            }
+#else
+            // .NET Framework: connection recycling is set per origin through ServicePointManager (see HttpSender).
+            var handler = new HttpClientHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                ServerCertificateCustomValidationCallback = (request, certificate, chain, errors) =>
+                    validator.Validate(request.RequestUri!.Host, certificate, chain, errors),
+            };
+            if (settings.ClientCertificate is { } clientCertificate)
+            {
+                handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+                handler.ClientCertificates.Add(clientCertificate);
+            }
+#endif
+            var proxy = settings.Proxy;
+            if (proxy.Direct)
+            {
+                handler.UseProxy = false;
+            }
+            else if (proxy.Address != null)
+            {
+                handler.UseProxy = true;
+                // Not UseDefaultCredentials = false: its setter clears Credentials.
+                handler.Proxy = new WebProxy(proxy.Address)
+                {
+                    Credentials = proxy.UseDefaultCredentials ? CredentialCache.DefaultCredentials : proxy.Credential,
+                };
+            }
+            else if (proxy.UseDefaultCredentials)
+            {
+                handler.DefaultProxyCredentials = CredentialCache.DefaultCredentials;
+            }
+
+            return handler;
+        }
+    }
+
+    /// <summary>
+    /// A pooled client held for one attempt; disposing it lets a retired client go. A struct, so that holding one costs
+    /// a request nothing: its holder disposes it exactly once.
+    /// </summary>
+    internal readonly struct ClientLease : IDisposable
+    {
+        private readonly HttpClientPool.PooledClient? _pooled;
+
+        public ClientLease(HttpClientPool.PooledClient pooled)
+        {
+            _pooled = pooled;
+            Client = pooled.Client;
+            Validator = pooled.Validator;
+        }
+
+        /// <summary>A client of the caller's own (the benchmarks' canned handler): nothing pooled, nothing to release.</summary>
+        public ClientLease(HttpClient client)
+        {
+            _pooled = null;
+            Client = client;
+            Validator = null;
+        }
+
+        public HttpClient Client { get; }
+
+        /// <summary>Why the last server certificate was refused, per host; null for a client of the caller's own.</summary>
+        public ServerCertificateValidator? Validator { get; }
+
+        public void Dispose() => _pooled?.Release();
+    }
+}
