@@ -21,6 +21,8 @@
         'Register-TokenAuthProvider'
         'Get-TokenAuthProvider'
         'Get-ProviderTokenCache'
+        'Set-TokenAuthOption'
+        'Get-TokenAuthOption'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,8 +1,10 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
+using TokenAuth.Http;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
 
@@ -62,11 +64,85 @@ namespace TokenAuth.Commands
 
         protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
 
+        /// <summary>A proxy for this call, token calls included, instead of the session's (Set-TokenAuthOption) or the system's.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? Proxy { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public PSCredential? ProxyCredential { get; set; }
+
+        [Parameter]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+        /// <summary>Straight to the provider, whatever the session's or the system's proxy.</summary>
+        [Parameter]
+        public SwitchParameter NoProxy { get; set; }
+
+        /// <summary>Accept any server certificate for this call, with a warning. For a test server only.</summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>The client certificate for this call (mutual TLS), instead of the provider definition's; tokens are cached per certificate.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public X509Certificate2? Certificate { get; set; }
+
         /// <summary>Whether -Provider was given on the command line rather than taken from a piped object.</summary>
         private bool _providerNamed;
 
         /// <summary>Before any piped object binds, the bound parameters are the command line's.</summary>
-        protected override void BeginProcessing() => _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
+        protected override void BeginProcessing()
+        {
+            _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
+            try
+            {
+                _proxy = ConnectionParameters.ProxyFrom(Proxy, ProxyCredential, ProxyUseDefaultCredentials, NoProxy, perCall: true);
+            }
+            catch (TokenAuthException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex, Proxy));
+            }
+
+            if (SkipCertificateCheck)
+            {
+                WriteWarning("-SkipCertificateCheck: any server certificate is accepted for this call, so the token and the credentials can go to whoever answers. "
+                    + "Use it with a test server only; trust a corporate CA with Set-TokenAuthOption -CertificateBundle instead.");
+            }
+        }
+
+        /// <summary>The proxy the command line asked for; null: the session's.</summary>
+        private ProxySettings? _proxy;
+
+        /// <summary>
+        /// How this item's calls go: the session's settings, the provider definition's trusted CAs and client
+        /// certificate, then this call's parameters.
+        /// </summary>
+        private ConnectionSettings ConnectionFor(ProviderDefinition definition)
+        {
+            var session = TokenAuthSession.Engine.Options.Connection;
+            var providerTrust = definition.TrustedCertificates == null ? null : TrustedCertificates.FromPemFile(definition.TrustedCertificates);
+            X509Certificate2? certificate;
+            if (Certificate != null)
+            {
+                ClientCertificateResolver.CheckUsable(definition.Name, Certificate, "-Certificate", Log, DateTimeOffset.UtcNow);
+                certificate = Certificate;
+            }
+            else
+            {
+                certificate = definition.ClientCertificate == null ? null
+                    : TokenAuthSession.ClientCertificates.Resolve(definition, definition.ClientCertificate, new SecretManagementStore(this), Log, DateTimeOffset.UtcNow);
+            }
+
+            var connection = session.For(providerTrust, certificate);
+            if (_proxy != null || SkipCertificateCheck)
+            {
+                connection = connection with { Proxy = _proxy ?? connection.Proxy, SkipCertificateCheck = SkipCertificateCheck || connection.SkipCertificateCheck };
+            }
+
+            return connection;
+        }
 
         /// <summary>What this item is about, for error records.</summary>
         protected object ErrorTarget => ParameterSetName == ByToken ? (object)Token! : Provider;
@@ -76,7 +152,7 @@ namespace TokenAuth.Commands
         {
             if (ParameterSetName == ByToken)
             {
-                return Token!.Request;
+                return Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition));
             }
 
             if ((Credential != null || ClientCredential != null) && !_providerNamed)
@@ -91,7 +167,7 @@ namespace TokenAuth.Commands
             var credential = Credential != null
                 ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
-            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null);
+            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition));
         }
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>

@@ -61,9 +61,9 @@ namespace TokenAuth.Commands
                 PSCredential credential => SecretValue.FromUserAndPassword(credential.UserName, credential.Password),
                 Hashtable table => SecretValue.FromFields(table.Cast<DictionaryEntry>().ToDictionary(
                     entry => entry.Key.ToString() ?? "", entry => entry.Value is PSObject wrapped ? wrapped.BaseObject : (object?)entry.Value)),
-                SecureString => SecretValue.Other("SecureString"),
-                string => SecretValue.Other("String"),
-                byte[] => SecretValue.Other("byte array"),
+                SecureString secure => SecretValue.FromSecureString(secure),
+                string text => SecretValue.FromText(text),
+                byte[] bytes => SecretValue.FromBytes(bytes),
                 null => throw new SecretLookupException(SecretFailure.SecretNotFound, null, $"The secret '{name}' was not found{InVault(vault)}."),
                 _ => SecretValue.Other(secret.GetType().Name),
             };

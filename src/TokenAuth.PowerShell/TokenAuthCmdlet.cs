@@ -159,6 +159,11 @@ namespace TokenAuth.Commands
             NotSupportedByProviderException => ErrorCategory.NotImplemented,
             UnsafeRequestException => ErrorCategory.SecurityError,
             InvalidRequestException => ErrorCategory.InvalidArgument,
+            CertificateException { Problem: CertificateProblem.ClientCertificateUnusable or CertificateProblem.BundleUnusable } => ErrorCategory.InvalidArgument,
+            CertificateException { Problem: CertificateProblem.ClientCertificateRequired or CertificateProblem.ClientCertificateRefused } => ErrorCategory.AuthenticationError,
+            CertificateException => ErrorCategory.SecurityError,
+            ProxyException { AuthenticationRequired: true } => ErrorCategory.AuthenticationError,
+            ProxyException => ErrorCategory.ConnectionError,
             OutFileException => ErrorCategory.WriteError,
             SecretLookupException secret => secret.Failure switch
             {

@@ -14,5 +14,7 @@ namespace TokenAuth.Commands
         public static readonly TokenAuthEngine Engine = new TokenAuthEngine();
 
         public static readonly CredentialResolver Credentials = new CredentialResolver();
+
+        public static readonly ClientCertificateResolver ClientCertificates = new ClientCertificateResolver();
     }
 }

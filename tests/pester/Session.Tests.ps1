@@ -22,11 +22,11 @@ AfterAll {
 }
 
 Describe 'Loading' {
-    It 'imports by path in a fresh session and exports exactly the seven cmdlets' {
+    It 'imports by path in a fresh session and exports exactly the nine cmdlets' {
         $output = Invoke-TokenAuthFreshPwsh "Import-Module '$Manifest' -ErrorAction Stop; ((Get-Command -Module TokenAuth).Name | Sort-Object) -join ','"
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be 'Get-ProviderToken,Get-ProviderTokenCache,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken'
+        $output | Should -Be 'Get-ProviderToken,Get-ProviderTokenCache,Get-TokenAuthOption,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken,Set-TokenAuthOption'
     }
 
     It 'works after Import-Module -Force twice, and after Remove-Module and a new import, in one session' {
@@ -36,7 +36,7 @@ Describe 'Loading' {
         $output = Invoke-TokenAuthFreshPwsh $script
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be @('7', 'APIMW', '5', '1')
+        $output | Should -Be @('9', 'APIMW', '5', '1')
     }
 
     It 'autoloads from a folder on $env:PSModulePath without Import-Module' {
@@ -76,7 +76,7 @@ Describe 'Assemblies' {
 Describe 'Help' {
     BeforeDiscovery {
         $script:Commands = 'Get-ProviderToken', 'Invoke-AuthenticatedRequest', 'Revoke-ProviderToken', 'Get-WhoAmI', 'Register-TokenAuthProvider', 'Get-TokenAuthProvider',
-            'Get-ProviderTokenCache'
+            'Get-ProviderTokenCache', 'Set-TokenAuthOption', 'Get-TokenAuthOption'
     }
 
     It '<_> has a synopsis, a description, examples and a description of every parameter' -ForEach $Commands {
@@ -85,7 +85,7 @@ Describe 'Help' {
         $parameters = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }
 
         $help.Synopsis | Should -Not -BeNullOrEmpty
-        $help.Synopsis | Should -Not -Match '^\s*Get-|^\s*Invoke-|^\s*Revoke-|^\s*Register-' -Because 'a synopsis that is only the syntax means no help was found'
+        $help.Synopsis | Should -Not -Match '^\s*Get-|^\s*Invoke-|^\s*Revoke-|^\s*Register-|^\s*Set-' -Because 'a synopsis that is only the syntax means no help was found'
         ($help.description.Text -join '') | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterThan 0
         foreach ($parameter in $parameters) {
@@ -153,6 +153,7 @@ Describe 'Format views' {
         @{ Name = 'a revocation'; Command = { Revoke-ProviderToken Kitegateway -BaseUri (Base Kitegateway) -Confirm:$false -WarningAction SilentlyContinue }; Column = 'Forgotten' }
         @{ Name = 'a provider'; Command = { Get-TokenAuthProvider APIMW }; Column = 'BuiltIn' }
         @{ Name = 'the session''s cached tokens'; Command = { Get-ProviderTokenCache }; Column = 'RenewsWith' }
+        @{ Name = 'the session''s options'; Command = { Get-TokenAuthOption }; Column = 'CertificateBundle' }
     ) {
         $object = & $Command
         $views = ($object | Out-String), ($object | Format-Table | Out-String), ($object | Format-List | Out-String), ($object | Format-List * | Out-String)

@@ -6,10 +6,12 @@ function Start-TokenAuthEmulator {
     <#
     .SYNOPSIS
     Starts the built emulator on a free loopback port and waits until it answers; returns its process, root URI and port.
+    -Https names TLS listeners and their PFX files (from New-TokenAuthTestCertificate): @{ Trusted = 'server.pfx' } gives
+    .Https.Trusted = 'https://127.0.0.1:PORT/'. -ArgumentList passes more of the emulator's options (--client-certificate).
     #>
     [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway emulator or vault: nothing to confirm.')]
     [CmdletBinding()]
-    param ()
+    param ([hashtable] $Https = @{}, [string[]] $ArgumentList = @())
 
     # The most recently built configuration (Debug or Release).
     $emulator = Get-ChildItem -Path (Join-Path $script:RepositoryRoot 'src/TokenAuth.Emulator/bin/*/net10.0/TokenAuth.Emulator.dll') -ErrorAction Ignore |
@@ -18,13 +20,16 @@ function Start-TokenAuthEmulator {
         throw "The emulator is not built: run 'dotnet build TokenAuth.sln' first."
     }
 
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    $port = $listener.LocalEndpoint.Port
-    $listener.Stop()
+    $port = Get-TokenAuthFreePort
+    $roots = @{}
+    foreach ($name in $Https.Keys) {
+        $httpsPort = Get-TokenAuthFreePort
+        $ArgumentList += '--https', "$httpsPort=$($Https[$name])"
+        $roots[$name] = "https://127.0.0.1:$httpsPort/"
+    }
 
     $log = [System.IO.Path]::GetTempFileName()
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList @($emulator, '--port', $port) -PassThru -NoNewWindow -RedirectStandardOutput $log
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList (@($emulator, '--port', $port) + $ArgumentList) -PassThru -NoNewWindow -RedirectStandardOutput $log
     $root = "http://127.0.0.1:$port/"
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     while ($true) {
@@ -40,7 +45,95 @@ function Start-TokenAuthEmulator {
         }
     }
 
-    [pscustomobject]@{ Process = $process; Root = $root; Port = $port }
+    [pscustomobject]@{ Process = $process; Root = $root; Port = $port; Https = $roots }
+}
+
+function Get-TokenAuthFreePort {
+    <#
+    .SYNOPSIS
+    A loopback TCP port free at the moment of asking.
+    #>
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function New-TokenAuthTestCertificate {
+    <#
+    .SYNOPSIS
+    Makes a throwaway test CA and its certificates in a folder (the emulator's --write-test-certificates): ca.pem, server.pfx,
+    wrong-name.pfx, expired.pfx, untrusted.pfx, client.pfx, other-client.pfx, client.pem and client.key. Returns their
+    paths, the PFX password and the client certificate.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper writing throwaway files: nothing to confirm.')]
+    [CmdletBinding()]
+    param ([Parameter(Mandatory)] [string] $Path)
+
+    $emulator = Get-ChildItem -Path (Join-Path $script:RepositoryRoot 'src/TokenAuth.Emulator/bin/*/net10.0/TokenAuth.Emulator.dll') -ErrorAction Ignore |
+        Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1 -ExpandProperty FullName
+    $null = & dotnet $emulator --write-test-certificates $Path
+    if ($LASTEXITCODE -ne 0) { throw "The emulator could not write test certificates to $Path." }
+    $password = 'tokenauth-test-pfx'
+    function File([string] $Name) { Join-Path $Path $Name }
+    [pscustomobject]@{
+        Folder = $Path; Password = $password; Bundle = File 'ca.pem'
+        Server = File 'server.pfx'; WrongName = File 'wrong-name.pfx'; Expired = File 'expired.pfx'; Untrusted = File 'untrusted.pfx'
+        ClientPfx = File 'client.pfx'; OtherClientPfx = File 'other-client.pfx'; ClientPem = File 'client.pem'; ClientKey = File 'client.key'
+        Client = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new((File 'client.pfx'), $password)
+        OtherClient = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new((File 'other-client.pfx'), $password)
+    }
+}
+
+function Start-TokenAuthTestProxy {
+    <#
+    .SYNOPSIS
+    Starts Debian's tinyproxy on a free loopback port, logging every request it serves (-Credential makes it demand
+    Basic credentials); returns its address and log, or $null when tinyproxy is not installed.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway proxy: nothing to confirm.')]
+    [CmdletBinding()]
+    param ([Parameter(Mandatory)] [string] $Folder, [pscredential] $Credential)
+
+    $tinyproxy = Get-Command tinyproxy -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $tinyproxy) { return $null }
+    $null = New-Item -ItemType Directory -Path $Folder -Force
+    $port = Get-TokenAuthFreePort
+    $log = Join-Path $Folder 'tinyproxy.log'
+    $config = @(
+        "Port $port", 'Listen 127.0.0.1', 'Timeout 60', "LogFile `"$log`"", 'LogLevel Connect', 'MaxClients 50', 'Allow 127.0.0.1', 'DisableViaHeader Yes'
+        if ($Credential) { "BasicAuth $($Credential.UserName) $($Credential.GetNetworkCredential().Password)" }
+    )
+    $configPath = Join-Path $Folder 'tinyproxy.conf'
+    Set-Content -Path $configPath -Value $config
+    $process = Start-Process -FilePath $tinyproxy.Source -ArgumentList '-d', '-c', $configPath -PassThru -NoNewWindow -RedirectStandardError (Join-Path $Folder 'stderr.txt')
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while ($true) {
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try { $client.Connect('127.0.0.1', $port); break } catch { if ([DateTime]::UtcNow -gt $deadline) { throw "tinyproxy did not start: $(Get-Content (Join-Path $Folder 'stderr.txt') -Raw)" } ; Start-Sleep -Milliseconds 100 } finally { $client.Dispose() }
+    }
+    [pscustomobject]@{ Process = $process; Uri = "http://127.0.0.1:$port/"; Log = $log }
+}
+
+function Stop-TokenAuthTestProxy {
+    <#
+    .SYNOPSIS
+    Stops a proxy Start-TokenAuthTestProxy started.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway proxy: nothing to confirm.')]
+    [CmdletBinding()]
+    param ($Proxy)
+    if ($Proxy -and -not $Proxy.Process.HasExited) { Stop-Process -Id $Proxy.Process.Id -Force }
+}
+
+function Get-TokenAuthTestProxyRequest {
+    <#
+    .SYNOPSIS
+    The request lines the proxy's own log records, in order: 'POST http://127.0.0.1:PORT/apimw/v1/auth/token', 'CONNECT 127.0.0.1:PORT'.
+    #>
+    param ([Parameter(Mandatory)] $Proxy)
+    foreach ($line in Get-Content -Path $Proxy.Log -ErrorAction Ignore) {
+        if ($line -match 'Request \(file descriptor \d+\): (\S+ \S+)') { $Matches[1] }
+    }
 }
 
 function Stop-TokenAuthEmulator {
@@ -252,6 +345,7 @@ function Invoke-WithTokenAuthDemo {
     }
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
+Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
+    Stop-TokenAuthTestProxy, Get-TokenAuthTestProxyRequest, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
     Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Get-TokenAuthMedian, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
     Exit-TokenAuthTestSession, Invoke-WithTokenAuthDemo

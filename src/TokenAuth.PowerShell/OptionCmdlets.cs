@@ -1,0 +1,238 @@
+using System;
+using System.Management.Automation;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>
+    /// Set-TokenAuthOption: the session's settings (timeouts, renewal, retries, proxy, trusted CAs), as Set-MgGraphOption
+    /// sets Microsoft Graph's. Takes effect from the next call; cached tokens are kept. Only the parameters given change.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "TokenAuthOption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Change")]
+    [OutputType(typeof(TokenAuthOptionInfo))]
+    public sealed class SetTokenAuthOptionCommand : TokenAuthCmdlet
+    {
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(1, 86400)]
+        public int RequestTimeoutSec { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(1, 3600)]
+        public int TokenTimeoutSec { get; set; }
+
+        /// <summary>Seconds before expiry to renew; -1: automatic (the smaller of 60 s and a tenth of the lifetime).</summary>
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(-1, 86400)]
+        public int RenewalMarginSec { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(1024, int.MaxValue)]
+        public long MaxProviderAnswerBytes { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(0, 20)]
+        public int MaximumRetryCount { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(0, 3600)]
+        public int MaximumRetryWaitSec { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateRange(0, 50)]
+        public int MaximumRedirection { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateNotNull]
+        public Uri? Proxy { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        [ValidateNotNull]
+        public PSCredential? ProxyCredential { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+        [Parameter(ParameterSetName = "Change")]
+        public SwitchParameter NoProxy { get; set; }
+
+        /// <summary>Back to the system's proxy (HTTPS_PROXY and NO_PROXY, or the Windows settings).</summary>
+        [Parameter(ParameterSetName = "Change")]
+        public SwitchParameter SystemProxy { get; set; }
+
+        /// <summary>A PEM file of CA certificates trusted for TokenAuth alone, beside the system's store; an empty string trusts the system's alone again.</summary>
+        [Parameter(ParameterSetName = "Change")]
+        [AllowEmptyString]
+        public string? CertificateBundle { get; set; }
+
+        /// <summary>Every setting back to its default.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Reset")]
+        public SwitchParameter Reset { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            try
+            {
+                var options = Reset ? new TokenAuthOptions() : Changed(TokenAuthSession.Engine.Options);
+                if (ShouldProcess("the TokenAuth session", Reset ? "Reset every option to its default" : "Change options"))
+                {
+                    TokenAuthSession.Engine.Options = options;
+                    if (PassThru)
+                    {
+                        WriteObject(new TokenAuthOptionInfo(options));
+                    }
+                }
+            }
+            catch (TokenAuthException ex)
+            {
+                ThrowTerminatingError(ToErrorRecord(ex, null));
+            }
+
+            base.EndProcessing();
+        }
+
+        private TokenAuthOptions Changed(TokenAuthOptions options)
+        {
+            bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+            if (Given(nameof(RequestTimeoutSec))) options = options with { Timeout = TimeSpan.FromSeconds(RequestTimeoutSec) };
+            if (Given(nameof(TokenTimeoutSec))) options = options with { TokenTimeout = TimeSpan.FromSeconds(TokenTimeoutSec) };
+            if (Given(nameof(RenewalMarginSec))) options = options with { RenewalMargin = RenewalMarginSec < 0 ? null : TimeSpan.FromSeconds(RenewalMarginSec) };
+            if (Given(nameof(MaxProviderAnswerBytes))) options = options with { MaxProviderAnswerBytes = MaxProviderAnswerBytes };
+            if (Given(nameof(MaximumRetryCount))) options = options with { Retry = options.Retry with { MaxRetries = MaximumRetryCount } };
+            if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
+            if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
+
+            var connection = options.Connection;
+            if (SystemProxy && (Proxy != null || NoProxy))
+            {
+                throw new InvalidRequestException(null, "-SystemProxy cannot go with -Proxy or -NoProxy: it goes back to the system's proxy.");
+            }
+
+            var proxy = ConnectionParameters.ProxyFrom(Proxy, ProxyCredential, ProxyUseDefaultCredentials, NoProxy, perCall: false);
+            if (proxy != null || SystemProxy)
+            {
+                connection = connection with { Proxy = proxy ?? ProxySettings.System };
+            }
+
+            if (CertificateBundle != null)
+            {
+                connection = connection with
+                {
+                    TrustedCertificates = CertificateBundle.Length == 0 ? null
+                        : TrustedCertificates.FromPemFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificateBundle)),
+                };
+            }
+
+            return options with { Connection = connection };
+        }
+    }
+
+    /// <summary>Get-TokenAuthOption: the session's settings as Set-TokenAuthOption left them.</summary>
+    [Cmdlet(VerbsCommon.Get, "TokenAuthOption")]
+    [OutputType(typeof(TokenAuthOptionInfo))]
+    public sealed class GetTokenAuthOptionCommand : TokenAuthCmdlet
+    {
+        protected override void EndProcessing()
+        {
+            WriteObject(new TokenAuthOptionInfo(TokenAuthSession.Engine.Options));
+            base.EndProcessing();
+        }
+    }
+
+    /// <summary>The session's settings, in Set-TokenAuthOption's terms. The proxy's password is never shown.</summary>
+    public sealed class TokenAuthOptionInfo
+    {
+        internal TokenAuthOptionInfo(TokenAuthOptions options)
+        {
+            RequestTimeoutSec = options.Timeout.TotalSeconds;
+            TokenTimeoutSec = options.TokenTimeout.TotalSeconds;
+            RenewalMarginSec = options.RenewalMargin?.TotalSeconds;
+            MaxProviderAnswerBytes = options.MaxProviderAnswerBytes;
+            MaximumRetryCount = options.Retry.MaxRetries;
+            MaximumRetryWaitSec = options.Retry.MaxTotalWait.TotalSeconds;
+            MaximumRedirection = options.MaxRedirects;
+            var proxy = options.Connection.Proxy;
+            Proxy = proxy.Direct ? "None" : proxy.Address?.AbsoluteUri ?? "System";
+            ProxyUser = proxy.Credential?.UserName;
+            ProxyUseDefaultCredentials = proxy.UseDefaultCredentials;
+            CertificateBundle = options.Connection.TrustedCertificates?.Source;
+            TrustedCertificates = options.Connection.TrustedCertificates?.Certificates.Count ?? 0;
+        }
+
+        public double RequestTimeoutSec { get; }
+
+        public double TokenTimeoutSec { get; }
+
+        /// <summary>Null: automatic, the smaller of 60 s and a tenth of the token's lifetime.</summary>
+        public double? RenewalMarginSec { get; }
+
+        public long MaxProviderAnswerBytes { get; }
+
+        public int MaximumRetryCount { get; }
+
+        public double MaximumRetryWaitSec { get; }
+
+        public int MaximumRedirection { get; }
+
+        /// <summary>System, None, or the proxy's address.</summary>
+        public string Proxy { get; }
+
+        public string? ProxyUser { get; }
+
+        public bool ProxyUseDefaultCredentials { get; }
+
+        /// <summary>The PEM bundle trusted beside the system's store, if any.</summary>
+        public string? CertificateBundle { get; }
+
+        /// <summary>How many certificates the bundle holds.</summary>
+        public int TrustedCertificates { get; }
+    }
+
+    /// <summary>The proxy parameters as Invoke-RestMethod names them, read the same way by every cmdlet that has them.</summary>
+    internal static class ConnectionParameters
+    {
+        /// <summary>
+        /// The proxy asked for; null when none of the parameters was given. For a call's parameters (<paramref name="perCall"/>),
+        /// as for Invoke-RestMethod, -ProxyUseDefaultCredentials needs -Proxy; for the session's it means the system proxy with them.
+        /// </summary>
+        public static ProxySettings? ProxyFrom(Uri? proxy, PSCredential? credential, bool useDefaultCredentials, bool noProxy, bool perCall)
+        {
+            if (noProxy && (proxy != null || credential != null || useDefaultCredentials))
+            {
+                throw new InvalidRequestException(null, "-NoProxy cannot go with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.");
+            }
+
+            if (credential != null && useDefaultCredentials)
+            {
+                throw new InvalidRequestException(null, "Give either -ProxyCredential or -ProxyUseDefaultCredentials, not both.");
+            }
+
+            if (noProxy)
+            {
+                return ProxySettings.None;
+            }
+
+            if (proxy == null)
+            {
+                if (credential != null || (useDefaultCredentials && perCall))
+                {
+                    throw new InvalidRequestException(null, $"{(credential != null ? "-ProxyCredential" : "-ProxyUseDefaultCredentials")} goes with -Proxy, which names the proxy it is for.");
+                }
+
+                return useDefaultCredentials ? ProxySettings.SystemWithDefaultCredentials : null;
+            }
+
+            try
+            {
+                return new ProxySettings(proxy, credential?.GetNetworkCredential(), useDefaultCredentials);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidRequestException(null, ex.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+            }
+        }
+    }
+}
