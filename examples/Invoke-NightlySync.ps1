@@ -6,7 +6,9 @@
     providers that page in the body), each page within -TimeoutSec. Items go to the file as they arrive, through a
     temporary file that replaces -OutputPath only once the whole list is read. The first error stops the job with
     exit code 1 and a message saying what failed; progress is logged, with a progress bar at an interactive prompt.
-    The credential comes from the session's vault (see Initialize-TokenAuthVault.ps1).
+    The credential comes from the session's vault (see Initialize-TokenAuthVault.ps1). On an agent behind a proxy
+    that inspects TLS, -CertificateBundle names the company's root CA (a PEM file) to trust for TokenAuth alone; the
+    proxy itself comes from the agent's HTTPS_PROXY, as for any tool.
 .EXAMPLE
     ./examples/Invoke-NightlySync.ps1 -Provider Ankorstore -Uri api/v1/orders -OutputPath ./orders.jsonl
 #>
@@ -18,11 +20,13 @@ param (
     [string] $BaseUri,
     [string] $NextLinkPath,
     [string] $ItemsPath,
-    [int] $TimeoutSec = 60
+    [int] $TimeoutSec = 60,
+    [string] $CertificateBundle
 )
 
 $ErrorActionPreference = 'Stop'
 Import-Module TokenAuth
+if ($CertificateBundle) { Set-TokenAuthOption -CertificateBundle $CertificateBundle }
 
 $paging = @{ FollowRelLink = $true; TimeoutSec = $TimeoutSec }
 if ($BaseUri) { $paging.BaseUri = $BaseUri }

@@ -1,10 +1,14 @@
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using Microsoft.Identity.Client;
+using TokenAuth.Http;
+using TokenAuth.Providers;
 using TokenAuth.Requests;
+using TokenAuth.Tokens;
 
 namespace TokenAuth.Benchmarks;
 
@@ -64,16 +68,39 @@ public class AuthenticatedRequest
     private HttpClient _raw = null!;
     private ApiRequest _apiRequest = null!;
 
+    private TokenRequest _request = null!;
+    private Uri _sampleResource = null!;
+
     [Params(1, 64)]
     public int Concurrency { get; set; }
+
+    /// <summary>
+    /// Over TLS (the emulator's HTTPS listener, its self-signed certificate trusted by both clients alone): what TLS
+    /// costs each, side by side. Set by Throughput's --tls, not a BenchmarkDotNet parameter.
+    /// </summary>
+    public bool OverTls { get; set; }
 
     [GlobalSetup]
     public async Task Setup()
     {
         _environment = await BenchmarkEnvironment.StartAsync();
         _engine = new TokenAuthEngine();
-        var token = (await _engine.GetTokenAsync(_environment.Request)).Token;
-        _raw = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
+        _request = _environment.Request;
+        _sampleResource = _environment.SampleResource;
+        if (OverTls)
+        {
+            var certificate = _environment.Certificate;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
+                errors == SslPolicyErrors.None || presented?.GetCertHashString() == certificate.Thumbprint;
+            _request = new TokenRequest(ProviderTarget.Resolve(_environment.Target.Definition, baseUri: _environment.Emulator.HttpsRootUri!.ToString()),
+                _environment.Credential, BenchmarkEnvironment.Scope,
+                connection: new ConnectionSettings { TrustedCertificates = new TrustedCertificates("the benchmark's certificate", [certificate]) });
+            _sampleResource = new Uri(_environment.Emulator.HttpsRootUri!, "oauth2/resources/sample");
+        }
+
+        var token = (await _engine.GetTokenAsync(_request)).Token;
+        _raw = new HttpClient(handler);
         _raw.DefaultRequestHeaders.Authorization = AuthenticationHeaderValue.Parse(token.AuthorizationHeaderValue);
         _raw.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         _apiRequest = new ApiRequest("GET", "oauth2/resources/sample");
@@ -85,14 +112,14 @@ public class AuthenticatedRequest
     [Benchmark(Baseline = true, Description = "raw HttpClient, fixed header")]
     public Task Raw() => Fan(async () =>
     {
-        using var response = await _raw.GetAsync(_environment.SampleResource);
+        using var response = await _raw.GetAsync(_sampleResource);
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync();
         using var json = await JsonDocument.ParseAsync(body);
     });
 
     [Benchmark(Description = "TokenAuth pipeline")]
-    public Task TokenAuth() => Fan(() => _engine.SendAsync(_environment.Request, _apiRequest));
+    public Task TokenAuth() => Fan(() => _engine.SendAsync(_request, _apiRequest));
 
     private Task Fan(Func<Task> request)
     {

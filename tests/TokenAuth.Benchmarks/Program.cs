@@ -6,17 +6,22 @@ using TokenAuth.Benchmarks;
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks                       the full run, then the report
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --quick            a short run (under 3 minutes)
 // dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --report           only the memory and stampede report
-// dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --throughput [ROUNDS] [raw|tokenauth] [--concurrency N]   side by side (64 unless told), for trying a change or profiling
+// dotnet run -c Release --project tests/TokenAuth.Benchmarks -- --throughput [ROUNDS] [raw|tokenauth] [--concurrency N] [--tls]   side by side (64 unless told), for trying a change or profiling; --tls adds the pair over HTTPS
 // Other arguments go to BenchmarkDotNet, e.g. --filter '*WarmTokenLookup*'.
 if (args.Length > 0 && args[0] == "--throughput")
 {
     int rounds = 9, concurrency = 64;
     string? only = null;
+    var withTls = false;
     for (var i = 1; i < args.Length; i++)
     {
         if (args[i] == "--concurrency" && i + 1 < args.Length)
         {
             concurrency = int.Parse(args[++i]);
+        }
+        else if (args[i] == "--tls")
+        {
+            withTls = true;
         }
         else if (args[i] is "raw" or "tokenauth")
         {
@@ -28,7 +33,7 @@ if (args.Length > 0 && args[0] == "--throughput")
         }
     }
 
-    await Throughput.RunAsync(rounds, perCase: TimeSpan.FromSeconds(3), only, concurrency);
+    await Throughput.RunAsync(rounds, perCase: TimeSpan.FromSeconds(3), only, concurrency, withTls);
     return;
 }
 
