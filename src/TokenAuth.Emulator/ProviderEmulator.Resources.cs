@@ -24,10 +24,11 @@ public sealed partial class ProviderEmulator
 
         group.MapGet("/scalar", Endpoint(provider, "scalar", context => Protected(context, provider, (_, ctx) => Json(ctx, 200, JsonValue.Create(42)))));
 
-        group.MapMethods("/echo", ["GET", "POST", "PUT", "PATCH", "DELETE"], Endpoint(provider, "echo", context => Protected(context, provider, async (_, ctx) =>
+        group.MapMethods("/echo", ["GET", "POST", "PUT", "PATCH", "DELETE", "REPORT"], Endpoint(provider, "echo", context => Protected(context, provider, async (_, ctx) =>
         {
-            using var reader = new StreamReader(ctx.Request.Body);
-            var body = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted).ConfigureAwait(false);
+            var body = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
             var headers = new JsonObject();
             foreach (var header in ctx.Request.Headers.Where(header => !header.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)))
             {
@@ -47,8 +48,40 @@ public sealed partial class ProviderEmulator
                 ["query"] = query,
                 ["contentType"] = ctx.Request.ContentType,
                 ["body"] = body,
+                ["bodyLength"] = buffer.Length,
+                ["bodySha256"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(buffer.ToArray())),
+                ["protocol"] = ctx.Request.Protocol,
+                ["tls"] = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.Protocol.ToString(),
                 ["headers"] = headers,
             }).ConfigureAwait(false);
+        })));
+
+        // A multipart/form-data upload read back: each field's value, and each file's name, type, length and SHA-256.
+        group.MapPost("/upload", Endpoint(provider, "upload", context => Protected(context, provider, async (_, ctx) =>
+        {
+            var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted).ConfigureAwait(false);
+            var fields = new JsonObject();
+            foreach (var field in form)
+            {
+                fields[field.Key] = field.Value.ToString();
+            }
+
+            var files = new JsonArray();
+            foreach (var file in form.Files)
+            {
+                using var content = new MemoryStream();
+                await file.CopyToAsync(content, ctx.RequestAborted).ConfigureAwait(false);
+                files.Add(new JsonObject
+                {
+                    ["name"] = file.Name,
+                    ["fileName"] = file.FileName,
+                    ["contentType"] = file.ContentType,
+                    ["length"] = content.Length,
+                    ["sha256"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(content.ToArray())),
+                });
+            }
+
+            await Json(ctx, 200, new JsonObject { ["contentType"] = ctx.Request.ContentType, ["fields"] = fields, ["files"] = files }).ConfigureAwait(false);
         })));
 
         group.MapGet("/text", Endpoint(provider, "text", context => Protected(context, provider, (_, ctx) =>
@@ -61,31 +94,49 @@ public sealed partial class ProviderEmulator
         {
             var size = long.TryParse(ctx.Request.Query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out var requested) ? requested : 1024;
             ctx.Response.ContentType = "application/octet-stream";
-            ctx.Response.ContentLength = size;
-            var chunk = new byte[64 * 1024];
-            for (var i = 0; i < chunk.Length; i++)
+            // Range: bytes=N- is honoured (206 with Content-Range) unless ignoreRange=1, as a server without ranges answers.
+            var from = 0L;
+            var range = ctx.Request.GetTypedHeaders().Range;
+            if (ctx.Request.Query["ignoreRange"] != "1" && range?.Ranges.Count == 1 && range.Ranges.First().From is { } start && range.Ranges.First().To == null)
             {
-                chunk[i] = (byte)(i % 251);
+                if (start >= size)
+                {
+                    ctx.Response.StatusCode = 416;
+                    ctx.Response.Headers.ContentRange = $"bytes */{size}";
+                    return;
+                }
+
+                from = start;
+                ctx.Response.StatusCode = 206;
+                ctx.Response.Headers.ContentRange = $"bytes {from}-{size - 1}/{size}";
             }
 
-            // Every chunk starts the pattern at the same offset, so any position p holds (p % 65536) % 251.
-            // cut=N drops the connection after N bytes: a download that breaks off partway.
+            ctx.Response.ContentLength = size - from;
+            // Position p holds (p % 65536) % 251, whichever range is sent. cut=N drops the connection once N bytes of the
+            // whole have gone (from the start of the file, not of the range): a download that breaks off partway.
             var cut = long.TryParse(ctx.Request.Query["cut"], NumberStyles.None, CultureInfo.InvariantCulture, out var cutAfter) ? cutAfter : size;
-            for (long sent = 0; sent < size; sent += chunk.Length)
+            var chunk = new byte[64 * 1024];
+            for (var position = from; position < size;)
             {
-                if (sent >= cut)
+                if (position >= cut)
                 {
                     await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
                     ctx.Abort();
                     return;
                 }
 
-                var count = (int)Math.Min(chunk.Length, size - sent);
+                var count = (int)Math.Min(Math.Min(chunk.Length, size - position), Math.Max(cut - position, 1));
+                for (var i = 0; i < count; i++)
+                {
+                    chunk[i] = (byte)(((position + i) % 65536) % 251);
+                }
+
                 await ctx.Response.Body.WriteAsync(chunk.AsMemory(0, count), ctx.RequestAborted).ConfigureAwait(false);
+                position += count;
             }
         })));
 
-        group.MapGet("/redirect", Endpoint(provider, "redirect", context => Protected(context, provider, (_, ctx) =>
+        group.MapMethods("/redirect", ["GET", "POST", "PUT", "PATCH", "DELETE"], Endpoint(provider, "redirect", context => Protected(context, provider, (_, ctx) =>
         {
             var status = int.TryParse(ctx.Request.Query["status"], NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : 302;
             ctx.Response.StatusCode = status;

@@ -238,6 +238,26 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_interval_is_the_wait_when_the_server_sends_no_Retry_After_and_a_Retry_After_still_wins()
+    {
+        await using var harness = await Harness.StartAsync(fakeTimers: true);
+        harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 503, Times = 2 });
+        harness.Emulator.InjectFault("akiba", "items", new EmulatorFault { StatusCode = 429, RetryAfter = "1" });
+
+        var call = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample") { RetryInterval = TimeSpan.FromSeconds(2) }, harness.Log);
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromSeconds(2));
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromSeconds(2));
+        var response = await call;
+        var honoured = harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/items") { RetryInterval = TimeSpan.FromSeconds(2) }, harness.Log);
+        await harness.Clock.AdvanceOnceWaitingAsync(TimeSpan.FromSeconds(1));
+        await honoured;
+
+        Assert.Equal(2, response.Retries);
+        // Besides the attempts' own 10 s timeouts, the waits between attempts.
+        Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1)], harness.Clock.Waits.Where(wait => wait < TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task Retry_After_as_an_HTTP_date_is_honoured()
     {
         var when = _harness.Clock.GetUtcNow().AddSeconds(1).ToString("R");

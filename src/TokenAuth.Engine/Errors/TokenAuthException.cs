@@ -164,6 +164,12 @@ namespace TokenAuth.Errors
         {
         }
 
+        /// <summary>A timeout of a part of the call: "no answer arrived for" 5 s (-ConnectionTimeoutSeconds), say.</summary>
+        public ProviderUnreachableException(string provider, Uri endpoint, bool timedOut, TimeSpan timeout, Exception? inner, string what)
+            : this(provider, endpoint, timedOut, $"{provider} timed out at {endpoint}: {what} {timeout.TotalSeconds:0.###} s.", inner)
+        {
+        }
+
         private ProviderUnreachableException(string provider, Uri endpoint, bool timedOut, string message, Exception? inner)
             : base(message, provider, inner)
         {

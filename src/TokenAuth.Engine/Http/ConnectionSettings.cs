@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using TokenAuth.Errors;
@@ -226,6 +227,9 @@ namespace TokenAuth.Http
         /// <summary>Presented when the server asks for one (mutual TLS); tokens are cached per client certificate.</summary>
         public X509Certificate2? ClientCertificate { get; init; }
 
+        /// <summary>The TLS versions allowed; None (the default): the operating system's choice.</summary>
+        public SslProtocols SslProtocols { get; init; }
+
         /// <summary>The same settings with a provider's own trusted CAs (beside these) and client certificate, where it has them.</summary>
         public ConnectionSettings For(TrustedCertificates? providerTrust, X509Certificate2? providerCertificate) =>
             providerTrust == null && providerCertificate == null ? this
@@ -237,10 +241,11 @@ namespace TokenAuth.Http
 
         public bool Equals(ConnectionSettings? other) =>
             other != null && Proxy.Equals(other.Proxy) && Equals(TrustedCertificates, other.TrustedCertificates)
-            && SkipCertificateCheck == other.SkipCertificateCheck && ClientCertificate?.Thumbprint == other.ClientCertificate?.Thumbprint;
+            && SkipCertificateCheck == other.SkipCertificateCheck && ClientCertificate?.Thumbprint == other.ClientCertificate?.Thumbprint
+            && SslProtocols == other.SslProtocols;
 
         public override int GetHashCode() =>
-            Proxy.GetHashCode() ^ (TrustedCertificates?.GetHashCode() ?? 0) ^ (SkipCertificateCheck ? 7 : 0)
+            Proxy.GetHashCode() ^ (TrustedCertificates?.GetHashCode() ?? 0) ^ (SkipCertificateCheck ? 7 : 0) ^ ((int)SslProtocols << 4)
             ^ (ClientCertificate == null ? 0 : StringComparer.Ordinal.GetHashCode(ClientCertificate.Thumbprint));
 
         /// <summary>For verbose lines: how the call goes, never a password or key.</summary>
@@ -249,6 +254,7 @@ namespace TokenAuth.Http
             var text = new StringBuilder("proxy: ").Append(Proxy);
             if (TrustedCertificates != null) text.Append("; also trusting ").Append(TrustedCertificates);
             if (SkipCertificateCheck) text.Append("; certificate check skipped");
+            if (SslProtocols != SslProtocols.None) text.Append("; TLS versions ").Append(SslProtocols);
             if (ClientCertificate != null) text.Append("; client certificate ").Append(ClientCertificate.Subject).Append(" (").Append(ClientCertificate.Thumbprint).Append(')');
             return text.ToString();
         }

@@ -136,6 +136,7 @@ namespace TokenAuth.Http
             };
             handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
                 validator.Validate(((SslStream)sender).TargetHostName, certificate, chain, errors);
+            handler.SslOptions.EnabledSslProtocols = settings.SslProtocols;
             if (settings.ClientCertificate is { } clientCertificate)
             {
                 // Presented whatever CA names the server lists, as Invoke-RestMethod -Certificate does.
@@ -151,6 +152,7 @@ namespace TokenAuth.Http
                 AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
                 ServerCertificateCustomValidationCallback = (request, certificate, chain, errors) =>
                     validator.Validate(request.RequestUri!.Host, certificate, chain, errors),
+                SslProtocols = settings.SslProtocols,
             };
             if (settings.ClientCertificate is { } clientCertificate)
             {

@@ -23,6 +23,12 @@ namespace TokenAuth.Http
         /// <summary>False when the body can be sent only once: then nothing is retried.</summary>
         bool Replayable { get; }
 
+        /// <summary>How long an attempt may wait for the answer's headers; null: the attempt's whole time.</summary>
+        TimeSpan? HeadersTimeout { get; }
+
+        /// <summary>How long the answer's body may go without a byte; null: no limit but the attempt's.</summary>
+        TimeSpan? StallTimeout { get; }
+
         HttpRequestMessage Create();
     }
 
@@ -80,7 +86,15 @@ namespace TokenAuth.Http
             {
                 try
                 {
-                    return await read(this, state).ConfigureAwait(false);
+                    var result = await read(this, state).ConfigureAwait(false);
+                    // A read ended by disposing the response may end quietly, as if the body were over: it was cut short.
+                    if (_attempt.IsCancellationRequested)
+                    {
+                        Call.Cancellation.ThrowIfCancellationRequested();
+                        throw TimeoutError();
+                    }
+
+                    return result;
                 }
                 catch (Exception ex) when (_attempt.IsCancellationRequested && !(ex is TokenAuthException))
                 {
@@ -98,7 +112,10 @@ namespace TokenAuth.Http
         public Task<BodyPrefix> ReadErrorBodyAsync() =>
             ReadAsync(static (sent, _) => BoundedRead.ReadPrefixAsync(sent.Response.Content, sent.AttemptCancellation), (object?)null);
 
-        public ProviderUnreachableException TimeoutError() => new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, _limit, null);
+        public ProviderUnreachableException TimeoutError() =>
+            Response.Content is StallGuardContent { Stalled: true } guard
+                ? new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, guard.Limit, null, StallGuardContent.Described)
+                : new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, _limit, null);
 
         private int _disposed;
 
@@ -176,11 +193,36 @@ namespace TokenAuth.Http
                 Uri? sentTo = null;
                 try
                 {
+                    using (var headersTime = request.HeadersTimeout is { } headersLimit && headersLimit < allowed
+                               ? CancellationTokenSource.CreateLinkedTokenSource(attemptTime.Token) : null)
                     using (var message = request.Create())
                     {
+                        if (headersTime != null)
+                        {
+                            _clock.CancelAfter(headersTime, request.HeadersTimeout!.Value);
+                        }
+
                         sentTo = message.RequestUri!;
                         KeepConnectionsFresh(sentTo);
-                        response = await lease.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attemptTime.Token).ConfigureAwait(false);
+                        if (message.Headers.UserAgent.Count == 0)
+                        {
+                            message.Headers.TryAddWithoutValidation("User-Agent", options.UserAgent);
+                        }
+
+                        try
+                        {
+                            response = await lease.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, (headersTime ?? attemptTime).Token)
+                                .ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (headersTime != null && headersTime.IsCancellationRequested && !attemptTime.IsCancellationRequested)
+                        {
+                            throw new ProviderUnreachableException(call.Provider, display, true, request.HeadersTimeout!.Value, null, "no answer arrived for");
+                        }
+                    }
+
+                    if (request.StallTimeout is { } stallLimit)
+                    {
+                        response.Content = new StallGuardContent(response.Content, _clock, stallLimit, attemptTime);
                     }
 
                     if (ConnectionRefusal.Of(call, display, connection, response) is { } refusal)
@@ -196,8 +238,11 @@ namespace TokenAuth.Http
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    var stalled = response?.Content as StallGuardContent;
                     Release(response, attemptTime, lease);
-                    throw new ProviderUnreachableException(call.Provider, display, true, limit, null);
+                    throw stalled is { Stalled: true }
+                        ? new ProviderUnreachableException(call.Provider, display, true, stalled.Limit, null, StallGuardContent.Described)
+                        : new ProviderUnreachableException(call.Provider, display, true, limit, null);
                 }
                 catch (Exception ex) when (ex is OperationCanceledException || ex is TokenAuthException)
                 {
@@ -269,6 +314,9 @@ namespace TokenAuth.Http
                 {
                     throw new OperationCanceledException(attempt);
                 }
+
+                // Disposing the response may end the read quietly, as if the body were over: what was buffered is cut short.
+                attempt.ThrowIfCancellationRequested();
             }
         }
 
@@ -292,7 +340,7 @@ namespace TokenAuth.Http
                 return null;
             }
 
-            var delay = retryAfter ?? Backoff(policy, attempt);
+            var delay = retryAfter ?? policy.Interval ?? Backoff(policy, attempt);
             return waited + delay > policy.MaxTotalWait ? (TimeSpan?)null : delay;
         }
 

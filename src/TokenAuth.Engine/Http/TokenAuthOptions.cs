@@ -16,7 +16,11 @@ namespace TokenAuth.Http
 
         public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-        public RetryPolicy With(int? maxRetries) => maxRetries == null ? this : this with { MaxRetries = maxRetries.Value };
+        /// <summary>A fixed wait between attempts when the provider gives no Retry-After, instead of the backoff.</summary>
+        public TimeSpan? Interval { get; init; }
+
+        public RetryPolicy With(int? maxRetries, TimeSpan? interval) =>
+            maxRetries == null && interval == null ? this : this with { MaxRetries = maxRetries ?? MaxRetries, Interval = interval ?? Interval };
     }
 
     /// <summary>The engine's settings: immutable once made, so that one options object can serve every call; vary one with <c>with</c>.</summary>
@@ -50,6 +54,11 @@ namespace TokenAuth.Http
         public ConnectionSettings Connection { get; init; } = ConnectionSettings.Default;
 
         public int MaxRedirects { get; init; } = 10;
+
+        /// <summary>Sent with every call whose request names no other: TokenAuth and its version, and whoever hosts it.</summary>
+        public string UserAgent { get; init; } = DefaultUserAgent;
+
+        public static string DefaultUserAgent { get; } = "TokenAuth/" + typeof(TokenAuthOptions).Assembly.GetName().Version!.ToString(3);
 
         /// <summary>The time a call to a provider's own endpoint may take: the caller's limit or TokenTimeout, whichever is less.</summary>
         internal TimeSpan ProviderCallLimit(TimeSpan? callerLimit) => callerLimit < TokenTimeout ? callerLimit.Value : TokenTimeout;

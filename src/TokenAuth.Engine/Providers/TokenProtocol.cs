@@ -488,6 +488,10 @@ namespace TokenAuth.Providers
 
         public bool Replayable => true;
 
+        public TimeSpan? HeadersTimeout => null;
+
+        public TimeSpan? StallTimeout => null;
+
         public HttpRequestMessage Create() => TokenProtocol.CreateMessage(this);
     }
 }

@@ -1,7 +1,9 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
@@ -99,6 +101,13 @@ namespace TokenAuth.Requests
             {
                 var response = sent.Response;
                 var status = (int)response.StatusCode;
+                if (status == 416 && call.ResumeFrom > 0 && response.Content.Headers.ContentRange?.Length == call.ResumeFrom)
+                {
+                    call.Log.Verbose($"{apiRequest.OutFile} is complete already ({call.ResumeFrom} bytes, as {sent.DisplayEndpoint} says): nothing to resume.");
+                    return new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers, ResponseKind.File, Path.GetFullPath(apiRequest.OutFile!), 0,
+                        tokenResult.FromCache, retries, _clock.GetElapsedTime(started), sent.DisplayEndpoint, response.RequestMessage?.RequestUri ?? uri);
+                }
+
                 if (!response.IsSuccessStatusCode && !apiRequest.SkipHttpErrorCheck)
                 {
                     var errorBody = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
@@ -106,7 +115,8 @@ namespace TokenAuth.Requests
                     throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
                 }
 
-                var (kind, content, length) = await sent.ReadAsync(static (sent, limit) => ResponseContent.ReadAsync(sent, ((ApiCall)sent.Call).ApiRequest, limit),
+                var (kind, content, length) = await sent.ReadAsync(static (sent, limit) =>
+                        ResponseContent.ReadAsync(sent, ((ApiCall)sent.Call).ApiRequest, limit, ((ApiCall)sent.Call).ResumeFrom),
                     AnswerLimitFor(call)).ConfigureAwait(false);
                 var elapsed = _clock.GetElapsedTime(started);
                 if (call.Log != null && call.Log.IsEnabled(LogLevel.Verbose))
@@ -128,7 +138,8 @@ namespace TokenAuth.Requests
         private async Task<SentResponse> SendFollowingRedirectsAsync(ApiCall call)
         {
             var target = call.Request.Target;
-            var retry = Options.Retry.With(call.ApiRequest.MaxRetries);
+            var retry = Options.Retry.With(call.ApiRequest.MaxRetries, call.ApiRequest.RetryInterval);
+            var maxRedirects = call.ApiRequest.MaxRedirects ?? Options.MaxRedirects;
             // A body that is returned whole is read within the attempt, where a body that breaks off is retried like a
             // lost connection; one streamed to a file, or read only up to a limit, is read afterwards.
             var bufferSuccessBody = call.ApiRequest.OutFile == null && AnswerLimitFor(call) == null;
@@ -143,10 +154,24 @@ namespace TokenAuth.Requests
                 }
 
                 var next = location.IsAbsoluteUri ? location : new Uri(call.Endpoint, location);
-                var keepsMethod = status == 307 || status == 308;
-                if (redirects >= Options.MaxRedirects || (keepsMethod && !call.Replayable))
+                var keepsMethod = status == 307 || status == 308 || (call.ApiRequest.PreserveMethodOnRedirect && status != 303);
+                if (redirects >= maxRedirects)
                 {
-                    call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed ({(redirects >= Options.MaxRedirects ? "too many redirects" : "the body cannot be sent again")}).");
+                    call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed: {maxRedirects} redirect(s) allowed.");
+                    if (!call.ApiRequest.SkipHttpErrorCheck)
+                    {
+                        sent.Dispose();
+                        throw new InvalidRequestException(target.ProviderName,
+                            $"{sent.DisplayEndpoint} answered HTTP {status}, a redirect to {call.Shown(next)}, which was not followed: {maxRedirects} redirect(s) allowed "
+                            + "(-MaximumRedirection). Allow more, or add -SkipHttpErrorCheck to get the redirect itself.");
+                    }
+
+                    return sent;
+                }
+
+                if (keepsMethod && !call.Replayable)
+                {
+                    call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint} not followed: the body cannot be sent again.");
                     return sent;
                 }
 
@@ -199,12 +224,19 @@ namespace TokenAuth.Requests
 
             public Uri Endpoint { get; private set; }
 
+            /// <summary>With -Resume, the length of the file already there: the range asked for starts after it.</summary>
+            public long ResumeFrom { get; private set; }
+
             /// <summary>False once a redirect led away from the provider's origin and the token was withheld.</summary>
             public bool CarriesToken => _authorization != null;
 
             public bool Idempotent => _method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE";
 
             public bool Replayable => _body?.Replayable ?? true;
+
+            public TimeSpan? HeadersTimeout => ApiRequest.ConnectionTimeout;
+
+            public TimeSpan? StallTimeout => ApiRequest.OperationTimeout;
 
             /// <summary>The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token stays behind, for good.</summary>
             public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider)
@@ -230,11 +262,31 @@ namespace TokenAuth.Requests
                 _body = ApiRequest.Body;
                 Endpoint = uri;
                 _authorization = authorization;
+                ResumeFrom = ApiRequest.Resume && ApiRequest.OutFile is { } outFile && File.Exists(outFile) ? new FileInfo(outFile).Length : 0;
             }
 
             public HttpRequestMessage Create()
             {
                 var message = new HttpRequestMessage(HttpMethods.For(_method), Endpoint);
+                if (ApiRequest.HttpVersion is { } version)
+                {
+                    message.Version = version;
+#if NET8_0_OR_GREATER
+                    // HTTP/2 where the server offers it (TLS with ALPN), else what it speaks.
+                    message.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+#endif
+                }
+
+                if (ApiRequest.UserAgent != null)
+                {
+                    message.Headers.TryAddWithoutValidation("User-Agent", ApiRequest.UserAgent);
+                }
+
+                if (ResumeFrom > 0)
+                {
+                    message.Headers.Range = new RangeHeaderValue(ResumeFrom, null);
+                }
+
                 if (_body != null)
                 {
                     message.Content = _body.CreateContent();

@@ -20,9 +20,14 @@ namespace TokenAuth.Requests
     /// <summary>A call to a provider's API, authorised with the session's token.</summary>
     public sealed class ApiRequest
     {
+        /// <param name="method">GET, POST... or any other method that is an HTTP token (REPORT, PROPFIND).</param>
         public ApiRequest(string method, string uri)
         {
-            if (string.IsNullOrWhiteSpace(method)) throw new ArgumentException("A method is required.", nameof(method));
+            if (!Http.HeaderValues.IsToken(method))
+            {
+                throw new Errors.InvalidRequestException(null, $"'{method}' is not an HTTP method: a method is one word of letters, digits and !#$%&'*+-.^_`|~.");
+            }
+
             if (string.IsNullOrWhiteSpace(uri)) throw new ArgumentException("A URI is required.", nameof(uri));
             Method = method.ToUpperInvariant();
             Uri = uri;
@@ -43,6 +48,27 @@ namespace TokenAuth.Requests
         /// <summary>Overrides the engine's retry count for this request.</summary>
         public int? MaxRetries { get; set; }
 
+        /// <summary>The wait between attempts when the server sends no Retry-After, instead of the engine's backoff.</summary>
+        public TimeSpan? RetryInterval { get; set; }
+
+        /// <summary>Overrides the engine's redirect limit; 0 follows none.</summary>
+        public int? MaxRedirects { get; set; }
+
+        /// <summary>Keep the method and body through a 301 or 302 (303 always turns into GET).</summary>
+        public bool PreserveMethodOnRedirect { get; set; }
+
+        /// <summary>The HTTP version asked for; a lower one is accepted where the server offers no more. Null: HTTP/1.1.</summary>
+        public Version? HttpVersion { get; set; }
+
+        /// <summary>Sent as User-Agent instead of the engine's (<see cref="Http.TokenAuthOptions.UserAgent"/>).</summary>
+        public string? UserAgent { get; set; }
+
+        /// <summary>How long each attempt may wait for the answer's headers (connecting included), within the call's limit.</summary>
+        public TimeSpan? ConnectionTimeout { get; set; }
+
+        /// <summary>How long the answer's body may go without a byte arriving, within the call's limit.</summary>
+        public TimeSpan? OperationTimeout { get; set; }
+
         /// <summary>
         /// The most the whole call may take: the token it needs, every attempt, the waits between them, redirects and
         /// reading the response. Null: each attempt has <see cref="Http.TokenAuthOptions.Timeout"/>, a token request
@@ -57,6 +83,12 @@ namespace TokenAuth.Requests
             {
                 SkipHttpErrorCheck = SkipHttpErrorCheck,
                 MaxRetries = MaxRetries,
+                RetryInterval = RetryInterval,
+                MaxRedirects = MaxRedirects,
+                HttpVersion = HttpVersion,
+                UserAgent = UserAgent,
+                ConnectionTimeout = ConnectionTimeout,
+                OperationTimeout = OperationTimeout,
                 Timeout = Timeout,
                 ResponseMode = ResponseMode,
             };
@@ -70,6 +102,13 @@ namespace TokenAuth.Requests
 
         /// <summary>Stream the response body to this file instead of returning it.</summary>
         public string? OutFile { get; set; }
+
+        /// <summary>
+        /// Continue a download into <see cref="OutFile"/> from where an earlier one stopped: a range request for the
+        /// bytes after the file's end, appended to it. Without it a download replaces the file only once complete;
+        /// with it, bytes are written to the file as they arrive, so that a download that breaks off can be resumed.
+        /// </summary>
+        public bool Resume { get; set; }
 
         public ResponseMode ResponseMode { get; set; } = ResponseMode.Auto;
     }
@@ -141,6 +180,30 @@ namespace TokenAuth.Requests
 
         /// <summary>The same, query included: what a relative next link resolves against. Never shown.</summary>
         internal Uri AnsweredUri { get; }
+
+        /// <summary>
+        /// The file an -OutFile request wrote, read back as the answer would have been without it (-PassThru): JSON
+        /// parsed, other text as a string, anything else as bytes.
+        /// </summary>
+        public (ResponseKind Kind, object? Content) ReadOutFile()
+        {
+            if (Kind != ResponseKind.File)
+            {
+                throw new InvalidOperationException("The answer was not written to a file.");
+            }
+
+            var path = (string)Content!;
+            var mediaType = ContentType?.Split(';')[0].Trim() ?? "";
+            if (mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+                return (ResponseKind.Json, Providers.JsonValues.ToObject(document.RootElement));
+            }
+
+            return mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
+                ? (ResponseKind.Text, System.IO.File.ReadAllText(path))
+                : (ResponseKind.Bytes, System.IO.File.ReadAllBytes(path));
+        }
 
         /// <summary>A page's items (JSON) in place of the page.</summary>
         internal ApiResponse WithItems(List<object?> items) =>

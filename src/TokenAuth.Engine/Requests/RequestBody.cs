@@ -24,6 +24,16 @@ namespace TokenAuth.Requests
 
         public static RequestBody Bytes(byte[] bytes, string contentType = "application/octet-stream") => new BytesBody(bytes, contentType);
 
+        /// <summary>
+        /// multipart/form-data, as Invoke-RestMethod -Form sends it: a text value is a field, a file a file part with its
+        /// name (application/octet-stream), and a list of values a part for each, under the same name. Files are read
+        /// as they are sent, and opened afresh for each attempt.
+        /// </summary>
+        public static RequestBody Multipart(IEnumerable<KeyValuePair<string, object?>> fields) => new MultipartBody(fields);
+
+        /// <summary>A file's bytes as they are sent (-InFile), opened afresh for each attempt, so the request can be retried.</summary>
+        public static RequestBody File(string path, string contentType = "application/octet-stream") => new FileBody(path, contentType);
+
         /// <summary>A body read from a stream as it is sent: never buffered, never retried.</summary>
         public static RequestBody Stream(Stream stream, string contentType = "application/octet-stream") => new StreamBody(stream, contentType);
 
@@ -80,6 +90,92 @@ namespace TokenAuth.Requests
 
                 return text.ToString();
             }
+        }
+
+        private sealed class MultipartBody : RequestBody
+        {
+            private readonly List<KeyValuePair<string, object?>> _fields;
+
+            public MultipartBody(IEnumerable<KeyValuePair<string, object?>> fields)
+            {
+                _fields = new List<KeyValuePair<string, object?>>(fields);
+            }
+
+            internal override HttpContent CreateContent()
+            {
+                var content = new MultipartFormDataContent();
+                foreach (var field in _fields)
+                {
+                    foreach (var value in field.Value is IEnumerable<object?> values && !(field.Value is string) ? values : new[] { field.Value })
+                    {
+                        content.Add(Part(field.Key, value));
+                    }
+                }
+
+                return content;
+            }
+
+            private static HttpContent Part(string name, object? value)
+            {
+                if (value is FileInfo file)
+                {
+                    var part = new StreamContent(file.OpenRead());
+                    part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    part.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = Quoted(name), FileName = Quoted(file.Name) };
+                    return part;
+                }
+
+                var text = new StringContent(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                text.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = Quoted(name) };
+                return text;
+            }
+
+            /// <summary>A quoted name: a file name may hold anything, but never a line break that would start a header of its own.</summary>
+            private static string Quoted(string value)
+            {
+                var text = new StringBuilder("\"", value.Length + 2);
+                foreach (var c in value)
+                {
+                    text.Append(char.IsControl(c) || c == '"' || c == '\\' ? '_' : c);
+                }
+
+                return text.Append('"').ToString();
+            }
+
+            internal override string DescribeForLog()
+            {
+                var parts = new StringBuilder();
+                foreach (var field in _fields)
+                {
+                    if (parts.Length > 0) parts.Append(", ");
+                    parts.Append(field.Key).Append(field.Value is FileInfo file ? $" (file {file.Name}, {file.Length} bytes)"
+                        : field.Value is IEnumerable<object?> && !(field.Value is string) ? " (several values)"
+                        : Logging.Redaction.IsSensitiveName(field.Key) ? "=" + Logging.Redaction.Mask : "=(a value)");
+                }
+
+                return $"multipart/form-data: {parts}";
+            }
+        }
+
+        private sealed class FileBody : RequestBody
+        {
+            private readonly string _path;
+            private readonly string _contentType;
+
+            public FileBody(string path, string contentType)
+            {
+                _path = path;
+                _contentType = contentType;
+            }
+
+            internal override HttpContent CreateContent()
+            {
+                var content = new StreamContent(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true));
+                content.Headers.ContentType = MediaTypeHeaderValue.Parse(_contentType);
+                return content;
+            }
+
+            internal override string DescribeForLog() => $"(the file {Path.GetFileName(_path)}, not shown)";
         }
 
         private sealed class StreamBody : RequestBody

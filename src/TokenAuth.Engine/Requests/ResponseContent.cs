@@ -19,14 +19,18 @@ namespace TokenAuth.Requests
         private const long MaxPreallocationBytes = 8 << 20;
 
         /// <param name="answerLimit">Read only up to this many bytes, whatever the type (a provider's own answer); null: no limit.</param>
-        public static async Task<(ResponseKind Kind, object? Content, long Length)> ReadAsync(SentResponse sent, ApiRequest apiRequest, long? answerLimit)
+        /// <param name="resumeFrom">With -Resume, the length of the file already there (the range asked for starts after it).</param>
+        public static async Task<(ResponseKind Kind, object? Content, long Length)> ReadAsync(SentResponse sent, ApiRequest apiRequest, long? answerLimit, long resumeFrom)
         {
             var content = sent.Response.Content;
             var mediaType = content.Headers.ContentType?.MediaType ?? "";
             if (apiRequest.OutFile != null)
             {
                 var fullPath = Path.GetFullPath(apiRequest.OutFile);
-                return (ResponseKind.File, fullPath, await DownloadAsync(content, fullPath, sent.Call.Provider, sent.AttemptCancellation).ConfigureAwait(false));
+                var length = apiRequest.Resume && sent.Response.IsSuccessStatusCode
+                    ? await ResumeAsync(sent, fullPath, resumeFrom).ConfigureAwait(false)
+                    : await DownloadAsync(content, fullPath, sent.Call.Provider, sent.AttemptCancellation).ConfigureAwait(false);
+                return (ResponseKind.File, fullPath, length);
             }
 
             if (apiRequest.Method == "HEAD" || sent.Response.StatusCode == HttpStatusCode.NoContent)
@@ -92,7 +96,6 @@ namespace TokenAuth.Requests
         {
             var partial = $"{fullPath}.{Guid.NewGuid():N}.partial";
             var created = false;
-            var buffer = new byte[DownloadChunkBytes];
             try
             {
                 long length = 0;
@@ -111,20 +114,7 @@ namespace TokenAuth.Requests
 
                     using (file)
                     {
-                        int read;
-                        while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
-                        {
-                            try
-                            {
-                                await file.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
-                            }
-                            catch (Exception ex) when (IsFileFailure(ex))
-                            {
-                                throw new OutFileException(provider, fullPath, ex);
-                            }
-
-                            length += read;
-                        }
+                        length = await PumpAsync(source, file, provider, fullPath, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -146,6 +136,79 @@ namespace TokenAuth.Requests
                     File.Delete(partial);
                 }
             }
+        }
+
+        /// <summary>
+        /// -Resume: bytes go straight into the file as they arrive, so that a download that breaks off leaves what it
+        /// got, for the next -Resume. A 206 must start where the file ends, or the file is left as it was; a server
+        /// that ignores the range (200) sends the whole file, which then replaces the file once complete, with a warning.
+        /// </summary>
+        private static async Task<long> ResumeAsync(SentResponse sent, string fullPath, long resumeFrom)
+        {
+            var content = sent.Response.Content;
+            var provider = sent.Call.Provider;
+            if (sent.Response.StatusCode != HttpStatusCode.PartialContent)
+            {
+                if (resumeFrom > 0)
+                {
+                    sent.Call.Log.Warning($"{sent.DisplayEndpoint} ignored the range asked for (bytes from {resumeFrom}, HTTP {(int)sent.Response.StatusCode} instead of 206): "
+                        + $"the whole file was downloaded again, and replaces {fullPath} once complete.");
+                    return await DownloadAsync(content, fullPath, provider, sent.AttemptCancellation).ConfigureAwait(false);
+                }
+
+                return await CopyAsync(content, fullPath, FileMode.Create, provider, sent.AttemptCancellation).ConfigureAwait(false);
+            }
+
+            var start = content.Headers.ContentRange?.From;
+            if (start != resumeFrom)
+            {
+                throw new OutFileException(provider, fullPath, new IOException(
+                    $"{sent.DisplayEndpoint} sent the bytes from {(start?.ToString() ?? "an unstated position")}, not from {resumeFrom} where the file ends"));
+            }
+
+            return await CopyAsync(content, fullPath, FileMode.Append, provider, sent.AttemptCancellation).ConfigureAwait(false);
+        }
+
+        private static async Task<long> CopyAsync(HttpContent content, string fullPath, FileMode mode, string provider, CancellationToken cancellationToken)
+        {
+            using var source = await content.ReadAsStreamAsync().ConfigureAwait(false);
+            FileStream file;
+            try
+            {
+                file = new FileStream(fullPath, mode, FileAccess.Write, FileShare.None, 1, useAsync: true);
+            }
+            catch (Exception ex) when (IsFileFailure(ex))
+            {
+                throw new OutFileException(provider, fullPath, ex);
+            }
+
+            using (file)
+            {
+                return await PumpAsync(source, file, provider, fullPath, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The body into the file, chunk by chunk; a failure on the file's side is an <see cref="OutFileException"/>.</summary>
+        private static async Task<long> PumpAsync(Stream source, FileStream file, string provider, string fullPath, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[DownloadChunkBytes];
+            long length = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                try
+                {
+                    await file.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsFileFailure(ex))
+                {
+                    throw new OutFileException(provider, fullPath, ex);
+                }
+
+                length += read;
+            }
+
+            return length;
         }
 
         private static bool IsFileFailure(Exception ex) => ex is IOException || ex is UnauthorizedAccessException;
