@@ -59,11 +59,23 @@ namespace TokenAuth.Commands
         [ValidateSet("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")]
         public string Method { get; set; } = "GET";
 
+        /// <summary>Any other method (REPORT, PROPFIND...), as Invoke-RestMethod -CustomMethod.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CustomMethod { get; set; }
+
         [Parameter]
         public object? Body { get; set; }
 
+        /// <summary>multipart/form-data, as Invoke-RestMethod -Form: field name to value, a FileInfo (or several) sent as a file part.</summary>
         [Parameter]
-        public SwitchParameter Form { get; set; }
+        [ValidateNotNull]
+        public IDictionary? Form { get; set; }
+
+        /// <summary>The request body read from this file as it is sent.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? InFile { get; set; }
 
         [Parameter]
         public string? ContentType { get; set; }
@@ -73,6 +85,40 @@ namespace TokenAuth.Commands
 
         [Parameter]
         public string? OutFile { get; set; }
+
+        /// <summary>With -OutFile: continue a download from where the file ends.</summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        /// <summary>With -OutFile: write the answer to the pipeline as well.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? UserAgent { get; set; }
+
+        [Parameter]
+        [ArgumentCompleter(typeof(HttpVersionCompleter))]
+        [ValidateNotNull]
+        public Version? HttpVersion { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 50)]
+        public int MaximumRedirection { get; set; } = -1;
+
+        [Parameter]
+        public SwitchParameter PreserveHttpMethodOnRedirect { get; set; }
+
+        /// <summary>Seconds each attempt may wait for the answer's headers, connecting included.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int ConnectionTimeoutSeconds { get; set; }
+
+        /// <summary>Seconds the answer's body may go without a byte arriving.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int OperationTimeoutSeconds { get; set; }
 
         [Parameter]
         public string? ResponseHeadersVariable { get; set; }
@@ -86,6 +132,11 @@ namespace TokenAuth.Commands
         [Parameter]
         [ValidateRange(0, 100)]
         public int MaximumRetryCount { get; set; } = -1;
+
+        /// <summary>Seconds between attempts when the server sends no Retry-After.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int RetryIntervalSec { get; set; }
 
         [Parameter]
         public SwitchParameter Raw { get; set; }
@@ -137,6 +188,17 @@ namespace TokenAuth.Commands
                 ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
                     "-ThrottleLimit cannot be combined with -OutFile or with paging (-FollowRelLink, -NextLinkPath, -ItemsPath): "
                     + "those requests write one after another. Leave -ThrottleLimit out for them."), ThrottleLimit));
+            }
+
+            var conflict = new[]
+            {
+                (CustomMethod != null && MyInvocation.BoundParameters.ContainsKey(nameof(Method)), "-CustomMethod and -Method: give one"),
+                (new[] { Body != null, Form != null, InFile != null }.Count(given => given) > 1, "-Body, -Form and -InFile each give the body: give one"),
+                ((Resume || PassThru) && OutFile == null, "-Resume and -PassThru go with -OutFile"),
+            }.FirstOrDefault(check => check.Item1);
+            if (conflict.Item1)
+            {
+                ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null, conflict.Item2 + ", as for Invoke-RestMethod."), null));
             }
         }
 
@@ -240,13 +302,32 @@ namespace TokenAuth.Commands
 
         private ApiRequest CreateApiRequest(System.IO.Stream? upload)
         {
-            var apiRequest = new ApiRequest(Method, Uri)
+            var method = CustomMethod?.ToUpperInvariant() ?? Method;
+            var (uri, body) = (Uri, Body);
+            if ((method == "GET" || method == "HEAD") && PowerShellValues.ToEngine(Body) is IDictionary<string, object?> query)
             {
-                Body = upload != null ? RequestBody.Stream(upload, ContentType ?? "application/octet-stream") : RequestBodyFrom(Body),
+                // As Invoke-RestMethod: a dictionary body of a GET is its query string.
+                (uri, body) = (WithQuery(Uri, query), null);
+            }
+
+            var apiRequest = new ApiRequest(method, uri)
+            {
+                Body = upload != null ? RequestBody.Stream(upload, ContentType ?? "application/octet-stream")
+                    : InFile != null ? RequestBody.File(SessionState.Path.GetUnresolvedProviderPathFromPSPath(InFile), ContentType ?? "application/octet-stream")
+                    : Form != null ? MultipartBody(Form)
+                    : RequestBodyFrom(body),
                 SkipHttpErrorCheck = SkipHttpErrorCheck,
                 MaxRetries = MaximumRetryCount >= 0 ? MaximumRetryCount : (int?)null,
+                RetryInterval = RetryIntervalSec > 0 ? TimeSpan.FromSeconds(RetryIntervalSec) : (TimeSpan?)null,
+                MaxRedirects = MaximumRedirection >= 0 ? MaximumRedirection : (int?)null,
+                PreserveMethodOnRedirect = PreserveHttpMethodOnRedirect,
+                HttpVersion = HttpVersion,
+                UserAgent = UserAgent,
+                ConnectionTimeout = ConnectionTimeoutSeconds > 0 ? TimeSpan.FromSeconds(ConnectionTimeoutSeconds) : (TimeSpan?)null,
+                OperationTimeout = OperationTimeoutSeconds > 0 ? TimeSpan.FromSeconds(OperationTimeoutSeconds) : (TimeSpan?)null,
                 Timeout = CallTimeout,
                 OutFile = OutFile == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile),
+                Resume = Resume,
                 ResponseMode = Raw ? ResponseMode.Text : ResponseMode.Auto,
             };
             foreach (DictionaryEntry header in Headers ?? new Hashtable())
@@ -293,12 +374,37 @@ namespace TokenAuth.Commands
                 SessionState.PSVariable.Set(ResponseHeadersVariable, headers);
             }
 
-            if (response.Kind != ResponseKind.File && response.Kind != ResponseKind.Empty)
+            if (response.Kind == ResponseKind.File && PassThru)
+            {
+                // As Invoke-RestMethod -PassThru: the file written is read back as the answer would have been.
+                var (kind, content) = response.ReadOutFile();
+                WriteObject(PowerShellValues.FromEngine(content), enumerateCollection: kind == ResponseKind.Json);
+            }
+            else if (response.Kind != ResponseKind.File && response.Kind != ResponseKind.Empty)
             {
                 // Arrays are unrolled into the pipeline, as Invoke-RestMethod does.
                 WriteObject(PowerShellValues.FromEngine(response.Content), enumerateCollection: response.Kind == ResponseKind.Json);
             }
         }
+
+        private static string WithQuery(string uri, IDictionary<string, object?> fields)
+        {
+            var query = string.Join("&", fields.Select(field =>
+                System.Uri.EscapeDataString(field.Key) + "=" + System.Uri.EscapeDataString(Convert.ToString(field.Value, CultureInfo.InvariantCulture) ?? "")));
+            return query.Length == 0 ? uri : uri + (uri.IndexOf('?') >= 0 ? "&" : "?") + query;
+        }
+
+        /// <summary>-Form's fields: FileInfo values (and lists of them) are file parts, anything else a field's text.</summary>
+        private static RequestBody MultipartBody(IDictionary form) =>
+            RequestBody.Multipart(form.Cast<DictionaryEntry>().Select(entry => new KeyValuePair<string, object?>(entry.Key.ToString() ?? "", FormValue(entry.Value))));
+
+        private static object? FormValue(object? value) => (value is PSObject wrapped ? wrapped.BaseObject : value) switch
+        {
+            string text => text,
+            System.IO.FileInfo file => file,
+            IEnumerable values => values.Cast<object?>().Select(FormValue).ToList(),
+            var other => other,
+        };
 
         private RequestBody? RequestBodyFrom(object? body)
         {
@@ -308,10 +414,10 @@ namespace TokenAuth.Commands
                 return null;
             }
 
-            if (Form)
+            if (ContentType != null && ContentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+                && PowerShellValues.ToEngine(body) is IDictionary<string, object?> fields)
             {
-                var fields = PowerShellValues.ToEngine(body) as IDictionary<string, object?>
-                    ?? throw new InvalidRequestException(null, "-Form needs a hashtable or an object whose properties are the form fields.");
+                // As Invoke-RestMethod: a dictionary with this content type is sent URL-encoded.
                 return RequestBody.Form(fields.Select(field => new KeyValuePair<string, string>(field.Key, Convert.ToString(field.Value, CultureInfo.InvariantCulture) ?? "")));
             }
 

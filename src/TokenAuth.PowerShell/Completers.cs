@@ -31,4 +31,13 @@ namespace TokenAuth.Commands
                 .Select(environment => new CompletionResult(environment.Key, environment.Key, CompletionResultType.ParameterValue, environment.Value));
         }
     }
+
+    /// <summary>Completes -HttpVersion with the versions HttpClient speaks.</summary>
+    public sealed class HttpVersionCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            new[] { "1.0", "1.1", "2.0", "3.0" }.Where(version => version.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.Ordinal))
+                .Select(version => new CompletionResult(version, version, CompletionResultType.ParameterValue, "HTTP/" + version));
+    }
 }

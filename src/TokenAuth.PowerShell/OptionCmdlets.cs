@@ -76,7 +76,7 @@ namespace TokenAuth.Commands
         {
             try
             {
-                var options = Reset ? new TokenAuthOptions() : Changed(TokenAuthSession.Engine.Options);
+                var options = Reset ? TokenAuthSession.DefaultOptions() : Changed(TokenAuthSession.Engine.Options);
                 if (ShouldProcess("the TokenAuth session", Reset ? "Reset every option to its default" : "Change options"))
                 {
                     TokenAuthSession.Engine.Options = options;

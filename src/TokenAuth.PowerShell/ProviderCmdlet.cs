@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
@@ -84,6 +85,10 @@ namespace TokenAuth.Commands
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
 
+        /// <summary>The TLS versions this call may use; Default: the operating system's choice.</summary>
+        [Parameter]
+        public TokenAuthSslProtocol SslProtocol { get; set; }
+
         /// <summary>The client certificate for this call (mutual TLS), instead of the provider definition's; tokens are cached per certificate.</summary>
         [Parameter]
         [ValidateNotNull]
@@ -136,9 +141,14 @@ namespace TokenAuth.Commands
             }
 
             var connection = session.For(providerTrust, certificate);
-            if (_proxy != null || SkipCertificateCheck)
+            if (_proxy != null || SkipCertificateCheck || SslProtocol != TokenAuthSslProtocol.Default)
             {
-                connection = connection with { Proxy = _proxy ?? connection.Proxy, SkipCertificateCheck = SkipCertificateCheck || connection.SkipCertificateCheck };
+                connection = connection with
+                {
+                    Proxy = _proxy ?? connection.Proxy,
+                    SkipCertificateCheck = SkipCertificateCheck || connection.SkipCertificateCheck,
+                    SslProtocols = SslProtocol == TokenAuthSslProtocol.Default ? connection.SslProtocols : (SslProtocols)SslProtocol,
+                };
             }
 
             return connection;
@@ -175,5 +185,15 @@ namespace TokenAuth.Commands
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
             : Credential != null ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
+    }
+
+    /// <summary>TLS versions for -SslProtocol, as Invoke-RestMethod names them; TLS 1.0 and 1.1 are not offered (retired, RFC 8996).</summary>
+    [Flags]
+    public enum TokenAuthSslProtocol
+    {
+        Default = 0,
+        Tls12 = SslProtocols.Tls12,
+        // SslProtocols.Tls13, which netstandard2.0 does not name.
+        Tls13 = 12288,
     }
 }

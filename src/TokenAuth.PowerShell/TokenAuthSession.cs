@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
 using TokenAuth.Credentials;
+using TokenAuth.Http;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
@@ -11,10 +15,25 @@ namespace TokenAuth.Commands
     {
         public static readonly ProviderRegistry Providers = new ProviderRegistry();
 
-        public static readonly TokenAuthEngine Engine = new TokenAuthEngine();
+        public static readonly TokenAuthEngine Engine = new TokenAuthEngine(DefaultOptions());
 
         public static readonly CredentialResolver Credentials = new CredentialResolver();
 
         public static readonly ClientCertificateResolver ClientCertificates = new ClientCertificateResolver();
+
+        /// <summary>The engine's defaults, with a User-Agent that names PowerShell and the platform too.</summary>
+        public static TokenAuthOptions DefaultOptions() => new TokenAuthOptions
+        {
+            UserAgent = $"{TokenAuthOptions.DefaultUserAgent} PowerShell/{PowerShellVersion()} "
+                + $"({(RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "Windows" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "macOS" : "Linux")} {RuntimeInformation.OSArchitecture})",
+        };
+
+        /// <summary>PowerShell's own version (7.6.5), which its assembly's version (7.6.0.500) does not give.</summary>
+        private static string PowerShellVersion()
+        {
+            var assembly = typeof(PSObject).Assembly;
+            var product = string.IsNullOrEmpty(assembly.Location) ? null : FileVersionInfo.GetVersionInfo(assembly.Location).ProductVersion;
+            return product?.Split(' ')[0] ?? assembly.GetName().Version!.ToString(3);
+        }
     }
 }

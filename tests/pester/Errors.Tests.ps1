@@ -62,8 +62,8 @@ BeforeDiscovery {
             Arguments = @{ Provider = 'Akiba'; Uri = 'resources/bytes?size=1024'; OutFile = 'no-such-folder/download.bin' }; Base = 'Akiba'; Message = 'no-such-folder/download\.bin' }
         @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'UnsafeRequest'; Category = 'SecurityError'; Case = 'the URI is on another origin'
             Arguments = @{ Provider = 'Akiba'; Uri = 'https://attacker.example/x?key=abc' }; Base = 'Akiba'; Message = 'not on Akiba' }
-        @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'InvalidRequest'; Category = 'InvalidArgument'; Case = '-Form is given a string'
-            Arguments = @{ Provider = 'Akiba'; Uri = 'resources/echo'; Method = 'POST'; Body = 'a=1'; Form = $true }; Base = 'Akiba'; Message = '-Form' }
+        @{ Command = 'Invoke-AuthenticatedRequest'; Id = 'InvalidRequest'; Category = 'InvalidArgument'; Case = '-CustomMethod is not an HTTP method'
+            Arguments = @{ Provider = 'Akiba'; Uri = 'resources/echo'; CustomMethod = 'NOT A METHOD' }; Base = 'Akiba'; Message = 'is not an HTTP method' }
         @{ Command = 'Get-WhoAmI'; Id = 'NotSupportedByProvider'; Category = 'NotImplemented'; Case = 'CoreBanking has no who-am-I'
             Arguments = @{ Provider = 'CoreBanking' }; Base = 'CoreBanking' }
         @{ Command = 'Get-WhoAmI'; Id = 'ProviderRejectedWhoAmI'; Category = 'PermissionDenied'; Case = 'the who-am-I endpoint answers 403'

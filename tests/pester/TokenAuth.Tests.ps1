@@ -139,7 +139,7 @@ Describe 'Invoke-AuthenticatedRequest' {
 
     It 'sends JSON bodies and forms, and returns raw text with -Raw' {
         $json = Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -Uri 'resources/echo' -Method POST -Body @{ name = 'x' }
-        $form = Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -Uri 'resources/echo' -Method POST -Body @{ a = '1' } -Form
+        $form = Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -Uri 'resources/echo' -Method POST -Body @{ a = '1' } -ContentType 'application/x-www-form-urlencoded'
         $raw = Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -Uri 'resources/scalar' -Raw
 
         $json.body | Should -Be '{"name":"x"}'
