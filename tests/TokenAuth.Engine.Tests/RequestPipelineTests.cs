@@ -502,6 +502,59 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resumed_download_appends_the_rest_and_a_server_that_ignores_the_range_is_detected()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokenauth-{Guid.NewGuid():N}.bin");
+        static byte[] Expected(int size) => Enumerable.Range(0, size).Select(position => (byte)((position % 65536) % 251)).ToArray();
+        try
+        {
+            File.WriteAllBytes(path, Expected(100_000));
+
+            var resumed = await Send("Akiba", new ApiRequest("GET", "resources/bytes?size=250000") { OutFile = path, Resume = true });
+            var complete = await Send("Akiba", new ApiRequest("GET", "resources/bytes?size=250000") { OutFile = path, Resume = true });
+            var ignored = await Send("Akiba", new ApiRequest("GET", "resources/bytes?size=300000&ignoreRange=1") { OutFile = path, Resume = true });
+
+            Assert.Equal((206, 150_000L), (resumed.StatusCode, resumed.ContentLength));
+            Assert.Equal((416, 0L), (complete.StatusCode, complete.ContentLength));
+            Assert.Equal((200, 300_000L), (ignored.StatusCode, ignored.ContentLength));
+            Assert.Equal(Expected(300_000), File.ReadAllBytes(path));
+            Assert.Contains(_harness.Log.Lines, line => line.Level == LogLevel.Warning && line.Message.Contains("ignored the range asked for (bytes from 250000"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_multipart_body_sends_fields_and_files_and_reopens_the_files_for_a_retry()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"tokenauth-{Guid.NewGuid():N}.bin");
+        try
+        {
+            File.WriteAllBytes(file, Enumerable.Range(0, 5000).Select(value => (byte)value).ToArray());
+            _harness.Emulator.InjectFault("akiba", "upload", new EmulatorFault { StatusCode = 503 });
+            var body = RequestBody.Multipart([new("note", "hello"), new("file", new FileInfo(file)), new("again", new List<object?> { new FileInfo(file), "text" })]);
+
+            var response = await Send("Akiba", new ApiRequest("POST", "resources/upload") { Body = body });
+
+            var answer = Object(response);
+            Assert.Equal(1, response.Retries);
+            var fields = Assert.IsType<Dictionary<string, object?>>(answer["fields"]);
+            Assert.Equal("hello", fields["note"]);
+            Assert.Equal("text", fields["again"]);
+            var files = Assert.IsType<List<object?>>(answer["files"]).Cast<Dictionary<string, object?>>().ToList();
+            Assert.Equal(["file", "again"], files.Select(part => part["name"]));
+            var sha = BitConverter.ToString(System.Security.Cryptography.SHA256.Create().ComputeHash(File.ReadAllBytes(file))).Replace("-", "");
+            Assert.All(files, part => Assert.Equal(sha, part["sha256"]));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task An_answer_that_breaks_off_is_retried_like_a_lost_connection_then_is_the_providers_failure()
     {
         var error = await Expect.Throws<ProviderUnreachableException>(() =>

@@ -229,6 +229,16 @@ Describe 'Through a real proxy' {
             "POST $base/authorization/token", "GET $base/authorization/whoami", "GET $base/resources/sample", "POST $base/authorization/revoke")
     }
 
+    It 'takes no proxy from a piped object''s properties: only the command line names one' {
+        $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count
+        $piped = [pscustomobject]@{ Provider = 'APIMW'; Uri = 'resources/sample'; Proxy = $Proxy.Uri; NoProxy = $false; SkipCertificateCheck = $true }
+
+        $answer = $piped | Invoke-AuthenticatedRequest -BaseUri (Get-TokenAuthEmulatorBaseUri $Plain APIMW)
+
+        $answer.provider | Should -Be 'apimw'
+        @(Get-TokenAuthTestProxyRequest $Proxy).Count | Should -Be $before
+    }
+
     It 'goes straight to the provider with -NoProxy when the session names a proxy' {
         Set-TokenAuthOption -Proxy $Proxy.Uri
         $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count

@@ -156,14 +156,20 @@ namespace TokenAuth.Requests
                     return await DownloadAsync(content, fullPath, provider, sent.AttemptCancellation).ConfigureAwait(false);
                 }
 
-                return await CopyAsync(content, fullPath, FileMode.Create, provider, sent.AttemptCancellation).ConfigureAwait(false);
+                // CreateNew: a file (or link) that appeared since the request was made is never written through.
+                return await CopyAsync(content, fullPath, FileMode.CreateNew, provider, sent.AttemptCancellation).ConfigureAwait(false);
             }
 
             var start = content.Headers.ContentRange?.From;
             if (start != resumeFrom)
             {
                 throw new OutFileException(provider, fullPath, new IOException(
-                    $"{sent.DisplayEndpoint} sent the bytes from {(start?.ToString() ?? "an unstated position")}, not from {resumeFrom} where the file ends"));
+                    $"{sent.DisplayEndpoint} sent the bytes from {(start?.ToString() ?? "an unstated position")}, not from {resumeFrom} where the file ends."));
+            }
+
+            if ((File.GetAttributes(fullPath) & FileAttributes.ReparsePoint) != 0)
+            {
+                throw new OutFileException(provider, fullPath, new IOException("it is a link, and -Resume appends only to a file of its own."));
             }
 
             return await CopyAsync(content, fullPath, FileMode.Append, provider, sent.AttemptCancellation).ConfigureAwait(false);
