@@ -39,6 +39,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public Dictionary<string, HashSet<string>> ClientCertificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Clients of the standard OAuth2 server that authenticate with a signed assertion (RFC 7523) instead of a secret,
+    /// and the certificates whose keys may sign for each.
+    /// </summary>
+    public Dictionary<string, List<X509Certificate2>> AssertionCertificates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
 }

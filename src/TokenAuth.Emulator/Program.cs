@@ -3,7 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Emulator;
 
 // dotnet run --project src/TokenAuth.Emulator [-- --port 5599] [--settable-clock] [--corebanking-token-type MAC]
-//     [--https PORT=server.pfx]... [--client-certificate PROVIDER=THUMBPRINT]... | --write-test-certificates FOLDER
+//     [--https PORT=server.pfx]... [--client-certificate PROVIDER=THUMBPRINT]... [--assertion-certificate CLIENT_ID=cert.pem]...
+//     | --write-test-certificates FOLDER
 // All but --port are for tests that drive the emulator from another process (the Pester suite; the .NET Framework
 // engine tests on Mono): TLS listeners with certificates from a throwaway test CA, and providers that demand a client certificate.
 var options = new EmulatorOptions();
@@ -29,6 +30,12 @@ for (var i = 0; i < args.Length; i++)
             var (provider, thumbprint) = Split(args[++i]);
             options.ClientCertificates.TryAdd(provider, new HashSet<string>(StringComparer.OrdinalIgnoreCase));
             options.ClientCertificates[provider].Add(thumbprint);
+            break;
+        case "--assertion-certificate" when i + 1 < args.Length:
+            // CLIENT_ID=certificate.pem: the standard OAuth2 server takes assertions from that client signed with its key.
+            var (client, pem) = Split(args[++i]);
+            options.AssertionCertificates.TryAdd(client, new List<X509Certificate2>());
+            options.AssertionCertificates[client].Add(X509Certificate2.CreateFromPem(File.ReadAllText(pem)));
             break;
         case "--write-test-certificates" when i + 1 < args.Length:
             using (var certificates = TestCertificates.Create())

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -281,6 +284,20 @@ public sealed partial class ProviderEmulator
     private async Task<IFormCollection?> AuthenticatedOAuth2Form(HttpContext context)
     {
         var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : null;
+        if (form != null && form.ContainsKey("client_assertion_type"))
+        {
+            var refusal = AssertionRefusal(context, form);
+            if (refusal != null)
+            {
+                Count("oauth2", "assertion-refused");
+                await WriteError(context, "oauth2", true, 401, "invalid_client", refusal).ConfigureAwait(false);
+                return null;
+            }
+
+            Count("oauth2", "assertion-accepted");
+            return form;
+        }
+
         string? clientId = form?["client_id"];
         string? clientSecret = form?["client_secret"];
         var header = context.Request.Headers.Authorization.ToString();
@@ -301,6 +318,88 @@ public sealed partial class ProviderEmulator
         return form;
     }
 
+    /// <summary>
+    /// RFC 7523 3: why a client assertion is refused, or null: a JWT signed by a key registered for its issuer, for this
+    /// token endpoint, within its time (30 s of skew), never seen before.
+    /// </summary>
+    private string? AssertionRefusal(HttpContext context, IFormCollection form)
+    {
+        if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+        }
+
+        var parts = form["client_assertion"].ToString().Split('.');
+        if (parts.Length != 3)
+        {
+            return "client_assertion is not a JWT";
+        }
+
+        JsonNode? header, claims;
+        try
+        {
+            header = JsonNode.Parse(Base64UrlDecode(parts[0]));
+            claims = JsonNode.Parse(Base64UrlDecode(parts[1]));
+        }
+        catch (Exception ex) when (ex is FormatException || ex is JsonException)
+        {
+            return "client_assertion is not a JWT";
+        }
+
+        var issuer = (string?)claims?["iss"];
+        if (issuer == null || (string?)claims?["sub"] != issuer || (form.ContainsKey("client_id") && form["client_id"] != issuer))
+        {
+            return "iss and sub must both be the client id";
+        }
+
+        if (!_options.AssertionCertificates.TryGetValue(issuer, out var certificates))
+        {
+            return $"No client '{issuer}' authenticates with an assertion here";
+        }
+
+        var input = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+        var signature = Base64UrlDecode(parts[2]);
+        var algorithm = (string?)header?["alg"];
+        var verified = certificates.Any(certificate => algorithm switch
+        {
+            "RS256" => certificate.GetRSAPublicKey()?.VerifyData(input, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1) == true,
+            "PS256" => certificate.GetRSAPublicKey()?.VerifyData(input, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pss) == true,
+            "ES256" => certificate.GetECDsaPublicKey()?.VerifyData(input, signature, HashAlgorithmName.SHA256) == true,
+            _ => false,
+        });
+        if (!verified)
+        {
+            return $"The assertion's signature ({algorithm}) does not verify with any key registered for '{issuer}'";
+        }
+
+        // The token endpoint is the audience, for a revoke request too (RFC 7523 3).
+        var endpoint = $"{context.Request.Scheme}://{context.Request.Host}/oauth2/token";
+        if ((string?)claims?["aud"] != endpoint)
+        {
+            return $"The assertion's audience must be this token endpoint, {endpoint}";
+        }
+
+        var now = _options.Clock.GetUtcNow().ToUnixTimeSeconds();
+        if (claims?["exp"]?.GetValue<long>() is not { } expires || expires < now - 30 || claims["nbf"]?.GetValue<long>() > now + 30)
+        {
+            return "The assertion has expired or is not valid yet";
+        }
+
+        var jti = (string?)claims["jti"];
+        if (string.IsNullOrEmpty(jti) || !_assertionIds.TryAdd(issuer + " " + jti, 0))
+        {
+            return "The assertion was used before (its jti is not new)";
+        }
+
+        return null;
+    }
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var base64 = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
+    }
+
     private async Task OAuth2Token(HttpContext context)
     {
         if (await AuthenticatedOAuth2Form(context).ConfigureAwait(false) is not { } form)
@@ -316,7 +415,8 @@ public sealed partial class ProviderEmulator
 
         var scope = form["scope"].ToString();
         var lifetime = LifetimeOf("oauth2");
-        var token = Issue("oauth2", CredentialOf("oauth2").ClientId!, lifetime, scope.Length == 0 ? null : scope, jwt: true, out _);
+        var client = form.ContainsKey("client_assertion") ? form["client_id"].ToString() : CredentialOf("oauth2").ClientId!;
+        var token = Issue("oauth2", client, lifetime, scope.Length == 0 ? null : scope, jwt: true, out _);
         var body = new JsonObject { ["access_token"] = token, ["token_type"] = "Bearer", ["expires_in"] = (long)lifetime.TotalSeconds };
         if (scope.Length > 0)
         {

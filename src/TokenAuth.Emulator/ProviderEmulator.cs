@@ -34,6 +34,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, RefreshGrant> _refreshTokens = new(StringComparer.Ordinal);
     // Distinct values only: a long run with one token must not grow it.
     private readonly ConcurrentDictionary<string, byte> _authorizationHeadersSeen = new(StringComparer.Ordinal);
+    // Assertion ids (issuer and jti) already used: a replayed assertion is refused.
+    private readonly ConcurrentDictionary<string, byte> _assertionIds = new(StringComparer.Ordinal);
     private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
     private TaskCompletionSource _counted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

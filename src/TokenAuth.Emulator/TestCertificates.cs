@@ -73,7 +73,8 @@ public sealed class TestCertificates : IDisposable
 
     /// <summary>
     /// Writes ca.pem (the CA alone, as a user's bundle), a PFX of each certificate with <see cref="PfxPassword"/>
-    /// (server, wrong-name, expired, untrusted, client, other-client), and client.pem with client.key.
+    /// (server, wrong-name, expired, untrusted, client, other-client), client.pem with client.key, and a self-signed
+    /// EC client certificate, ec-client.pem with ec-client.key (and ec-client.pfx).
     /// </summary>
     public void WriteTo(string folder)
     {
@@ -89,6 +90,13 @@ public sealed class TestCertificates : IDisposable
 
         File.WriteAllText(Path.Combine(folder, "client.pem"), Client.ExportCertificatePem() + "\n");
         File.WriteAllText(Path.Combine(folder, "client.key"), Client.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem() + "\n");
+        // An EC (P-256) client certificate and key, for ES256 assertions.
+        using var ecKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var ecRequest = new CertificateRequest("CN=tokenauth-ec-client", ecKey, HashAlgorithmName.SHA256);
+        using var ecClient = ecRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddDays(30));
+        File.WriteAllText(Path.Combine(folder, "ec-client.pem"), ecClient.ExportCertificatePem() + "\n");
+        File.WriteAllText(Path.Combine(folder, "ec-client.key"), ecKey.ExportPkcs8PrivateKeyPem() + "\n");
+        File.WriteAllBytes(Path.Combine(folder, "ec-client.pfx"), ecClient.Export(X509ContentType.Pkcs12, PfxPassword));
     }
 
     public void Dispose()

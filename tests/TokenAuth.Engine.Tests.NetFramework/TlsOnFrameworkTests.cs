@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using TokenAuth.Emulator;
 using TokenAuth.Errors;
 using TokenAuth.Http;
@@ -17,27 +15,14 @@ namespace TokenAuth.Tests;
 /// </summary>
 public sealed class TlsOnFrameworkTests : IAsyncLifetime
 {
-    private readonly string _certificates = Path.Combine(Path.GetTempPath(), "tokenauth-framework-tls-" + Guid.NewGuid().ToString("N"));
-    private readonly int _httpsPort = FreePort();
+    private readonly string _certificates = TestCertificateFiles.Folder.Value;
+    private readonly int _httpsPort = LoopbackPorts.Free();
     private ProviderEmulator _emulator = null!;
 
-    public async Task InitializeAsync()
-    {
-        using (var writer = Process.Start(new ProcessStartInfo("dotnet", $"\"{ProviderEmulator.EmulatorAssembly()}\" --write-test-certificates \"{_certificates}\"")
-               { UseShellExecute = false, RedirectStandardOutput = true })!)
-        {
-            writer.StandardOutput.ReadToEnd();
-            writer.WaitForExit();
-        }
-
+    public async Task InitializeAsync() =>
         _emulator = await ProviderEmulator.StartAsync(null, "--https", $"{_httpsPort}={Path.Combine(_certificates, "server.pfx")}");
-    }
 
-    public async Task DisposeAsync()
-    {
-        await _emulator.DisposeAsync();
-        Directory.Delete(_certificates, recursive: true);
-    }
+    public async Task DisposeAsync() => await _emulator.DisposeAsync();
 
     private TokenRequest Request(ConnectionSettings? connection)
     {
@@ -66,19 +51,5 @@ public sealed class TlsOnFrameworkTests : IAsyncLifetime
         Assert.Equal(CertificateProblem.Untrusted, error.Problem);
         Assert.Contains("TokenAuth Test CA", error.Message);
         Assert.Equal(0, _emulator.RequestCount("apimw", "token"));
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 }

@@ -239,6 +239,47 @@ public sealed class Harness : IAsyncDisposable
     }
 }
 
+/// <summary>The throwaway test CA's files (TokenAuth.Emulator's TestCertificates), written once per test run.</summary>
+public static class TestCertificateFiles
+{
+    public const string Password = "tokenauth-test-pfx";
+
+    public static readonly Lazy<string> Folder = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "tokenauth-test-certificates-" + Guid.NewGuid().ToString("N"));
+#if REMOTE_EMULATOR
+        // Written by the emulator's own process: .NET Framework (and Mono) cannot make certificates.
+        using var writer = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet",
+            $"\"{TokenAuth.Emulator.ProviderEmulator.EmulatorAssembly()}\" --write-test-certificates \"{folder}\"") { UseShellExecute = false, RedirectStandardOutput = true })!;
+        writer.StandardOutput.ReadToEnd();
+        writer.WaitForExit();
+#else
+        using var certificates = TokenAuth.Emulator.TestCertificates.Create();
+        certificates.WriteTo(folder);
+#endif
+        return folder;
+    });
+}
+
+/// <summary>Ports for listeners a test starts itself (a TLS listener of the emulator's, say).</summary>
+public static class LoopbackPorts
+{
+    /// <summary>A loopback TCP port free at the moment of asking.</summary>
+    public static int Free()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+}
+
 /// <summary>Where the tests run: Mono stands in for .NET Framework on Linux, and differs from it in a few places, each named where it matters.</summary>
 public static class Runtime
 {

@@ -1,6 +1,5 @@
 #if !REMOTE_EMULATOR
 using System.Net;
-using System.Net.Sockets;
 using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -31,8 +30,8 @@ public sealed class TlsTests : IAsyncLifetime
         return path;
     });
 
-    private readonly int _wrongNamePort = FreePort();
-    private readonly int _expiredPort = FreePort();
+    private readonly int _wrongNamePort = LoopbackPorts.Free();
+    private readonly int _expiredPort = LoopbackPorts.Free();
     private Harness _harness = null!;
 
     public async Task InitializeAsync() => _harness = await Harness.StartAsync(emulator =>
@@ -186,19 +185,5 @@ public sealed class TlsTests : IAsyncLifetime
     }
 
     private static SecureString Secure(string text) => new NetworkCredential("", text).SecurePassword;
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }
 #endif

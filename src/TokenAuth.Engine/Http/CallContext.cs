@@ -40,6 +40,9 @@ namespace TokenAuth.Http
         /// <summary>The token the call carries, once it has one: redacted from anything shown, like the credential.</summary>
         public AccessToken? Token { get; set; }
 
+        /// <summary>The client assertion a token call sent (PrivateKeyJwt): a credential too, hidden from its errors.</summary>
+        public string? Assertion { get; set; }
+
         /// <summary>
         /// A URI as it may be shown in a message: query values, user information and fragment masked
         /// (<see cref="Redaction.RedactUri"/>), and the call's tokens masked wherever they appear, since a provider's
@@ -76,7 +79,7 @@ namespace TokenAuth.Http
         /// <summary>Every value that must not appear in an error: gathered only when one is written.</summary>
         public List<string?> SensitiveValues()
         {
-            var values = new List<string?>(Request.Credential.SensitiveValues());
+            var values = new List<string?>(Request.Credential.SensitiveValues()) { Assertion };
             if (Token != null)
             {
                 values.Add(Token.Value);

@@ -109,6 +109,24 @@ namespace TokenAuth.Providers
 
         /// <summary>HTTP Basic with ClientId and ClientSecret (RFC 6749 client_secret_basic).</summary>
         Basic,
+
+        /// <summary>
+        /// No secret: a JWT signed with the client certificate's private key (RFC 7523, OpenID Connect's
+        /// private_key_jwt), made afresh for every attempt and sent as client_assertion with the ClientId.
+        /// </summary>
+        PrivateKeyJwt,
+    }
+
+    /// <summary>How a client assertion is made (<see cref="ClientAuthentication.PrivateKeyJwt"/>).</summary>
+    public sealed record AssertionSpec
+    {
+        public Credentials.AssertionAlgorithm Algorithm { get; init; } = Credentials.AssertionAlgorithm.RS256;
+
+        /// <summary>The assertion's aud; null: the token endpoint's URL, as RFC 7523 suggests.</summary>
+        public string? Audience { get; init; }
+
+        /// <summary>Carry the certificate in the header (x5c), for servers that take a certificate by subject name.</summary>
+        public bool IncludeCertificate { get; init; }
     }
 
     /// <summary>
@@ -136,6 +154,9 @@ namespace TokenAuth.Providers
 
         /// <summary>Scope sent when the caller names none (Ankorstore: "*").</summary>
         public string? DefaultScope { get; init; }
+
+        /// <summary>How the client assertion is made, with <see cref="ClientAuthentication.PrivateKeyJwt"/>; null: RS256 to the token endpoint.</summary>
+        public AssertionSpec? Assertion { get; init; }
     }
 
     public enum ExpiryFormat

@@ -33,6 +33,7 @@ namespace TokenAuth.Providers
             ["format"] = string.Join(", ", Enum.GetNames(typeof(ExpiryFormat))),
             ["clientAuthentication"] = string.Join(", ", Enum.GetNames(typeof(ClientAuthentication))),
             ["authentication"] = string.Join(", ", Enum.GetNames(typeof(RevokeAuthentication))),
+            ["algorithm"] = string.Join(", ", Enum.GetNames(typeof(AssertionAlgorithm))),
             ["fields"] = string.Join(", ", Enum.GetNames(typeof(CredentialField))),
             ["maxLength"] = string.Join(", ", Enum.GetNames(typeof(CredentialField))),
         };
@@ -172,6 +173,23 @@ namespace TokenAuth.Providers
                 && !(definition.Credential.Fields.Contains(CredentialField.ClientId) && definition.Credential.Fields.Contains(CredentialField.ClientSecret)))
             {
                 yield return new Problem("$.token.clientAuthentication", "Basic needs ClientId and ClientSecret in credential.fields");
+            }
+
+            if (definition.Token.ClientAuthentication == ClientAuthentication.PrivateKeyJwt)
+            {
+                if (!definition.Credential.Fields.Contains(CredentialField.ClientId))
+                {
+                    yield return new Problem("$.token.clientAuthentication", "PrivateKeyJwt needs ClientId in credential.fields: it is the assertion's issuer");
+                }
+
+                if (definition.Token.Encoding != BodyEncoding.Form)
+                {
+                    yield return new Problem("$.token.encoding", "must be Form with PrivateKeyJwt: the assertion is a form field (RFC 7523)");
+                }
+            }
+            else if (definition.Token.Assertion != null)
+            {
+                yield return new Problem("$.token.assertion", "goes with clientAuthentication PrivateKeyJwt");
             }
 
             var response = definition.TokenResponse;

@@ -6,8 +6,10 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
@@ -33,11 +35,27 @@ namespace TokenAuth.Providers
         private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
         /// <summary>The call that gets a token with the request's credentials.</summary>
-        public static EndpointCall TokenCall(TokenRequest request)
+        /// <param name="clock">The time a client assertion is issued at.</param>
+        public static EndpointCall TokenCall(TokenRequest request, TimeProvider clock)
         {
             var token = request.Target.Definition.Token;
             return new EndpointCall(request.Target, ProviderOperation.Token, token, new TemplateValues(request.Credential, request.Scope, request.Lifetime),
-                token.ClientAuthentication, authorization: null);
+                token.ClientAuthentication, authorization: null) { Signer = SignerFor(request, token.ClientAuthentication, clock) };
+        }
+
+        /// <summary>What signs the client assertions of a PrivateKeyJwt provider: the request's client certificate, which it must have.</summary>
+        private static AssertionSigner? SignerFor(TokenRequest request, ClientAuthentication authentication, TimeProvider clock)
+        {
+            if (authentication != ClientAuthentication.PrivateKeyJwt)
+            {
+                return null;
+            }
+
+            var certificate = request.Connection?.ClientCertificate
+                ?? throw new CredentialException(request.Target.ProviderName, "its client certificate",
+                    "is missing: the provider takes a signed client assertion (PrivateKeyJwt) instead of a secret; name the certificate in the definition's clientCertificate, or pass -Certificate");
+            var token = request.Target.Definition.Token;
+            return new AssertionSigner(certificate, token.Assertion ?? new AssertionSpec(), clock);
         }
 
         /// <summary>The call that trades a refresh token for a new token, or null when the provider or the token has none.</summary>
@@ -51,7 +69,7 @@ namespace TokenAuth.Providers
         /// The call that revokes a token, or null when the provider has no revoke endpoint. The token itself is the
         /// bearer credential, or the client authenticates as on the token endpoint (RFC 7009), as the definition says.
         /// </summary>
-        public static EndpointCall? RevokeCall(AccessToken token)
+        public static EndpointCall? RevokeCall(AccessToken token, TimeProvider clock)
         {
             var target = token.Request.Target;
             if (target.Definition.Revoke is not { } revoke)
@@ -60,8 +78,9 @@ namespace TokenAuth.Providers
             }
 
             var bearer = revoke.Authentication == RevokeAuthentication.Bearer;
+            var authentication = bearer ? ClientAuthentication.Body : target.Definition.Token.ClientAuthentication;
             return new EndpointCall(target, ProviderOperation.Revoke, revoke, new TemplateValues(token.Request.Credential, accessToken: token.Value),
-                bearer ? ClientAuthentication.Body : target.Definition.Token.ClientAuthentication, bearer ? token.AuthorizationHeaderValue : null);
+                authentication, bearer ? token.AuthorizationHeaderValue : null) { Signer = SignerFor(token.Request, authentication, clock) };
         }
 
         /// <summary>
@@ -112,17 +131,36 @@ namespace TokenAuth.Providers
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
             }
 
-            if (spec.Fields.Count > 0 || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
+            if (spec.Fields.Count > 0 || call.Signer != null || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
             {
-                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values) : JsonBody(spec, values);
+                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values, Assertion(call)) : JsonBody(spec, values);
             }
 
             return request;
         }
 
-        private static HttpContent FormBody(EndpointSpec spec, TemplateValues values)
+        /// <summary>RFC 7523 2.2: the client's id and a fresh assertion, signed for this attempt.</summary>
+        private static List<KeyValuePair<string, string>>? Assertion(EndpointCall call)
         {
-            var pairs = new List<KeyValuePair<string, string>>();
+            if (call.Signer is not { } signer)
+            {
+                return null;
+            }
+
+            var clientId = call.Values.Credential.ClientId ?? "";
+            var assertion = signer.Sign(call.Target.ProviderName, clientId, signer.Spec.Audience ?? call.Target.Endpoint(call.Target.Definition.Token.Path).AbsoluteUri);
+            call.LastAssertion = assertion;
+            return new List<KeyValuePair<string, string>>
+            {
+                new KeyValuePair<string, string>("client_id", clientId),
+                new KeyValuePair<string, string>("client_assertion_type", ClientAssertion.Type),
+                new KeyValuePair<string, string>("client_assertion", assertion),
+            };
+        }
+
+        private static HttpContent FormBody(EndpointSpec spec, TemplateValues values, List<KeyValuePair<string, string>>? assertion)
+        {
+            var pairs = assertion ?? new List<KeyValuePair<string, string>>();
             foreach (var field in spec.Fields)
             {
                 if (FieldTemplates.Render(field.Value, values) is { } value)
@@ -479,6 +517,12 @@ namespace TokenAuth.Providers
 
         public ClientAuthentication ClientAuthentication { get; }
 
+        /// <summary>Signs a client assertion for each attempt, for a PrivateKeyJwt provider.</summary>
+        public AssertionSigner? Signer { get; init; }
+
+        /// <summary>The assertion the last attempt sent: a credential, hidden from any error the provider answers with.</summary>
+        public string? LastAssertion { get; set; }
+
         /// <summary>The Authorization header's value when the call carries a token (a bearer revoke).</summary>
         public string? Authorization { get; }
 
@@ -493,5 +537,24 @@ namespace TokenAuth.Providers
         public TimeSpan? StallTimeout => null;
 
         public HttpRequestMessage Create() => TokenProtocol.CreateMessage(this);
+    }
+
+    /// <summary>The client certificate and the definition's assertion settings, on the engine's clock.</summary>
+    internal sealed class AssertionSigner
+    {
+        private readonly X509Certificate2 _certificate;
+        private readonly TimeProvider _clock;
+
+        public AssertionSigner(X509Certificate2 certificate, AssertionSpec spec, TimeProvider clock)
+        {
+            _certificate = certificate;
+            Spec = spec;
+            _clock = clock;
+        }
+
+        public AssertionSpec Spec { get; }
+
+        public string Sign(string provider, string clientId, string audience) =>
+            ClientAssertion.Create(provider, clientId, audience, _certificate, Spec.Algorithm, Spec.IncludeCertificate, _clock.GetUtcNow());
     }
 }

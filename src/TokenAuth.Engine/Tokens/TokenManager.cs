@@ -131,7 +131,7 @@ namespace TokenAuth.Tokens
                 }
             }
 
-            return await CallTokenEndpointAsync(TokenProtocol.TokenCall(request), new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous })
+            return await CallTokenEndpointAsync(TokenProtocol.TokenCall(request, _clock), new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous })
                 .ConfigureAwait(false);
         }
 
@@ -151,7 +151,7 @@ namespace TokenAuth.Tokens
         {
             var target = token.Request.Target;
             var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
-            if (TokenProtocol.RevokeCall(token) is not { } revoke)
+            if (TokenProtocol.RevokeCall(token, _clock) is not { } revoke)
             {
                 var message = $"{forgot}; {target.ProviderName} has no revoke endpoint, so the provider was not told and the token stays valid there until {token.ExpiresOn.UtcDateTime:u}.";
                 log.Verbose(message);
@@ -186,6 +186,7 @@ namespace TokenAuth.Tokens
             call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms.");
             if (!response.IsSuccessStatusCode)
             {
+                call.Assertion = endpoint.LastAssertion;
                 throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
             }
 
