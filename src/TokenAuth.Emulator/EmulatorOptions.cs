@@ -30,6 +30,9 @@ public sealed class EmulatorOptions
     /// <summary>When set, the emulator also listens over TLS with this certificate (<see cref="ProviderEmulator.HttpsRootUri"/>).</summary>
     public X509Certificate2? HttpsCertificate { get; set; }
 
+    /// <summary>The TLS versions the TLS listeners speak; None: the system's choice.</summary>
+    public System.Security.Authentication.SslProtocols HttpsProtocols { get; set; }
+
     /// <summary>Further TLS listeners, a certificate each (one the client must refuse, say); port 0 lets the system choose.</summary>
     public List<(int Port, X509Certificate2 Certificate)> MoreHttpsListeners { get; } = new();
 

@@ -81,6 +81,7 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
                     ServerCertificate = serverCertificate,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                     ClientCertificateValidation = (_, _, _) => true,
+                    SslProtocols = options.HttpsProtocols,
                 }));
             }
         });

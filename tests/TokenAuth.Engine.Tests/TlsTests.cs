@@ -86,6 +86,24 @@ public sealed class TlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_TLS_version_the_server_does_not_speak_is_named_as_the_reason_the_handshake_failed()
+    {
+        await using var tls12Only = await Harness.StartAsync(emulator =>
+        {
+            emulator.HttpsCertificate = Certificates.Server;
+            emulator.HttpsProtocols = System.Security.Authentication.SslProtocols.Tls12;
+        });
+        var request = new TokenRequest(ProviderTarget.Resolve(tls12Only.Providers.Get("Akiba"), baseUri: new Uri(tls12Only.Emulator.HttpsRootUri!, "akiba").ToString()),
+            tls12Only.CredentialFor("Akiba"), connection: Trusting with { SslProtocols = (System.Security.Authentication.SslProtocols)12288 });
+
+        var error = await Expect.Throws<CertificateException>(() => tls12Only.Engine.GetTokenAsync(request).AsTask());
+
+        Assert.Equal(CertificateProblem.Rejected, error.Problem);
+        Assert.Contains("only Tls13 was allowed (-SslProtocol)", error.Message);
+        Assert.Equal(0, tls12Only.Count("akiba", "token"));
+    }
+
+    [Fact]
     public async Task Skipping_the_certificate_check_accepts_an_untrusted_certificate()
     {
         var token = await _harness.Engine.GetTokenAsync(Request("Akiba", _harness.Emulator.HttpsRootUri!, new ConnectionSettings { SkipCertificateCheck = true }));

@@ -60,6 +60,13 @@ namespace TokenAuth.Http
                     $"TokenAuth refused the connection to {call.Provider} at {display}: {refusal.Reason}. {advice}", failure);
             }
 
+            if (connection.SslProtocols != System.Security.Authentication.SslProtocols.None)
+            {
+                return new CertificateException(CertificateProblem.Rejected, call.Provider,
+                    $"The TLS handshake with {call.Provider} at {display} failed ({failure.GetBaseException().Message}): only {connection.SslProtocols} "
+                    + "was allowed (-SslProtocol), and the server may speak no such version.", failure);
+            }
+
             // The server's certificate was accepted (or never reached): the server broke off the handshake, which a
             // server that wants a client certificate does when it gets none, or one it does not accept.
             return connection.ClientCertificate == null
