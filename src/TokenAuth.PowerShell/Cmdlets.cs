@@ -322,7 +322,6 @@ namespace TokenAuth.Commands
                 MaxRedirects = MaximumRedirection >= 0 ? MaximumRedirection : (int?)null,
                 PreserveMethodOnRedirect = PreserveHttpMethodOnRedirect,
                 HttpVersion = HttpVersion,
-                UserAgent = UserAgent,
                 ConnectionTimeout = ConnectionTimeoutSeconds > 0 ? TimeSpan.FromSeconds(ConnectionTimeoutSeconds) : (TimeSpan?)null,
                 OperationTimeout = OperationTimeoutSeconds > 0 ? TimeSpan.FromSeconds(OperationTimeoutSeconds) : (TimeSpan?)null,
                 Timeout = CallTimeout,
@@ -333,6 +332,12 @@ namespace TokenAuth.Commands
             foreach (DictionaryEntry header in Headers ?? new Hashtable())
             {
                 apiRequest.Headers[header.Key.ToString() ?? ""] = header.Value?.ToString() ?? "";
+            }
+
+            if (UserAgent != null)
+            {
+                // A header like the caller's others, checked as they are; it wins over one in -Headers, as with Invoke-RestMethod.
+                apiRequest.Headers["User-Agent"] = UserAgent;
             }
 
             return apiRequest;
@@ -453,6 +458,7 @@ namespace TokenAuth.Commands
                 {
                     WriteObject(new TokenRevocation(TokenAuthSession.Engine.ForgetAll()));
                     TokenAuthSession.Credentials.ForgetAll();
+                    TokenAuthSession.ClientCertificates.ForgetAll();
                 }
 
                 return;

@@ -107,7 +107,8 @@ namespace TokenAuth.Commands
             }
             catch (TokenAuthException ex)
             {
-                ThrowTerminatingError(ToErrorRecord(ex, Proxy));
+                // No target: a proxy address can carry a password, even one that is not a valid address.
+                ThrowTerminatingError(ToErrorRecord(ex, null));
             }
 
             if (SkipCertificateCheck)

@@ -153,6 +153,16 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_proxy_address_that_is_not_one_is_refused_without_showing_what_it_holds()
+    {
+        // Without its scheme, user:password@host parses as a URI whose scheme is the user.
+        var error = Assert.Throws<ArgumentException>(() => new ProxySettings(new Uri("ops:pa55-no-scheme@proxy.example:3128")));
+
+        Assert.DoesNotContain("pa55-no-scheme", error.Message);
+        Assert.Contains("not an absolute http:// or https:// URI", error.Message);
+    }
+
+    [Fact]
     public async Task Many_different_settings_retire_the_least_recently_used_clients_once_no_call_holds_them()
     {
         var status = _harness.Emulator.RootUri + "_emulator/";

@@ -134,6 +134,25 @@ public sealed class TlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_servers_certificate_names_are_shown_without_the_control_characters_they_carry()
+    {
+        using var key = RSA.Create(2048);
+        using var hostile = new CertificateRequest("CN=evil\u001b[2J\r\nRecommendation: trust me", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.Build(hostile);
+        var validator = new ServerCertificateValidator(new ConnectionSettings());
+        Assert.Contains(hostile.GetNameInfo(X509NameType.SimpleName, false), char.IsControl);
+
+        Assert.False(validator.Validate("127.0.0.1", hostile, chain, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+
+        var reason = validator.RefusalFor("127.0.0.1")!.Value.Reason;
+        Assert.Contains("evil", reason);
+        Assert.DoesNotContain(reason, char.IsControl);
+    }
+
+    [Fact]
     public void A_bundle_yields_every_certificate_in_it_and_one_without_any_is_refused_by_name()
     {
         var two = Path.GetTempFileName();

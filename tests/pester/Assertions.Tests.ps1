@@ -13,25 +13,17 @@ BeforeAll {
         '--assertion-certificate', "demo-ec-client=$(Join-Path $Certificates.Folder 'ec-client.pem')"
     $script:Base = $Emulator.Root
 
-    # The private_key_jwt example, renamed (the session's registry is shared by every file), with another key source or algorithm.
+    # The private_key_jwt example, renamed, with another algorithm or key source.
     function Register-JwtVariant([string] $Name, [string] $Algorithm = 'RS256', [hashtable] $Certificate) {
-        $definition = Get-Content (Join-Path $PSScriptRoot '../../examples/oauth2-private-key-jwt.json') -Raw | ConvertFrom-Json -AsHashtable
-        $definition.name = $Name
-        $definition.token.assertion = @{ algorithm = $Algorithm }
-        if ($Certificate) { $definition.clientCertificate = $Certificate }
-        $path = Join-Path $Certificates.Folder "$Name.json"
-        $definition | ConvertTo-Json -Depth 10 | Set-Content $path
-        $null = Register-TokenAuthProvider $path
-        $path
+        Register-TokenAuthExampleVariant -Example oauth2-private-key-jwt.json -Name $Name -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            $definition.token.assertion = @{ algorithm = $Algorithm }
+            if ($Certificate) { $definition.clientCertificate = $Certificate }
+        }
     }
 
     function Save-ClientIdSecret([string] $Provider, [string] $ClientId) {
         Set-Secret -Name "TokenAuth.$Provider" -Secret @{ ClientId = $ClientId } -Vault $Session.VaultName
-    }
-
-    # Everything a command wrote, on every stream, as text.
-    function Get-AllStream([scriptblock] $Command) {
-        (& $Command *>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "$_ $($_.Exception) $($_.ErrorDetails)" } else { "$_" } }) -join "`n"
     }
 }
 
@@ -43,8 +35,7 @@ AfterAll {
 Describe 'private_key_jwt' {
     It 'gets a token with an RSA key from a PFX in a real SecretStore vault (PS256), and calls the API with it' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)) {
         $definition = Register-JwtVariant 'VaultJwtOAuth2' -Algorithm PS256
-        $script = "Import-Module Microsoft.PowerShell.SecretStore; Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; " +
-            "Register-SecretVault -Name TokenAuthStore -ModuleName Microsoft.PowerShell.SecretStore -DefaultVault; " +
+        $script = (Get-TokenAuthSecretStoreScript) +
             "Set-Secret -Name TokenAuth.VaultJwtOAuth2 -Secret @{ ClientId = 'demo-jwt-client' }; " +
             "Set-Secret -Name ExampleOAuth2Jwt.Pfx -Secret ([IO.File]::ReadAllBytes('$($Certificates.ClientPfx)')); " +
             "Set-Secret -Name ExampleOAuth2Jwt.PfxPassword -Secret (ConvertTo-SecureString '$($Certificates.Password)' -AsPlainText -Force); " +
@@ -66,7 +57,7 @@ Describe 'private_key_jwt' {
         Reset-TokenAuthEmulator $Emulator
 
         $first = Get-ProviderToken PemJwtOAuth2 -BaseUri $Base
-        $text = Get-AllStream { Get-ProviderToken PemJwtOAuth2 -BaseUri $Base -Force -Verbose -Debug }
+        $text = Get-TokenAuthAllStream { Get-ProviderToken PemJwtOAuth2 -BaseUri $Base -Force -Verbose -Debug }
         $answer = Invoke-AuthenticatedRequest PemJwtOAuth2 -BaseUri $Base -Uri oauth2/resources/sample
 
         $first.Provider | Should -Be 'PemJwtOAuth2'
@@ -81,7 +72,7 @@ Describe 'private_key_jwt' {
         $null = Register-JwtVariant 'WrongKeyJwtOAuth2' -Certificate @{ certificateFile = 'ec-client.pem'; keyFile = 'ec-client.key' } -Algorithm ES256
         Save-ClientIdSecret 'WrongKeyJwtOAuth2' 'demo-jwt-client'
 
-        $text = Get-AllStream { Get-ProviderToken WrongKeyJwtOAuth2 -BaseUri $Base -Verbose -Debug -ErrorAction Continue }
+        $text = Get-TokenAuthAllStream { Get-ProviderToken WrongKeyJwtOAuth2 -BaseUri $Base -Verbose -Debug -ErrorAction Continue }
         Get-ProviderToken WrongKeyJwtOAuth2 -BaseUri $Base -ErrorVariable failure -ErrorAction SilentlyContinue
 
         $failure[0].FullyQualifiedErrorId | Should -Be 'ProviderRejectedToken,TokenAuth.Commands.GetProviderTokenCommand'

@@ -136,6 +136,16 @@ Describe 'Request options' {
         $default | Should -Match "^TokenAuth/\d+\.\d+\.\d+ PowerShell/$([regex]::Escape($PSVersionTable.PSVersion.ToString())) \((Linux|Windows|macOS) \w+\)$"
     }
 
+    It 'refuses a -UserAgent that would start a header of its own, as it refuses such a header' {
+        Reset-TokenAuthEmulator $Emulator
+
+        Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/echo -UserAgent "nightly`r`nX-Injected: 1" -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $failure[0].FullyQualifiedErrorId | Should -Be 'InvalidRequest,TokenAuth.Commands.InvokeAuthenticatedRequestCommand'
+        "$($failure[0])" | Should -Match 'User-Agent'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/echo' | Should -BeNullOrEmpty
+    }
+
     It 'waits -RetryIntervalSec between attempts when the server sends no Retry-After' {
         Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint sample -StatusCode 503 -Times 1
 

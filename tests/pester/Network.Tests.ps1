@@ -23,24 +23,16 @@ BeforeAll {
 
     $script:OAuth2Credential = ConvertTo-TestCredential $Session.Credentials.oauth2.clientId $Session.Credentials.oauth2.clientSecret
 
-    # The standard OAuth2 example definition, renamed (the session's registry is shared by every file) and extended.
+    # The standard OAuth2 example, renamed, with more fields.
     function Register-OAuth2Variant([string] $Name, [hashtable] $Extra = @{}) {
-        $definition = Get-Content (Join-Path $PSScriptRoot '../../examples/oauth2-client-credentials.json') -Raw | ConvertFrom-Json -AsHashtable
-        $definition.name = $Name
-        foreach ($key in $Extra.Keys) { $definition[$key] = $Extra[$key] }
-        $path = Join-Path $Certificates.Folder "$Name.json"
-        $definition | ConvertTo-Json -Depth 10 | Set-Content $path
-        $null = Register-TokenAuthProvider $path
-        $path
+        Register-TokenAuthExampleVariant -Example oauth2-client-credentials.json -Name $Name -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            foreach ($key in $Extra.Keys) { $definition[$key] = $Extra[$key] }
+        }
     }
 
     # Each test starts from the default options and an empty token cache (AfterEach in every Describe).
     function TlsBase([string] $Provider, [string] $Listener = 'Trusted') { $Tls.Https[$Listener] + $Provider.ToLowerInvariant() }
-
-    # Everything a command wrote, on every stream, as text.
-    function AllStreams([scriptblock] $Command) {
-        (& $Command *>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "$_ $($_.Exception) $($_.ErrorDetails)" } else { "$_" } }) -join "`n"
-    }
 }
 
 AfterAll {
@@ -287,7 +279,7 @@ Describe 'Through a real proxy' {
         $arguments = @{ Proxy = $AuthenticatingProxy.Uri }
         if ($Password) { $arguments.ProxyCredential = ConvertTo-TestCredential 'ops' $Password }
 
-        $text = AllStreams { Get-ProviderToken APIMW -BaseUri $base @arguments -Verbose -Debug -ErrorAction Continue }
+        $text = Get-TokenAuthAllStream { Get-ProviderToken APIMW -BaseUri $base @arguments -Verbose -Debug -ErrorAction Continue }
         Get-ProviderToken APIMW -BaseUri $base @arguments -ErrorVariable failure -ErrorAction SilentlyContinue
 
         $failure[0].FullyQualifiedErrorId | Should -Be 'ProxyAuthenticationRequired,TokenAuth.Commands.GetProviderTokenCommand'
@@ -306,6 +298,17 @@ Describe 'Through a real proxy' {
 
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'ProxyAuthenticationRequired,*'
         "$($failure[0])" | Should -Match 'refused the default credentials'
+    }
+
+    It 'refuses a proxy address that is not one without showing the password written in it' {
+        $failure = $null
+        try { Get-ProviderToken APIMW -BaseUri (Get-TokenAuthEmulatorBaseUri $Plain APIMW) -Proxy 'ops:pa55-in-bad-uri@proxy.example:3128' }
+        catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'InvalidRequest,TokenAuth.Commands.GetProviderTokenCommand'
+        "$failure" | Should -Match 'not an absolute http:// or https:// URI'
+        "$failure $($failure.Exception) $($failure.ErrorDetails)" | Should -Not -Match 'pa55-in-bad-uri'
+        $failure.TargetObject | Should -BeNullOrEmpty
     }
 
     It 'names a proxy that cannot be reached' {
@@ -346,8 +349,7 @@ Describe 'Mutual TLS' {
 
     It 'is accepted with the certificate from a real SecretStore vault, for the token and the API alike' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)) {
         $definition = Register-OAuth2Variant 'VaultCertificateOAuth2' @{ trustedCertificates = 'ca.pem'; clientCertificate = @{ secretName = 'OAuth2.ClientPfx'; passwordSecretName = 'OAuth2.ClientPfxPassword' } }
-        $script = "Import-Module Microsoft.PowerShell.SecretStore; Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; " +
-            "Register-SecretVault -Name TokenAuthStore -ModuleName Microsoft.PowerShell.SecretStore -DefaultVault; " +
+        $script = (Get-TokenAuthSecretStoreScript) +
             "Set-Secret -Name OAuth2.ClientPfx -Secret ([IO.File]::ReadAllBytes('$($Certificates.ClientPfx)')); " +
             "Set-Secret -Name OAuth2.ClientPfxPassword -Secret (ConvertTo-SecureString '$($Certificates.Password)' -AsPlainText -Force); " +
             "Set-Secret -Name TokenAuth.VaultCertificateOAuth2 -Secret ([pscredential]::new('$($OAuth2Credential.UserName)', (ConvertTo-SecureString '$($OAuth2Credential.GetNetworkCredential().Password)' -AsPlainText -Force))); " +
@@ -380,7 +382,7 @@ Describe 'Mutual TLS' {
 
         $first = Get-ProviderToken PerCertificateOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -Certificate $Certificates.Client
         $again = Get-ProviderToken PerCertificateOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -Certificate $Certificates.Client
-        $text = AllStreams { Get-ProviderToken PerCertificateOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -Certificate $otherClient -Verbose -ErrorAction Continue }
+        $text = Get-TokenAuthAllStream { Get-ProviderToken PerCertificateOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -Certificate $otherClient -Verbose -ErrorAction Continue }
         Get-ProviderToken PerCertificateOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -Certificate $otherClient -ErrorVariable failure -ErrorAction SilentlyContinue
 
         $again.FromCache | Should -BeTrue
@@ -404,6 +406,27 @@ Describe 'Mutual TLS' {
 
         $LASTEXITCODE | Should -Be 0
         $output | Should -Be $OAuth2Credential.UserName
+    }
+
+    It 'reads a definition''s certificate once a session, and again after Revoke-ProviderToken -All' {
+        $folder = Join-Path $Certificates.Folder 'rotating'
+        $null = New-Item -ItemType Directory -Path $folder -Force
+        Copy-Item $Certificates.ClientPem (Join-Path $folder 'client.pem')
+        Copy-Item $Certificates.ClientKey (Join-Path $folder 'client.key')
+        $null = Register-OAuth2Variant 'RotatingOAuth2' @{ clientCertificate = @{ certificateFile = 'rotating/client.pem'; keyFile = 'rotating/client.key' } }
+        $null = Get-ProviderToken RotatingOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential
+        # The files now hold a certificate the server does not accept.
+        $other = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Certificates.OtherClientPfx, $Certificates.Password, 'Exportable')
+        Set-Content (Join-Path $folder 'client.pem') $other.ExportCertificatePem()
+        Set-Content (Join-Path $folder 'client.key') ([System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($other).ExportPkcs8PrivateKeyPem())
+
+        $cached = Get-ProviderToken RotatingOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -Force
+        Revoke-ProviderToken -All -Confirm:$false | Out-Null
+        Get-ProviderToken RotatingOAuth2 -BaseUri $MutualBase -Credential $OAuth2Credential -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $cached.Provider | Should -Be 'RotatingOAuth2'
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'ClientCertificateRefused,*'
+        "$($failure[0])" | Should -Match $other.Thumbprint
     }
 
     It 'refuses a -Certificate without its private key before anything is sent' {

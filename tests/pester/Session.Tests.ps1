@@ -246,8 +246,7 @@ Describe 'Ctrl+C' {
 Describe 'Real vaults' {
     It 'reads credentials from a Microsoft.PowerShell.SecretStore vault configured for unattended use' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)) {
         $akiba = $Credentials.akiba
-        $script = "Import-Module Microsoft.PowerShell.SecretStore; Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; " +
-            "Register-SecretVault -Name TokenAuthStore -ModuleName Microsoft.PowerShell.SecretStore -DefaultVault; " +
+        $script = (Get-TokenAuthSecretStoreScript) +
             "Set-Secret -Name TokenAuth.APIMW -Secret ($(ApimwCredentialScript)); " +
             "Set-Secret -Name TokenAuth.Akiba -Secret @{ ClientId = '$($akiba.clientId)'; ClientSecret = '$($akiba.clientSecret)'; ClientCredential = '$($akiba.clientCredential)' }; " +
             "(Get-ProviderToken APIMW -BaseUri '$(Base APIMW)').SecretName; (Invoke-AuthenticatedRequest Akiba -BaseUri '$(Base Akiba)' -Uri resources/sample).identity"

@@ -345,7 +345,44 @@ function Invoke-WithTokenAuthDemo {
     }
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
+function Get-TokenAuthSecretStoreScript {
+    <#
+    .SYNOPSIS
+    The start of a fresh pwsh's script that makes a real Microsoft.PowerShell.SecretStore vault, without a password, its default vault.
+    #>
+    "Import-Module Microsoft.PowerShell.SecretStore; Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; " +
+        'Register-SecretVault -Name TokenAuthStore -ModuleName Microsoft.PowerShell.SecretStore -DefaultVault; '
+}
+
+function Get-TokenAuthAllStream {
+    <#
+    .SYNOPSIS
+    Everything a command wrote, on every stream, as one text: errors with their exception and details, for checking that no secret is in any of it.
+    #>
+    param ([Parameter(Mandatory)] [scriptblock] $Command)
+    (& $Command *>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "$_ $($_.Exception) $($_.ErrorDetails)" } else { "$_" } }) -join "`n"
+}
+
+function Register-TokenAuthExampleVariant {
+    <#
+    .SYNOPSIS
+    Registers a copy of one of examples/*.json under another name (the session's registry is shared by every test file),
+    written to -Folder (where relative file names in it resolve) after -Edit changes it; returns the copy's path.
+    #>
+    [CmdletBinding()]
+    param ([Parameter(Mandatory)] [string] $Example, [Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Folder, [scriptblock] $Edit)
+
+    $definition = Get-Content (Join-Path $script:RepositoryRoot "examples/$Example") -Raw | ConvertFrom-Json -AsHashtable
+    $definition.name = $Name
+    if ($Edit) { & $Edit $definition }
+    $path = Join-Path $Folder "$Name.json"
+    $definition | ConvertTo-Json -Depth 10 | Set-Content $path
+    $null = Register-TokenAuthProvider $path
+    $path
+}
+
+Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthAllStream,
+    Register-TokenAuthExampleVariant, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
     Stop-TokenAuthTestProxy, Get-TokenAuthTestProxyRequest, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
     Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Get-TokenAuthMedian, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
     Exit-TokenAuthTestSession, Invoke-WithTokenAuthDemo

@@ -35,7 +35,8 @@ namespace TokenAuth.Http
         {
             if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
             {
-                throw new ArgumentException($"The proxy address '{Address}' is not an absolute http:// or https:// URI.", nameof(address));
+                // Not the address itself: "user:pass@proxy:3128", without its scheme, parses as a URI whose scheme is the user.
+                throw new ArgumentException("The proxy address is not an absolute http:// or https:// URI, such as http://proxy.example:3128.", nameof(address));
             }
 
             if (Credential != null && useDefaultCredentials)
@@ -50,7 +51,11 @@ namespace TokenAuth.Http
             Credential = credential;
             UseDefaultCredentials = useDefaultCredentials;
             Direct = direct;
+            _hash = (address?.GetHashCode() ?? 0) ^ (direct ? 1 : 0) ^ (useDefaultCredentials ? 2 : 0);
         }
+
+        /// <summary>Computed once: every send looks its connection's client up by these settings.</summary>
+        private readonly int _hash;
 
         /// <summary>The explicit proxy's address (never with credentials in it); null for the system proxy or none.</summary>
         public Uri? Address { get; }
@@ -76,7 +81,7 @@ namespace TokenAuth.Http
 
         public override bool Equals(object? obj) => Equals(obj as ProxySettings);
 
-        public override int GetHashCode() => (Address?.GetHashCode() ?? 0) ^ (Direct ? 1 : 0) ^ (UseDefaultCredentials ? 2 : 0);
+        public override int GetHashCode() => _hash;
 
         private static Uri WithoutUserInfo(Uri address) =>
             address.IsAbsoluteUri && address.UserInfo.Length > 0 ? new UriBuilder(address) { UserName = "", Password = "" }.Uri : address;
@@ -105,12 +110,14 @@ namespace TokenAuth.Http
             new ConcurrentDictionary<(string, DateTime), TrustedCertificates>();
 
         private readonly string _thumbprints;
+        private readonly int _hash;
 
         public TrustedCertificates(string source, IReadOnlyList<X509Certificate2> certificates)
         {
             Source = source;
             Certificates = certificates;
             _thumbprints = string.Join(",", certificates.Select(certificate => certificate.Thumbprint).OrderBy(thumbprint => thumbprint, StringComparer.Ordinal));
+            _hash = StringComparer.Ordinal.GetHashCode(_thumbprints);
         }
 
         /// <summary>Where the certificates came from (the bundle's path), for messages.</summary>
@@ -144,7 +151,7 @@ namespace TokenAuth.Http
             }
 
             var certificates = new List<X509Certificate2>();
-            foreach (var block in PemBlocks(text, "CERTIFICATE"))
+            foreach (var block in CertificateBlocks(text, path))
             {
                 try
                 {
@@ -165,15 +172,15 @@ namespace TokenAuth.Http
             return Loaded.GetOrAdd((full, written), new TrustedCertificates(full, certificates));
         }
 
-        /// <summary>The DER bytes of each PEM block of this label ("CERTIFICATE", "PRIVATE KEY").</summary>
-        internal static IEnumerable<byte[]> PemBlocks(string pem, string label)
+        /// <summary>The DER bytes of each CERTIFICATE block of a PEM bundle.</summary>
+        private static IEnumerable<byte[]> CertificateBlocks(string pem, string path)
         {
-            var begin = $"-----BEGIN {label}-----";
-            var end = $"-----END {label}-----";
-            for (var start = pem.IndexOf(begin, StringComparison.Ordinal); start >= 0; start = pem.IndexOf(begin, start, StringComparison.Ordinal))
+            const string Begin = "-----BEGIN CERTIFICATE-----";
+            const string End = "-----END CERTIFICATE-----";
+            for (var start = pem.IndexOf(Begin, StringComparison.Ordinal); start >= 0; start = pem.IndexOf(Begin, start, StringComparison.Ordinal))
             {
-                start += begin.Length;
-                var stop = pem.IndexOf(end, start, StringComparison.Ordinal);
+                start += Begin.Length;
+                var stop = pem.IndexOf(End, start, StringComparison.Ordinal);
                 if (stop < 0)
                 {
                     yield break;
@@ -186,11 +193,11 @@ namespace TokenAuth.Http
                 }
                 catch (FormatException)
                 {
-                    throw new CertificateException(CertificateProblem.BundleUnusable, null, $"A '{begin}' block is not valid Base64.");
+                    throw new CertificateException(CertificateProblem.BundleUnusable, null, $"The certificate bundle '{path}' holds a '{Begin}' block that is not valid Base64.");
                 }
 
                 yield return der;
-                start = stop + end.Length;
+                start = stop + End.Length;
             }
         }
 
@@ -202,7 +209,7 @@ namespace TokenAuth.Http
 
         public override bool Equals(object? obj) => Equals(obj as TrustedCertificates);
 
-        public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(_thumbprints);
+        public override int GetHashCode() => _hash;
 
         public override string ToString() => $"{Certificates.Count} certificate(s) from {Source}";
     }
@@ -224,8 +231,21 @@ namespace TokenAuth.Http
         /// <summary>Accept any server certificate. For a test server only; never the default.</summary>
         public bool SkipCertificateCheck { get; init; }
 
+        private readonly X509Certificate2? _clientCertificate;
+
         /// <summary>Presented when the server asks for one (mutual TLS); tokens are cached per client certificate.</summary>
-        public X509Certificate2? ClientCertificate { get; init; }
+        public X509Certificate2? ClientCertificate
+        {
+            get => _clientCertificate;
+            init
+            {
+                _clientCertificate = value;
+                ClientCertificateThumbprint = value?.Thumbprint;
+            }
+        }
+
+        /// <summary>Read once: X509Certificate2.Thumbprint makes a new string on every read, and every send compares settings.</summary>
+        internal string? ClientCertificateThumbprint { get; private init; }
 
         /// <summary>The TLS versions allowed; None (the default): the operating system's choice.</summary>
         public SslProtocols SslProtocols { get; init; }
@@ -240,13 +260,14 @@ namespace TokenAuth.Http
             };
 
         public bool Equals(ConnectionSettings? other) =>
-            other != null && Proxy.Equals(other.Proxy) && Equals(TrustedCertificates, other.TrustedCertificates)
-            && SkipCertificateCheck == other.SkipCertificateCheck && ClientCertificate?.Thumbprint == other.ClientCertificate?.Thumbprint
-            && SslProtocols == other.SslProtocols;
+            ReferenceEquals(this, other)
+            || (other != null && Proxy.Equals(other.Proxy) && Equals(TrustedCertificates, other.TrustedCertificates)
+                && SkipCertificateCheck == other.SkipCertificateCheck && ClientCertificateThumbprint == other.ClientCertificateThumbprint
+                && SslProtocols == other.SslProtocols);
 
         public override int GetHashCode() =>
             Proxy.GetHashCode() ^ (TrustedCertificates?.GetHashCode() ?? 0) ^ (SkipCertificateCheck ? 7 : 0) ^ ((int)SslProtocols << 4)
-            ^ (ClientCertificate == null ? 0 : StringComparer.Ordinal.GetHashCode(ClientCertificate.Thumbprint));
+            ^ (ClientCertificateThumbprint == null ? 0 : StringComparer.Ordinal.GetHashCode(ClientCertificateThumbprint));
 
         /// <summary>For verbose lines: how the call goes, never a password or key.</summary>
         public override string ToString()

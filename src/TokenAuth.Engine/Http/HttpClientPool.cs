@@ -37,10 +37,17 @@ namespace TokenAuth.Http
         {
             while (true)
             {
-                var pooled = Clients.GetOrAdd(settings, NewClient);
-                if (pooled.TryAcquire())
+                var joined = !Clients.TryGetValue(settings, out var pooled);
+                if (joined)
                 {
-                    if (Clients.Count > Capacity)
+                    pooled = Clients.GetOrAdd(settings, NewClient);
+                }
+
+                if (pooled!.TryAcquire())
+                {
+                    // Sized only when a client joins (Count takes every lock of the dictionary), once it is in use: the
+                    // newest, never the one retired.
+                    if (joined && Clients.Count > Capacity)
                     {
                         RetireLeastRecentlyUsed();
                     }
@@ -83,8 +90,6 @@ namespace TokenAuth.Http
             public ServerCertificateValidator Validator { get; }
 
             public long LastUsed;
-
-            public bool IsDisposed => Volatile.Read(ref _users) == Disposed;
 
             public bool TryAcquire()
             {

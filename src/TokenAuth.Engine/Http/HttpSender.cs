@@ -112,10 +112,7 @@ namespace TokenAuth.Http
         public Task<BodyPrefix> ReadErrorBodyAsync() =>
             ReadAsync(static (sent, _) => BoundedRead.ReadPrefixAsync(sent.Response.Content, sent.AttemptCancellation), (object?)null);
 
-        public ProviderUnreachableException TimeoutError() =>
-            Response.Content is StallGuardContent { Stalled: true } guard
-                ? new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, guard.Limit, null, StallGuardContent.Described)
-                : new ProviderUnreachableException(Call.Provider, DisplayEndpoint, true, _limit, null);
+        public ProviderUnreachableException TimeoutError() => StallGuardContent.TimeoutError(Call, DisplayEndpoint, Response.Content, _limit);
 
         private int _disposed;
 
@@ -204,7 +201,8 @@ namespace TokenAuth.Http
 
                         sentTo = message.RequestUri!;
                         KeepConnectionsFresh(sentTo);
-                        if (message.Headers.UserAgent.Count == 0)
+                        // Contains, not UserAgent.Count: that parses the header on every send.
+                        if (!message.Headers.Contains("User-Agent"))
                         {
                             message.Headers.TryAddWithoutValidation("User-Agent", options.UserAgent);
                         }
@@ -238,11 +236,9 @@ namespace TokenAuth.Http
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    var stalled = response?.Content as StallGuardContent;
+                    var timeout = StallGuardContent.TimeoutError(call, display, response?.Content, limit);
                     Release(response, attemptTime, lease);
-                    throw stalled is { Stalled: true }
-                        ? new ProviderUnreachableException(call.Provider, display, true, stalled.Limit, null, StallGuardContent.Described)
-                        : new ProviderUnreachableException(call.Provider, display, true, limit, null);
+                    throw timeout;
                 }
                 catch (Exception ex) when (ex is OperationCanceledException || ex is TokenAuthException)
                 {

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Errors;
+using TokenAuth.Logging;
 
 namespace TokenAuth.Http
 {
@@ -92,7 +93,8 @@ namespace TokenAuth.Http
                 return (CertificateProblem.Rejected, $"{host} presented no certificate");
             }
 
-            var subject = server.GetNameInfo(X509NameType.SimpleName, false);
+            // Names a server's certificate carries are the server's own words: shown only as printable text.
+            var subject = Redaction.Printable(server.GetNameInfo(X509NameType.SimpleName, false));
             if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
             {
                 var names = DnsNames(server);
@@ -123,11 +125,11 @@ namespace TokenAuth.Http
                 var issuer = last.Subject == last.Issuer ? last : null;
                 return (CertificateProblem.Untrusted, issuer?.Thumbprint == server.Thumbprint
                     ? $"the certificate of {host} ('{subject}') is self-signed, and this machine does not trust it"
-                    : $"the certificate of {host} ('{subject}') is issued by '{(issuer ?? last).GetNameInfo(X509NameType.SimpleName, issuer == null)}', "
+                    : $"the certificate of {host} ('{subject}') is issued by '{Redaction.Printable((issuer ?? last).GetNameInfo(X509NameType.SimpleName, issuer == null))}', "
                         + "a certificate authority this machine does not trust");
             }
 
-            var details = chain == null ? "" : string.Join("; ", chain.ChainStatus.Select(element => element.StatusInformation.Trim()).Where(text => text.Length > 0));
+            var details = chain == null ? "" : Redaction.Printable(string.Join("; ", chain.ChainStatus.Select(element => element.StatusInformation.Trim()).Where(text => text.Length > 0)));
             return (CertificateProblem.Rejected, $"the certificate of {host} ('{subject}') failed its checks ({errors}{(details.Length > 0 ? ": " + details : "")})");
         }
 
@@ -142,7 +144,7 @@ namespace TokenAuth.Http
             }
 
             return extension.Format(false).Split(new[] { ',', '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries)
-                .Select(name => name.Trim()).Where(name => name.Length > 0).ToArray();
+                .Select(name => Redaction.Printable(name.Trim())).Where(name => name.Length > 0).ToArray();
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using TokenAuth.Errors;
 
 namespace TokenAuth.Http
 {
@@ -42,12 +43,15 @@ namespace TokenAuth.Http
             }, (this, attempt), limit, Timeout.InfiniteTimeSpan);
         }
 
-        /// <summary>How a stall is named in its timeout error.</summary>
-        public const string Described = "no byte of the answer arrived for";
-
         public TimeSpan Limit { get; }
 
         public bool Stalled => Volatile.Read(ref _stalled) == 1;
+
+        /// <summary>The timeout error of an attempt that ran out: naming the stall when this guard ended it, else the attempt's limit.</summary>
+        public static ProviderUnreachableException TimeoutError(CallContext call, Uri display, HttpContent? content, TimeSpan attemptLimit) =>
+            content is StallGuardContent { Stalled: true } guard
+                ? new ProviderUnreachableException(call.Provider, display, true, guard.Limit, null, "no byte of the answer arrived for")
+                : new ProviderUnreachableException(call.Provider, display, true, attemptLimit, null);
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {

@@ -12,6 +12,30 @@ namespace TokenAuth.Logging
     {
         public const string Mask = "***";
 
+        /// <summary>The most characters of a provider's or a server's own text shown in a message.</summary>
+        public const int MaxShownForeignText = 500;
+
+        /// <summary>
+        /// Text a provider or a server wrote (an error message, a certificate's name) as it may be shown at a console:
+        /// control characters made spaces (an escape sequence could restyle or clear the terminal, a line break forge a
+        /// line of output such as a "Recommendation:"), and at most <see cref="MaxShownForeignText"/> characters.
+        /// </summary>
+        public static string Printable(string text)
+        {
+            var shown = new StringBuilder(Math.Min(text.Length, MaxShownForeignText + 1));
+            foreach (var c in text)
+            {
+                if (shown.Length == MaxShownForeignText)
+                {
+                    return shown.Append('…').ToString();
+                }
+
+                shown.Append(char.IsControl(c) ? ' ' : c);
+            }
+
+            return shown.ToString();
+        }
+
         /// <summary>
         /// The URI as it may be shown: every query value replaced by *** (names kept, so the user can still tell the
         /// calls apart; a value without a name is masked whole), and any user information or fragment masked too.

@@ -29,8 +29,6 @@ namespace TokenAuth.Providers
         internal static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
 
         /// <summary>How much of a provider's error code or message is shown; the whole body stays in the error's ResponseBody.</summary>
-        private const int MaxShownProviderText = 500;
-
         /// <summary>The longest lifetime a provider's answer may give a token, whatever the form of its expiry.</summary>
         private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
@@ -422,32 +420,8 @@ namespace TokenAuth.Providers
             (JsonFieldPath.FirstScalarText(error, definition.Errors.CodePaths.Concat(BuiltInProviders.CommonCodePaths)),
                 JsonFieldPath.FirstScalarText(error, definition.Errors.MessagePaths.Concat(BuiltInProviders.CommonMessagePaths)));
 
-        /// <summary>
-        /// A provider's words as they may be shown at a console: known secrets scrubbed, control characters made spaces
-        /// (an escape sequence could restyle or clear the terminal, a line break forge a line of output such as a
-        /// "Recommendation:"), and at most <see cref="MaxShownProviderText"/> characters.
-        /// </summary>
-        private static string? AsShown(Func<string?, string?> scrub, string? text)
-        {
-            var scrubbed = scrub(text);
-            if (scrubbed == null)
-            {
-                return null;
-            }
-
-            var shown = new StringBuilder(Math.Min(scrubbed.Length, MaxShownProviderText + 1));
-            foreach (var c in scrubbed)
-            {
-                if (shown.Length == MaxShownProviderText)
-                {
-                    return shown.Append('…').ToString();
-                }
-
-                shown.Append(char.IsControl(c) ? ' ' : c);
-            }
-
-            return shown.ToString();
-        }
+        /// <summary>A provider's words as they may be shown at a console: known secrets scrubbed, then <see cref="Redaction.Printable"/>.</summary>
+        private static string? AsShown(Func<string?, string?> scrub, string? text) => scrub(text) is { } scrubbed ? Redaction.Printable(scrubbed) : null;
 
         private static string? HintFor(ProviderTarget target, ProviderOperation operation, HttpStatusCode status, string? code, string? message)
         {

@@ -277,11 +277,6 @@ namespace TokenAuth.Requests
 #endif
                 }
 
-                if (ApiRequest.UserAgent != null)
-                {
-                    message.Headers.TryAddWithoutValidation("User-Agent", ApiRequest.UserAgent);
-                }
-
                 if (ResumeFrom > 0)
                 {
                     message.Headers.Range = new RangeHeaderValue(ResumeFrom, null);

@@ -60,9 +60,6 @@ namespace TokenAuth.Requests
         /// <summary>The HTTP version asked for; a lower one is accepted where the server offers no more. Null: HTTP/1.1.</summary>
         public Version? HttpVersion { get; set; }
 
-        /// <summary>Sent as User-Agent instead of the engine's (<see cref="Http.TokenAuthOptions.UserAgent"/>).</summary>
-        public string? UserAgent { get; set; }
-
         /// <summary>How long each attempt may wait for the answer's headers (connecting included), within the call's limit.</summary>
         public TimeSpan? ConnectionTimeout { get; set; }
 
@@ -86,7 +83,6 @@ namespace TokenAuth.Requests
                 RetryInterval = RetryInterval,
                 MaxRedirects = MaxRedirects,
                 HttpVersion = HttpVersion,
-                UserAgent = UserAgent,
                 ConnectionTimeout = ConnectionTimeout,
                 OperationTimeout = OperationTimeout,
                 Timeout = Timeout,

@@ -26,7 +26,7 @@ namespace TokenAuth.Tokens
             Connection = connection;
             // A token got with one client certificate is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
-                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificate?.Thumbprint ?? "");
+                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "");
         }
 
         private TokenRequest(TokenRequest request, ConnectionSettings connection)
@@ -36,9 +36,7 @@ namespace TokenAuth.Tokens
             Scope = request.Scope;
             Lifetime = request.Lifetime;
             Connection = connection;
-            Key = connection.ClientCertificate?.Thumbprint == request.Connection?.ClientCertificate?.Thumbprint
-                ? request.Key
-                : request.Key.WithCertificate(connection.ClientCertificate?.Thumbprint ?? "");
+            Key = request.Key.WithCertificate(connection.ClientCertificateThumbprint ?? "");
         }
 
         public ProviderTarget Target { get; }
