@@ -48,6 +48,18 @@ public sealed class EmulatorOptions
     /// </summary>
     public Dictionary<string, List<X509Certificate2>> AssertionCertificates { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Federated credentials of the standard OAuth2 server: the subjects of the emulated pipelines' OIDC tokens
+    /// (<see cref="ProviderEmulator.GitHubActionsSubject"/>, <see cref="ProviderEmulator.AzureDevOpsSubject"/>) each client accepts.
+    /// </summary>
+    public Dictionary<string, HashSet<string>> FederatedCredentials { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The bearer token the emulated GitHub Actions OIDC endpoint takes (ACTIONS_ID_TOKEN_REQUEST_TOKEN).</summary>
+    public string GitHubActionsRequestToken { get; set; } = "emulator-actions-id-token-request-token";
+
+    /// <summary>The bearer token the emulated Azure Pipelines oidctoken endpoint takes (SYSTEM_ACCESSTOKEN).</summary>
+    public string AzureDevOpsAccessToken { get; set; } = "emulator-azure-pipelines-system-access-token";
+
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
 }

@@ -4,6 +4,7 @@ using TokenAuth.Emulator;
 
 // dotnet run --project src/TokenAuth.Emulator [-- --port 5599] [--settable-clock] [--corebanking-token-type MAC]
 //     [--https PORT=server.pfx]... [--client-certificate PROVIDER=THUMBPRINT]... [--assertion-certificate CLIENT_ID=cert.pem]...
+//     [--federated-credential CLIENT_ID=SUBJECT]...
 //     | --write-test-certificates FOLDER
 // All but --port are for tests that drive the emulator from another process (the Pester suite; the .NET Framework
 // engine tests on Mono): TLS listeners with certificates from a throwaway test CA, and providers that demand a client certificate.
@@ -37,6 +38,12 @@ for (var i = 0; i < args.Length; i++)
             options.AssertionCertificates.TryAdd(client, new List<X509Certificate2>());
             options.AssertionCertificates[client].Add(X509Certificate2.CreateFromPem(File.ReadAllText(pem)));
             break;
+        case "--federated-credential" when i + 1 < args.Length:
+            // CLIENT_ID=SUBJECT: the standard OAuth2 server takes the emulated pipelines' OIDC tokens with that subject from that client.
+            var (federatedClient, subject) = Split(args[++i]);
+            options.FederatedCredentials.TryAdd(federatedClient, new HashSet<string>(StringComparer.Ordinal));
+            options.FederatedCredentials[federatedClient].Add(subject);
+            break;
         case "--write-test-certificates" when i + 1 < args.Length:
             using (var certificates = TestCertificates.Create())
             {
@@ -64,6 +71,8 @@ foreach (var provider in ProviderEmulator.Providers)
 }
 
 Console.WriteLine();
+Console.WriteLine($"Pipeline OIDC tokens: GET {emulator.RootUri}github-actions/idtoken (bearer {options.GitHubActionsRequestToken}), "
+    + $"POST {emulator.RootUri}azure-devops/oidctoken (bearer {options.AzureDevOpsAccessToken}).");
 Console.WriteLine($"Control: GET {emulator.RootUri}_emulator/counters, POST {emulator.RootUri}_emulator/faults, POST {emulator.RootUri}_emulator/reset");
 
 var stop = new TaskCompletionSource();

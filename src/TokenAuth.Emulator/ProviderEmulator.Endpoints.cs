@@ -112,7 +112,7 @@ public sealed partial class ProviderEmulator
                 ["revocation_endpoint"] = issuer + "/revoke",
                 ["jwks_uri"] = issuer + "/jwks",
                 ["grant_types_supported"] = new JsonArray("client_credentials"),
-                ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_post", "client_secret_basic"),
+                ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_post", "client_secret_basic", "private_key_jwt"),
             });
         }));
 
@@ -121,6 +121,7 @@ public sealed partial class ProviderEmulator
             MapResources(app.MapGroup("/" + provider + "/resources"), provider);
         }
 
+        MapFederation(app);
         MapControl(app.MapGroup("/_emulator"));
     }
 
@@ -347,6 +348,18 @@ public sealed partial class ProviderEmulator
         }
 
         var issuer = (string?)claims?["iss"];
+        if (IsPipelineIssuer(issuer))
+        {
+            // A federated assertion: the client is named by client_id, the token by its issuer and subject.
+            var client = form["client_id"].ToString();
+            if (client.Length == 0)
+            {
+                return "client_id is required with a federated assertion";
+            }
+
+            return FederatedAssertionRefusal(client, header, claims, parts) ?? TimeOrReplayRefusal(issuer!, claims);
+        }
+
         if (issuer == null || (string?)claims?["sub"] != issuer || (form.ContainsKey("client_id") && form["client_id"] != issuer))
         {
             return "iss and sub must both be the client id";
@@ -379,6 +392,12 @@ public sealed partial class ProviderEmulator
             return $"The assertion's audience must be this token endpoint, {endpoint}";
         }
 
+        return TimeOrReplayRefusal(issuer, claims);
+    }
+
+    /// <summary>Why an assertion is refused for its time (30 s of skew) or a jti seen before, or null.</summary>
+    private string? TimeOrReplayRefusal(string issuer, JsonNode? claims)
+    {
         var now = _options.Clock.GetUtcNow().ToUnixTimeSeconds();
         if (claims?["exp"]?.GetValue<long>() is not { } expires || expires < now - 30 || claims["nbf"]?.GetValue<long>() > now + 30)
         {

@@ -248,6 +248,7 @@ public sealed partial class ProviderEmulator
         {
             ["issuedSecrets"] = new JsonArray(IssuedSecrets.Select(secret => (JsonNode?)JsonValue.Create(secret)).ToArray()),
             ["authorizationHeadersSeen"] = new JsonArray(AuthorizationHeadersSeen.Select(header => (JsonNode?)JsonValue.Create(header)).ToArray()),
+            ["oidcTokens"] = new JsonArray(OidcTokens.Select(token => (JsonNode?)JsonValue.Create(token)).ToArray()),
         }));
         group.MapPost("/revoked", async (HttpContext context) =>
         {

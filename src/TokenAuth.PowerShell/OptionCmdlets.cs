@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 
@@ -65,6 +66,17 @@ namespace TokenAuth.Commands
         [AllowEmptyString]
         public string? CertificateBundle { get; set; }
 
+        /// <summary>
+        /// Where FederatedAssertion providers whose definitions name no source get their assertions: a source's name
+        /// (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH); an empty string: none. A script block goes on each call instead.
+        /// </summary>
+        [Parameter(ParameterSetName = "Change")]
+        [ClientAssertionSourceTransformation]
+        [ArgumentCompleter(typeof(ClientAssertionSourceCompleter))]
+        [AllowNull]
+        [AllowEmptyString]
+        public ClientAssertionSource? ClientAssertion { get; set; }
+
         /// <summary>Every setting back to its default.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
         public SwitchParameter Reset { get; set; }
@@ -104,6 +116,15 @@ namespace TokenAuth.Commands
             if (Given(nameof(MaximumRetryCount))) options = options with { Retry = options.Retry with { MaxRetries = MaximumRetryCount } };
             if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
             if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
+
+            if (Given(nameof(ClientAssertion)))
+            {
+                // A script block belongs to the runspace that made it; the session's source serves every runspace.
+                options = ClientAssertion?.IsCallerCode == true
+                    ? throw new InvalidRequestException(null, "A script block runs with the command that names it: pass -ClientAssertion { ... } to each call, "
+                        + $"or give the session a source by name ({ClientAssertionSource.Syntax}).")
+                    : options with { ClientAssertion = ClientAssertion };
+            }
 
             var connection = options.Connection;
             if (SystemProxy && (Proxy != null || NoProxy))
@@ -160,6 +181,7 @@ namespace TokenAuth.Commands
             ProxyUseDefaultCredentials = proxy.UseDefaultCredentials;
             CertificateBundle = options.Connection.TrustedCertificates?.Source;
             TrustedCertificates = options.Connection.TrustedCertificates?.Certificates.Count ?? 0;
+            ClientAssertion = options.ClientAssertion?.Description;
         }
 
         public double RequestTimeoutSec { get; }
@@ -189,6 +211,9 @@ namespace TokenAuth.Commands
 
         /// <summary>How many certificates the bundle holds.</summary>
         public int TrustedCertificates { get; }
+
+        /// <summary>The client assertion source of FederatedAssertion providers that name none, if any.</summary>
+        public string? ClientAssertion { get; }
     }
 
     /// <summary>The proxy parameters as Invoke-RestMethod names them, read the same way by every cmdlet that has them.</summary>

@@ -48,6 +48,9 @@ namespace TokenAuth.Commands
 
         public bool FromCache { get; }
 
+        /// <summary>Where the client assertions for this token came from (GitHubActions, Env:NAME...); null: a secret or the client certificate.</summary>
+        public string? ClientAssertion => Request.AssertionSource?.Description;
+
         public SecureString Token { get; }
 
         public string? SecretName { get; }
@@ -90,6 +93,9 @@ namespace TokenAuth.Commands
         public string RenewsWith => Access.HasRefreshToken && Access.Request.Target.Definition.Refresh != null ? "RefreshToken" : "Credential";
 
         public bool ExpiryAssumed => Access.ExpiryAssumed;
+
+        /// <summary>Where the client assertions for this token came from; null: a secret or the client certificate.</summary>
+        public string? ClientAssertion => Access.Request.AssertionSource?.Description;
 
         public override string ToString() => $"{Provider} token for {Identity}, expires {ExpiresOn:u}";
     }

@@ -48,8 +48,23 @@ namespace TokenAuth.Commands
         [Parameter(ParameterSetName = ByProvider)]
         public SecureString? ClientCredential { get; set; }
 
+        /// <summary>The client id, for a provider whose credential is nothing else (its client proves itself with an assertion): no vault needed.</summary>
+        [Parameter(ParameterSetName = ByProvider)]
+        [ValidateNotNullOrEmpty]
+        public string? ClientId { get; set; }
+
         [Parameter(ParameterSetName = ByProvider)]
         public string? Scope { get; set; }
+
+        /// <summary>
+        /// Where this call's client assertions come from, instead of the definition's source or certificate: a source's
+        /// name or a script block, asked afresh for each token request; tokens are cached per source.
+        /// </summary>
+        [Parameter(ParameterSetName = ByProvider)]
+        [ClientAssertionSourceTransformation]
+        [ArgumentCompleter(typeof(ClientAssertionSourceCompleter))]
+        [ValidateNotNull]
+        public ClientAssertionSource? ClientAssertion { get; set; }
 
         [Parameter(ParameterSetName = ByProvider)]
         [ValidateRange(1, int.MaxValue)]
@@ -166,25 +181,38 @@ namespace TokenAuth.Commands
                 return Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition));
             }
 
-            if ((Credential != null || ClientCredential != null) && !_providerNamed)
+            if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null) && !_providerNamed)
             {
                 throw new UnsafeRequestException(Provider,
-                    $"A piped object names the provider '{Provider}', but a credential given with -Credential or -ClientCredential goes only to a provider named "
-                    + "with -Provider on the command line; nothing was sent.");
+                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId or -ClientAssertion goes only to a "
+                    + "provider named with -Provider on the command line; nothing was sent.");
+            }
+
+            if (ClientId != null && (Credential != null || SecretName != null))
+            {
+                throw new InvalidRequestException(Provider, "-ClientId is the whole credential: it goes with neither -Credential nor -SecretName.");
             }
 
             var definition = TokenAuthSession.Providers.Get(Provider);
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
-            var credential = Credential != null
-                ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
+            var credential = Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
+                : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
-            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition));
+            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition),
+                AssertionSourceFor(definition));
         }
+
+        /// <summary>-ClientAssertion; else, for a FederatedAssertion provider whose definition names no source, the session's.</summary>
+        private ClientAssertionSource? AssertionSourceFor(ProviderDefinition definition) =>
+            ClientAssertion
+            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion && definition.Token.Assertion?.Source == null
+                ? TokenAuthSession.Engine.Options.ClientAssertion
+                : null);
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null ? (null, null)
+            : Credential != null || ClientId != null ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 

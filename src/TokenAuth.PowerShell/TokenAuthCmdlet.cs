@@ -79,6 +79,19 @@ namespace TokenAuth.Commands
                 return;
             }
 
+            while (_log.PipelineThreadWork.TryDequeue(out var work))
+            {
+                work();
+            }
+
+            while (_log.SecretsToMask.TryDequeue(out var secret))
+            {
+                foreach (var command in CiMasking.CommandsFor(secret, System.Environment.GetEnvironmentVariables()))
+                {
+                    Host.UI.WriteLine(command);
+                }
+            }
+
             while (_log.Lines.TryDequeue(out var line))
             {
                 switch (line.Level)
@@ -155,6 +168,7 @@ namespace TokenAuth.Commands
             ProviderUnreachableException { TimedOut: true } => ErrorCategory.OperationTimeout,
             ProviderUnreachableException => ErrorCategory.ConnectionError,
             CredentialException => ErrorCategory.InvalidArgument,
+            ClientAssertionException => ErrorCategory.AuthenticationError,
             ProviderConfigurationException => ErrorCategory.InvalidArgument,
             NotSupportedByProviderException => ErrorCategory.NotImplemented,
             UnsafeRequestException => ErrorCategory.SecurityError,
@@ -188,8 +202,11 @@ namespace TokenAuth.Commands
                 && level != ActionPreference.SilentlyContinue && level != ActionPreference.Ignore;
         }
 
-        /// <summary>Engine log lines, queued from any thread until the pipeline thread writes them.</summary>
-        private sealed class QueuedLog : ITokenAuthLog
+        /// <summary>
+        /// Engine log lines, queued from any thread until the pipeline thread writes them; likewise a client assertion
+        /// source's script block, which PowerShell runs only there, and the assertions to mask in a CI's log.
+        /// </summary>
+        private sealed class QueuedLog : ITokenAuthLog, IClientAssertionHost
         {
             private readonly bool _verbose;
             private readonly bool _debug;
@@ -205,6 +222,37 @@ namespace TokenAuth.Commands
             public bool IsEnabled(LogLevel level) => level == LogLevel.Warning || (level == LogLevel.Verbose ? _verbose : _debug);
 
             public void Write(LogLevel level, string message) => Lines.Enqueue((level, message));
+
+            public ConcurrentQueue<Action> PipelineThreadWork { get; } = new ConcurrentQueue<Action>();
+
+            public ConcurrentQueue<string> SecretsToMask { get; } = new ConcurrentQueue<string>();
+
+            /// <summary>Runs when the pipeline thread next waits on the engine; cancelled if it never does (the command was stopped).</summary>
+            public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken)
+            {
+                var result = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var registration = cancellationToken.Register(() => result.TrySetCanceled(cancellationToken));
+                PipelineThreadWork.Enqueue(() =>
+                {
+                    registration.Dispose();
+                    if (result.Task.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        result.TrySetResult(produce());
+                    }
+                    catch (Exception ex)
+                    {
+                        result.TrySetException(ex);
+                    }
+                });
+                return result.Task;
+            }
+
+            public void RegisterSecret(string value) => SecretsToMask.Enqueue(value);
         }
     }
 }

@@ -9,9 +9,22 @@ BeforeAll {
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
     $script:Certificates = New-TokenAuthTestCertificate -Path (Join-Path $TestDrive 'certificates')
+    # The federated client trusts the emulated GitHub Actions job, one Azure Pipelines service connection, and the pipeline itself.
+    $script:ServiceConnection = '6f3c1b0e-2b7a-4c1e-9d7e-0a1b2c3d4e5f'
     $script:Emulator = Start-TokenAuthEmulator -ArgumentList '--assertion-certificate', "demo-jwt-client=$($Certificates.ClientPem)",
-        '--assertion-certificate', "demo-ec-client=$(Join-Path $Certificates.Folder 'ec-client.pem')"
+        '--assertion-certificate', "demo-ec-client=$(Join-Path $Certificates.Folder 'ec-client.pem')",
+        '--federated-credential', 'demo-federated-client=repo:tokenauth/emulator:ref:refs/heads/main',
+        '--federated-credential', "demo-federated-client=sc://tokenauth/emulator/$ServiceConnection"
     $script:Base = $Emulator.Root
+    # The variables a GitHub Actions job with id-token: write, and an Azure Pipelines step that maps SYSTEM_ACCESSTOKEN, have.
+    $script:GitHubVariables = @{
+        ACTIONS_ID_TOKEN_REQUEST_URL   = "$($Base)github-actions/idtoken?api-version=2.0"
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'emulator-actions-id-token-request-token'
+    }
+    $script:AzureDevOpsVariables = @{
+        SYSTEM_OIDCREQUESTURI = "$($Base)azure-devops/oidctoken"
+        SYSTEM_ACCESSTOKEN    = 'emulator-azure-pipelines-system-access-token'
+    }
 
     # The private_key_jwt example, renamed, with another algorithm or key source.
     function Register-JwtVariant([string] $Name, [string] $Algorithm = 'RS256', [hashtable] $Certificate) {
@@ -20,6 +33,24 @@ BeforeAll {
             $definition.token.assertion = @{ algorithm = $Algorithm }
             if ($Certificate) { $definition.clientCertificate = $Certificate }
         }
+    }
+
+    # The federated example, renamed, with a source of its own (or none) and RFC 7009 revocation authenticated by assertion.
+    function Register-FederatedVariant([string] $Name, [string] $Source) {
+        Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name $Name -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            if ($Source) { $definition.token.assertion = @{ source = $Source } }
+            $definition.revoke = @{ path = '/oauth2/revoke'; encoding = 'Form'; authentication = 'Client'; fields = @{ token = '{AccessToken}' } }
+        }
+    }
+
+    # Every OIDC token the emulated pipelines issued: none may show up in any stream.
+    function Get-IssuedOidcToken { @((Invoke-RestMethod "$($Base)_emulator/evidence").oidcTokens) }
+
+    function Invoke-WithVariable([hashtable] $Variables, [scriptblock] $Command) {
+        $saved = @{}
+        foreach ($name in $Variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $Variables[$name]) }
+        try { & $Command } finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
     }
 
     function Save-ClientIdSecret([string] $Provider, [string] $ClientId) {
@@ -106,5 +137,241 @@ Describe 'private_key_jwt' {
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCredential,*'
         "$($failure[0])" | Should -Match 'takes a signed client assertion \(PrivateKeyJwt\)'
         $token.Provider | Should -Be 'NoKeyJwtOAuth2'
+    }
+}
+
+Describe 'federated assertions (workload identity federation)' {
+    BeforeEach { Reset-TokenAuthEmulator $Emulator }
+
+    It 'gets a token with a GitHub Actions OIDC token in a fresh pwsh, a fresh one for each token request, and shows none of them' {
+        $definition = Register-FederatedVariant 'GitHubFederatedOAuth2' -Source 'GitHubActions:api://AzureADTokenExchange'
+        $script = "`$null = Register-TokenAuthProvider '$definition'; " +
+            "`$all = & { Invoke-AuthenticatedRequest GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -Uri oauth2/resources/sample -Verbose -Debug; " +
+            "  Get-ProviderToken GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -Force -Verbose -Debug; " +
+            "  Get-ProviderToken GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -Force -Verbose -Debug | Format-List * | Out-String } *>&1; " +
+            "`$all | ForEach-Object { if (`$_ -is [Management.Automation.ErrorRecord]) { `"`$_ `$(`$_.Exception)`" } else { `"`$_`" } }"
+        $output = Invoke-TokenAuthFreshPwsh $script -Environment $GitHubVariables
+        $text = $output -join "`n"
+        $issued = Get-IssuedOidcToken
+
+        $LASTEXITCODE | Should -Be 0
+        $text | Should -Match 'demo-federated-client'
+        $text | Should -Match 'getting a client assertion from GitHubActions:api://AzureADTokenExchange'
+        # Three token requests, three OIDC tokens, each accepted once: none was sent twice.
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -Be 3
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-accepted' | Should -Be 3
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-refused' | Should -BeNullOrEmpty
+        $issued.Count | Should -Be 3
+        @($issued | Select-Object -Unique).Count | Should -Be 3
+        foreach ($token in $issued) { $text.Contains($token) | Should -BeFalse -Because 'an OIDC token is a credential' }
+        $text.Contains($GitHubVariables.ACTIONS_ID_TOKEN_REQUEST_TOKEN) | Should -BeFalse
+    }
+
+    It 'gets a token with an Azure Pipelines service connection''s OIDC token in a fresh pwsh, no vault, and revokes it with another' {
+        $definition = Register-FederatedVariant 'AzureDevOpsFederatedOAuth2'
+        $script = "`$null = Register-TokenAuthProvider '$definition'; " +
+            "`$all = & { `$token = Get-ProviderToken AzureDevOpsFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection -Verbose -Debug; " +
+            "  `$token | Format-List * | Out-String; `$token | Revoke-ProviderToken -Confirm:`$false -Verbose -Debug } *>&1; " +
+            "`$all | ForEach-Object { if (`$_ -is [Management.Automation.ErrorRecord]) { `"`$_ `$(`$_.Exception)`" } else { `"`$_`" } }"
+        $output = Invoke-TokenAuthFreshPwsh $script -Environment $AzureDevOpsVariables
+        $text = $output -join "`n"
+
+        $LASTEXITCODE | Should -Be 0
+        $text | Should -Match 'AzureDevOpsFederatedOAuth2'
+        $text | Should -Not -Match 'Exception'
+        # The token request and the revocation (RFC 7009, the client authenticated) each had their own OIDC token.
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'azure-devops/oidctoken' | Should -Be 2
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-accepted' | Should -Be 2
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/revoke' | Should -Be 1
+        foreach ($token in Get-IssuedOidcToken) { $text.Contains($token) | Should -BeFalse }
+        $text.Contains($AzureDevOpsVariables.SYSTEM_ACCESSTOKEN) | Should -BeFalse
+    }
+
+    It 'registers the OIDC token with the CI''s log masking (##vso[task.setsecret]) and writes it nowhere else' {
+        $definition = Register-FederatedVariant 'MaskedFederatedOAuth2'
+        $script = "`$null = Register-TokenAuthProvider '$definition'; " +
+            "`$null = Get-ProviderToken MaskedFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection -Verbose"
+        $variables = $AzureDevOpsVariables.Clone()
+        $variables.TF_BUILD = 'True'
+        $before = Get-IssuedOidcToken
+        $output = Invoke-TokenAuthFreshPwsh $script -Environment $variables
+        $issued = @(Get-IssuedOidcToken | Where-Object { $_ -notin $before })
+
+        $LASTEXITCODE | Should -Be 0
+        $issued.Count | Should -Be 1
+        @($output | Where-Object { $_ -eq "##vso[task.setsecret]$($issued[0])" }).Count | Should -Be 1
+        @($output | Where-Object { $_.Contains($issued[0]) }).Count | Should -Be 1
+    }
+
+    It 'quotes the server''s invalid_client when no federated credential matches, with a hint, and never the assertion' {
+        $null = Register-FederatedVariant 'UntrustedFederatedOAuth2' -Source 'AzureDevOps'
+
+        $text = Invoke-WithVariable $AzureDevOpsVariables {
+            Get-TokenAuthAllStream { Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -Verbose -Debug -ErrorAction Continue }
+        }
+        $failure = Invoke-WithVariable $AzureDevOpsVariables {
+            Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused
+        }
+
+        $failure[0].FullyQualifiedErrorId | Should -Be 'ProviderRejectedToken,TokenAuth.Commands.GetProviderTokenCommand'
+        $failure[0].ErrorDetails.Message | Should -Match 'refused \(401 invalid_client\): No federated credential of client ''demo-federated-client'' matches .*p://tokenauth/emulator/pipeline'
+        $failure[0].ErrorDetails.RecommendedAction | Should -Match 'federated credential matching the assertion''s issuer, subject and audience'
+        foreach ($token in Get-IssuedOidcToken) { $text.Contains($token) | Should -BeFalse }
+    }
+
+    It 'names the missing pipeline variables: <Source>' -ForEach @(
+        @{ Source = 'GitHubActions'; Variables = @{ ACTIONS_ID_TOKEN_REQUEST_URL = $null; ACTIONS_ID_TOKEN_REQUEST_TOKEN = $null }; Expected = 'ACTIONS_ID_TOKEN_REQUEST_URL is not set: not running in GitHub Actions, or the job lacks `permissions: id-token: write`\?' }
+        @{ Source = 'GitHubActions'; Variables = @{ ACTIONS_ID_TOKEN_REQUEST_URL = 'https://example.invalid/idtoken'; ACTIONS_ID_TOKEN_REQUEST_TOKEN = $null }; Expected = 'ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set' }
+        @{ Source = 'AzureDevOps'; Variables = @{ SYSTEM_OIDCREQUESTURI = $null; SYSTEM_ACCESSTOKEN = $null }; Expected = 'SYSTEM_OIDCREQUESTURI is not set: not running in an Azure Pipelines job\?' }
+        @{ Source = 'AzureDevOps'; Variables = @{ SYSTEM_OIDCREQUESTURI = 'https://example.invalid/oidctoken'; SYSTEM_ACCESSTOKEN = $null }; Expected = 'SYSTEM_ACCESSTOKEN is not set: map it into the step''s environment \(env: SYSTEM_ACCESSTOKEN: \$\(System.AccessToken\)\)' }
+        @{ Source = 'GitHubActions'; Variables = @{ ACTIONS_ID_TOKEN_REQUEST_URL = 'http://example.com/idtoken'; ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'request-token' }; Expected = 'ACTIONS_ID_TOKEN_REQUEST_URL is not an https address, so ACTIONS_ID_TOKEN_REQUEST_TOKEN is not sent to it' }
+    ) {
+        $null = Register-FederatedVariant 'UnsetFederatedOAuth2'
+
+        $failure = Invoke-WithVariable $Variables {
+            Get-ProviderToken UnsetFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion $Source -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused
+        }
+
+        $failure[0].FullyQualifiedErrorId | Should -Be 'ClientAssertionUnavailable,TokenAuth.Commands.GetProviderTokenCommand'
+        $failure[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        "$($failure[0])" | Should -Match "UnsetFederatedOAuth2: no client assertion from ${Source}: $Expected"
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+    }
+
+    It 'names the pipeline endpoint''s refusal of its request token, and never that token' {
+        $null = Register-FederatedVariant 'WrongRequestTokenOAuth2' -Source 'GitHubActions'
+        $variables = $GitHubVariables.Clone()
+        $variables.ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'not-the-runner-request-token'
+
+        $text = Invoke-WithVariable $variables {
+            Get-TokenAuthAllStream { Get-ProviderToken WrongRequestTokenOAuth2 -BaseUri $Base -ClientId demo-federated-client -Verbose -Debug -ErrorAction Continue }
+        }
+
+        $text | Should -Match 'no client assertion from GitHubActions: GitHub Actions'' OIDC token endpoint answered 401: Unable to authenticate the ID token request\. \(does the job have `permissions: id-token: write`\?\)'
+        $text | Should -Not -Match 'not-the-runner-request-token'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+    }
+
+    It 'reads the assertion from an environment variable and from a file (a path relative to the current location), afresh each time' {
+        $null = Register-FederatedVariant 'FileFederatedOAuth2'
+        $fetch = { (Invoke-RestMethod "$($Base)github-actions/idtoken?audience=api://AzureADTokenExchange" -Headers @{ Authorization = "Bearer $($GitHubVariables.ACTIONS_ID_TOKEN_REQUEST_TOKEN)" }).value }
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'projected') -Force
+
+        Set-Content -Path (Join-Path $folder 'token') -Value (& $fetch) -NoNewline
+        Push-Location $folder
+        try { $fromFile = Get-ProviderToken FileFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion File:token } finally { Pop-Location }
+        # The file is replaced (as Kubernetes renews a projected token); a new token request reads the new one.
+        Set-Content -Path (Join-Path $folder 'token') -Value (& $fetch) -NoNewline
+        $renewed = Get-ProviderToken FileFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion "File:$(Join-Path $folder 'token')" -Force
+        $fromVariable = Invoke-WithVariable @{ TOKENAUTH_TEST_ASSERTION = (& $fetch) } {
+            Get-ProviderToken FileFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion Env:TOKENAUTH_TEST_ASSERTION
+        }
+
+        $fromFile.Provider, $renewed.Provider, $fromVariable.Provider | Should -Be 'FileFederatedOAuth2', 'FileFederatedOAuth2', 'FileFederatedOAuth2'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-accepted' | Should -Be 3
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-refused' | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an expired assertion and one that is not a JWT before anything is sent, never quoting either' {
+        $null = Register-FederatedVariant 'ExpiredFederatedOAuth2'
+        $expired = 'eyJhbGciOiJSUzI1NiJ9.' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('{"sub":"x","exp":1700000000}')).TrimEnd('=').Replace('+', '-').Replace('/', '_') + '.c2lnbmF0dXJl'
+        $path = Join-Path $TestDrive 'expired-token'
+        Set-Content -Path $path -Value $expired -NoNewline
+
+        $text = Get-TokenAuthAllStream { Get-ProviderToken ExpiredFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion "File:$path" -ErrorAction Continue }
+        $notJwt = Invoke-WithVariable @{ TOKENAUTH_TEST_ASSERTION = 'secret value that is no JWT' } {
+            Get-TokenAuthAllStream { Get-ProviderToken ExpiredFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion Env:TOKENAUTH_TEST_ASSERTION -ErrorAction Continue }
+        }
+
+        $text | Should -Match "no client assertion from File:.*expired-token: it expired at 2023-11-14 22:13:20Z \(this machine's clock reads"
+        $text | Should -Not -Match ([regex]::Escape($expired))
+        $notJwt | Should -Match 'no client assertion from Env:TOKENAUTH_TEST_ASSERTION: it is not a signed JWT'
+        $notJwt | Should -Not -Match 'secret value'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+    }
+
+    It 'runs a -ClientAssertion script block for each token request, a SecureString from it too' {
+        $null = Register-FederatedVariant 'ScriptFederatedOAuth2'
+        $script:ScriptRuns = 0
+        $source = {
+            $script:ScriptRuns++
+            $value = (Invoke-RestMethod "$($Base)github-actions/idtoken?audience=api://AzureADTokenExchange" -Headers @{ Authorization = "Bearer $($GitHubVariables.ACTIONS_ID_TOKEN_REQUEST_TOKEN)" }).value
+            ConvertTo-SecureString $value -AsPlainText -Force
+        }
+
+        $first = Get-ProviderToken ScriptFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion $source
+        $cached = Get-ProviderToken ScriptFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion $source
+        $forced = Get-ProviderToken ScriptFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion $source -Force
+        Get-ProviderToken ScriptFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion { 'one'; 'two' } -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $script:ScriptRuns | Should -Be 2
+        $cached.ExpiresOn | Should -Be $first.ExpiresOn
+        $forced.Provider | Should -Be 'ScriptFederatedOAuth2'
+        "$($failure[0])" | Should -Match 'no client assertion from the -ClientAssertion script block: it returned 2 objects, where the assertion must come back as one string'
+    }
+
+    It 'keeps one token per assertion source: another source never gets the first one''s token' {
+        $null = Register-FederatedVariant 'TwoSourceOAuth2'
+
+        $gitHub = Invoke-WithVariable $GitHubVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange }
+        $azure = Invoke-WithVariable $AzureDevOpsVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection }
+        $again = Invoke-WithVariable $GitHubVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange }
+
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -Be 2
+        $gitHub.ClientAssertion, $azure.ClientAssertion | Should -Be 'GitHubActions:api://AzureADTokenExchange', "AzureDevOps:$ServiceConnection"
+        $again.FromCache | Should -BeTrue
+        $again.ClientAssertion | Should -Be 'GitHubActions:api://AzureADTokenExchange'
+        (Get-ProviderTokenCache | Where-Object Provider -EQ 'TwoSourceOAuth2').ClientAssertion | Sort-Object |
+            Should -Be "AzureDevOps:$ServiceConnection", 'GitHubActions:api://AzureADTokenExchange' 
+    }
+
+    It 'takes the session''s source (Set-TokenAuthOption -ClientAssertion) for a definition without one, until it is cleared' {
+        $null = Register-FederatedVariant 'SessionFederatedOAuth2'
+        try {
+            Set-TokenAuthOption -ClientAssertion GitHubActions:api://AzureADTokenExchange
+            $shown = (Get-TokenAuthOption).ClientAssertion
+            $token = Invoke-WithVariable $GitHubVariables { Get-ProviderToken SessionFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client }
+            { Set-TokenAuthOption -ClientAssertion { 'a script' } } | Should -Throw -ExpectedMessage '*A script block runs with the command that names it*'
+        }
+        finally {
+            Set-TokenAuthOption -ClientAssertion ''
+        }
+
+        $shown | Should -Be 'GitHubActions:api://AzureADTokenExchange'
+        $token.Provider | Should -Be 'SessionFederatedOAuth2'
+        (Get-TokenAuthOption).ClientAssertion | Should -BeNullOrEmpty
+    }
+
+    It 'refuses -ClientAssertion for a provider that takes a secret, an assertion given as a string, and a source from a piped object''s provider' {
+        $null = Register-FederatedVariant 'PipedFederatedOAuth2'
+        $null = Register-TokenAuthExampleVariant -Example oauth2-client-credentials.json -Name 'SecretNotAssertionOAuth2' -Folder $Certificates.Folder
+        $credential = [pscredential]::new('demo-client', (ConvertTo-SecureString 'demo-secret' -AsPlainText -Force))
+
+        Get-ProviderToken SecretNotAssertionOAuth2 -BaseUri $Base -Credential $credential -ClientAssertion Env:ANYTHING -ErrorVariable secretProvider -ErrorAction SilentlyContinue
+        { Get-ProviderToken PipedFederatedOAuth2 -ClientId demo-federated-client -ClientAssertion 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlcw' } |
+            Should -Throw -ExpectedMessage '*That is an assertion itself, not where to get one*'
+        [pscustomobject]@{ Provider = 'PipedFederatedOAuth2' } |
+            Get-ProviderToken -BaseUri $Base -ClientId demo-federated-client -ClientAssertion Env:ANYTHING -ErrorVariable piped -ErrorAction SilentlyContinue
+
+        $secretProvider[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRequest,*'
+        "$($secretProvider[0])" | Should -Match 'SecretNotAssertionOAuth2 authenticates with Basic, not a client assertion'
+        $piped[0].FullyQualifiedErrorId | Should -BeLike 'UnsafeRequest,*'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+    }
+
+    It 'completes -ClientAssertion with the sources and Env: with the variables' {
+        $env:TOKENAUTH_COMPLETION_PROBE = 'x'
+        try {
+            $line = 'Get-ProviderToken X -ClientAssertion '
+            $sources = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+            $line = 'Get-ProviderToken X -ClientAssertion Env:TOKENAUTH_COMP'
+            $variables = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        }
+        finally { Remove-Item Env:TOKENAUTH_COMPLETION_PROBE }
+
+        $sources | Should -Be 'GitHubActions', 'AzureDevOps:', 'Env:', 'File'
+        $variables | Should -Be 'Env:TOKENAUTH_COMPLETION_PROBE'
     }
 }

@@ -158,6 +158,23 @@ namespace TokenAuth.Credentials
             return new ProviderCredential(values);
         }
 
+        /// <summary>
+        /// A client id alone: the whole credential of a provider that asks for nothing else (its client proves itself with
+        /// an assertion). A client id is no secret, so it needs no vault.
+        /// </summary>
+        public static ProviderCredential FromClientId(ProviderDefinition provider, string clientId, string source)
+        {
+            var fields = provider.Credential.Fields;
+            if (fields.Count != 1 || fields[0] != CredentialField.ClientId)
+            {
+                throw new InvalidRequestException(provider.Name,
+                    $"{source} is the whole credential only of a provider whose credential is a ClientId alone (PrivateKeyJwt, FederatedAssertion); "
+                    + $"{provider.Name} needs {string.Join(", ", fields)}: keep them in a vault, or pass -Credential.");
+            }
+
+            return new ProviderCredential(clientId: clientId);
+        }
+
         public static ProviderCredential FromSecret(ProviderDefinition provider, SecretValue secret, string secretName)
         {
             var source = $"The secret '{secretName}'";

@@ -306,6 +306,24 @@ namespace TokenAuth.Errors
         };
     }
 
+    /// <summary>
+    /// No client assertion could be had from its source (the pipeline's OIDC endpoint, a variable, a file, a script
+    /// block), or what came is not one. Names the source and what is wrong, never the assertion.
+    /// </summary>
+    public sealed class ClientAssertionException : TokenAuthException
+    {
+        public ClientAssertionException(string provider, string source, string problem, Exception? inner = null)
+            : base($"{provider}: no client assertion from {source}: {problem}", provider, inner)
+        {
+            AssertionSource = source;
+        }
+
+        /// <summary>Where the assertion was to come from, as the user named it.</summary>
+        public string AssertionSource { get; }
+
+        public override string ErrorId => "ClientAssertionUnavailable";
+    }
+
     /// <summary>The proxy refused the call (407) or could not be reached. Names the proxy and its user, never the password.</summary>
     public sealed class ProxyException : TokenAuthException
     {

@@ -20,6 +20,7 @@ namespace TokenAuth.Http
             Log = log;
             Budget = budget;
             Cancellation = cancellation;
+            Connection = request.Connection;
         }
 
         public TokenRequest Request { get; }
@@ -40,8 +41,14 @@ namespace TokenAuth.Http
         /// <summary>The token the call carries, once it has one: redacted from anything shown, like the credential.</summary>
         public AccessToken? Token { get; set; }
 
-        /// <summary>The client assertion a token call sent (PrivateKeyJwt): a credential too, hidden from its errors.</summary>
+        /// <summary>The client assertion a token call sent: a credential too, hidden from its errors.</summary>
         public string? Assertion { get; set; }
+
+        /// <summary>How the call goes; null: the engine's <see cref="TokenAuthOptions.Connection"/>. The request's, unless the call is not to the provider.</summary>
+        public ConnectionSettings? Connection { get; init; }
+
+        /// <summary>The bearer token of a call to a pipeline's OIDC endpoint: hidden from its errors.</summary>
+        public string? EndpointBearer { get; init; }
 
         /// <summary>
         /// A URI as it may be shown in a message: query values, user information and fragment masked
@@ -79,7 +86,7 @@ namespace TokenAuth.Http
         /// <summary>Every value that must not appear in an error: gathered only when one is written.</summary>
         public List<string?> SensitiveValues()
         {
-            var values = new List<string?>(Request.Credential.SensitiveValues()) { Assertion };
+            var values = new List<string?>(Request.Credential.SensitiveValues()) { Assertion, EndpointBearer };
             if (Token != null)
             {
                 values.Add(Token.Value);

@@ -160,7 +160,7 @@ namespace TokenAuth.Http
             var waited = TimeSpan.Zero;
             var options = _options();
             var attemptTimeout = options.Timeout;
-            var connection = call.Request.Connection ?? options.Connection;
+            var connection = call.Connection ?? options.Connection;
             if (call.Log != null && call.Log.IsEnabled(LogLevel.Debug))
             {
                 call.Log.Write(LogLevel.Debug, $"{display}: {connection}.");

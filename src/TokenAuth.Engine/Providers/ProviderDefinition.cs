@@ -115,11 +115,24 @@ namespace TokenAuth.Providers
         /// private_key_jwt), made afresh for every attempt and sent as client_assertion with the ClientId.
         /// </summary>
         PrivateKeyJwt,
+
+        /// <summary>
+        /// No secret and no key: an assertion another issuer signed for this client (workload identity federation),
+        /// fetched afresh for every token request from token.assertion.source, -ClientAssertion or the session's
+        /// source, and sent as client_assertion with the ClientId.
+        /// </summary>
+        FederatedAssertion,
     }
 
-    /// <summary>How a client assertion is made (<see cref="ClientAuthentication.PrivateKeyJwt"/>).</summary>
+    /// <summary>How a client assertion is made (<see cref="ClientAuthentication.PrivateKeyJwt"/>) or where it comes from (<see cref="ClientAuthentication.FederatedAssertion"/>).</summary>
     public sealed record AssertionSpec
     {
+        /// <summary>
+        /// A FederatedAssertion provider's source, as <see cref="Credentials.ClientAssertionSource.Syntax"/> names it; a
+        /// relative File: path is from the definition's folder. Null: -ClientAssertion or the session's source.
+        /// </summary>
+        public string? Source { get; init; }
+
         public Credentials.AssertionAlgorithm Algorithm { get; init; } = Credentials.AssertionAlgorithm.RS256;
 
         /// <summary>The assertion's aud; null: the token endpoint's URL, as RFC 7523 suggests.</summary>
@@ -155,8 +168,11 @@ namespace TokenAuth.Providers
         /// <summary>Scope sent when the caller names none (Ankorstore: "*").</summary>
         public string? DefaultScope { get; init; }
 
-        /// <summary>How the client assertion is made, with <see cref="ClientAuthentication.PrivateKeyJwt"/>; null: RS256 to the token endpoint.</summary>
+        /// <summary>How the client assertion is made or where it comes from; null: RS256 to the token endpoint, or no source of its own.</summary>
         public AssertionSpec? Assertion { get; init; }
+
+        /// <summary>Whether the client proves itself with a client assertion (RFC 7523) rather than a secret.</summary>
+        internal bool TakesAssertion => ClientAuthentication == ClientAuthentication.PrivateKeyJwt || ClientAuthentication == ClientAuthentication.FederatedAssertion;
     }
 
     public enum ExpiryFormat

@@ -59,11 +59,14 @@ namespace TokenAuth.Providers
         {
             string? Resolve(string? file) => file == null ? null : Path.Combine(folder, file);
             var certificate = definition.ClientCertificate;
+            var assertion = definition.Token.Assertion;
             return definition with
             {
                 TrustedCertificates = Resolve(definition.TrustedCertificates),
                 ClientCertificate = certificate == null ? null
                     : certificate with { CertificateFile = Resolve(certificate.CertificateFile), KeyFile = Resolve(certificate.KeyFile) },
+                Token = assertion?.Source == null ? definition.Token
+                    : definition.Token with { Assertion = assertion with { Source = ClientAssertionSource.Parse(assertion.Source, folder).Description } },
             };
         }
 
@@ -175,21 +178,9 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.token.clientAuthentication", "Basic needs ClientId and ClientSecret in credential.fields");
             }
 
-            if (definition.Token.ClientAuthentication == ClientAuthentication.PrivateKeyJwt)
+            foreach (var problem in ValidateAssertion(definition))
             {
-                if (!definition.Credential.Fields.Contains(CredentialField.ClientId))
-                {
-                    yield return new Problem("$.token.clientAuthentication", "PrivateKeyJwt needs ClientId in credential.fields: it is the assertion's issuer");
-                }
-
-                if (definition.Token.Encoding != BodyEncoding.Form)
-                {
-                    yield return new Problem("$.token.encoding", "must be Form with PrivateKeyJwt: the assertion is a form field (RFC 7523)");
-                }
-            }
-            else if (definition.Token.Assertion != null)
-            {
-                yield return new Problem("$.token.assertion", "goes with clientAuthentication PrivateKeyJwt");
+                yield return problem;
             }
 
             var response = definition.TokenResponse;
@@ -293,6 +284,57 @@ namespace TokenAuth.Providers
                         yield return new Problem($"$.errors.{name}[{i}]", "must be a field path such as 'error.message'");
                     }
                 }
+            }
+        }
+
+        private static IEnumerable<Problem> ValidateAssertion(ProviderDefinition definition)
+        {
+            var token = definition.Token;
+            var authentication = token.ClientAuthentication;
+            var assertion = token.Assertion;
+            if (!token.TakesAssertion)
+            {
+                if (assertion != null)
+                {
+                    yield return new Problem("$.token.assertion", "goes with clientAuthentication PrivateKeyJwt or FederatedAssertion");
+                }
+
+                yield break;
+            }
+
+            if (!definition.Credential.Fields.Contains(CredentialField.ClientId))
+            {
+                yield return new Problem("$.token.clientAuthentication", $"{authentication} needs ClientId in credential.fields: the server knows the client by it");
+            }
+
+            if (token.Encoding != BodyEncoding.Form)
+            {
+                yield return new Problem("$.token.encoding", $"must be Form with {authentication}: the assertion is a form field (RFC 7523)");
+            }
+
+            if (authentication == ClientAuthentication.PrivateKeyJwt && assertion?.Source != null)
+            {
+                yield return new Problem("$.token.assertion.source", "goes with FederatedAssertion: a PrivateKeyJwt client signs its own assertions (-ClientAssertion still replaces them for a call)");
+            }
+
+            if (authentication == ClientAuthentication.FederatedAssertion && (assertion?.Audience != null || assertion?.IncludeCertificate == true))
+            {
+                yield return new Problem("$.token.assertion", "audience and includeCertificate go with PrivateKeyJwt: a federated assertion is signed by its issuer (ask GitHub for an audience with GitHubActions:AUDIENCE)");
+            }
+
+            string? refusal = null;
+            try
+            {
+                _ = assertion?.Source == null ? null : ClientAssertionSource.Parse(assertion.Source);
+            }
+            catch (ArgumentException ex)
+            {
+                refusal = ex.Message;
+            }
+
+            if (refusal != null)
+            {
+                yield return new Problem("$.token.assertion.source", refusal);
             }
         }
 

@@ -41,10 +41,13 @@ namespace TokenAuth.Providers
                 token.ClientAuthentication, authorization: null) { Signer = SignerFor(request, token.ClientAuthentication, clock) };
         }
 
-        /// <summary>What signs the client assertions of a PrivateKeyJwt provider: the request's client certificate, which it must have.</summary>
+        /// <summary>
+        /// What signs the client assertions of a PrivateKeyJwt provider: the request's client certificate, which it must
+        /// have; none when the request's assertions come from a source instead.
+        /// </summary>
         private static AssertionSigner? SignerFor(TokenRequest request, ClientAuthentication authentication, TimeProvider clock)
         {
-            if (authentication != ClientAuthentication.PrivateKeyJwt)
+            if (authentication != ClientAuthentication.PrivateKeyJwt || request.AssertionSource != null)
             {
                 return null;
             }
@@ -129,7 +132,7 @@ namespace TokenAuth.Providers
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
             }
 
-            if (spec.Fields.Count > 0 || call.Signer != null || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
+            if (spec.Fields.Count > 0 || call.TakesClientAssertion || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
             {
                 request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values, Assertion(call)) : JsonBody(spec, values);
             }
@@ -137,16 +140,18 @@ namespace TokenAuth.Providers
             return request;
         }
 
-        /// <summary>RFC 7523 2.2: the client's id and a fresh assertion, signed for this attempt.</summary>
+        /// <summary>RFC 7523 2.2: the client's id and an assertion, signed for this attempt or fetched for this token request.</summary>
         private static List<KeyValuePair<string, string>>? Assertion(EndpointCall call)
         {
-            if (call.Signer is not { } signer)
+            if (!call.TakesClientAssertion)
             {
                 return null;
             }
 
             var clientId = call.Values.Credential.ClientId ?? "";
-            var assertion = signer.Sign(call.Target.ProviderName, clientId, signer.Spec.Audience ?? call.Target.Endpoint(call.Target.Definition.Token.Path).AbsoluteUri);
+            var assertion = call.FederatedAssertion
+                ?? call.Signer?.Sign(call.Target.ProviderName, clientId, call.Signer.Spec.Audience ?? call.Target.Endpoint(call.Target.Definition.Token.Path).AbsoluteUri)
+                ?? throw new InvalidOperationException("A client assertion call was sent before its assertion was fetched.");
             call.LastAssertion = assertion;
             return new List<KeyValuePair<string, string>>
             {
@@ -434,6 +439,13 @@ namespace TokenAuth.Providers
 
             var tokenCall = operation == ProviderOperation.Token || operation == ProviderOperation.Refresh;
             var code401or403 = status == HttpStatusCode.Unauthorized || status == HttpStatusCode.Forbidden;
+            if (tokenCall && (code401or403 || status == HttpStatusCode.BadRequest || status == HttpStatusCode.OK) && target.Definition.Token.TakesAssertion)
+            {
+                return target.Definition.Token.ClientAuthentication == ClientAuthentication.PrivateKeyJwt
+                    ? $"Check that the certificate that signs the assertion is the one registered for the client at {target.BaseUri}, and that this machine's clock is right."
+                    : $"Check that the client at {target.BaseUri} has a federated credential matching the assertion's issuer, subject and audience.";
+            }
+
             if (tokenCall && (code401or403 || status == HttpStatusCode.BadRequest || status == HttpStatusCode.OK))
             {
                 return $"Check the credential, and that it belongs to the '{target.Environment}' environment at {target.BaseUri}: live and sandbox credentials differ.";
@@ -491,8 +503,14 @@ namespace TokenAuth.Providers
 
         public ClientAuthentication ClientAuthentication { get; }
 
+        /// <summary>Whether the client proves itself with a client assertion on this call: the token call, or a revoke authenticated as it.</summary>
+        public bool TakesClientAssertion => ClientAuthentication == ClientAuthentication.PrivateKeyJwt || ClientAuthentication == ClientAuthentication.FederatedAssertion;
+
         /// <summary>Signs a client assertion for each attempt, for a PrivateKeyJwt provider.</summary>
         public AssertionSigner? Signer { get; init; }
+
+        /// <summary>The assertion fetched from the request's source for this token request, sent by each of its attempts.</summary>
+        public string? FederatedAssertion { get; set; }
 
         /// <summary>The assertion the last attempt sent: a credential, hidden from any error the provider answers with.</summary>
         public string? LastAssertion { get; set; }

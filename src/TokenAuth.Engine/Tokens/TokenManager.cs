@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
@@ -131,8 +133,71 @@ namespace TokenAuth.Tokens
                 }
             }
 
-            return await CallTokenEndpointAsync(TokenProtocol.TokenCall(request, _clock), new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous })
-                .ConfigureAwait(false);
+            var tokenCall = TokenProtocol.TokenCall(request, _clock);
+            var call = new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
+            await AddFederatedAssertionAsync(tokenCall, call).ConfigureAwait(false);
+            return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// A fresh assertion from the request's source, when the call takes one and does not sign its own: fetched for
+        /// this token request alone, hidden from the call's errors, and handed to the caller's host for CI log masking.
+        /// </summary>
+        private async Task AddFederatedAssertionAsync(EndpointCall endpoint, CallContext call)
+        {
+            if (!endpoint.TakesClientAssertion || endpoint.Signer != null)
+            {
+                return;
+            }
+
+            var source = call.Request.AssertionSource
+                ?? throw new CredentialException(call.Provider, "its client assertion",
+                    "has no source: the provider takes a federated assertion (FederatedAssertion); name one in the definition's token.assertion.source, "
+                    + "pass -ClientAssertion, or set the session's with Set-TokenAuthOption -ClientAssertion");
+            call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
+            var host = call.Log as IClientAssertionHost;
+            string fetched;
+            try
+            {
+                fetched = await source.FetchAsync(new AssertionFetch(call.Provider, host, call.Cancellation,
+                    (method, uri, bearer) => CallAssertionEndpointAsync(call, method, uri, bearer))).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is TokenAuthException || ex is OperationCanceledException))
+            {
+                // The caller's own code failed (a script block that threw): its words, as it chose them.
+                throw new ClientAssertionException(call.Provider, source.Description, Redaction.Printable(ex.Message), ex);
+            }
+
+            var assertion = ClientAssertionSource.Checked(fetched, call.Provider, source.Description, _clock.GetUtcNow());
+            call.Assertion = assertion;
+            host?.RegisterSecret(assertion);
+            endpoint.FederatedAssertion = assertion;
+        }
+
+        /// <summary>
+        /// One call to a pipeline's OIDC endpoint, within the token request's time and retries, over the request's
+        /// connection (its proxy and trust) but without its client certificate, which is for the provider alone.
+        /// </summary>
+        private async Task<AssertionAnswer> CallAssertionEndpointAsync(CallContext tokenCall, HttpMethod method, Uri endpoint, string bearer)
+        {
+            var call = new CallContext(tokenCall.Request, tokenCall.Operation, tokenCall.Log, tokenCall.Budget, tokenCall.Cancellation)
+            {
+                Connection = (tokenCall.Request.Connection ?? Options.Connection) with { ClientCertificate = null },
+                EndpointBearer = bearer,
+            };
+            using var sent = await _sender.SendAsync(call, new AssertionEndpointCall(method, endpoint, bearer), Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+            var response = sent.Response;
+            call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint}.");
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
+                return new AssertionAnswer((int)response.StatusCode, Redaction.Scrub(error.Text, call.SensitiveValues()) ?? "");
+            }
+
+            using var body = await sent.ReadAsync(static (sent, limit) => BoundedRead.ReadWithinAsync(sent.Response.Content, limit, sent.AttemptCancellation),
+                    Options.MaxProviderAnswerBytes).ConfigureAwait(false)
+                ?? throw BoundedRead.AnswerTooLarge(call, sent.DisplayEndpoint, Options.MaxProviderAnswerBytes);
+            return new AssertionAnswer((int)response.StatusCode, BoundedRead.Decode(body, response.Content));
         }
 
         private async Task<AccessToken> CallTokenEndpointAsync(EndpointCall endpoint, CallContext call)
@@ -162,7 +227,9 @@ namespace TokenAuth.Tokens
             {
                 log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
                 var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
-                await CallProviderAsync(revoke, new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token }).ConfigureAwait(false);
+                var call = new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token };
+                await AddFederatedAssertionAsync(revoke, call).ConfigureAwait(false);
+                await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
             catch (TokenAuthException ex)

@@ -1,5 +1,6 @@
 using System;
 using TokenAuth.Credentials;
+using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Providers;
 
@@ -12,7 +13,12 @@ namespace TokenAuth.Tokens
     public sealed class TokenRequest
     {
         /// <param name="connection">How this request's calls reach the provider; null: the engine's <see cref="TokenAuthOptions.Connection"/>.</param>
-        public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null)
+        /// <param name="assertionSource">
+        /// Where this request's client assertions come from, instead of the definition's own source (FederatedAssertion)
+        /// or the certificate it signs with (PrivateKeyJwt); null: the definition's.
+        /// </param>
+        public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null,
+            ClientAssertionSource? assertionSource = null)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Credential = credential ?? throw new ArgumentNullException(nameof(credential));
@@ -21,12 +27,22 @@ namespace TokenAuth.Tokens
                 throw new ArgumentOutOfRangeException(nameof(lifetime), "The requested lifetime must be positive.");
             }
 
-            Scope = string.IsNullOrWhiteSpace(scope) ? target.Definition.Token.DefaultScope : scope;
+            var token = target.Definition.Token;
+            if (assertionSource != null && !token.TakesAssertion)
+            {
+                throw new InvalidRequestException(target.ProviderName,
+                    $"{target.ProviderName} authenticates with {token.ClientAuthentication}, not a client assertion: a client assertion source goes only to a provider whose "
+                    + "definition says PrivateKeyJwt or FederatedAssertion; nothing was sent.");
+            }
+
+            Scope = string.IsNullOrWhiteSpace(scope) ? token.DefaultScope : scope;
             Lifetime = lifetime;
             Connection = connection;
-            // A token got with one client certificate is never handed to a call presenting another.
+            AssertionSource = assertionSource
+                ?? (token.ClientAuthentication == ClientAuthentication.FederatedAssertion && token.Assertion?.Source is { } source ? ClientAssertionSource.Parse(source) : null);
+            // A token got with one client certificate or assertion source is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
-                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "");
+                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "");
         }
 
         private TokenRequest(TokenRequest request, ConnectionSettings connection)
@@ -36,6 +52,7 @@ namespace TokenAuth.Tokens
             Scope = request.Scope;
             Lifetime = request.Lifetime;
             Connection = connection;
+            AssertionSource = request.AssertionSource;
             Key = request.Key.WithCertificate(connection.ClientCertificateThumbprint ?? "");
         }
 
@@ -51,6 +68,9 @@ namespace TokenAuth.Tokens
 
         /// <summary>How the calls for this token go (proxy, trust, client certificate); null: the engine's default.</summary>
         public ConnectionSettings? Connection { get; }
+
+        /// <summary>Where the client assertions come from, when not signed with the client certificate; null: none.</summary>
+        public ClientAssertionSource? AssertionSource { get; }
 
         internal TokenCacheKey Key { get; }
 
@@ -68,7 +88,8 @@ namespace TokenAuth.Tokens
     {
         private readonly int _hash;
 
-        public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds, string certificateThumbprint)
+        public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds, string certificateThumbprint,
+            string assertionSource)
         {
             Provider = provider;
             BaseUri = baseUri;
@@ -77,6 +98,7 @@ namespace TokenAuth.Tokens
             Scope = scope;
             LifetimeSeconds = lifetimeSeconds;
             CertificateThumbprint = certificateThumbprint;
+            AssertionSource = assertionSource;
             unchecked
             {
                 var hash = ProviderDefinition.NameComparer.GetHashCode(provider);
@@ -85,7 +107,8 @@ namespace TokenAuth.Tokens
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(secretFingerprint);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(scope);
                 hash = (hash * 397) ^ lifetimeSeconds.GetHashCode();
-                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(certificateThumbprint);
+                hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(certificateThumbprint);
+                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(assertionSource);
             }
         }
 
@@ -104,7 +127,11 @@ namespace TokenAuth.Tokens
         /// <summary>The client certificate's thumbprint; empty without one.</summary>
         public string CertificateThumbprint { get; }
 
-        public TokenCacheKey WithCertificate(string thumbprint) => new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint);
+        /// <summary>The client assertion source's identity; empty without one.</summary>
+        public string AssertionSource { get; }
+
+        public TokenCacheKey WithCertificate(string thumbprint) =>
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource);
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash
@@ -114,7 +141,8 @@ namespace TokenAuth.Tokens
             && string.Equals(SecretFingerprint, other.SecretFingerprint, StringComparison.Ordinal)
             && string.Equals(Scope, other.Scope, StringComparison.Ordinal)
             && LifetimeSeconds == other.LifetimeSeconds
-            && string.Equals(CertificateThumbprint, other.CertificateThumbprint, StringComparison.Ordinal);
+            && string.Equals(CertificateThumbprint, other.CertificateThumbprint, StringComparison.Ordinal)
+            && string.Equals(AssertionSource, other.AssertionSource, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is TokenCacheKey other && Equals(other);
 

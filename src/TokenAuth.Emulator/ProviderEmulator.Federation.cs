@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace TokenAuth.Emulator;
+
+/// <summary>
+/// Workload identity federation: the emulator plays GitHub Actions' and Azure Pipelines' OIDC token endpoints (the
+/// two issuers), and its OAuth2 server trusts their tokens as client assertions for the clients that have a federated
+/// credential for the token's subject, as Entra ID does.
+/// </summary>
+public sealed partial class ProviderEmulator
+{
+    /// <summary>The audience a federated credential accepts, Entra ID's default.</summary>
+    public const string FederatedAudience = "api://AzureADTokenExchange";
+
+    /// <summary>The subject of the emulated GitHub Actions job's tokens: a workflow on main.</summary>
+    public const string GitHubActionsSubject = "repo:tokenauth/emulator:ref:refs/heads/main";
+
+    /// <summary>How long an OIDC token the emulator issues lasts, about as long as the pipelines' own.</summary>
+    public static readonly TimeSpan OidcTokenLifetime = TimeSpan.FromMinutes(5);
+
+    private readonly RSA _oidcKey = RSA.Create(2048);
+
+    // Every OIDC token issued, so that tests can prove none of them shows up anywhere.
+    private readonly ConcurrentQueue<string> _oidcTokens = new();
+
+    /// <summary>Every OIDC token the emulated pipelines issued: client assertions that must never show up anywhere.</summary>
+    public IReadOnlyCollection<string> OidcTokens => _oidcTokens.ToList();
+
+    /// <summary>The subject of the emulated Azure Pipelines tokens: a service connection's, or without one the pipeline's.</summary>
+    public static string AzureDevOpsSubject(string? serviceConnectionId) =>
+        serviceConnectionId == null ? "p://tokenauth/emulator/pipeline" : "sc://tokenauth/emulator/" + serviceConnectionId.ToLowerInvariant();
+
+    private void MapFederation(WebApplication app)
+    {
+        // GitHub Actions: GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=..., bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN, {"value": jwt}.
+        app.MapGet("/github-actions/idtoken", Endpoint("github-actions", "idtoken", async context =>
+        {
+            if (!HasBearer(context, _options.GitHubActionsRequestToken))
+            {
+                await Json(context, 401, new JsonObject { ["message"] = "Unable to authenticate the ID token request." }).ConfigureAwait(false);
+                return;
+            }
+
+            var audience = context.Request.Query["audience"].ToString();
+            var token = NewOidcToken("github-actions", GitHubActionsSubject, audience.Length == 0 ? "https://github.com/tokenauth" : audience);
+            await Json(context, 200, new JsonObject { ["count"] = 1760, ["value"] = token }).ConfigureAwait(false);
+        }));
+
+        // Azure Pipelines: POST SYSTEM_OIDCREQUESTURI?api-version=7.1-preview.1[&serviceConnectionId=ID], bearer SYSTEM_ACCESSTOKEN, {"oidcToken": jwt}.
+        app.MapPost("/azure-devops/oidctoken", Endpoint("azure-devops", "oidctoken", async context =>
+        {
+            if (!HasBearer(context, _options.AzureDevOpsAccessToken))
+            {
+                context.Response.StatusCode = 401;
+                return;
+            }
+
+            var connection = context.Request.Query["serviceConnectionId"].ToString();
+            if (context.Request.Query["api-version"].Count == 0 || (connection.Length > 0 && !Guid.TryParse(connection, out _)))
+            {
+                await Json(context, 400, new JsonObject { ["message"] = "api-version is required, and serviceConnectionId must be a GUID." }).ConfigureAwait(false);
+                return;
+            }
+
+            var token = NewOidcToken("azure-devops", AzureDevOpsSubject(connection.Length == 0 ? null : connection), FederatedAudience);
+            await Json(context, 200, new JsonObject { ["oidcToken"] = token }).ConfigureAwait(false);
+        }));
+    }
+
+    private static bool HasBearer(HttpContext context, string expected) =>
+        context.Request.Headers.Authorization.ToString() == "Bearer " + expected;
+
+    /// <summary>The emulated pipeline's issuer, the same on every listener (a token fetched over http is used over https).</summary>
+    private string IssuerOf(string pipeline) => RootUri + pipeline;
+
+    /// <summary>An RS256 JWT from one of the emulated pipelines' issuers.</summary>
+    private string NewOidcToken(string pipeline, string subject, string audience)
+    {
+        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"RS256","typ":"JWT","kid":"emulator-oidc"}"""));
+        var now = Now.ToUnixTimeSeconds();
+        var claims = new JsonObject
+        {
+            ["iss"] = IssuerOf(pipeline),
+            ["sub"] = subject,
+            ["aud"] = audience,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["iat"] = now,
+            ["nbf"] = now,
+            ["exp"] = now + (long)OidcTokenLifetime.TotalSeconds,
+        };
+        var input = header + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var token = input + "." + Base64Url(_oidcKey.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        _oidcTokens.Enqueue(token);
+        return token;
+    }
+
+    /// <summary>
+    /// Why a federated assertion is refused, or null: an RS256 token from one of the emulated pipelines, signed with
+    /// their key, for the federated audience, whose subject has a federated credential for the client.
+    /// </summary>
+    private string? FederatedAssertionRefusal(string client, JsonNode? header, JsonNode? claims, string[] parts)
+    {
+        if ((string?)header?["alg"] != "RS256"
+            || !_oidcKey.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64UrlDecode(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        {
+            return "The assertion's signature does not verify with its issuer's key";
+        }
+
+        if ((string?)claims?["aud"] != FederatedAudience)
+        {
+            return $"The assertion's audience must be {FederatedAudience}";
+        }
+
+        var subject = (string?)claims?["sub"];
+        if (!_options.FederatedCredentials.TryGetValue(client, out var subjects) || subject == null || !subjects.Contains(subject))
+        {
+            return $"No federated credential of client '{client}' matches the assertion's issuer and subject ({subject})";
+        }
+
+        return null;
+    }
+
+    private bool IsPipelineIssuer(string? issuer) => issuer == IssuerOf("github-actions") || issuer == IssuerOf("azure-devops");
+}
