@@ -50,7 +50,7 @@ public sealed class EmulatorOptions
 
     /// <summary>
     /// Federated credentials of the standard OAuth2 server: the subjects of the emulated pipelines' OIDC tokens
-    /// (<see cref="ProviderEmulator.GitHubActionsSubject"/>, <see cref="ProviderEmulator.AzureDevOpsSubject"/>) each client accepts.
+    /// (<see cref="EmulatedPipelines"/>) each client accepts.
     /// </summary>
     public Dictionary<string, HashSet<string>> FederatedCredentials { get; } = new(StringComparer.Ordinal);
 
@@ -62,6 +62,17 @@ public sealed class EmulatorOptions
 
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
+}
+
+/// <summary>The subjects of the OIDC tokens the emulated pipelines issue, which federated credentials name.</summary>
+public static class EmulatedPipelines
+{
+    /// <summary>The emulated GitHub Actions job's: a workflow on main.</summary>
+    public const string GitHubActionsSubject = "repo:tokenauth/emulator:ref:refs/heads/main";
+
+    /// <summary>The emulated Azure Pipelines job's: a service connection's, or without one the pipeline's own.</summary>
+    public static string AzureDevOpsSubject(string? serviceConnectionId) =>
+        serviceConnectionId == null ? "p://tokenauth/emulator/pipeline" : "sc://tokenauth/emulator/" + serviceConnectionId.ToLowerInvariant();
 }
 
 /// <summary>A clock a test in another process sets (POST _emulator/clock), so that its tokens expire on the test's time.</summary>

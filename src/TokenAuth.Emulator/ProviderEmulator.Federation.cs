@@ -17,9 +17,6 @@ public sealed partial class ProviderEmulator
     /// <summary>The audience a federated credential accepts, Entra ID's default.</summary>
     public const string FederatedAudience = "api://AzureADTokenExchange";
 
-    /// <summary>The subject of the emulated GitHub Actions job's tokens: a workflow on main.</summary>
-    public const string GitHubActionsSubject = "repo:tokenauth/emulator:ref:refs/heads/main";
-
     /// <summary>How long an OIDC token the emulator issues lasts, about as long as the pipelines' own.</summary>
     public static readonly TimeSpan OidcTokenLifetime = TimeSpan.FromMinutes(5);
 
@@ -30,10 +27,6 @@ public sealed partial class ProviderEmulator
 
     /// <summary>Every OIDC token the emulated pipelines issued: client assertions that must never show up anywhere.</summary>
     public IReadOnlyCollection<string> OidcTokens => _oidcTokens.ToList();
-
-    /// <summary>The subject of the emulated Azure Pipelines tokens: a service connection's, or without one the pipeline's.</summary>
-    public static string AzureDevOpsSubject(string? serviceConnectionId) =>
-        serviceConnectionId == null ? "p://tokenauth/emulator/pipeline" : "sc://tokenauth/emulator/" + serviceConnectionId.ToLowerInvariant();
 
     private void MapFederation(WebApplication app)
     {
@@ -47,7 +40,7 @@ public sealed partial class ProviderEmulator
             }
 
             var audience = context.Request.Query["audience"].ToString();
-            var token = NewOidcToken("github-actions", GitHubActionsSubject, audience.Length == 0 ? "https://github.com/tokenauth" : audience);
+            var token = NewOidcToken("github-actions", EmulatedPipelines.GitHubActionsSubject, audience.Length == 0 ? "https://github.com/tokenauth" : audience);
             await Json(context, 200, new JsonObject { ["count"] = 1760, ["value"] = token }).ConfigureAwait(false);
         }));
 
@@ -67,7 +60,7 @@ public sealed partial class ProviderEmulator
                 return;
             }
 
-            var token = NewOidcToken("azure-devops", AzureDevOpsSubject(connection.Length == 0 ? null : connection), FederatedAudience);
+            var token = NewOidcToken("azure-devops", EmulatedPipelines.AzureDevOpsSubject(connection.Length == 0 ? null : connection), FederatedAudience);
             await Json(context, 200, new JsonObject { ["oidcToken"] = token }).ConfigureAwait(false);
         }));
     }

@@ -38,8 +38,9 @@ public sealed class ProviderEmulator : IAsyncDisposable
     public static async Task<ProviderEmulator> StartAsync(EmulatorOptions? options = null, params string[] moreArguments)
     {
         options ??= new EmulatorOptions();
+        var federated = options.FederatedCredentials.SelectMany(client => client.Value.Select(subject => new[] { "--federated-credential", client.Key + "=" + subject }));
         var arguments = $"\"{EmulatorAssembly()}\" --port 0 --settable-clock --corebanking-token-type {options.CoreBankingTokenType} "
-            + string.Join(" ", moreArguments.Select(argument => "\"" + argument + "\""));
+            + string.Join(" ", moreArguments.Concat(federated.SelectMany(pair => pair)).Select(argument => "\"" + argument + "\""));
         var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
         var banner = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? "";
         var at = banner.IndexOf("http://", StringComparison.Ordinal);

@@ -152,6 +152,8 @@ public static class LeakEvidence
             Secret(secret);
         }
 
+        Secret(emulator.Options.GitHubActionsRequestToken);
+        Secret(emulator.Options.AzureDevOpsAccessToken);
         foreach (var credential in emulator.Options.Credentials.Values)
         {
             Secret(credential.ClientSecret);

@@ -35,12 +35,11 @@ BeforeAll {
         }
     }
 
-    # The federated example, renamed, with a source of its own (or none) and RFC 7009 revocation authenticated by assertion.
+    # The federated example, renamed, with a source of its own (or none).
     function Register-FederatedVariant([string] $Name, [string] $Source) {
         Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name $Name -Folder $Certificates.Folder -Edit {
             param ($definition)
             if ($Source) { $definition.token.assertion = @{ source = $Source } }
-            $definition.revoke = @{ path = '/oauth2/revoke'; encoding = 'Form'; authentication = 'Client'; fields = @{ token = '{AccessToken}' } }
         }
     }
 
