@@ -323,7 +323,7 @@ Describe 'federated assertions (workload identity federation)' {
         $again.FromCache | Should -BeTrue
         $again.ClientAssertion | Should -Be 'GitHubActions:api://AzureADTokenExchange'
         (Get-ProviderTokenCache | Where-Object Provider -EQ 'TwoSourceOAuth2').ClientAssertion | Sort-Object |
-            Should -Be "AzureDevOps:$ServiceConnection", 'GitHubActions:api://AzureADTokenExchange' 
+            Should -Be "AzureDevOps:$ServiceConnection", 'GitHubActions:api://AzureADTokenExchange'
     }
 
     It 'takes the session''s source (Set-TokenAuthOption -ClientAssertion) for a definition without one, until it is cleared' {
@@ -372,5 +372,32 @@ Describe 'federated assertions (workload identity federation)' {
 
         $sources | Should -Be 'GitHubActions', 'AzureDevOps:', 'Env:', 'File'
         $variables | Should -Be 'Env:TOKENAUTH_COMPLETION_PROBE'
+    }
+
+    It 'runs <Example>''s sync step against the emulator: every page, the OIDC tokens masked and printed nowhere else' -ForEach @(
+        @{ Example = 'github-actions-federated.yml'; Variable = 'GITHUB_ACTIONS'; Mask = '::add-mask::'; Pattern = '(?m)^\s+run: (\./examples/Invoke-NightlySync\.ps1 .+)$' }
+        @{ Example = 'azure-pipelines-federated.yml'; Variable = 'TF_BUILD'; Mask = '##vso[task.setsecret]'; Pattern = '(?m)^\s+arguments: (.+)$' }
+    ) {
+        $root = Split-Path (Split-Path $PSScriptRoot)
+        $yaml = Get-Content (Join-Path $root "examples/$Example") -Raw
+        $step = [regex]::Match($yaml, $Pattern).Groups[1].Value
+        $output = Join-Path $TestDrive "$Variable.jsonl"
+        # The pipeline's own values, as the agent would substitute them, and the emulator instead of the API.
+        $command = $step -replace '^(?!\./examples)', './examples/Invoke-NightlySync.ps1 ' -replace '\$env:CLIENT_ID|\$\(clientId\)', 'demo-federated-client' `
+            -replace '\$\(serviceConnectionId\)', $ServiceConnection -replace '-Uri v1/things', "-Uri 'oauth2/resources/pages/link?pages=2&size=3' -BaseUri '$Base'" `
+            -replace '-OutputPath \S+', "-OutputPath '$output'"
+        $variables = $GitHubVariables + $AzureDevOpsVariables
+        $variables[$Variable] = 'true'
+        $before = Get-IssuedOidcToken
+
+        $lines = Invoke-TokenAuthFreshPwsh "Set-Location '$root'; $command; exit `$LASTEXITCODE" -Environment $variables
+        $issued = @(Get-IssuedOidcToken | Where-Object { $_ -notin $before })
+
+        $yaml | Should -Match $(if ($Variable -eq 'GITHUB_ACTIONS') { '(?m)^permissions:\s+id-token: write' } else { 'SYSTEM_ACCESSTOKEN: \$\(System.AccessToken\)' })
+        $LASTEXITCODE | Should -Be 0 -Because ($lines -join "`n")
+        (Get-Content $output | ConvertFrom-Json).id | Should -Be (1..6)
+        $issued.Count | Should -Be 1
+        $lines | Should -Contain "$Mask$($issued[0])"
+        @($lines | Where-Object { $_.Contains($issued[0]) }).Count | Should -Be 1
     }
 }
