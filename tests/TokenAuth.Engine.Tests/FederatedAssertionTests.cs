@@ -1,6 +1,7 @@
 using TokenAuth.Credentials;
 using TokenAuth.Emulator;
 using TokenAuth.Errors;
+using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
 using Xunit;
@@ -197,6 +198,7 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
     [InlineData("Env:", "Env: needs the name of the environment variable")]
     [InlineData("Env:NOT A NAME", "Env: needs the name of the environment variable")]
     [InlineData("Vault:thing", "'Vault' is not a client assertion source")]
+    [InlineData("s3cr3t+opaque/value==", "That is not a client assertion source")]
     [InlineData("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlc2lnbmF0dXJl", "That is an assertion itself, not where to get one")]
     public void What_is_not_a_source_is_refused_by_name_and_an_assertion_is_never_quoted(string text, string expected)
     {
@@ -204,6 +206,7 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
 
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain("eyJ", error.Message);
+        Assert.DoesNotContain("s3cr3t", error.Message);
     }
 
     [Fact]
@@ -214,6 +217,18 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request, log: _harness.Log).AsTask());
 
         Assert.Contains("no client assertion from the -ClientAssertion script block: it runs only within the PowerShell command that names it", error.Message);
+    }
+
+    [Fact]
+    public async Task The_callers_code_that_never_runs_ends_within_the_token_requests_time()
+    {
+        await using var harness = await Harness.StartAsync(configureEngine: options => options with { TokenTimeout = TimeSpan.FromMilliseconds(300) });
+        var request = new TokenRequest(_target, new ProviderCredential(clientId: Client),
+            assertionSource: ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 2", () => "never.run.here"));
+
+        var error = await Expect.Throws<ClientAssertionException>(() => harness.Engine.GetTokenAsync(request, log: new NeverRunningHost()).AsTask());
+
+        Assert.Contains("no client assertion from the -ClientAssertion script block: none came within the token request's 0.3 s", error.Message);
     }
 
     [Fact]
@@ -283,5 +298,21 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         using var document = System.Text.Json.JsonDocument.Parse(body);
         return document.RootElement.GetProperty("value").GetString()!;
+    }
+
+    /// <summary>A caller whose thread never gets round to its work: a command stopped while another waits on its token request.</summary>
+    private sealed class NeverRunningHost : ITokenAuthLog, IClientAssertionHost
+    {
+        public bool IsEnabled(LogLevel level) => false;
+
+        public void Write(LogLevel level, string message)
+        {
+        }
+
+        public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken) => new TaskCompletionSource<string>().Task;
+
+        public void RegisterSecret(string value)
+        {
+        }
     }
 }

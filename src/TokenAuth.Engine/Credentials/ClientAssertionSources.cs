@@ -96,8 +96,9 @@ namespace TokenAuth.Credentials
                     + $"Name its source ({Syntax}) or give a script block that returns it.");
             }
 
-            var shown = Redaction.Printable(kind.Length > 40 ? kind.Substring(0, 40) + "..." : kind);
-            throw new ArgumentException($"'{shown}' is not a client assertion source: name one of {Syntax}, or give a script block.");
+            // A word is shown back; anything else may be a credential given by mistake, and is not.
+            var named = kind.Length > 0 && kind.Length <= 24 && kind.All(char.IsLetterOrDigit) ? $"'{kind}' is not a client assertion source" : "That is not a client assertion source";
+            throw new ArgumentException($"{named}: name one of {Syntax}, or give a script block.");
         }
 
         /// <summary>The caller's own code (a PowerShell script block), run on the caller's thread through its <see cref="IClientAssertionHost"/>.</summary>

@@ -159,8 +159,15 @@ namespace TokenAuth.Tokens
             string fetched;
             try
             {
+                // Within the token request's time: a script block left waiting for a command that was stopped ends with it.
+                var timeLeft = call.Budget?.Remaining is { } left ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
                 fetched = await source.FetchAsync(new AssertionFetch(call.Provider, host, call.Cancellation,
-                    (method, uri, bearer) => CallAssertionEndpointAsync(call, method, uri, bearer))).ConfigureAwait(false);
+                        (method, uri, bearer) => CallAssertionEndpointAsync(call, method, uri, bearer)))
+                    .WaitAsync(timeLeft, _clock, call.Cancellation).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new ClientAssertionException(call.Provider, source.Description, $"none came within the token request's {call.Budget!.Limit.TotalSeconds:0.###} s");
             }
             catch (Exception ex) when (!(ex is TokenAuthException || ex is OperationCanceledException))
             {
