@@ -116,6 +116,53 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_that_echoes_the_assertion_in_its_refusal_has_it_masked()
+    {
+        var assertion = await FetchGitHubTokenAsync();
+        _harness.Emulator.InjectFault("oauth2", "token", new EmulatorFault
+        {
+            StatusCode = 401,
+            Body = $$"""{"error":"invalid_client","error_description":"Assertion {{assertion}} is not trusted"}""",
+        });
+        var request = Request(ClientAssertionSource.Parse("Env:TOKENAUTH_ASSERTION", null, _ => assertion));
+
+        var error = await Expect.Throws<ProviderErrorException>(() => _harness.Engine.GetTokenAsync(request, log: _harness.Log).AsTask());
+
+        LeakEvidence.Saw(error);
+        Assert.Equal("Assertion *** is not trusted", error.ProviderMessage);
+        Assert.DoesNotContain(assertion, error.ToString());
+        Assert.DoesNotContain(assertion, error.ResponseBody);
+    }
+
+    [Theory]
+    [InlineData("""{"value": 42}""", "GitHub Actions' OIDC token endpoint's answer has no 'value' string")]
+    [InlineData("{\"value\": \"eyJ0eXAiOiJKV1QifQ.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln\\r\\nX-Injected: yes\"}", "it is not a signed JWT")]
+    [InlineData("<html>Sign in</html>", "GitHub Actions' OIDC token endpoint's answer has no 'value' string")]
+    public async Task A_hostile_pipeline_endpoint_answer_is_refused_by_name_before_the_provider_is_called(string body, string problem)
+    {
+        _harness.Emulator.InjectFault("github-actions", "idtoken", new EmulatorFault { StatusCode = 200, Body = body });
+        var request = Request(ClientAssertionSource.Parse("GitHubActions", null, GitHubVariables()));
+
+        var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request).AsTask());
+
+        Assert.Contains(problem, error.Message);
+        Assert.DoesNotContain("X-Injected", error.Message);
+        Assert.Equal(0, _harness.Count("oauth2", "token"));
+    }
+
+    [Fact]
+    public async Task An_assertion_over_64_KiB_is_refused_before_anything_is_sent()
+    {
+        var huge = "eyJhbGciOiJSUzI1NiJ9." + new string('A', 70_000) + ".c2ln";
+        var request = Request(ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 3", () => huge));
+
+        var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request, log: new ImmediateHost()).AsTask());
+
+        Assert.EndsWith("it is over 64 KiB, too long for an assertion", error.Message);
+        Assert.Equal(0, _harness.Count("oauth2", "token"));
+    }
+
+    [Fact]
     public async Task A_file_is_read_again_for_each_token_request()
     {
         var file = Path.Combine(Path.GetTempPath(), "tokenauth-federated-" + Guid.NewGuid().ToString("N"));
@@ -298,6 +345,22 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         using var document = System.Text.Json.JsonDocument.Parse(body);
         return document.RootElement.GetProperty("value").GetString()!;
+    }
+
+    /// <summary>A caller that runs its work at once, on the engine's thread.</summary>
+    private sealed class ImmediateHost : ITokenAuthLog, IClientAssertionHost
+    {
+        public bool IsEnabled(LogLevel level) => false;
+
+        public void Write(LogLevel level, string message)
+        {
+        }
+
+        public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken) => Task.FromResult(produce());
+
+        public void RegisterSecret(string value)
+        {
+        }
     }
 
     /// <summary>A caller whose thread never gets round to its work: a command stopped while another waits on its token request.</summary>

@@ -108,7 +108,7 @@ namespace TokenAuth.Credentials
 
         /// <summary>
         /// The fetched text as an assertion, or a named refusal that never quotes it: a signed JWT (three base64url
-        /// parts) that has not expired by this machine's clock.
+        /// parts) of at most 64 KiB that has not expired by this machine's clock.
         /// </summary>
         internal static string Checked(string? fetched, string provider, string source, DateTimeOffset now)
         {
@@ -118,7 +118,12 @@ namespace TokenAuth.Credentials
                 throw new ClientAssertionException(provider, source, "it is empty");
             }
 
-            var parts = assertion!.Split('.');
+            if (assertion!.Length > MaxLength)
+            {
+                throw new ClientAssertionException(provider, source, $"it is over {MaxLength / 1024} KiB, too long for an assertion");
+            }
+
+            var parts = assertion.Split('.');
             if (parts.Length != 3 || parts.Any(part => part.Length == 0 || !part.All(IsBase64UrlCharacter)))
             {
                 throw new ClientAssertionException(provider, source, "it is not a signed JWT (three base64url parts joined by dots)");
@@ -140,8 +145,7 @@ namespace TokenAuth.Credentials
         {
             try
             {
-                var base64 = payload.Replace('-', '+').Replace('_', '/');
-                using var document = JsonDocument.Parse(Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=')));
+                using var document = JsonDocument.Parse(ClientAssertion.FromBase64Url(payload));
                 return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("exp", out var exp)
                     && exp.ValueKind == JsonValueKind.Number && exp.TryGetInt64(out var seconds) && seconds > 0 && seconds < 253402300800
                     ? DateTimeOffset.FromUnixTimeSeconds(seconds)

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Text;
 using System.Text.Json;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Providers;
 
@@ -70,9 +70,7 @@ namespace TokenAuth.Tokens
 
             try
             {
-                var payload = parts[1].Replace('-', '+').Replace('_', '/');
-                payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-                using var document = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)));
+                using var document = JsonDocument.Parse(ClientAssertion.FromBase64Url(parts[1]));
                 if (JsonValues.ToObject(document.RootElement) is Dictionary<string, object?> map)
                 {
                     claims = map;
