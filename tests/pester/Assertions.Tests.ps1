@@ -167,16 +167,16 @@ Describe 'federated assertions (workload identity federation)' {
     }
 
     It 'gets a token with an Azure Pipelines service connection''s OIDC token in a fresh pwsh, no vault, and revokes it with another' {
-        $definition = Register-FederatedVariant 'AzureDevOpsFederatedOAuth2'
+        $definition = Register-FederatedVariant 'PipelineFederatedOAuth2'
         $script = "`$null = Register-TokenAuthProvider '$definition'; " +
-            "`$all = & { `$token = Get-ProviderToken AzureDevOpsFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection -Verbose -Debug; " +
+            "`$all = & { `$token = Get-ProviderToken PipelineFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection -Verbose -Debug; " +
             "  `$token | Format-List * | Out-String; `$token | Revoke-ProviderToken -Confirm:`$false -Verbose -Debug } *>&1; " +
             "`$all | ForEach-Object { if (`$_ -is [Management.Automation.ErrorRecord]) { `"`$_ `$(`$_.Exception)`" } else { `"`$_`" } }"
         $output = Invoke-TokenAuthFreshPwsh $script -Environment $AzureDevOpsVariables
         $text = $output -join "`n"
 
         $LASTEXITCODE | Should -Be 0
-        $text | Should -Match 'AzureDevOpsFederatedOAuth2'
+        $text | Should -Match 'PipelineFederatedOAuth2'
         $text | Should -Not -Match 'Exception'
         # The token request and the revocation (RFC 7009, the client authenticated) each had their own OIDC token.
         Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'azure-devops/oidctoken' | Should -Be 2
