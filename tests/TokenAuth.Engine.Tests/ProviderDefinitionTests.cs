@@ -157,6 +157,41 @@ public sealed class CustomProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Every_example_definition_loads()
+    {
+        var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "examples"), "*.json");
+
+        Assert.NotEmpty(files);
+        Assert.All(files, file => Assert.NotNull(ProviderDefinitionLoader.LoadFile(file)));
+    }
+
+    [Theory]
+    [InlineData("https://login.example.com/tenant/oauth2/v2.0/token", null)]
+    [InlineData("http://127.0.0.1:8080/oauth2/token", null)]
+    [InlineData("http://login.example.com/oauth2/token", "is an address, and must be an https one")]
+    [InlineData("https://user:password@login.example.com/oauth2/token", "is an address, and must be an https one (http only to this machine's loopback), without user information")]
+    [InlineData("ftp://login.example.com/token", "is required: a path relative to the base URI")]
+    public void A_token_service_on_a_host_of_its_own_must_be_an_https_address(string path, string? problem)
+    {
+        var json = $$"""
+            { "name": "OwnTokenHost", "environments": { "Live": "https://api.example" }, "credential": { "fields": ["ClientId", "ClientSecret"] },
+              "token": { "path": "{{path}}", "encoding": "Form", "clientAuthentication": "Basic" }, "tokenResponse": { "accessToken": "access_token" } }
+            """;
+
+        if (problem == null)
+        {
+            var target = ProviderTarget.Resolve(ProviderDefinitionLoader.Parse(json));
+            Assert.Equal(new Uri(path), target.ServiceEndpoint(target.Definition.Token.Path));
+            Assert.Equal(new Uri("https://api.example/v1/things"), target.Endpoint("v1/things"));
+            return;
+        }
+
+        var error = Expect.Throws<ProviderConfigurationException>(() => ProviderDefinitionLoader.Parse(json));
+        Assert.Contains("$.token.path: " + problem, error.Message);
+        Assert.DoesNotContain("password", error.Message);
+    }
+
+    [Fact]
     public async Task A_standard_OAuth2_server_with_basic_auth_scope_and_RFC7009_revocation_needs_no_code()
     {
         var request = Register("oauth2-client-credentials.json", scope: "orders:read");

@@ -400,4 +400,38 @@ Describe 'federated assertions (workload identity federation)' {
         $lines | Should -Contain "$Mask$($issued[0])"
         @($lines | Where-Object { $_.Contains($issued[0]) }).Count | Should -Be 1
     }
+
+    It 'asks a token service on another host (Entra ID''s, for Microsoft Graph) and sends the token to the API''s origin alone' {
+        $port = ([uri] $Base).Port
+        $null = Register-TokenAuthExampleVariant -Example entra-id-graph.json -Name 'GraphLikeFederated' -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            # The emulator as both hosts: the token service at 127.0.0.1, the API at localhost, another origin.
+            $definition.token.path = "$($Base)oauth2/token"
+            $definition.token.defaultScope = 'graph/.default'
+            $definition.environments = @{ Global = "http://localhost:$port/oauth2" }
+        }
+
+        $text = Invoke-WithVariable $GitHubVariables {
+            Get-TokenAuthAllStream {
+                Invoke-AuthenticatedRequest GraphLikeFederated -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange -Uri resources/sample -Verbose
+            }
+        }
+        { Invoke-AuthenticatedRequest GraphLikeFederated -ClientId demo-federated-client -ClientAssertion Env:ANYTHING -Uri "$($Base)oauth2/resources/sample" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnsafeRequest,TokenAuth.Commands.InvokeAuthenticatedRequestCommand'
+
+        $text | Should -Match "requesting a token at $([regex]::Escape($Base))oauth2/token for demo-federated-client"
+        $text | Should -Match "GET http://localhost:$port/oauth2/resources/sample: HTTP 200"
+        $text | Should -Match 'demo-federated-client'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-accepted' | Should -Be 1
+    }
+
+    It 'refuses a definition whose token service address is not https' {
+        $path = Join-Path $TestDrive 'plain-token-service.json'
+        $definition = Get-Content (Join-Path (Split-Path (Split-Path $PSScriptRoot)) 'examples/entra-id-graph.json') -Raw | ConvertFrom-Json -AsHashtable
+        $definition.name = 'PlainTokenService'
+        $definition.token.path = 'http://login.example.com/tenant/oauth2/v2.0/token'
+        $definition | ConvertTo-Json -Depth 10 | Set-Content $path
+
+        { Register-TokenAuthProvider $path -ErrorAction Stop } | Should -Throw -ExpectedMessage '*$.token.path: is an address, and must be an https one (http only to this machine''s loopback)*'
+    }
 }

@@ -340,9 +340,19 @@ namespace TokenAuth.Providers
 
         private static IEnumerable<Problem> ValidateEndpoint(string at, EndpointSpec endpoint, ProviderDefinition definition, string[] allowed)
         {
-            if (string.IsNullOrWhiteSpace(endpoint.Path) || endpoint.Path.Contains("://") || endpoint.Path.StartsWith("//", StringComparison.Ordinal))
+            var endpointPath = endpoint.Path ?? "";
+            if (ProviderTarget.IsAbsoluteAddress(endpointPath))
             {
-                yield return new Problem(at + ".path", "is required: a path relative to the base URI, such as /oauth/token");
+                // A token service on a host of its own: the credential goes there, so it is held to the rule tokens are.
+                if (!Uri.TryCreate(endpointPath, UriKind.Absolute, out var address) || !ProviderTarget.IsTokenSafe(address) || address.UserInfo.Length > 0)
+                {
+                    yield return new Problem(at + ".path", "is an address, and must be an https one (http only to this machine's loopback), without user information");
+                }
+            }
+            else if (string.IsNullOrWhiteSpace(endpointPath) || endpointPath.Contains("://") || endpointPath.StartsWith("//", StringComparison.Ordinal))
+            {
+                yield return new Problem(at + ".path",
+                    "is required: a path relative to the base URI, such as /oauth/token, or the https address of a token service on another host");
             }
 
             if (endpoint.Method != "POST" && endpoint.Method != "GET" && endpoint.Method != "PUT")

@@ -79,6 +79,16 @@ namespace TokenAuth.Providers
             return endpoint;
         }
 
+        /// <summary>
+        /// A token service endpoint (token, refresh, revoke): below the base URI, or the absolute address the definition
+        /// gives for a provider whose token service is on another host than its API (Entra ID's for Microsoft Graph).
+        /// </summary>
+        public Uri ServiceEndpoint(string path) => IsAbsoluteAddress(path) ? new Uri(path, UriKind.Absolute) : Endpoint(path);
+
+        /// <summary>Whether an endpoint's path is an address of its own (http or https), not a path below the base URI.</summary>
+        internal static bool IsAbsoluteAddress(string path) =>
+            path.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+
         /// <summary>True when a URI has the same scheme, host and port as the base URI.</summary>
         public bool IsSameOrigin(Uri uri) =>
             uri.IsAbsoluteUri

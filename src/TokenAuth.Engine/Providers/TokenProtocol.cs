@@ -150,7 +150,7 @@ namespace TokenAuth.Providers
 
             var clientId = call.Values.Credential.ClientId ?? "";
             var assertion = call.FederatedAssertion
-                ?? call.Signer?.Sign(call.Target.ProviderName, clientId, call.Signer.Spec.Audience ?? call.Target.Endpoint(call.Target.Definition.Token.Path).AbsoluteUri)
+                ?? call.Signer?.Sign(call.Target.ProviderName, clientId, call.Signer.Spec.Audience ?? call.Target.ServiceEndpoint(call.Target.Definition.Token.Path).AbsoluteUri)
                 ?? throw new InvalidOperationException("A client assertion call was sent before its assertion was fetched.");
             call.LastAssertion = assertion;
             return new List<KeyValuePair<string, string>>
@@ -490,7 +490,7 @@ namespace TokenAuth.Providers
             Values = values;
             ClientAuthentication = clientAuthentication;
             Authorization = authorization;
-            Endpoint = target.Endpoint(spec.Path);
+            Endpoint = target.ServiceEndpoint(spec.Path);
         }
 
         public ProviderTarget Target { get; }

@@ -284,7 +284,7 @@ namespace TokenAuth.Tokens
             }
             catch (TimeoutException)
             {
-                throw new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.Endpoint(request.Target.Definition.Token.Path)),
+                throw new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
                     true, budget!.Limit, null);
             }
         }
