@@ -156,7 +156,7 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         var huge = "eyJhbGciOiJSUzI1NiJ9." + new string('A', 70_000) + ".c2ln";
         var request = Request(ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 3", () => huge));
 
-        var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request, log: new ImmediateHost()).AsTask());
+        var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request, log: new TestHost(runsWork: true)).AsTask());
 
         Assert.EndsWith("it is over 64 KiB, too long for an assertion", error.Message);
         Assert.Equal(0, _harness.Count("oauth2", "token"));
@@ -273,7 +273,7 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         var request = new TokenRequest(_target, new ProviderCredential(clientId: Client),
             assertionSource: ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 2", () => "never.run.here"));
 
-        var error = await Expect.Throws<ClientAssertionException>(() => harness.Engine.GetTokenAsync(request, log: new NeverRunningHost()).AsTask());
+        var error = await Expect.Throws<ClientAssertionException>(() => harness.Engine.GetTokenAsync(request, log: new TestHost(runsWork: false)).AsTask());
 
         Assert.Contains("no client assertion from the -ClientAssertion script block: none came within the token request's 0.3 s", error.Message);
     }
@@ -347,8 +347,11 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         return document.RootElement.GetProperty("value").GetString()!;
     }
 
-    /// <summary>A caller that runs its work at once, on the engine's thread.</summary>
-    private sealed class ImmediateHost : ITokenAuthLog, IClientAssertionHost
+    /// <summary>
+    /// A caller's host that runs its work at once on the engine's thread, or never gets round to it (a command stopped
+    /// while another waits on its token request).
+    /// </summary>
+    private sealed class TestHost(bool runsWork) : ITokenAuthLog, IClientAssertionHost
     {
         public bool IsEnabled(LogLevel level) => false;
 
@@ -356,23 +359,8 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         {
         }
 
-        public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken) => Task.FromResult(produce());
-
-        public void RegisterSecret(string value)
-        {
-        }
-    }
-
-    /// <summary>A caller whose thread never gets round to its work: a command stopped while another waits on its token request.</summary>
-    private sealed class NeverRunningHost : ITokenAuthLog, IClientAssertionHost
-    {
-        public bool IsEnabled(LogLevel level) => false;
-
-        public void Write(LogLevel level, string message)
-        {
-        }
-
-        public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken) => new TaskCompletionSource<string>().Task;
+        public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken) =>
+            runsWork ? Task.FromResult(produce()) : new TaskCompletionSource<string>().Task;
 
         public void RegisterSecret(string value)
         {
