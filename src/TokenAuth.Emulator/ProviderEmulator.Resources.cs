@@ -94,10 +94,14 @@ public sealed partial class ProviderEmulator
         {
             var size = long.TryParse(ctx.Request.Query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out var requested) ? requested : 1024;
             ctx.Response.ContentType = "application/octet-stream";
-            // Range: bytes=N- is honoured (206 with Content-Range) unless ignoreRange=1, as a server without ranges answers.
+            // Range: bytes=N- is honoured (206 with Content-Range) unless ignoreRange=1, as a server without ranges answers;
+            // partialFrom=N answers 206 from byte N whatever was asked, as a server that sends a range nobody asked for.
             var from = 0L;
             var range = ctx.Request.GetTypedHeaders().Range;
-            if (ctx.Request.Query["ignoreRange"] != "1" && range?.Ranges.Count == 1 && range.Ranges.First().From is { } start && range.Ranges.First().To == null)
+            long? asked = range?.Ranges.Count == 1 && range.Ranges.First().To == null ? range.Ranges.First().From : null;
+            var partial = long.TryParse(ctx.Request.Query["partialFrom"], NumberStyles.None, CultureInfo.InvariantCulture, out var forced) ? forced
+                : ctx.Request.Query["ignoreRange"] != "1" ? asked : null;
+            if (partial is { } start)
             {
                 if (start >= size)
                 {

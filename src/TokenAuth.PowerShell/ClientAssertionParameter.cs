@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Runtime.InteropServices;
+using System.Net;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
@@ -75,23 +75,10 @@ namespace TokenAuth.Commands
                 return output[0].BaseObject switch
                 {
                     string text => text,
-                    SecureString secure => Plain(secure),
+                    SecureString secure => new NetworkCredential(string.Empty, secure).Password,
                     var other => throw new InvalidOperationException($"it returned a {other.GetType().Name}, where the assertion must come back as a string"),
                 };
             });
-        }
-
-        private static string Plain(SecureString secure)
-        {
-            var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
-            try
-            {
-                return Marshal.PtrToStringUni(pointer) ?? "";
-            }
-            finally
-            {
-                Marshal.ZeroFreeGlobalAllocUnicode(pointer);
-            }
         }
     }
 

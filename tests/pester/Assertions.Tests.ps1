@@ -46,12 +46,6 @@ BeforeAll {
     # Every OIDC token the emulated pipelines issued: none may show up in any stream.
     function Get-IssuedOidcToken { @((Invoke-RestMethod "$($Base)_emulator/evidence").oidcTokens) }
 
-    function Invoke-WithVariable([hashtable] $Variables, [scriptblock] $Command) {
-        $saved = @{}
-        foreach ($name in $Variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $Variables[$name]) }
-        try { & $Command } finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
-    }
-
     function Save-ClientIdSecret([string] $Provider, [string] $ClientId) {
         Set-Secret -Name "TokenAuth.$Provider" -Secret @{ ClientId = $ClientId } -Vault $Session.VaultName
     }
@@ -67,8 +61,7 @@ Describe 'private_key_jwt' {
         $definition = Register-JwtVariant 'VaultJwtOAuth2' -Algorithm PS256
         $script = (Get-TokenAuthSecretStoreScript) +
             "Set-Secret -Name TokenAuth.VaultJwtOAuth2 -Secret @{ ClientId = 'demo-jwt-client' }; " +
-            "Set-Secret -Name ExampleOAuth2Jwt.Pfx -Secret ([IO.File]::ReadAllBytes('$($Certificates.ClientPfx)')); " +
-            "Set-Secret -Name ExampleOAuth2Jwt.PfxPassword -Secret (ConvertTo-SecureString '$($Certificates.Password)' -AsPlainText -Force); " +
+            (Get-TokenAuthPfxSecretScript -Certificates $Certificates -PfxSecret ExampleOAuth2Jwt.Pfx -UnlockSecret ExampleOAuth2Jwt.PfxPassword) +
             "`$null = Register-TokenAuthProvider '$definition'; " +
             "(Invoke-AuthenticatedRequest VaultJwtOAuth2 -BaseUri '$Base' -Uri oauth2/resources/sample -Verbose -Debug *>&1 | ForEach-Object { `"`$_`" })"
         $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'store-home')
@@ -205,10 +198,10 @@ Describe 'federated assertions (workload identity federation)' {
     It 'quotes the server''s invalid_client when no federated credential matches, with a hint, and never the assertion' {
         $null = Register-FederatedVariant 'UntrustedFederatedOAuth2' -Source 'AzureDevOps'
 
-        $text = Invoke-WithVariable $AzureDevOpsVariables {
+        $text = Use-TokenAuthEnvironment $AzureDevOpsVariables {
             Get-TokenAuthAllStream { Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -Verbose -Debug -ErrorAction Continue }
         }
-        $failure = Invoke-WithVariable $AzureDevOpsVariables {
+        $failure = Use-TokenAuthEnvironment $AzureDevOpsVariables {
             Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ErrorVariable refused -ErrorAction SilentlyContinue
             $refused
         }
@@ -228,7 +221,7 @@ Describe 'federated assertions (workload identity federation)' {
     ) {
         $null = Register-FederatedVariant 'UnsetFederatedOAuth2'
 
-        $failure = Invoke-WithVariable $Variables {
+        $failure = Use-TokenAuthEnvironment $Variables {
             Get-ProviderToken UnsetFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion $Source -ErrorVariable refused -ErrorAction SilentlyContinue
             $refused
         }
@@ -244,7 +237,7 @@ Describe 'federated assertions (workload identity federation)' {
         $variables = $GitHubVariables.Clone()
         $variables.ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'not-the-runner-request-token'
 
-        $text = Invoke-WithVariable $variables {
+        $text = Use-TokenAuthEnvironment $variables {
             Get-TokenAuthAllStream { Get-ProviderToken WrongRequestTokenOAuth2 -BaseUri $Base -ClientId demo-federated-client -Verbose -Debug -ErrorAction Continue }
         }
 
@@ -264,7 +257,7 @@ Describe 'federated assertions (workload identity federation)' {
         # The file is replaced (as Kubernetes renews a projected token); a new token request reads the new one.
         Set-Content -Path (Join-Path $folder 'token') -Value (& $fetch) -NoNewline
         $renewed = Get-ProviderToken FileFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion "File:$(Join-Path $folder 'token')" -Force
-        $fromVariable = Invoke-WithVariable @{ TOKENAUTH_TEST_ASSERTION = (& $fetch) } {
+        $fromVariable = Use-TokenAuthEnvironment @{ TOKENAUTH_TEST_ASSERTION = (& $fetch) } {
             Get-ProviderToken FileFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion Env:TOKENAUTH_TEST_ASSERTION
         }
 
@@ -280,7 +273,7 @@ Describe 'federated assertions (workload identity federation)' {
         Set-Content -Path $path -Value $expired -NoNewline
 
         $text = Get-TokenAuthAllStream { Get-ProviderToken ExpiredFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion "File:$path" -ErrorAction Continue }
-        $notJwt = Invoke-WithVariable @{ TOKENAUTH_TEST_ASSERTION = 'secret value that is no JWT' } {
+        $notJwt = Use-TokenAuthEnvironment @{ TOKENAUTH_TEST_ASSERTION = 'secret value that is no JWT' } {
             Get-TokenAuthAllStream { Get-ProviderToken ExpiredFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion Env:TOKENAUTH_TEST_ASSERTION -ErrorAction Continue }
         }
 
@@ -314,9 +307,9 @@ Describe 'federated assertions (workload identity federation)' {
     It 'keeps one token per assertion source: another source never gets the first one''s token' {
         $null = Register-FederatedVariant 'TwoSourceOAuth2'
 
-        $gitHub = Invoke-WithVariable $GitHubVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange }
-        $azure = Invoke-WithVariable $AzureDevOpsVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection }
-        $again = Invoke-WithVariable $GitHubVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange }
+        $gitHub = Use-TokenAuthEnvironment $GitHubVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange }
+        $azure = Use-TokenAuthEnvironment $AzureDevOpsVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion AzureDevOps:$ServiceConnection }
+        $again = Use-TokenAuthEnvironment $GitHubVariables { Get-ProviderToken TwoSourceOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange }
 
         Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -Be 2
         $gitHub.ClientAssertion, $azure.ClientAssertion | Should -Be 'GitHubActions:api://AzureADTokenExchange', "AzureDevOps:$ServiceConnection"
@@ -331,7 +324,7 @@ Describe 'federated assertions (workload identity federation)' {
         try {
             Set-TokenAuthOption -ClientAssertion GitHubActions:api://AzureADTokenExchange
             $shown = (Get-TokenAuthOption).ClientAssertion
-            $token = Invoke-WithVariable $GitHubVariables { Get-ProviderToken SessionFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client }
+            $token = Use-TokenAuthEnvironment $GitHubVariables { Get-ProviderToken SessionFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client }
             { Set-TokenAuthOption -ClientAssertion { 'a script' } } | Should -Throw -ExpectedMessage '*A script block runs with the command that names it*'
         }
         finally {
@@ -411,7 +404,7 @@ Describe 'federated assertions (workload identity federation)' {
             $definition.environments = @{ Global = "http://localhost:$port/oauth2" }
         }
 
-        $text = Invoke-WithVariable $GitHubVariables {
+        $text = Use-TokenAuthEnvironment $GitHubVariables {
             Get-TokenAuthAllStream {
                 Invoke-AuthenticatedRequest GraphLikeFederated -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange -Uri resources/sample -Verbose
             }

@@ -48,6 +48,22 @@ Describe 'Bodies as Invoke-RestMethod sends them' {
         $answer.files[0].contentType | Should -Be 'application/octet-stream'
     }
 
+    It 'names a file to send that cannot be read (<Case>), sends nothing, and never calls it a connection failure' -ForEach @(
+        @{ Case = '-InFile'; Arguments = @{ InFile = 'missing-upload.bin' } }
+        @{ Case = '-Form'; Arguments = @{ Form = @{ comment = 'x'; file = [System.IO.FileInfo] 'missing-upload.bin' } } }
+    ) {
+        Reset-TokenAuthEmulator $Emulator
+        Push-Location $TestDrive
+        try {
+            $null = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/upload -Method POST @Arguments -ErrorVariable failure -ErrorAction SilentlyContinue
+        }
+        finally { Pop-Location }
+
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRequest,*'
+        "$($failure[0])" | Should -Match "The file to send, '.*missing-upload\.bin', cannot be read"
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/upload' | Should -BeNullOrEmpty
+    }
+
     It 'sends -InFile as the body, as it is' {
         $binary = Join-Path $TestDrive 'infile.bin'
         [System.IO.File]::WriteAllBytes($binary, [byte[]] (1..200))
@@ -115,6 +131,29 @@ Describe 'Downloads' {
 
         "$warnings" | Should -Match 'ignored the range asked for \(bytes from 1000, HTTP 200 instead of 206\)'
         [System.IO.File]::ReadAllBytes($file) | Should -Be (Get-ExpectedByte 5000)
+    }
+
+    It 'writes a range nobody asked for from the start as a new file, and refuses one from elsewhere, with -Resume' {
+        $file = Join-Path $TestDrive 'unasked.bin'
+        $other = Join-Path $TestDrive 'elsewhere.bin'
+
+        Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri 'resources/bytes?size=4000&partialFrom=0' -OutFile $file -Resume
+        Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri 'resources/bytes?size=4000&partialFrom=1000' -OutFile $other -Resume -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        [System.IO.File]::ReadAllBytes($file) | Should -Be (Get-ExpectedByte 4000)
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'OutFileFailed,*'
+        "$($failure[0])" | Should -Match 'sent the bytes from 1000, not from 0 where the file ends'
+        Test-Path $other | Should -BeFalse
+    }
+
+    It 'gives -PassThru text labelled JSON that is not, as text, instead of failing' {
+        $file = Join-Path $TestDrive 'not-json.json'
+        Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint sample -StatusCode 200 -Body '{not json' -ContentType 'application/json'
+
+        $answer = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample -OutFile $file -PassThru
+
+        $answer | Should -Be '{not json'
+        Get-Content -LiteralPath $file -Raw | Should -Be '{not json'
     }
 
     It 'writes the answer to the pipeline as well with -PassThru' {

@@ -350,8 +350,7 @@ Describe 'Mutual TLS' {
     It 'is accepted with the certificate from a real SecretStore vault, for the token and the API alike' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)) {
         $definition = Register-OAuth2Variant 'VaultCertificateOAuth2' @{ trustedCertificates = 'ca.pem'; clientCertificate = @{ secretName = 'OAuth2.ClientPfx'; passwordSecretName = 'OAuth2.ClientPfxPassword' } }
         $script = (Get-TokenAuthSecretStoreScript) +
-            "Set-Secret -Name OAuth2.ClientPfx -Secret ([IO.File]::ReadAllBytes('$($Certificates.ClientPfx)')); " +
-            "Set-Secret -Name OAuth2.ClientPfxPassword -Secret (ConvertTo-SecureString '$($Certificates.Password)' -AsPlainText -Force); " +
+            (Get-TokenAuthPfxSecretScript -Certificates $Certificates -PfxSecret OAuth2.ClientPfx -UnlockSecret OAuth2.ClientPfxPassword) +
             "Set-Secret -Name TokenAuth.VaultCertificateOAuth2 -Secret ([pscredential]::new('$($OAuth2Credential.UserName)', (ConvertTo-SecureString '$($OAuth2Credential.GetNetworkCredential().Password)' -AsPlainText -Force))); " +
             "`$null = Register-TokenAuthProvider '$definition'; " +
             "(Invoke-AuthenticatedRequest VaultCertificateOAuth2 -BaseUri '$MutualBase' -Uri oauth2/resources/sample -Verbose -Debug *>&1 | ForEach-Object { `"`$_`" })"

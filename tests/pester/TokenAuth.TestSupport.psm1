@@ -206,7 +206,6 @@ function Invoke-TokenAuthFreshPwsh {
     #>
     param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{}, [switch] $WithoutBuiltModule)
 
-    $saved = @{}
     $Environment = $Environment.Clone()
     if (-not $Environment.ContainsKey('PSModulePath')) { $Environment.PSModulePath = $env:PSModulePath }
     if (-not $WithoutBuiltModule) { $Environment.PSModulePath = (Join-Path $script:RepositoryRoot 'out') + [System.IO.Path]::PathSeparator + $Environment.PSModulePath }
@@ -219,19 +218,47 @@ function Invoke-TokenAuthFreshPwsh {
         # .NET names no folder that does not exist (GetFolderPath gives ''), and modules would then write to the current directory.
         foreach ($folder in $Environment.XDG_DATA_HOME, $Environment.XDG_CONFIG_HOME, $Environment.LOCALAPPDATA) { $null = New-Item -ItemType Directory -Path $folder -Force }
     }
-    foreach ($name in $Environment.Keys) {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
+    # PowerShell run as a .NET tool (dotnet pwsh) is the dotnet host running pwsh.dll from its own folder.
+    $process = (Get-Process -Id $PID).Path
+    $pwsh = @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
+    $pwshCommand = "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script"
+    Use-TokenAuthEnvironment $Environment {
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $pwshCommand 2>&1 | ForEach-Object { "$_" }
+    }
+}
+
+function Use-TokenAuthEnvironment {
+    <#
+    .SYNOPSIS
+    Runs a script block with environment variables set (a $null value removes one, as a job without them would run)
+    and puts every one of them back afterwards; returns what the script block writes. The script block sees the
+    caller's variables: this function's own names (-Set, -Run and its locals) are unlikely to hide any of them.
+    #>
+    param ([Parameter(Mandatory, Position = 0)] [hashtable] $Set, [Parameter(Mandatory, Position = 1)] [scriptblock] $Run)
+
+    $environmentBefore = @{}
+    foreach ($variableName in $Set.Keys) {
+        $environmentBefore[$variableName] = [Environment]::GetEnvironmentVariable($variableName)
+        [Environment]::SetEnvironmentVariable($variableName, $(if ($null -ne $Set[$variableName]) { [string] $Set[$variableName] }))
     }
     try {
-        # PowerShell run as a .NET tool (dotnet pwsh) is the dotnet host running pwsh.dll from its own folder.
-        $process = (Get-Process -Id $PID).Path
-        $pwsh = @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script" 2>&1 | ForEach-Object { "$_" }
+        & $Run
     }
     finally {
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        foreach ($variableName in $environmentBefore.Keys) { [Environment]::SetEnvironmentVariable($variableName, $environmentBefore[$variableName]) }
     }
+}
+
+function Get-TokenAuthPfxSecretScript {
+    <#
+    .SYNOPSIS
+    The commands that store the test client certificate's PFX and its password (the secret that unlocks it) in the current vault (for a script run
+    in a fresh pwsh), under the names a definition's clientCertificate.secretName and passwordSecretName give.
+    #>
+    param ([Parameter(Mandatory)] $Certificates, [Parameter(Mandatory)] [string] $PfxSecret, [Parameter(Mandatory)] [string] $UnlockSecret)
+
+    "Set-Secret -Name $PfxSecret -Secret ([IO.File]::ReadAllBytes('$($Certificates.ClientPfx)')); " +
+    "Set-Secret -Name $UnlockSecret -Secret (ConvertTo-SecureString '$($Certificates.Password)' -AsPlainText -Force); "
 }
 
 function Get-TokenAuthMedian {
@@ -381,7 +408,8 @@ function Register-TokenAuthExampleVariant {
     $path
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthAllStream,
+Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthPfxSecretScript,
+    Get-TokenAuthAllStream, Use-TokenAuthEnvironment,
     Register-TokenAuthExampleVariant, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
     Stop-TokenAuthTestProxy, Get-TokenAuthTestProxyRequest, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
     Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Get-TokenAuthMedian, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,

@@ -19,8 +19,6 @@ namespace TokenAuth.Credentials
         /// <summary>A certificate that expires sooner than this is used, with a warning.</summary>
         public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(14);
 
-        private static readonly object VaultGate = new object();
-
         /// <summary>Certificates already warned about: once a session is enough, not once a call.</summary>
         private static readonly ConcurrentDictionary<string, bool> WarnedOfExpiry = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 
@@ -130,7 +128,7 @@ namespace TokenAuth.Credentials
         {
             SecretValue pfx;
             SecretValue? password = null;
-            lock (VaultGate)
+            lock (CredentialResolver.VaultGate)
             {
                 pfx = store.GetSecret(spec.SecretName!, spec.Vault);
                 if (spec.PasswordSecretName != null)

@@ -99,7 +99,8 @@ namespace TokenAuth.Credentials
     /// </summary>
     public sealed class CredentialResolver
     {
-        private static readonly object VaultGate = new object();
+        /// <summary>Held around every vault call in the process, credentials' and client certificates' alike.</summary>
+        internal static readonly object VaultGate = new object();
 
         private readonly ConcurrentDictionary<(string Provider, string Secret, string Vault), ProviderCredential> _resolved =
             new ConcurrentDictionary<(string, string, string), ProviderCredential>();

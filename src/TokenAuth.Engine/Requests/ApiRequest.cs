@@ -192,8 +192,16 @@ namespace TokenAuth.Requests
             var mediaType = ContentType?.Split(';')[0].Trim() ?? "";
             if (mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
             {
-                using var document = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
-                return (ResponseKind.Json, Providers.JsonValues.ToObject(document.RootElement));
+                try
+                {
+                    using var document = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+                    return (ResponseKind.Json, Providers.JsonValues.ToObject(document.RootElement));
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    // A server's word for its type is not proof: as for an answer read whole, JSON that is not is text.
+                    return (ResponseKind.Text, System.IO.File.ReadAllText(path));
+                }
             }
 
             return mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)

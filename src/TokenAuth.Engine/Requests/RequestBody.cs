@@ -104,12 +104,21 @@ namespace TokenAuth.Requests
             internal override HttpContent CreateContent()
             {
                 var content = new MultipartFormDataContent();
-                foreach (var field in _fields)
+                try
                 {
-                    foreach (var value in field.Value is IEnumerable<object?> values && !(field.Value is string) ? values : new[] { field.Value })
+                    foreach (var field in _fields)
                     {
-                        content.Add(Part(field.Key, value));
+                        foreach (var value in field.Value is IEnumerable<object?> values && !(field.Value is string) ? values : new[] { field.Value })
+                        {
+                            content.Add(Part(field.Key, value));
+                        }
                     }
+                }
+                catch
+                {
+                    // The files opened already are closed with it.
+                    content.Dispose();
+                    throw;
                 }
 
                 return content;
@@ -119,7 +128,7 @@ namespace TokenAuth.Requests
             {
                 if (value is FileInfo file)
                 {
-                    var part = new StreamContent(file.OpenRead());
+                    var part = new StreamContent(OpenUpload(file.FullName));
                     part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     part.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = Quoted(name), FileName = Quoted(file.Name) };
                     return part;
@@ -170,12 +179,28 @@ namespace TokenAuth.Requests
 
             internal override HttpContent CreateContent()
             {
-                var content = new StreamContent(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true));
+                var content = new StreamContent(OpenUpload(_path));
                 content.Headers.ContentType = MediaTypeHeaderValue.Parse(_contentType);
                 return content;
             }
 
             internal override string DescribeForLog() => $"(the file {Path.GetFileName(_path)}, not shown)";
+        }
+
+        /// <summary>
+        /// A file to send, opened for this attempt. One that cannot be read is the caller's mistake, named as such, never
+        /// taken for a connection that failed (and retried).
+        /// </summary>
+        private static FileStream OpenUpload(string path)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new Errors.InvalidRequestException(null, $"The file to send, '{path}', cannot be read: {ex.Message}");
+            }
         }
 
         private sealed class StreamBody : RequestBody

@@ -167,6 +167,12 @@ namespace TokenAuth.Requests
                     $"{sent.DisplayEndpoint} sent the bytes from {(start?.ToString() ?? "an unstated position")}, not from {resumeFrom} where the file ends."));
             }
 
+            if (resumeFrom == 0)
+            {
+                // No file yet, and no range was asked for: a range from the start is the file's beginning, written as new.
+                return await CopyAsync(content, fullPath, FileMode.CreateNew, provider, sent.AttemptCancellation).ConfigureAwait(false);
+            }
+
             if ((File.GetAttributes(fullPath) & FileAttributes.ReparsePoint) != 0)
             {
                 throw new OutFileException(provider, fullPath, new IOException("it is a link, and -Resume appends only to a file of its own."));
