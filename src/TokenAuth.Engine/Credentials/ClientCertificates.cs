@@ -44,23 +44,24 @@ namespace TokenAuth.Credentials
         /// <summary>Refuses a certificate without its private key or past its end; warns when its end is near.</summary>
         public static void CheckUsable(string? provider, X509Certificate2 certificate, string source, ITokenAuthLog? log, DateTimeOffset now)
         {
-            var shown = $"The client certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) from {source}";
+            // Checked on every call that presents it: the certificate's name is composed only for a message.
+            string Shown() => $"The client certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) from {source}";
             if (!certificate.HasPrivateKey)
             {
                 throw new CertificateException(CertificateProblem.ClientCertificateUnusable, provider,
-                    $"{shown} has no private key, so it cannot prove who this client is: export it with its key (a PFX), or give the key file.");
+                    $"{Shown()} has no private key, so it cannot prove who this client is: export it with its key (a PFX), or give the key file.");
             }
 
             var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
             if (notAfter <= now)
             {
                 throw new CertificateException(CertificateProblem.ClientCertificateUnusable, provider,
-                    $"{shown} expired on {notAfter.UtcDateTime:u}: renew it and register the new one with the provider.");
+                    $"{Shown()} expired on {notAfter.UtcDateTime:u}: renew it and register the new one with the provider.");
             }
 
             if (notAfter - now < ExpiryWarning && WarnedOfExpiry.TryAdd(certificate.Thumbprint, true))
             {
-                log.Warning($"{shown} expires on {notAfter.UtcDateTime:u}, in {(notAfter - now).TotalDays:0.#} days: renew it and register the new one with the provider.");
+                log.Warning($"{Shown()} expires on {notAfter.UtcDateTime:u}, in {(notAfter - now).TotalDays:0.#} days: renew it and register the new one with the provider.");
             }
         }
 
