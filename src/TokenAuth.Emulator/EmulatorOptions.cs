@@ -60,6 +60,12 @@ public sealed class EmulatorOptions
     /// <summary>The bearer token the emulated Azure Pipelines oidctoken endpoint takes (SYSTEM_ACCESSTOKEN).</summary>
     public string AzureDevOpsAccessToken { get; set; } = "emulator-azure-pipelines-system-access-token";
 
+    /// <summary>
+    /// Each provider as its document shows it and no more: the endpoints that are our reading of a document (APIMW's
+    /// refresh, revoke and who-am-I; Akiba's token path) answer 404 as a real service without them would.
+    /// </summary>
+    public bool AsDocumented { get; set; }
+
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
 }

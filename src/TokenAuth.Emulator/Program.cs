@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Emulator;
 
 // dotnet run --project src/TokenAuth.Emulator [-- --port 5599] [--settable-clock] [--corebanking-token-type MAC]
+//     [--as-documented] [--token-lifetime PROVIDER=SECONDS]...
 //     [--https PORT=server.pfx]... [--client-certificate PROVIDER=THUMBPRINT]... [--assertion-certificate CLIENT_ID=cert.pem]...
 //     [--federated-credential CLIENT_ID=SUBJECT]...
 //     | --write-test-certificates FOLDER
@@ -18,6 +19,14 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--settable-clock":
             options.Clock = new SettableClock();
+            break;
+        case "--as-documented":
+            options.AsDocumented = true;
+            break;
+        case "--token-lifetime" when i + 1 < args.Length:
+            // PROVIDER=SECONDS: short-lived tokens, for tests that renew past expiry in real time.
+            var (lifetimeProvider, seconds) = Split(args[++i]);
+            options.TokenLifetimes[lifetimeProvider] = TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture));
             break;
         case "--corebanking-token-type" when i + 1 < args.Length:
             options.CoreBankingTokenType = args[++i];

@@ -54,7 +54,12 @@ public sealed partial class ProviderEmulator
 
         // Akiba: JSON body with three fields; bearer tokens; revoke and who-am-I.
         var akiba = app.MapGroup("/akiba");
-        akiba.MapPost("/authorization/token", Endpoint("akiba", "token", AkibaToken));
+        akiba.MapPost("/authorization/token", Endpoint("akiba", "token", Gap("akiba", "token", AkibaToken)));
+        if (_options.AsDocumented)
+        {
+            akiba.MapPost(AsDocumentedAkibaTokenPath, Endpoint("akiba", "token", AkibaToken));
+        }
+
         akiba.MapPost("/authorization/revoke", Endpoint("akiba", "revoke", context => Revoke(context, "akiba")));
         akiba.MapGet("/authorization/whoami", Endpoint("akiba", "whoami", context => Protected(context, "akiba", (token, ctx) =>
             Json(ctx, 200, new JsonObject { ["client_id"] = token.Identity, ["name"] = "Demo Akiba client", ["status"] = "active" }))));
@@ -83,9 +88,9 @@ public sealed partial class ProviderEmulator
         // APIMW: {success, data}; single-use refresh tokens; revoke; who-am-I.
         var apimw = app.MapGroup("/apimw");
         apimw.MapPost("/v1/auth/token", Endpoint("apimw", "token", ApimwToken));
-        apimw.MapPost("/v1/auth/refresh", Endpoint("apimw", "refresh", ApimwRefresh));
-        apimw.MapPost("/v1/auth/revoke", Endpoint("apimw", "revoke", context => Revoke(context, "apimw")));
-        apimw.MapGet("/v1/auth/me", Endpoint("apimw", "whoami", context => Protected(context, "apimw", (token, ctx) =>
+        apimw.MapPost("/v1/auth/refresh", Endpoint("apimw", "refresh", Gap("apimw", "refresh", ApimwRefresh)));
+        apimw.MapPost("/v1/auth/revoke", Endpoint("apimw", "revoke", Gap("apimw", "revoke", context => Revoke(context, "apimw"))));
+        apimw.MapGet("/v1/auth/me", Endpoint("apimw", "whoami", Gap("apimw", "whoami", context => Protected(context, "apimw", (token, ctx) =>
             Json(ctx, 200, new JsonObject
             {
                 ["success"] = true,
@@ -95,7 +100,7 @@ public sealed partial class ProviderEmulator
                     ["tenant"] = new JsonObject { ["id"] = "tn_demo", ["name"] = "Demo tenant" },
                     ["permissions"] = new JsonArray("payments:read", "payments:write"),
                 },
-            }))));
+            })))));
 
         // A plain OAuth2 server: client_secret_basic or client_secret_post, scope, RFC 7009 revocation.
         var oauth2 = app.MapGroup("/oauth2");

@@ -41,8 +41,9 @@ namespace TokenAuth
             _clock = clock ?? TimeProvider.System;
             Func<TokenAuthOptions> current = () => _options;
             var sender = new HttpSender(handler == null ? null : new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, _clock, current);
-            _tokens = new TokenManager(current, _clock, sender);
-            _client = new ApiClient(current, _clock, sender, _tokens);
+            var absent = new AbsentEndpoints();
+            _tokens = new TokenManager(current, _clock, sender, absent);
+            _client = new ApiClient(current, _clock, sender, _tokens, absent);
             _pager = new Pager(_client);
         }
 

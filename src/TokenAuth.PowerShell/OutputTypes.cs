@@ -161,6 +161,7 @@ namespace TokenAuth.Commands
             Refresh = definition.Refresh != null;
             Revoke = definition.Revoke != null;
             WhoAmI = definition.WhoAmI != null ? "Endpoint" : "JWT claims, if the token is a JWT";
+            DefinitionJson = ProviderDefinitionLoader.ToJson(definition);
         }
 
         public string Name { get; }
@@ -178,6 +179,9 @@ namespace TokenAuth.Commands
         public bool Revoke { get; }
 
         public string WhoAmI { get; }
+
+        /// <summary>The definition as JSON: a built-in one saved, renamed and changed is a definition of the user's own.</summary>
+        public string DefinitionJson { get; }
     }
 
     /// <summary>Between the engine's plain values (dictionaries, lists) and PowerShell's objects.</summary>

@@ -165,6 +165,7 @@ namespace TokenAuth.Commands
                 _ => ErrorCategory.InvalidResult,
             },
             MalformedResponseException => ErrorCategory.InvalidData,
+            AssumedTokenPathException => ErrorCategory.ObjectNotFound,
             ProviderUnreachableException { TimedOut: true } => ErrorCategory.OperationTimeout,
             ProviderUnreachableException => ErrorCategory.ConnectionError,
             CredentialException => ErrorCategory.InvalidArgument,

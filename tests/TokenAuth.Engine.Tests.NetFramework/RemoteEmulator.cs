@@ -40,6 +40,7 @@ public sealed class ProviderEmulator : IAsyncDisposable
         options ??= new EmulatorOptions();
         var federated = options.FederatedCredentials.SelectMany(client => client.Value.Select(subject => new[] { "--federated-credential", client.Key + "=" + subject }));
         var arguments = $"\"{EmulatorAssembly()}\" --port 0 --settable-clock --corebanking-token-type {options.CoreBankingTokenType} "
+            + (options.AsDocumented ? "--as-documented " : "")
             + string.Join(" ", moreArguments.Concat(federated.SelectMany(pair => pair)).Select(argument => "\"" + argument + "\""));
         var process = Process.Start(new ProcessStartInfo("dotnet", arguments) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
         var banner = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? "";

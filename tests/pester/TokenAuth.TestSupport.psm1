@@ -315,16 +315,16 @@ function Set-TokenAuthDemoSecret {
 function Enter-TokenAuthTestSession {
     <#
     .SYNOPSIS
-    What each Pester file starts with: the built module imported into the session, the emulator, and a throwaway vault
-    made the default (the previous default is remembered) holding every built-in provider's demo credential. Returns
+    What each Pester file starts with: the built module imported into the session, the emulator (given
+    -EmulatorArgumentList), and a throwaway vault made the default (the previous default is remembered) holding every built-in provider's demo credential. Returns
     them, with the demo secrets' values and the built manifest's path.
     #>
     [CmdletBinding()]
-    param ([Parameter(Mandatory)] [string] $VaultPath)
+    param ([Parameter(Mandatory)] [string] $VaultPath, [string[]] $EmulatorArgumentList = @())
 
     $manifest = Join-Path $script:RepositoryRoot 'out/TokenAuth/TokenAuth.psd1'
     Import-Module $manifest -Global -Force -ErrorAction Stop
-    $emulator = Start-TokenAuthEmulator
+    $emulator = Start-TokenAuthEmulator -ArgumentList $EmulatorArgumentList
     $vault = 'TokenAuthPester' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
     $previousDefault = (Get-SecretVault | Where-Object IsDefault).Name
     Register-TokenAuthTestVault -Name $vault -Path $VaultPath -DefaultVault

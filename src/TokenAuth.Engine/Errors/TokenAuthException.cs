@@ -151,7 +151,34 @@ namespace TokenAuth.Errors
         /// <summary>The response field at fault, as a path such as "data.expires"; null when the body as a whole is.</summary>
         public string? Field { get; }
 
+        /// <summary>The body was an HTML or XML page where JSON was expected: often no API at that address at all.</summary>
+        public bool HtmlPage { get; init; }
+
         public override string ErrorId => "MalformedProviderResponse";
+    }
+
+    /// <summary>
+    /// A built-in provider's token path is TokenAuth's reading of a document that names none, and the service has no
+    /// token endpoint there: the user must give the right path, which the message says how to do.
+    /// </summary>
+    public sealed class AssumedTokenPathException : TokenAuthException
+    {
+        public AssumedTokenPathException(string provider, string path, ProviderErrorException refusal)
+            : base($"{provider} has no token endpoint at {refusal.Endpoint} (HTTP {(int)refusal.StatusCode}). The path {path} is TokenAuth's reading of "
+                + $"{provider}'s document, which names none, so the real one may differ. Give the right path in a definition of your own: save a copy "
+                + $"of the built-in one ((Get-TokenAuthProvider {provider}).DefinitionJson | Set-Content {provider}Custom.json), change its name and "
+                + "token.path, register it (Register-TokenAuthProvider), and call it with -SecretName TokenAuth.{provider} to keep the stored "
+                + "credential. If only a path prefix is missing, a -BaseUri that ends with it is enough.", provider, refusal)
+        {
+            Endpoint = refusal.Endpoint;
+            StatusCode = refusal.StatusCode;
+        }
+
+        public Uri Endpoint { get; }
+
+        public HttpStatusCode StatusCode { get; }
+
+        public override string ErrorId => "AssumedTokenPathNotFound";
     }
 
     /// <summary>The provider could not be reached, did not answer in time, or its answer broke off.</summary>

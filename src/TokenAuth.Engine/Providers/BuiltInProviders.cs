@@ -28,6 +28,7 @@ namespace TokenAuth.Providers
             {
                 // Gap: the document names no token path and no body encoding.
                 Path = "/authorization/token",
+                PathAssumed = true,
                 Encoding = BodyEncoding.Json,
                 Fields = Fields(("client_id", "{ClientId}"), ("client_secret", "{ClientSecret}"), ("client_credential", "{ClientCredential}")),
             },
@@ -139,13 +140,15 @@ namespace TokenAuth.Providers
                 RefreshToken = "data.refresh_token",
                 Expiry = new[] { new ExpirySource { Path = "data.expires_in", Format = ExpiryFormat.SecondsFromNow } },
             },
+            // Gap: the document shows only the token call; refresh, revoke and who-am-I are our reading, and a service
+            // without them is done without (AbsentEndpoints).
             Refresh = new RefreshSpec
             {
                 Path = "/v1/auth/refresh",
                 Fields = Fields(("refresh_token", "{RefreshToken}")),
                 InvalidRefreshTokenCodes = new[] { "INVALID_REFRESH_TOKEN" },
             },
-            // Gap: the revoke body is not documented.
+            // Gap: the revoke body is not documented either.
             Revoke = new RevokeSpec { Path = "/v1/auth/revoke", Fields = Fields(("token", "{AccessToken}")) },
             WhoAmI = new WhoAmISpec { Path = "/v1/auth/me", ResultPath = "data" },
             Errors = Errors(new[] { "error.code" }, new[] { "error.message" }),

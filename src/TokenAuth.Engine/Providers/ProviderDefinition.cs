@@ -171,6 +171,12 @@ namespace TokenAuth.Providers
         /// <summary>How the client assertion is made or where it comes from; null: RS256 to the token endpoint, or no source of its own.</summary>
         public AssertionSpec? Assertion { get; init; }
 
+        /// <summary>
+        /// The path is TokenAuth's reading of a document that names none (a built-in provider's gap): a 404 or 405 there
+        /// says how to give the right one. Not a JSON field: a definition of the user's own names its path on purpose.
+        /// </summary>
+        internal bool PathAssumed { get; init; }
+
         /// <summary>Whether the client proves itself with a client assertion (RFC 7523) rather than a secret.</summary>
         internal bool TakesAssertion => ClientAuthentication == ClientAuthentication.PrivateKeyJwt || ClientAuthentication == ClientAuthentication.FederatedAssertion;
     }

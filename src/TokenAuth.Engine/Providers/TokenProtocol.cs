@@ -356,7 +356,7 @@ namespace TokenAuth.Providers
             if (trimmed[0] == '<')
             {
                 throw new MalformedResponseException(provider, operation, endpoint, null,
-                    "the body is an HTML or XML page, not JSON (does the base URI point at a web site rather than the API?)");
+                    "the body is an HTML or XML page, not JSON (does the base URI point at a web site rather than the API?)") { HtmlPage = true };
             }
 
             JsonDocument document;

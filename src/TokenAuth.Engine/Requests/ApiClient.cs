@@ -25,13 +25,15 @@ namespace TokenAuth.Requests
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
         private readonly TokenManager _tokens;
+        private readonly AbsentEndpoints _absent;
 
-        public ApiClient(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, TokenManager tokens)
+        public ApiClient(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, TokenManager tokens, AbsentEndpoints absent)
         {
             _options = options;
             _clock = clock;
             _sender = sender;
             _tokens = tokens;
+            _absent = absent;
         }
 
         /// <summary>The session's options as they are now.</summary>
@@ -42,28 +44,61 @@ namespace TokenAuth.Requests
 
         /// <summary>
         /// Who the token belongs to: from the provider's who-am-I endpoint where it has one (a provider's own answer,
-        /// read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>); else a JWT's own claims, marked as not
-        /// verified by the provider.
+        /// read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>); else, or where that endpoint turns out
+        /// not to be there, a JWT's own claims, marked as not verified by the provider.
         /// </summary>
         public async Task<IdentityInfo> WhoAmIAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
         {
             var definition = request.Target.Definition;
+            string? absence = null;
             if (definition.WhoAmI is { } whoAmI)
             {
-                var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
-                var response = await SendAsync(new ApiCall(request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
-                    .ConfigureAwait(false);
-                return TokenProtocol.ReadIdentity(definition, whoAmI, request.Target.Endpoint(whoAmI.Path), response.Content);
+                var endpoint = request.Target.Endpoint(whoAmI.Path);
+                absence = _absent.EvidenceFor(endpoint);
+                if (absence == null)
+                {
+                    var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
+                    var answer = await AskWhoAmIAsync(new ApiCall(request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
+                        .ConfigureAwait(false);
+                    if (answer.Absence == null)
+                    {
+                        return TokenProtocol.ReadIdentity(definition, whoAmI, endpoint, answer.Content);
+                    }
+
+                    absence = answer.Absence;
+                    _absent.Remember(endpoint, absence);
+                }
+
+                absence = $"has no who-am-I call at {Redaction.RedactUri(endpoint)} ({absence})";
             }
 
+            var without = absence ?? "has no who-am-I endpoint";
             var token = (await _tokens.GetAsync(request, false, log, CallBudget.Starting(_clock, timeout), cancellationToken).ConfigureAwait(false)).Token;
             if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
             {
-                log.Verbose($"{definition.Name} has no who-am-I endpoint; showing the token's own claims, which the provider did not verify.");
+                log.Verbose($"{definition.Name} {without}; showing the token's own claims, which the provider did not verify.");
                 return new IdentityInfo(definition.Name, false, "token claims (not verified by the provider)", jwtClaims);
             }
 
-            throw new NotSupportedByProviderException(definition.Name, "Who-am-I (it has no who-am-I endpoint and its tokens are not JWTs whose claims could be read)");
+            throw new NotSupportedByProviderException(definition.Name, $"Who-am-I ({definition.Name} {without}, and its tokens are not JWTs whose claims could be read)");
+        }
+
+        /// <summary>The who-am-I answer, or what showed that there is no such call there (a 404, 405 or 501, an HTML page).</summary>
+        private async Task<(object? Content, string? Absence)> AskWhoAmIAsync(ApiCall call)
+        {
+            ApiResponse response;
+            try
+            {
+                response = await SendAsync(call).ConfigureAwait(false);
+            }
+            catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
+            {
+                return (null, evidence);
+            }
+
+            return response.Content is string text && text.TrimStart().StartsWith("<", StringComparison.Ordinal)
+                ? (null, "it answered with an HTML page instead of JSON")
+                : (response.Content, null);
         }
 
         private async Task<ApiResponse> SendAsync(ApiCall call)

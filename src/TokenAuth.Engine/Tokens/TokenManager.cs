@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -22,12 +23,14 @@ namespace TokenAuth.Tokens
         private readonly Func<TokenAuthOptions> _options;
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
+        private readonly AbsentEndpoints _absent;
 
-        public TokenManager(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender)
+        public TokenManager(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, AbsentEndpoints absent)
         {
             _options = options;
             _clock = clock;
             _sender = sender;
+            _absent = absent;
         }
 
         /// <summary>The session's options as they are now.</summary>
@@ -120,7 +123,7 @@ namespace TokenAuth.Tokens
         private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
-            if (TokenProtocol.RefreshCall(request, previous) is { } refresh)
+            if (TokenProtocol.RefreshCall(request, previous) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
             {
                 try
                 {
@@ -131,12 +134,26 @@ namespace TokenAuth.Tokens
                 {
                     log.Verbose($"{request.Target.ProviderName} refused the refresh token ({ex.ProviderCode ?? ((int)ex.StatusCode).ToString()}); getting a new token with the credentials.");
                 }
+                catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
+                {
+                    _absent.Remember(refresh.Endpoint, evidence);
+                    log.Verbose($"{request.Target.ProviderName} has no refresh endpoint at {Redaction.RedactUri(refresh.Endpoint)} ({evidence}); "
+                        + "getting new tokens with the credentials instead, without asking there again in this session.");
+                }
             }
 
             var tokenCall = TokenProtocol.TokenCall(request, _clock);
             var call = new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
             await AddFederatedAssertionAsync(tokenCall, call).ConfigureAwait(false);
-            return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
+            try
+            {
+                return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
+            }
+            catch (ProviderErrorException ex) when (request.Target.Definition.Token.PathAssumed
+                && (ex.StatusCode == HttpStatusCode.NotFound || ex.StatusCode == HttpStatusCode.MethodNotAllowed))
+            {
+                throw new AssumedTokenPathException(request.Target.ProviderName, request.Target.Definition.Token.Path, ex);
+            }
         }
 
         /// <summary>
@@ -223,11 +240,15 @@ namespace TokenAuth.Tokens
         {
             var target = token.Request.Target;
             var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
-            if (TokenProtocol.RevokeCall(token, _clock) is not { } revoke)
+            var revoke = TokenProtocol.RevokeCall(token, _clock);
+            if (revoke == null)
             {
-                var message = $"{forgot}; {target.ProviderName} has no revoke endpoint, so the provider was not told and the token stays valid there until {token.ExpiresOn.UtcDateTime:u}.";
-                log.Verbose(message);
-                return new RevokeResult(target.ProviderName, forgotten, false, message);
+                return NotToldResult("has no revoke endpoint");
+            }
+
+            if (_absent.EvidenceFor(revoke.Endpoint) is { } known)
+            {
+                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revoke.Endpoint)} ({known} earlier in this session)");
             }
 
             try
@@ -239,12 +260,25 @@ namespace TokenAuth.Tokens
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
+            catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
+            {
+                _absent.Remember(revoke.Endpoint, evidence);
+                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revoke.Endpoint)} ({evidence})");
+            }
             catch (TokenAuthException ex)
             {
                 // Verbose, not Warning: the failure goes back in the result, and the caller reports it (the cmdlet as an error).
                 var message = $"{forgot}, but {target.ProviderName} could not be told: {ex.Message}";
                 log.Verbose(message);
                 return new RevokeResult(target.ProviderName, forgotten, false, message, ex);
+            }
+
+            // Not a failure: there is nothing at the provider to tell, and the result says so.
+            RevokeResult NotToldResult(string why)
+            {
+                var message = $"{forgot}; {target.ProviderName} {why}, so the provider was not told and the token stays valid there until {token.ExpiresOn.UtcDateTime:u}.";
+                log.Verbose(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message);
             }
         }
 
