@@ -446,6 +446,8 @@ namespace TokenAuth.Credentials
 
         public TimeSpan? StallTimeout => null;
 
+        public ValueTask BeforeRetryAsync() => default;
+
         public HttpRequestMessage Create()
         {
             var message = new HttpRequestMessage(_method, Endpoint);

@@ -29,6 +29,12 @@ namespace TokenAuth.Http
         /// <summary>How long the answer's body may go without a byte; null: no limit but the attempt's.</summary>
         TimeSpan? StallTimeout { get; }
 
+        /// <summary>
+        /// Runs after a retry's wait and before its attempt: what a wait may have made stale (a token that reached its
+        /// renewal margin meanwhile) is brought up to date here, so that no attempt sends what is known to be expired.
+        /// </summary>
+        ValueTask BeforeRetryAsync();
+
         HttpRequestMessage Create();
     }
 
@@ -168,6 +174,11 @@ namespace TokenAuth.Http
 
             for (var attempt = 0; ; attempt++)
             {
+                if (attempt > 0)
+                {
+                    await request.BeforeRetryAsync().ConfigureAwait(false);
+                }
+
                 // The attempt's own time, or what is left of the call's when that is less; a timeout names whichever ran out.
                 var budgetLeft = call.Budget?.Remaining;
                 var budgetBound = budgetLeft != null && budgetLeft.Value <= attemptTimeout;

@@ -9,6 +9,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Tasks;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
@@ -527,6 +528,9 @@ namespace TokenAuth.Providers
         public TimeSpan? HeadersTimeout => null;
 
         public TimeSpan? StallTimeout => null;
+
+        /// <summary>Nothing to bring up to date: the call's credentials and assertion hold for all its attempts.</summary>
+        public ValueTask BeforeRetryAsync() => default;
 
         public HttpRequestMessage Create() => TokenProtocol.CreateMessage(this);
     }

@@ -40,7 +40,7 @@ namespace TokenAuth.Requests
         private TokenAuthOptions Options => _options();
 
         public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log, CancellationToken cancellationToken) =>
-            SendAsync(new ApiCall(request, ProviderOperation.Request, apiRequest, log, CallBudget.Starting(_clock, apiRequest.Timeout), cancellationToken));
+            SendAsync(new ApiCall(_tokens, request, ProviderOperation.Request, apiRequest, log, CallBudget.Starting(_clock, apiRequest.Timeout), cancellationToken));
 
         /// <summary>
         /// Who the token belongs to: from the provider's who-am-I endpoint where it has one (a provider's own answer,
@@ -58,7 +58,7 @@ namespace TokenAuth.Requests
                 if (absence == null)
                 {
                     var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
-                    var answer = await AskWhoAmIAsync(new ApiCall(request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
+                    var answer = await AskWhoAmIAsync(new ApiCall(_tokens, request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
                         .ConfigureAwait(false);
                     if (answer.Absence == null)
                     {
@@ -245,11 +245,14 @@ namespace TokenAuth.Requests
         {
             private string _method;
             private RequestBody? _body;
+            private readonly TokenManager _tokens;
             private string? _authorization;
 
-            public ApiCall(TokenRequest request, ProviderOperation operation, ApiRequest apiRequest, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellation)
+            public ApiCall(TokenManager tokens, TokenRequest request, ProviderOperation operation, ApiRequest apiRequest, ITokenAuthLog? log, CallBudget? budget,
+                CancellationToken cancellation)
                 : base(request, operation, log, budget, cancellation)
             {
+                _tokens = tokens;
                 ApiRequest = apiRequest;
                 _method = apiRequest.Method;
                 Endpoint = null!; // Set by Start, before anything is sent.
@@ -272,6 +275,23 @@ namespace TokenAuth.Requests
             public TimeSpan? HeadersTimeout => ApiRequest.ConnectionTimeout;
 
             public TimeSpan? StallTimeout => ApiRequest.OperationTimeout;
+
+            /// <summary>
+            /// A retry after a wait (Retry-After, a backoff) re-checks the token it carries: one that reached its renewal
+            /// margin meanwhile is renewed first (one request, shared as always), so no attempt sends a token past its time.
+            /// </summary>
+            public ValueTask BeforeRetryAsync() => CarriesToken ? RecheckTokenAsync() : default;
+
+            private async ValueTask RecheckTokenAsync()
+            {
+                var current = await _tokens.GetAsync(Request, false, Log, Budget, Cancellation).ConfigureAwait(false);
+                if (!ReferenceEquals(current.Token, Token))
+                {
+                    Log.Verbose($"{Provider}: the token reached its renewal time while the request waited to be retried; the retry carries a renewed one.");
+                    Token = current.Token;
+                    _authorization = current.Token.AuthorizationHeaderValue;
+                }
+            }
 
             /// <summary>The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token stays behind, for good.</summary>
             public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider)
