@@ -167,7 +167,8 @@ namespace TokenAuth.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 1;
 
-        private readonly Queue<InFlight> _inFlight = new Queue<InFlight>();
+        /// <summary>Piped requests started and not yet written, with -ThrottleLimit above 1.</summary>
+        private OrderedWindow<InFlight> _window = new OrderedWindow<InFlight>(1);
 
         /// <summary>The paging asked for: none of it binds from the pipeline, so it is read once for every item.</summary>
         private PagingOptions _paging = new PagingOptions();
@@ -183,6 +184,7 @@ namespace TokenAuth.Commands
                 NextLinkTemplate = NextLinkTemplate,
                 ItemsPath = ItemsPath,
             };
+            _window = new OrderedWindow<InFlight>(ThrottleLimit);
             if (ThrottleLimit > 1 && (OutFile != null || _paging.Applies))
             {
                 ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
@@ -226,17 +228,18 @@ namespace TokenAuth.Commands
 
         protected override void EndProcessing()
         {
-            while (_inFlight.Count > 0)
+            while (_window.TakeOldest() is { } oldest)
             {
-                WriteOldest();
+                Write(oldest);
             }
 
             base.EndProcessing();
         }
 
         /// <summary>
-        /// Sends this item's request without waiting for it, then writes the oldest results while the limit is reached.
-        /// A failure before sending is queued too, so that errors and results keep the input's order.
+        /// Sends this item's request without waiting for it, writes what has finished in the input's order, and waits
+        /// only while <see cref="ThrottleLimit"/> requests are in flight (or the window is full). A failure before
+        /// sending is queued too, so that errors and results keep the input's order.
         /// </summary>
         private void Start()
         {
@@ -251,32 +254,41 @@ namespace TokenAuth.Commands
                 response = Task.FromException<ApiResponse>(ex);
             }
 
-            _inFlight.Enqueue(new InFlight(Uri, response, upload));
-            while (_inFlight.Count >= ThrottleLimit)
+            _window.Add(new InFlight(Uri, response, upload), response);
+            WriteFinished();
+            while (!_window.HasRoom)
             {
-                WriteOldest();
+                Await(_window.AnyFinishes());
+                WriteFinished();
             }
         }
 
-        private void WriteOldest()
+        private void WriteFinished()
         {
-            var oldest = _inFlight.Dequeue();
+            while (_window.TakeFinished() is { } finished)
+            {
+                Write(finished);
+            }
+        }
+
+        private void Write(InFlight request)
+        {
             try
             {
-                ForItem(oldest.Uri, () => WriteResponse(Await(oldest.Response)));
+                ForItem(request.Uri, () => WriteResponse(Await(request.Response)));
             }
             finally
             {
-                oldest.Upload?.Dispose();
+                request.Upload?.Dispose();
             }
         }
 
         /// <summary>Requests still in flight when the pipeline stops early are cancelled, and their uploads closed.</summary>
         protected override void ReleaseUnfinished()
         {
-            while (_inFlight.Count > 0)
+            while (_window.TakeOldest() is { } left)
             {
-                _inFlight.Dequeue().Upload?.Dispose();
+                left.Upload?.Dispose();
             }
         }
 

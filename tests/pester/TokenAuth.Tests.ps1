@@ -237,6 +237,19 @@ Describe 'Invoke-AuthenticatedRequest -ThrottleLimit' {
         $throttled.TotalSeconds | Should -BeLessThan 2 -Because 'sequentially, the same requests took 4 s or more'
     }
 
+    It 'keeps the limit in flight while an early request is slow: later ones start and finish, then wait their turn' {
+        $null = Get-ProviderToken Akiba -BaseUri (Base Akiba)
+        $uris = @('resources/slow?ms=4000') + (1..20 | ForEach-Object { "resources/echo?n=$_" })
+
+        # What the emulator had answered when each result was written: behind the slow first one, all twenty.
+        $written = $uris | Invoke-AuthenticatedRequest Akiba -BaseUri (Base Akiba) -ThrottleLimit 2 |
+            ForEach-Object { [pscustomobject]@{ N = $_.query.n; EchoesAnswered = Counter 'akiba/echo' } }
+
+        $written.Count | Should -Be 21
+        $written[0].EchoesAnswered | Should -Be 20 -Because 'a first-in-first-out window of 2 would have let only one more start'
+        (($written | Select-Object -Skip 1).N -join ',') | Should -BeExactly ((1..20) -join ',')
+    }
+
     It 'binds -Uri by property name, and reports a failing item in its place without stopping the others' {
         $items = 'resources/echo?n=1', 'resources/status/404', 'resources/echo?n=3' | ForEach-Object { [pscustomobject]@{ Uri = $_ } }
 
