@@ -66,6 +66,9 @@ public sealed class EmulatorOptions
     /// </summary>
     public bool AsDocumented { get; set; }
 
+    /// <summary>When set, protected resources answer with faults at fixed rates drawn from this seed (ProviderEmulator.Chaos.cs).</summary>
+    public int? ChaosSeed { get; set; }
+
     /// <summary>The tokenType CoreBanking issues, and then requires as the Authorization scheme.</summary>
     public string CoreBankingTokenType { get; set; } = "Bearer";
 }

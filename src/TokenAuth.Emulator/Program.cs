@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Emulator;
 
 // dotnet run --project src/TokenAuth.Emulator [-- --port 5599] [--settable-clock] [--corebanking-token-type MAC]
-//     [--as-documented] [--token-lifetime PROVIDER=SECONDS]...
+//     [--as-documented] [--token-lifetime PROVIDER=SECONDS]... [--chaos SEED]
 //     [--https PORT=server.pfx]... [--client-certificate PROVIDER=THUMBPRINT]... [--assertion-certificate CLIENT_ID=cert.pem]...
 //     [--federated-credential CLIENT_ID=SUBJECT]...
 //     | --write-test-certificates FOLDER
@@ -19,6 +19,10 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--settable-clock":
             options.Clock = new SettableClock();
+            break;
+        case "--chaos" when i + 1 < args.Length:
+            // SEED: faults at fixed rates on every protected resource, for the soak benchmark.
+            options.ChaosSeed = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--as-documented":
             options.AsDocumented = true;

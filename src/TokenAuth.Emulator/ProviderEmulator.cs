@@ -224,6 +224,11 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
             }
         }
 
+        if (await ChaosAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await handler(context).ConfigureAwait(false);
     };
 

@@ -352,13 +352,13 @@ function Exit-TokenAuthTestSession {
 function Invoke-WithTokenAuthDemo {
     <#
     .SYNOPSIS
-    Runs a script block with the emulator started and its demo credentials in a throwaway vault (not the default one),
-    and takes both down afterwards. The block receives the emulator and the credentials.
+    Runs a script block with the emulator started (with TLS listeners when -Https names them, as for
+    Start-TokenAuthEmulator) and its demo credentials in a throwaway vault (not the default one), and takes both down afterwards. The block receives the emulator and the credentials.
     #>
     [CmdletBinding()]
-    param ([Parameter(Mandatory)] [string] $VaultName, [Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    param ([Parameter(Mandatory)] [string] $VaultName, [Parameter(Mandatory)] [scriptblock] $ScriptBlock, [hashtable] $Https = @{})
 
-    $emulator = Start-TokenAuthEmulator
+    $emulator = Start-TokenAuthEmulator -Https $Https
     $vaultFile = [System.IO.Path]::GetTempFileName()
     try {
         Register-TokenAuthTestVault -Name $VaultName -Path $vaultFile
