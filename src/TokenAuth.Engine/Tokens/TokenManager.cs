@@ -135,18 +135,25 @@ namespace TokenAuth.Tokens
 
             var tokenCall = TokenProtocol.TokenCall(request, _clock);
             var call = new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
-            await AddFederatedAssertionAsync(tokenCall, call).ConfigureAwait(false);
+            await PrepareAssertionAsync(tokenCall, call).ConfigureAwait(false);
             return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
         }
 
         /// <summary>
-        /// A fresh assertion from the request's source, when the call takes one and does not sign its own: fetched for
-        /// this token request alone, hidden from the call's errors, and handed to the caller's host for CI log masking.
+        /// When the call takes a client assertion: each one it signs is held by the call as it is made; else a fresh one
+        /// from the request's source, fetched for this token request alone. Held, an assertion is hidden from the
+        /// call's errors on every answer path and handed to the caller's host for CI log masking.
         /// </summary>
-        private async Task AddFederatedAssertionAsync(EndpointCall endpoint, CallContext call)
+        private async Task PrepareAssertionAsync(EndpointCall endpoint, CallContext call)
         {
-            if (!endpoint.TakesClientAssertion || endpoint.Signer != null)
+            if (!endpoint.TakesClientAssertion)
             {
+                return;
+            }
+
+            if (endpoint.Signer != null)
+            {
+                endpoint.AssertionSigned = call.HoldAssertion;
                 return;
             }
 
@@ -176,8 +183,7 @@ namespace TokenAuth.Tokens
             }
 
             var assertion = ClientAssertionSource.Checked(fetched, call.Provider, source.Description, _clock.GetUtcNow());
-            call.Assertion = assertion;
-            host?.RegisterSecret(assertion);
+            call.HoldAssertion(assertion);
             endpoint.FederatedAssertion = assertion;
         }
 
@@ -235,7 +241,7 @@ namespace TokenAuth.Tokens
                 log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
                 var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
                 var call = new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token };
-                await AddFederatedAssertionAsync(revoke, call).ConfigureAwait(false);
+                await PrepareAssertionAsync(revoke, call).ConfigureAwait(false);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
@@ -260,7 +266,6 @@ namespace TokenAuth.Tokens
             call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms.");
             if (!response.IsSuccessStatusCode)
             {
-                call.Assertion = endpoint.LastAssertion;
                 throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
             }
 

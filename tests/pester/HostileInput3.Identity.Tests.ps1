@@ -1,0 +1,57 @@
+# Hostile input, part three (issue 28): ambient identities stay where they belong. Client assertions, the pipeline's
+# own tokens, the session's assertion source and certificates go only where the user sent them, each point proven
+# through the cmdlets against the emulator or a small hostile server on loopback that logs everything it is sent.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
+
+    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
+    $script:Certificates = New-TokenAuthTestCertificate -Path (Join-Path $TestDrive 'certificates')
+    $script:Emulator = Start-TokenAuthEmulator -ArgumentList '--assertion-certificate', "demo-jwt-client=$($Certificates.ClientPem)",
+        '--assertion-certificate', "demo-ec-client=$(Join-Path $Certificates.Folder 'ec-client.pem')",
+        '--federated-credential', 'demo-federated-client=repo:tokenauth/emulator:ref:refs/heads/main'
+    $script:Base = $Emulator.Root
+    $script:GitHubVariables = @{
+        ACTIONS_ID_TOKEN_REQUEST_URL   = "$($Base)github-actions/idtoken?api-version=2.0"
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'emulator-actions-id-token-request-token'
+    }
+
+    # Every OIDC token the emulated pipelines issued.
+    function Get-IssuedOidcToken { @((Invoke-RestMethod "$($Base)_emulator/evidence").oidcTokens) }
+
+    # Lines of a fresh pwsh's output as one text, errors with their details and the provider's body.
+    $script:AllLines = '*>&1 | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { "$_ $($_.Exception) $($_.ErrorDetails) $($_.ErrorDetails.RecommendedAction) $($_.Exception.ResponseBody)" } else { "$_" } }'
+}
+
+AfterAll {
+    Stop-TokenAuthEmulator $Emulator
+    Exit-TokenAuthTestSession -Session $Session
+}
+
+Describe '4. A client assertion is a credential of its call from the moment it exists' {
+    BeforeEach { Reset-TokenAuthEmulator $Emulator }
+
+    It 'hides a signed ES256 assertion a token endpoint echoes in a <Status> answer, and registers it with the CI''s log masking' -ForEach @(
+        @{ Status = 200 }, @{ Status = 401 }
+    ) {
+        $definition = Register-TokenAuthExampleVariant -Example oauth2-private-key-jwt.json -Name "EchoJwtOAuth2$Status" -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            $definition.token.assertion = @{ algorithm = 'ES256' }
+            $definition.clientCertificate = @{ certificateFile = 'ec-client.pem'; keyFile = 'ec-client.key' }
+        }
+        # An "error object" in a 200 answer, or a refusal, that quotes the assertion it was sent.
+        Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider oauth2 -Endpoint token -StatusCode $Status `
+            -Body '{"success":false,"error":"invalid_client","error_description":"The assertion {form:client_assertion} is not trusted"}'
+        $script = "`$null = Register-TokenAuthProvider '$definition'; " +
+            "Get-ProviderToken EchoJwtOAuth2$Status -BaseUri '$Base' -ClientId demo-ec-client -Verbose -Debug -ErrorAction Continue $AllLines"
+
+        $output = Invoke-TokenAuthFreshPwsh $script -Environment @{ GITHUB_ACTIONS = 'true' }
+        $masks = @($output | Where-Object { $_ -match '^::add-mask::(eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+)$' })
+
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -Be 1
+        $masks.Count | Should -Be 1 -Because 'the signed assertion is registered for masking before anything could show it'
+        $assertion = $masks[0].Substring('::add-mask::'.Length)
+        @($output | Where-Object { $_.Contains($assertion) }).Count | Should -Be 1 -Because 'the assertion appears in its mask command alone'
+        ($output -join "`n") | Should -Match 'The assertion \*\*\* is not trusted'
+    }
+}
