@@ -55,3 +55,36 @@ Describe '4. A client assertion is a credential of its call from the moment it e
         ($output -join "`n") | Should -Match 'The assertion \*\*\* is not trusted'
     }
 }
+
+Describe '8. -Certificate goes only to a provider named on the command line, as -Credential, -ClientId and -ClientAssertion do' {
+    BeforeAll {
+        # A private_key_jwt provider that names no certificate: -Certificate would sign its assertions.
+        $definition = Register-TokenAuthExampleVariant -Example oauth2-private-key-jwt.json -Name 'PipedCertificateJwt' -Folder $Certificates.Folder
+        $json = Get-Content $definition -Raw | ConvertFrom-Json -AsHashtable
+        $json.Remove('clientCertificate')
+        $json | ConvertTo-Json -Depth 10 | Set-Content $definition
+        $null = Register-TokenAuthProvider $definition
+        Set-Secret -Name TokenAuth.PipedCertificateJwt -Secret @{ ClientId = 'demo-jwt-client' } -Vault $Session.VaultName
+    }
+    BeforeEach { Reset-TokenAuthEmulator $Emulator }
+
+    It 'refuses -Certificate for a provider a piped object names, and sends nothing' {
+        [pscustomobject]@{ Provider = 'PipedCertificateJwt' } |
+            Get-ProviderToken -BaseUri $Base -Certificate $Certificates.Client -ErrorVariable piped -ErrorAction SilentlyContinue
+
+        $piped[0].FullyQualifiedErrorId | Should -Be 'UnsafeRequest,TokenAuth.Commands.GetProviderTokenCommand'
+        "$($piped[0])" | Should -Match "A piped object names the provider 'PipedCertificateJwt', but a credential given with .*-Certificate goes only to a provider named with -Provider"
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+    }
+
+    It 'refuses -Certificate with a piped token, which keeps the certificate it was got with' {
+        $token = Get-ProviderToken PipedCertificateJwt -BaseUri $Base -Certificate $Certificates.Client
+
+        $token | Get-ProviderToken -Force -Certificate $Certificates.Client -ErrorVariable piped -ErrorAction SilentlyContinue
+        $renewed = $token | Get-ProviderToken -Force
+
+        $piped[0].FullyQualifiedErrorId | Should -Be 'UnsafeRequest,TokenAuth.Commands.GetProviderTokenCommand'
+        $renewed.Provider | Should -Be 'PipedCertificateJwt' -Because 'the piped token renews with its own certificate'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-accepted' | Should -Be 2
+    }
+}
