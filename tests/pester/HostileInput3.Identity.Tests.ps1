@@ -88,3 +88,52 @@ Describe '8. -Certificate goes only to a provider named on the command line, as 
         Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/assertion-accepted' | Should -Be 2
     }
 }
+
+Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on Ctrl+C' -Skip:($IsWindows -or -not (Get-Command mkfifo -ErrorAction Ignore)) {
+    BeforeAll {
+        $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'FifoFederatedOAuth2' -Folder $Certificates.Folder
+
+        # The call, in a runspace of its own, so that a hang is a failure and not a stalled run.
+        function Start-FifoCall([string] $Arguments) {
+            $shell = [powershell]::Create()
+            $null = $shell.AddScript("Import-Module '$($Session.Manifest)'; Get-ProviderToken FifoFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion 'File:$Fifo' -Verbose $Arguments")
+            [pscustomobject]@{ Shell = $shell; Running = $shell.BeginInvoke() }
+        }
+    }
+    BeforeEach {
+        Reset-TokenAuthEmulator $Emulator
+        $script:Fifo = Join-Path $TestDrive "fifo-$([guid]::NewGuid().ToString('N'))"
+        & mkfifo $Fifo
+    }
+    AfterEach {
+        # A writer that opens and closes the FIFO ends the read left blocked on it.
+        & timeout 5 sh -c ": > '$Fifo'"
+        Remove-Item $Fifo -ErrorAction Ignore
+    }
+
+    It 'ends within -TimeoutSec, sending nothing' -Tag WallClock {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $call = Start-FifoCall '-TimeoutSec 2'
+        $ended = $call.Running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30))
+        $watch.Stop()
+
+        $ended | Should -BeTrue -Because 'a blocked read must not outlive the call''s -TimeoutSec'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $call.Shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'ProviderTimeout,*'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+        $call.Shell.Dispose()
+    }
+
+    It 'ends on Ctrl+C' {
+        $call = Start-FifoCall ''
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not ($call.Shell.Streams.Verbose.Message -match 'getting a client assertion from File:') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $call.Shell.Streams.Verbose.Message -match 'getting a client assertion from File:' | Should -Not -BeNullOrEmpty -Because 'the read must be under way before Ctrl+C'
+
+        $stopping = $call.Shell.BeginStop($null, $null)
+
+        $stopping.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30)) | Should -BeTrue -Because 'Ctrl+C must not wait for a read that never ends'
+        $call.Shell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $call.Shell.Dispose()
+    }
+}

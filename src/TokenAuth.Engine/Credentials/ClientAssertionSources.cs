@@ -394,15 +394,23 @@ namespace TokenAuth.Credentials
                 throw new ClientAssertionException(fetch.Provider, Description, $"no path was given and {AzureTokenFileVariable} is not set");
             }
 
+            // Opening or reading a FIFO, or a file on a hung network mount, can block for ever, and nothing interrupts a
+            // blocked read: it runs on a thread of its own, which the token request stops waiting for at its time
+            // limit or on Ctrl+C (the thread ends when the file gives way).
+            return Task.Factory.StartNew(() => Read(fetch.Provider, path!), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        private string Read(string provider, string path)
+        {
             try
             {
-                using var reader = new StreamReader(path!, Encoding.UTF8);
-                return Task.FromResult(ReadLimited(fetch.Provider, Description, reader));
+                using var reader = new StreamReader(path, Encoding.UTF8);
+                return ReadLimited(provider, Description, reader);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
             {
                 var problem = ex is FileNotFoundException || ex is DirectoryNotFoundException ? "does not exist" : ex is UnauthorizedAccessException ? "cannot be read (access denied)" : "cannot be read";
-                throw new ClientAssertionException(fetch.Provider, Description, $"the file {Redaction.Printable(path!)} {problem}", ex);
+                throw new ClientAssertionException(provider, Description, $"the file {Redaction.Printable(path)} {problem}", ex);
             }
         }
     }
