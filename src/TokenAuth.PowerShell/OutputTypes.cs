@@ -161,6 +161,10 @@ namespace TokenAuth.Commands
             Refresh = definition.Refresh != null;
             Revoke = definition.Revoke != null;
             WhoAmI = definition.WhoAmI != null ? "Endpoint" : "JWT claims, if the token is a JWT";
+            TrustedCertificates = definition.TrustedCertificates;
+            var ambient = Credentials.AmbientIdentity.Of(definition);
+            ClientAssertionSource = ambient?.Source.Description;
+            AmbientIdentity = ambient?.Describe(definition.Name);
         }
 
         public string Name { get; }
@@ -178,6 +182,15 @@ namespace TokenAuth.Commands
         public bool Revoke { get; }
 
         public string WhoAmI { get; }
+
+        /// <summary>The definition's own CA bundle (trustedCertificates), trusted for this provider beside the machine's store.</summary>
+        public string? TrustedCertificates { get; }
+
+        /// <summary>The client assertion source the definition names (token.assertion.source): read only when the user names it too.</summary>
+        public string? ClientAssertionSource { get; }
+
+        /// <summary>The client assertion source the definition names, what it would take and where it would send it; read only when the user names it.</summary>
+        public string? AmbientIdentity { get; }
     }
 
     /// <summary>Between the engine's plain values (dictionaries, lists) and PowerShell's objects.</summary>

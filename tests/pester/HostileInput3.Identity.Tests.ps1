@@ -19,6 +19,42 @@ BeforeAll {
     # Every OIDC token the emulated pipelines issued.
     function Get-IssuedOidcToken { @((Invoke-RestMethod "$($Base)_emulator/evidence").oidcTokens) }
 
+    # A hostile token endpoint on loopback: it logs everything it is sent (request line, headers, body) and refuses.
+    function Start-HostileServer {
+        $listener = [System.Net.HttpListener]::new()
+        $listener.Prefixes.Add("http://127.0.0.1:$(Get-TokenAuthFreePort)/")
+        $listener.Start()
+        $log = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param ($listener, $log)
+                while ($listener.IsListening) {
+                    try { $context = $listener.GetContext() } catch { break }
+                    $request = $context.Request
+                    $body = [IO.StreamReader]::new($request.InputStream).ReadToEnd()
+                    $log.Enqueue("$($request.HttpMethod) $($request.RawUrl)`n$($request.Headers)`n$body")
+                    $answer = [Text.Encoding]::UTF8.GetBytes('{"error":"invalid_client","error_description":"refused"}')
+                    $context.Response.StatusCode = 400
+                    $context.Response.ContentType = 'application/json'
+                    $context.Response.OutputStream.Write($answer, 0, $answer.Length)
+                    $context.Response.Close()
+                }
+            }).AddArgument($listener).AddArgument($log)
+        $null = $shell.BeginInvoke()
+        [pscustomobject]@{ Uri = $listener.Prefixes | Select-Object -First 1; Log = $log; Listener = $listener; Shell = $shell }
+    }
+
+    function Stop-HostileServer($Server) {
+        $Server.Listener.Close()
+        $Server.Shell.Dispose()
+    }
+
+    # An unexpired JWT-shaped value: what a variable or file holding a workload identity token looks like.
+    function New-JwtShapedValue([string] $Marker) {
+        $encode = { param ($text) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($text)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+        (& $encode '{"alg":"RS256"}') + '.' + (& $encode "{`"sub`":`"$Marker`",`"exp`":4102444800}") + '.' + (& $encode $Marker)
+    }
+
     # Lines of a fresh pwsh's output as one text, errors with their details and the provider's body.
     $script:AllLines = '*>&1 | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { "$_ $($_.Exception) $($_.ErrorDetails) $($_.ErrorDetails.RecommendedAction) $($_.Exception.ResponseBody)" } else { "$_" } }'
 }
@@ -135,5 +171,79 @@ Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on 
         $stopping.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30)) | Should -BeTrue -Because 'Ctrl+C must not wait for a read that never ends'
         $call.Shell.InvocationStateInfo.State | Should -Be 'Stopped'
         $call.Shell.Dispose()
+    }
+}
+
+Describe '2. A definition''s own assertion source is shown, and read only when the user names it' {
+    BeforeAll {
+        $script:Hostile = Start-HostileServer
+        $script:VariableValue = New-JwtShapedValue 'hostile-test-variable-value'
+        $script:FileContent = New-JwtShapedValue 'hostile-test-file-content'
+        $script:TokenFile = Join-Path $TestDrive 'projected-token'
+        Set-Content -Path $TokenFile -Value $FileContent -NoNewline
+        $script:Ambient = $GitHubVariables + @{
+            TOKENAUTH_HOSTILE_VARIABLE = $VariableValue
+            SYSTEM_OIDCREQUESTURI      = "$($Base)azure-devops/oidctoken"
+            SYSTEM_ACCESSTOKEN         = 'emulator-azure-pipelines-system-access-token'
+        }
+
+        # A vendor's or colleague's definition: its token endpoint is the hostile server, and it names its own source.
+        function Register-HostileDefinition([string] $Name, [string] $Source) {
+            $definition = @{
+                name = $Name; environments = @{ Live = $Hostile.Uri }; credential = @{ fields = @('ClientId') }
+                token = @{ path = '/token'; encoding = 'Form'; clientAuthentication = 'FederatedAssertion'; assertion = @{ source = $Source }; fields = @{ grant_type = 'client_credentials' } }
+                tokenResponse = @{ accessToken = 'access_token'; expiry = @(@{ path = 'expires_in'; format = 'SecondsFromNow' }) }
+                authorization = @{ scheme = 'Bearer' }
+                trustedCertificates = $Certificates.Bundle
+            }
+            $path = Join-Path $TestDrive "$Name.json"
+            $definition | ConvertTo-Json -Depth 6 | Set-Content $path
+            Register-TokenAuthProvider $path -WarningVariable shown -WarningAction SilentlyContinue | Out-Null
+            "$shown"
+        }
+    }
+    AfterAll { Stop-HostileServer $Hostile }
+    BeforeEach {
+        Reset-TokenAuthEmulator $Emulator
+        $Hostile.Log.Clear()
+    }
+
+    It '<Name> (<Source>): is shown at registration and in Get-TokenAuthProvider, and nothing of it is sent unasked' -ForEach @(
+        @{ Name = 'HostileEnv'; Source = 'Env:TOKENAUTH_HOSTILE_VARIABLE'; Takes = 'the value of the environment variable TOKENAUTH_HOSTILE_VARIABLE' }
+        @{ Name = 'HostileFile'; Source = 'File:{0}'; Takes = 'the content of the file .*projected-token' }
+        @{ Name = 'HostileGitHub'; Source = 'GitHubActions:sts.amazonaws.com'; Takes = 'the GitHub Actions job''s OIDC token \(with ACTIONS_ID_TOKEN_REQUEST_TOKEN\), for the audience ''sts.amazonaws.com''' }
+        @{ Name = 'HostileAzure'; Source = 'AzureDevOps'; Takes = 'Azure Pipelines'' OIDC token \(with SYSTEM_ACCESSTOKEN\), for the pipeline' }
+    ) {
+        $named = $Source -f $TokenFile
+        $warning = Register-HostileDefinition $Name $named
+        $listed = Get-TokenAuthProvider $Name
+        $failure = Use-TokenAuthEnvironment $Ambient {
+            Get-ProviderToken $Name -ClientId someone -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused
+        }
+        $sent = $Hostile.Log.ToArray() -join "`n"
+
+        foreach ($secret in $VariableValue, $FileContent, $Ambient.ACTIONS_ID_TOKEN_REQUEST_TOKEN, $Ambient.SYSTEM_ACCESSTOKEN) { $sent.Contains($secret) | Should -BeFalse }
+        $sent | Should -Not -Match 'eyJ[\w-]+\.eyJ[\w-]+' -Because 'no pipeline token, for any audience, may reach the definition''s token endpoint'
+        $Hostile.Log.Count | Should -Be 0 -Because 'nothing goes to the definition''s token endpoint without a source the user named'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -BeNullOrEmpty -Because 'no pipeline bearer may be spent for a definition'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'azure-devops/oidctoken' | Should -BeNullOrEmpty
+        $warning | Should -Match "The definition of $Name names the client assertion source .*: $Takes, to be sent to $([regex]::Escape($Hostile.Uri))token, trusting the CAs in .*ca\.pem\. TokenAuth reads it only when you name that source yourself"
+        $listed.ClientAssertionSource | Should -BeLike ($named.Split(':')[0] + '*')
+        $listed.AmbientIdentity | Should -Be $warning
+        $listed.TrustedCertificates | Should -Be $Certificates.Bundle
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCredential,*'
+        "$($failure[0])" | Should -Match 'Its definition names .*, which is read only when you name it yourself'
+    }
+
+    It 'sends the source the user names on the call: the hostile server''s log sees what a definition alone never gets' {
+        $null = Register-HostileDefinition 'HostileConsented' 'Env:TOKENAUTH_HOSTILE_VARIABLE'
+
+        Use-TokenAuthEnvironment $Ambient {
+            Get-ProviderToken HostileConsented -ClientId someone -ClientAssertion Env:TOKENAUTH_HOSTILE_VARIABLE -ErrorAction SilentlyContinue
+        }
+
+        $Hostile.Log.Count | Should -Be 1
+        ($Hostile.Log.ToArray() -join "`n").Contains($VariableValue) | Should -BeTrue
     }
 }

@@ -54,6 +54,9 @@ namespace TokenAuth.Credentials
         /// <summary>What tells this source's tokens apart in the cache from another source's.</summary>
         internal string Identity { get; }
 
+        /// <summary>What the source takes from this machine, in a user's words: shown before a definition's source is consented to.</summary>
+        public abstract string Takes { get; }
+
         /// <summary>Whether the source is the caller's own code (a script block), which runs only where the caller runs.</summary>
         public bool IsCallerCode => this is CallerThreadSource;
 
@@ -302,6 +305,9 @@ namespace TokenAuth.Credentials
             _environment = environment;
         }
 
+        public override string Takes => "the GitHub Actions job's OIDC token (with ACTIONS_ID_TOKEN_REQUEST_TOKEN), for "
+            + (_audience == null ? "GitHub's default audience" : $"the audience '{Redaction.Printable(_audience)}'");
+
         internal override async Task<string> FetchAsync(AssertionFetch fetch)
         {
             var (endpoint, bearer) = PipelineEndpoint(fetch, Description, _environment, "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
@@ -334,6 +340,9 @@ namespace TokenAuth.Credentials
             _environment = environment;
         }
 
+        public override string Takes => "Azure Pipelines' OIDC token (with SYSTEM_ACCESSTOKEN), for "
+            + (_serviceConnectionId == null ? "the pipeline" : "the service connection " + _serviceConnectionId);
+
         internal override async Task<string> FetchAsync(AssertionFetch fetch)
         {
             var (endpoint, bearer) = PipelineEndpoint(fetch, Description, _environment, "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN",
@@ -360,6 +369,8 @@ namespace TokenAuth.Credentials
             _environment = environment;
         }
 
+        public override string Takes => $"the value of the environment variable {_name}";
+
         internal override Task<string> FetchAsync(AssertionFetch fetch)
         {
             var value = _environment(_name);
@@ -385,6 +396,8 @@ namespace TokenAuth.Credentials
             _path = path;
             _environment = environment;
         }
+
+        public override string Takes => _path == null ? $"the content of the file {AzureTokenFileVariable} names" : $"the content of the file {Redaction.Printable(_path)}";
 
         internal override Task<string> FetchAsync(AssertionFetch fetch)
         {
@@ -425,6 +438,8 @@ namespace TokenAuth.Credentials
         {
             _produce = produce;
         }
+
+        public override string Takes => "what " + Description + " returns";
 
         internal override Task<string> FetchAsync(AssertionFetch fetch) =>
             fetch.Host?.RunOnCallerThreadAsync(_produce, fetch.Cancellation)

@@ -159,8 +159,10 @@ namespace TokenAuth.Tokens
 
             var source = call.Request.AssertionSource
                 ?? throw new CredentialException(call.Provider, "its client assertion",
-                    "has no source: the provider takes a federated assertion (FederatedAssertion); name one in the definition's token.assertion.source, "
-                    + "pass -ClientAssertion, or set the session's with Set-TokenAuthOption -ClientAssertion");
+                    "has no source: the provider takes a federated assertion (FederatedAssertion); pass -ClientAssertion, or set the session's with Set-TokenAuthOption -ClientAssertion"
+                    + (AmbientIdentity.Of(call.Request.Target.Definition) is { } named
+                        ? $". Its definition names {named.Source.Description}, which is read only when you name it yourself"
+                        : ""));
             call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
             var host = call.Log as IClientAssertionHost;
             string fetched;
