@@ -1,8 +1,10 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
 {
@@ -67,8 +69,9 @@ namespace TokenAuth.Commands
         public string? CertificateBundle { get; set; }
 
         /// <summary>
-        /// Where FederatedAssertion providers whose definitions name no source get their assertions: a source's name
-        /// (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH); an empty string: none. A script block goes on each call instead.
+        /// Where the FederatedAssertion providers -ClientAssertionProvider names get their assertions: a source's name
+        /// (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH); an empty string: none (for those providers, or for all).
+        /// A script block goes on each call instead.
         /// </summary>
         [Parameter(ParameterSetName = "Change")]
         [ClientAssertionSourceTransformation]
@@ -76,6 +79,12 @@ namespace TokenAuth.Commands
         [AllowNull]
         [AllowEmptyString]
         public ClientAssertionSource? ClientAssertion { get; set; }
+
+        /// <summary>The providers the session's -ClientAssertion is for: an assertion asked for one audience goes to no other provider.</summary>
+        [Parameter(ParameterSetName = "Change")]
+        [ArgumentCompleter(typeof(ProviderNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? ClientAssertionProvider { get; set; }
 
         /// <summary>Every setting back to its default.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
@@ -106,6 +115,43 @@ namespace TokenAuth.Commands
             base.EndProcessing();
         }
 
+        /// <summary>
+        /// The session's sources with -ClientAssertion for the providers -ClientAssertionProvider names, each a registered
+        /// FederatedAssertion provider; an empty -ClientAssertion removes theirs, or every one without -ClientAssertionProvider.
+        /// </summary>
+        private SessionAssertionSources SessionSources(SessionAssertionSources current)
+        {
+            if (ClientAssertion?.IsCallerCode == true)
+            {
+                // A script block belongs to the command that names it.
+                throw new InvalidRequestException(null, "A script block runs with the command that names it: pass -ClientAssertion { ... } to each call, "
+                    + $"or give the session a source by name ({ClientAssertionSource.Syntax}).");
+            }
+
+            if (ClientAssertion == null)
+            {
+                return current.With(ClientAssertionProvider ?? current.Entries.Select(entry => entry.Key).ToArray(), null);
+            }
+
+            if (ClientAssertionProvider == null)
+            {
+                throw new InvalidRequestException(null, $"The session's {ClientAssertion.Description} goes only to the providers you name for it, "
+                    + "since an assertion asked for one audience must reach no other provider: add -ClientAssertionProvider NAME[,NAME...].");
+            }
+
+            foreach (var name in ClientAssertionProvider)
+            {
+                var token = TokenAuthSession.Providers.Get(name).Token;
+                if (token.ClientAuthentication != ClientAuthentication.FederatedAssertion)
+                {
+                    throw new InvalidRequestException(name, $"{name} authenticates with {token.ClientAuthentication}, not a federated assertion: the session's client assertion source "
+                        + "goes only to a provider whose definition says FederatedAssertion.");
+                }
+            }
+
+            return current.With(ClientAssertionProvider, ClientAssertion);
+        }
+
         private TokenAuthOptions Changed(TokenAuthOptions options)
         {
             bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
@@ -119,11 +165,11 @@ namespace TokenAuth.Commands
 
             if (Given(nameof(ClientAssertion)))
             {
-                // A script block belongs to the runspace that made it; the session's source serves every runspace.
-                options = ClientAssertion?.IsCallerCode == true
-                    ? throw new InvalidRequestException(null, "A script block runs with the command that names it: pass -ClientAssertion { ... } to each call, "
-                        + $"or give the session a source by name ({ClientAssertionSource.Syntax}).")
-                    : options with { ClientAssertion = ClientAssertion };
+                options = options with { ClientAssertions = SessionSources(options.ClientAssertions) };
+            }
+            else if (ClientAssertionProvider != null)
+            {
+                throw new InvalidRequestException(null, "-ClientAssertionProvider names the providers a -ClientAssertion is for: give it with -ClientAssertion.");
             }
 
             var connection = options.Connection;
@@ -181,7 +227,7 @@ namespace TokenAuth.Commands
             ProxyUseDefaultCredentials = proxy.UseDefaultCredentials;
             CertificateBundle = options.Connection.TrustedCertificates?.Source;
             TrustedCertificates = options.Connection.TrustedCertificates?.Certificates.Count ?? 0;
-            ClientAssertion = options.ClientAssertion?.Description;
+            ClientAssertion = options.ClientAssertions.Entries.Select(entry => $"{entry.Key}={entry.Value.Description}").ToArray();
         }
 
         public double RequestTimeoutSec { get; }
@@ -212,8 +258,8 @@ namespace TokenAuth.Commands
         /// <summary>How many certificates the bundle holds.</summary>
         public int TrustedCertificates { get; }
 
-        /// <summary>The client assertion source of FederatedAssertion providers that name none, if any.</summary>
-        public string? ClientAssertion { get; }
+        /// <summary>The session's client assertion sources, as Provider=Source, each for the provider it was named for.</summary>
+        public string[] ClientAssertion { get; }
     }
 
     /// <summary>The proxy parameters as Invoke-RestMethod names them, read the same way by every cmdlet that has them.</summary>

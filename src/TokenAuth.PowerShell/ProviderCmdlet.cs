@@ -211,11 +211,11 @@ namespace TokenAuth.Commands
                 AssertionSourceFor(definition));
         }
 
-        /// <summary>-ClientAssertion; else, for a FederatedAssertion provider whose definition names no source, the session's.</summary>
+        /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>
         private ClientAssertionSource? AssertionSourceFor(ProviderDefinition definition) =>
             ClientAssertion
-            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion && definition.Token.Assertion?.Source == null
-                ? TokenAuthSession.Engine.Options.ClientAssertion
+            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion
+                ? TokenAuthSession.Engine.Options.ClientAssertions.For(definition.Name, _providerNamed)
                 : null);
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>

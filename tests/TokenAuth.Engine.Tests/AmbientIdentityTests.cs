@@ -45,7 +45,8 @@ public sealed class AmbientIdentityTests : IAsyncLifetime
 
         Assert.Equal(
             $"The definition of Vendor names the client assertion source {source}: {takes}, to be sent to https://vendor.example/api/oauth/token, "
-            + "trusting the CAs in /etc/vendor/ca.pem. TokenAuth reads it only when you name that source yourself: -ClientAssertion on a call.",
+            + "trusting the CAs in /etc/vendor/ca.pem. TokenAuth reads it only when you name that source yourself: -ClientAssertion on a call, or for the session "
+            + $"Set-TokenAuthOption -ClientAssertion '{source}' -ClientAssertionProvider Vendor.",
             ambient.Describe("Vendor"));
     }
 

@@ -319,10 +319,10 @@ Describe 'federated assertions (workload identity federation)' {
             Should -Be "AzureDevOps:$ServiceConnection", 'GitHubActions:api://AzureADTokenExchange'
     }
 
-    It 'takes the session''s source (Set-TokenAuthOption -ClientAssertion) for a definition without one, until it is cleared' {
+    It 'takes the session''s source (Set-TokenAuthOption -ClientAssertion) for the provider it names, until it is cleared' {
         $null = Register-FederatedVariant 'SessionFederatedOAuth2'
         try {
-            Set-TokenAuthOption -ClientAssertion GitHubActions:api://AzureADTokenExchange
+            Set-TokenAuthOption -ClientAssertion GitHubActions:api://AzureADTokenExchange -ClientAssertionProvider SessionFederatedOAuth2
             $shown = (Get-TokenAuthOption).ClientAssertion
             $token = Use-TokenAuthEnvironment $GitHubVariables { Get-ProviderToken SessionFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client }
             { Set-TokenAuthOption -ClientAssertion { 'a script' } } | Should -Throw -ExpectedMessage '*A script block runs with the command that names it*'
@@ -331,7 +331,7 @@ Describe 'federated assertions (workload identity federation)' {
             Set-TokenAuthOption -ClientAssertion ''
         }
 
-        $shown | Should -Be 'GitHubActions:api://AzureADTokenExchange'
+        $shown | Should -Be 'SessionFederatedOAuth2=GitHubActions:api://AzureADTokenExchange'
         $token.Provider | Should -Be 'SessionFederatedOAuth2'
         (Get-TokenAuthOption).ClientAssertion | Should -BeNullOrEmpty
     }

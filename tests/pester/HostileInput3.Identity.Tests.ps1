@@ -247,3 +247,82 @@ Describe '2. A definition''s own assertion source is shown, and read only when t
         ($Hostile.Log.ToArray() -join "`n").Contains($VariableValue) | Should -BeTrue
     }
 }
+
+Describe '3. The session''s assertion source goes only to the providers named for it, never to one a piped object chooses' {
+    BeforeAll {
+        $script:Hostile = Start-HostileServer
+        # Entra ID's stand-in, which trusts the job's token for its audience, and a vendor's provider on the hostile server.
+        $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'SessionEntra' -Folder $Certificates.Folder
+        $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'SessionVendor' -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            $definition.environments = @{ Live = $Hostile.Uri }
+        }
+        Set-Secret -Name TokenAuth.SessionEntra -Secret @{ ClientId = 'demo-federated-client' } -Vault $Session.VaultName
+        $script:EntraAudience = 'GitHubActions:api://AzureADTokenExchange'
+    }
+    AfterAll {
+        Set-TokenAuthOption -ClientAssertion ''
+        Stop-HostileServer $Hostile
+    }
+    BeforeEach {
+        Set-TokenAuthOption -ClientAssertion ''
+        Revoke-ProviderToken -All -Confirm:$false | Out-Null
+        Reset-TokenAuthEmulator $Emulator
+        $Hostile.Log.Clear()
+    }
+
+    It 'refuses a session source named for no provider, so a vendor''s provider never gets the job''s token' {
+        { Set-TokenAuthOption -ClientAssertion $EntraAudience } | Should -Throw -ExpectedMessage '*goes only to the providers you name for it*add -ClientAssertionProvider NAME*'
+        Use-TokenAuthEnvironment $GitHubVariables {
+            Get-ProviderToken SessionVendor -ClientId someone -ErrorAction SilentlyContinue
+        }
+        $sent = $Hostile.Log.ToArray() -join "`n"
+
+        $sent | Should -Not -Match 'eyJ[\w-]+\.eyJ[\w-]+' -Because 'an assertion fetched for Entra''s audience must not reach the vendor'
+        $Hostile.Log.Count | Should -Be 0
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -BeNullOrEmpty
+        (Get-TokenAuthOption).ClientAssertion | Should -BeNullOrEmpty
+    }
+
+    It 'gives the session source to the provider named for it, named on the command line, and to no other' {
+        Set-TokenAuthOption -ClientAssertion $EntraAudience -ClientAssertionProvider SessionEntra
+        $shown = (Get-TokenAuthOption).ClientAssertion
+
+        $token = Use-TokenAuthEnvironment $GitHubVariables { Get-ProviderToken SessionEntra -BaseUri $Base }
+        $vendor = Use-TokenAuthEnvironment $GitHubVariables {
+            Get-ProviderToken SessionVendor -ClientId someone -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused
+        }
+
+        $shown | Should -Be "SessionEntra=$EntraAudience"
+        $token.ClientAssertion | Should -Be $EntraAudience
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -Be 1 -Because 'the vendor''s call fetched no assertion'
+        $Hostile.Log.Count | Should -Be 0
+        "$($vendor[0])" | Should -Match 'SessionVendor credential is not usable: its client assertion has no source.*-ClientAssertionProvider SessionVendor'
+    }
+
+    It 'never gives it to a provider a piped object names, even the one it is for' {
+        Set-TokenAuthOption -ClientAssertion $EntraAudience -ClientAssertionProvider SessionEntra
+
+        $piped = Use-TokenAuthEnvironment $GitHubVariables {
+            [pscustomobject]@{ Provider = 'SessionEntra' } | Get-ProviderToken -BaseUri $Base -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused
+        }
+
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -BeNullOrEmpty
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+        "$($piped[0])" | Should -Match 'goes to it only when -Provider names it on the command line'
+    }
+
+    It 'refuses a provider that takes no federated assertion, and clears one provider''s source or all' {
+        { Set-TokenAuthOption -ClientAssertion $EntraAudience -ClientAssertionProvider APIMW } | Should -Throw -ExpectedMessage '*APIMW authenticates with Body, not a federated assertion*'
+        Set-TokenAuthOption -ClientAssertion $EntraAudience -ClientAssertionProvider SessionEntra, SessionVendor
+        Set-TokenAuthOption -ClientAssertion '' -ClientAssertionProvider SessionVendor
+        $afterOne = (Get-TokenAuthOption).ClientAssertion
+        Set-TokenAuthOption -ClientAssertion ''
+
+        $afterOne | Should -Be "SessionEntra=$EntraAudience"
+        (Get-TokenAuthOption).ClientAssertion | Should -BeNullOrEmpty
+        { Set-TokenAuthOption -ClientAssertionProvider SessionEntra } | Should -Throw -ExpectedMessage '*give it with -ClientAssertion*'
+    }
+}

@@ -48,6 +48,7 @@ namespace TokenAuth.Credentials
             $"The definition of {provider} names the client assertion source {Source.Description}: {Source.Takes}, "
             + $"to be sent to {(TokenEndpoints.Count == 0 ? "the token endpoint at the -BaseUri given" : string.Join(" or ", TokenEndpoints))}"
             + (TrustedCertificates == null ? "" : $", trusting the CAs in {TrustedCertificates}")
-            + ". TokenAuth reads it only when you name that source yourself: -ClientAssertion on a call.";
+            + $". TokenAuth reads it only when you name that source yourself: -ClientAssertion on a call, or for the session "
+            + $"Set-TokenAuthOption -ClientAssertion '{Source.Description}' -ClientAssertionProvider {provider}.";
     }
 }

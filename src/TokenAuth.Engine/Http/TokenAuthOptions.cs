@@ -53,8 +53,8 @@ namespace TokenAuth.Http
         /// <summary>How calls reach providers (proxy, trusted CAs) unless a request says otherwise: the session's settings.</summary>
         public ConnectionSettings Connection { get; init; } = ConnectionSettings.Default;
 
-        /// <summary>Where FederatedAssertion providers whose definitions name no source get their assertions; null: none.</summary>
-        public Credentials.ClientAssertionSource? ClientAssertion { get; init; }
+        /// <summary>The session's client assertion sources, each for the FederatedAssertion providers the user named for it.</summary>
+        public Credentials.SessionAssertionSources ClientAssertions { get; init; } = Credentials.SessionAssertionSources.None;
 
         public int MaxRedirects { get; init; } = 10;
 

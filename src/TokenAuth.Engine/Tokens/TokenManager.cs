@@ -159,7 +159,8 @@ namespace TokenAuth.Tokens
 
             var source = call.Request.AssertionSource
                 ?? throw new CredentialException(call.Provider, "its client assertion",
-                    "has no source: the provider takes a federated assertion (FederatedAssertion); pass -ClientAssertion, or set the session's with Set-TokenAuthOption -ClientAssertion"
+                    $"has no source: the provider takes a federated assertion (FederatedAssertion); pass -ClientAssertion, or give the session's source to this provider "
+                    + $"(Set-TokenAuthOption -ClientAssertion SOURCE -ClientAssertionProvider {call.Provider}), which goes to it only when -Provider names it on the command line"
                     + (AmbientIdentity.Of(call.Request.Target.Definition) is { } named
                         ? $". Its definition names {named.Source.Description}, which is read only when you name it yourself"
                         : ""));
