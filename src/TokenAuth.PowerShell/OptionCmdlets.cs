@@ -9,8 +9,9 @@ using TokenAuth.Providers;
 namespace TokenAuth.Commands
 {
     /// <summary>
-    /// Set-TokenAuthOption: the session's settings (timeouts, renewal, retries, proxy, trusted CAs), as Set-MgGraphOption
-    /// sets Microsoft Graph's. Takes effect from the next call; cached tokens are kept. Only the parameters given change.
+    /// Set-TokenAuthOption: the session's settings, as Set-MgGraphOption sets Microsoft Graph's: the process's limits
+    /// (timeouts, renewal, retries) and this runspace's trust and identity (<see cref="RunspaceSettings"/>: proxy, trusted
+    /// CAs, client assertion sources). Takes effect from the next call; cached tokens are kept. Only the parameters given change.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "TokenAuthOption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Change")]
     [OutputType(typeof(TokenAuthOptionInfo))]
@@ -90,21 +91,36 @@ namespace TokenAuth.Commands
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
         public SwitchParameter Reset { get; set; }
 
+        /// <summary>
+        /// Settings another runspace's Get-TokenAuthOption read, whose proxy, trusted CAs and client assertion sources
+        /// this runspace takes: how a ForEach-Object -Parallel block gets them ($using:options | Set-TokenAuthOption).
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = HandOver, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public TokenAuthOptionInfo? InputObject { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        private const string HandOver = "HandOver";
+
+        /// <summary>Settings handed over: each piped object's, in turn.</summary>
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == HandOver && InputObject != null)
+            {
+                Apply(TokenAuthSession.Engine.Options, InputObject.Settings, "Take the proxy, trusted CAs and client assertion sources handed over");
+            }
+        }
 
         protected override void EndProcessing()
         {
             try
             {
-                var options = Reset ? TokenAuthSession.DefaultOptions() : Changed(TokenAuthSession.Engine.Options);
-                if (ShouldProcess("the TokenAuth session", Reset ? "Reset every option to its default" : "Change options"))
+                if (ParameterSetName != HandOver)
                 {
-                    TokenAuthSession.Engine.Options = options;
-                    if (PassThru)
-                    {
-                        WriteObject(new TokenAuthOptionInfo(options));
-                    }
+                    var (options, settings) = Reset ? (TokenAuthSession.DefaultOptions(), RunspaceSettings.Default) : Changed(TokenAuthSession.Engine.Options, RunspaceSettings.Current);
+                    Apply(options, settings, Reset ? "Reset every option to its default" : "Change options");
                 }
             }
             catch (TokenAuthException ex)
@@ -113,6 +129,19 @@ namespace TokenAuth.Commands
             }
 
             base.EndProcessing();
+        }
+
+        private void Apply(TokenAuthOptions options, RunspaceSettings settings, string action)
+        {
+            if (ShouldProcess("the TokenAuth session", action))
+            {
+                TokenAuthSession.Engine.Options = options;
+                RunspaceSettings.Current = settings;
+                if (PassThru)
+                {
+                    WriteObject(new TokenAuthOptionInfo(options, settings));
+                }
+            }
         }
 
         /// <summary>
@@ -152,7 +181,8 @@ namespace TokenAuth.Commands
             return current.With(ClientAssertionProvider, ClientAssertion);
         }
 
-        private TokenAuthOptions Changed(TokenAuthOptions options)
+        /// <summary>The process's limits and this runspace's trust and identity settings, with the parameters given.</summary>
+        private (TokenAuthOptions Options, RunspaceSettings Settings) Changed(TokenAuthOptions options, RunspaceSettings settings)
         {
             bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
             if (Given(nameof(RequestTimeoutSec))) options = options with { Timeout = TimeSpan.FromSeconds(RequestTimeoutSec) };
@@ -163,16 +193,17 @@ namespace TokenAuth.Commands
             if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
             if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
 
+            var clientAssertions = settings.ClientAssertions;
             if (Given(nameof(ClientAssertion)))
             {
-                options = options with { ClientAssertions = SessionSources(options.ClientAssertions) };
+                clientAssertions = SessionSources(clientAssertions);
             }
             else if (ClientAssertionProvider != null)
             {
                 throw new InvalidRequestException(null, "-ClientAssertionProvider names the providers a -ClientAssertion is for: give it with -ClientAssertion.");
             }
 
-            var connection = options.Connection;
+            var connection = settings.Connection;
             if (SystemProxy && (Proxy != null || NoProxy))
             {
                 throw new InvalidRequestException(null, "-SystemProxy cannot go with -Proxy or -NoProxy: it goes back to the system's proxy.");
@@ -193,7 +224,7 @@ namespace TokenAuth.Commands
                 };
             }
 
-            return options with { Connection = connection };
+            return (options, new RunspaceSettings(connection, clientAssertions));
         }
     }
 
@@ -204,7 +235,7 @@ namespace TokenAuth.Commands
     {
         protected override void EndProcessing()
         {
-            WriteObject(new TokenAuthOptionInfo(TokenAuthSession.Engine.Options));
+            WriteObject(new TokenAuthOptionInfo(TokenAuthSession.Engine.Options, RunspaceSettings.Current));
             base.EndProcessing();
         }
     }
@@ -212,8 +243,9 @@ namespace TokenAuth.Commands
     /// <summary>The session's settings, in Set-TokenAuthOption's terms. The proxy's password is never shown.</summary>
     public sealed class TokenAuthOptionInfo
     {
-        internal TokenAuthOptionInfo(TokenAuthOptions options)
+        internal TokenAuthOptionInfo(TokenAuthOptions options, RunspaceSettings settings)
         {
+            Settings = settings;
             RequestTimeoutSec = options.Timeout.TotalSeconds;
             TokenTimeoutSec = options.TokenTimeout.TotalSeconds;
             RenewalMarginSec = options.RenewalMargin?.TotalSeconds;
@@ -221,14 +253,17 @@ namespace TokenAuth.Commands
             MaximumRetryCount = options.Retry.MaxRetries;
             MaximumRetryWaitSec = options.Retry.MaxTotalWait.TotalSeconds;
             MaximumRedirection = options.MaxRedirects;
-            var proxy = options.Connection.Proxy;
+            var proxy = settings.Connection.Proxy;
             Proxy = proxy.Direct ? "None" : proxy.Address?.AbsoluteUri ?? "System";
             ProxyUser = proxy.Credential?.UserName;
             ProxyUseDefaultCredentials = proxy.UseDefaultCredentials;
-            CertificateBundle = options.Connection.TrustedCertificates?.Source;
-            TrustedCertificates = options.Connection.TrustedCertificates?.Certificates.Count ?? 0;
-            ClientAssertion = options.ClientAssertions.Entries.Select(entry => $"{entry.Key}={entry.Value.Description}").ToArray();
+            CertificateBundle = settings.Connection.TrustedCertificates?.Source;
+            TrustedCertificates = settings.Connection.TrustedCertificates?.Certificates.Count ?? 0;
+            ClientAssertion = settings.ClientAssertions.Entries.Select(entry => $"{entry.Key}={entry.Value.Description}").ToArray();
         }
+
+        /// <summary>The runspace's trust and identity settings as read, for handing over to another runspace of this process.</summary>
+        internal RunspaceSettings Settings { get; }
 
         public double RequestTimeoutSec { get; }
 

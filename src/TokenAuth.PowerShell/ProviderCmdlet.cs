@@ -112,9 +112,13 @@ namespace TokenAuth.Commands
         /// <summary>Whether -Provider was given on the command line rather than taken from a piped object.</summary>
         private bool _providerNamed;
 
+        /// <summary>This runspace's proxy, trusted CAs and client assertion sources, read on the pipeline thread.</summary>
+        private RunspaceSettings _settings = RunspaceSettings.Default;
+
         /// <summary>Before any piped object binds, the bound parameters are the command line's.</summary>
         protected override void BeginProcessing()
         {
+            _settings = RunspaceSettings.Current;
             _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
             try
             {
@@ -142,7 +146,7 @@ namespace TokenAuth.Commands
         /// </summary>
         private ConnectionSettings ConnectionFor(ProviderDefinition definition, ProviderToken? piped)
         {
-            var session = TokenAuthSession.Engine.Options.Connection;
+            var session = _settings.Connection;
             var providerTrust = definition.TrustedCertificates == null ? null : TrustedCertificates.FromPemFile(definition.TrustedCertificates);
             X509Certificate2? certificate;
             if (Certificate != null)
@@ -215,7 +219,7 @@ namespace TokenAuth.Commands
         private ClientAssertionSource? AssertionSourceFor(ProviderDefinition definition) =>
             ClientAssertion
             ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion
-                ? TokenAuthSession.Engine.Options.ClientAssertions.For(definition.Name, _providerNamed)
+                ? _settings.ClientAssertions.For(definition.Name, _providerNamed)
                 : null);
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>

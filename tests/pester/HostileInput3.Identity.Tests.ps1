@@ -326,3 +326,65 @@ Describe '3. The session''s assertion source goes only to the providers named fo
         { Set-TokenAuthOption -ClientAssertionProvider SessionEntra } | Should -Throw -ExpectedMessage '*give it with -ClientAssertion*'
     }
 }
+
+Describe '9. Trust and identity settings are per runspace; limits are the process''s' {
+    BeforeAll {
+        $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'RunspaceEntra' -Folder $Certificates.Folder
+        Set-Secret -Name TokenAuth.RunspaceEntra -Secret @{ ClientId = 'demo-federated-client' } -Vault $Session.VaultName
+
+        # Runs a script in another runspace of this process (a host's, or a pool's serving another script) and returns its output.
+        function Invoke-InOtherRunspace([string] $Script) {
+            $shell = [powershell]::Create()
+            try {
+                $null = $shell.AddScript("Import-Module '$($Session.Manifest)'; $Script")
+                $shell.Invoke()
+            }
+            finally { $shell.Dispose() }
+        }
+    }
+    AfterEach { Set-TokenAuthOption -Reset }
+    BeforeEach { Reset-TokenAuthEmulator $Emulator }
+
+    It 'keeps a runspace''s proxy, trusted CAs and assertion source from an unrelated runspace, which shares its limits' {
+        Set-TokenAuthOption -Proxy 'http://127.0.0.1:9' -CertificateBundle $Certificates.Bundle -MaximumRetryCount 1 `
+            -ClientAssertion GitHubActions:api://AzureADTokenExchange -ClientAssertionProvider RunspaceEntra
+
+        $other = Use-TokenAuthEnvironment $GitHubVariables {
+            Invoke-InOtherRunspace "Get-TokenAuthOption; Get-ProviderToken RunspaceEntra -BaseUri '$Base' -ErrorVariable refused -ErrorAction SilentlyContinue; `$refused"
+        }
+        $mine = Get-TokenAuthOption
+
+        $other[0].Proxy | Should -Be 'System'
+        $other[0].CertificateBundle | Should -BeNullOrEmpty
+        $other[0].ClientAssertion | Should -BeNullOrEmpty
+        $other[0].MaximumRetryCount | Should -Be 1 -Because 'limits are the process''s'
+        "$($other[1])" | Should -Match 'RunspaceEntra credential is not usable: its client assertion has no source'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -BeNullOrEmpty -Because 'the other runspace was given no source'
+        $mine.Proxy | Should -Be 'http://127.0.0.1:9/'
+        $mine.CertificateBundle | Should -Be $Certificates.Bundle
+        $mine.ClientAssertion | Should -Be 'RunspaceEntra=GitHubActions:api://AzureADTokenExchange'
+    }
+
+    It 'gives ForEach-Object -Parallel the settings only when they are handed over' {
+        Set-TokenAuthOption -CertificateBundle $Certificates.Bundle -ClientAssertion GitHubActions:api://AzureADTokenExchange -ClientAssertionProvider RunspaceEntra
+        $options = Get-TokenAuthOption
+        $manifest = $Session.Manifest
+
+        $results = Use-TokenAuthEnvironment $GitHubVariables {
+            'unseen', 'handed over' | ForEach-Object -ThrottleLimit 2 -Parallel {
+                Import-Module $using:manifest
+                if ($_ -eq 'handed over') { $using:options | Set-TokenAuthOption }
+                $token = Get-ProviderToken RunspaceEntra -BaseUri $using:Base -ErrorAction SilentlyContinue
+                [pscustomobject]@{ Case = $_; Bundle = (Get-TokenAuthOption).CertificateBundle; Provider = $token.Provider }
+            }
+        }
+        $unseen = $results | Where-Object Case -EQ 'unseen'
+        $handedOver = $results | Where-Object Case -EQ 'handed over'
+
+        $unseen.Bundle | Should -BeNullOrEmpty
+        $unseen.Provider | Should -BeNullOrEmpty -Because 'without the settings, the parallel runspace has no assertion source'
+        $handedOver.Bundle | Should -Be $Certificates.Bundle
+        $handedOver.Provider | Should -Be 'RunspaceEntra'
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'github-actions/idtoken' | Should -Be 1
+    }
+}

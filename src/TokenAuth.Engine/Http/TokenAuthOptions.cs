@@ -53,9 +53,6 @@ namespace TokenAuth.Http
         /// <summary>How calls reach providers (proxy, trusted CAs) unless a request says otherwise: the session's settings.</summary>
         public ConnectionSettings Connection { get; init; } = ConnectionSettings.Default;
 
-        /// <summary>The session's client assertion sources, each for the FederatedAssertion providers the user named for it.</summary>
-        public Credentials.SessionAssertionSources ClientAssertions { get; init; } = Credentials.SessionAssertionSources.None;
-
         public int MaxRedirects { get; init; } = 10;
 
         /// <summary>Sent with every call whose request names no other: TokenAuth and its version, and whoever hosts it.</summary>
