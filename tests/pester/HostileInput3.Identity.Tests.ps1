@@ -20,7 +20,7 @@ BeforeAll {
     function Get-IssuedOidcToken { @((Invoke-RestMethod "$($Base)_emulator/evidence").oidcTokens) }
 
     # A hostile token endpoint on loopback: it logs everything it is sent (request line, headers, body) and refuses.
-    function Start-HostileServer {
+    function Open-HostileServer {
         $listener = [System.Net.HttpListener]::new()
         $listener.Prefixes.Add("http://127.0.0.1:$(Get-TokenAuthFreePort)/")
         $listener.Start()
@@ -44,13 +44,13 @@ BeforeAll {
         [pscustomobject]@{ Uri = $listener.Prefixes | Select-Object -First 1; Log = $log; Listener = $listener; Shell = $shell }
     }
 
-    function Stop-HostileServer($Server) {
+    function Close-HostileServer($Server) {
         $Server.Listener.Close()
         $Server.Shell.Dispose()
     }
 
     # An unexpired JWT-shaped value: what a variable or file holding a workload identity token looks like.
-    function New-JwtShapedValue([string] $Marker) {
+    function Get-JwtShapedValue([string] $Marker) {
         $encode = { param ($text) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($text)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
         (& $encode '{"alg":"RS256"}') + '.' + (& $encode "{`"sub`":`"$Marker`",`"exp`":4102444800}") + '.' + (& $encode $Marker)
     }
@@ -130,7 +130,7 @@ Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on 
         $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'FifoFederatedOAuth2' -Folder $Certificates.Folder
 
         # The call, in a runspace of its own, so that a hang is a failure and not a stalled run.
-        function Start-FifoCall([string] $Arguments) {
+        function Invoke-FifoCallInBackground([string] $Arguments) {
             $shell = [powershell]::Create()
             $null = $shell.AddScript("Import-Module '$($Session.Manifest)'; Get-ProviderToken FifoFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion 'File:$Fifo' -Verbose $Arguments")
             [pscustomobject]@{ Shell = $shell; Running = $shell.BeginInvoke() }
@@ -149,7 +149,7 @@ Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on 
 
     It 'ends within -TimeoutSec, sending nothing' -Tag WallClock {
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $call = Start-FifoCall '-TimeoutSec 2'
+        $call = Invoke-FifoCallInBackground '-TimeoutSec 2'
         $ended = $call.Running.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30))
         $watch.Stop()
 
@@ -161,7 +161,7 @@ Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on 
     }
 
     It 'ends on Ctrl+C' {
-        $call = Start-FifoCall ''
+        $call = Invoke-FifoCallInBackground ''
         $deadline = [DateTime]::UtcNow.AddSeconds(20)
         while (-not ($call.Shell.Streams.Verbose.Message -match 'getting a client assertion from File:') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
         $call.Shell.Streams.Verbose.Message -match 'getting a client assertion from File:' | Should -Not -BeNullOrEmpty -Because 'the read must be under way before Ctrl+C'
@@ -176,9 +176,9 @@ Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on 
 
 Describe '2. A definition''s own assertion source is shown, and read only when the user names it' {
     BeforeAll {
-        $script:Hostile = Start-HostileServer
-        $script:VariableValue = New-JwtShapedValue 'hostile-test-variable-value'
-        $script:FileContent = New-JwtShapedValue 'hostile-test-file-content'
+        $script:Hostile = Open-HostileServer
+        $script:VariableValue = Get-JwtShapedValue 'hostile-test-variable-value'
+        $script:FileContent = Get-JwtShapedValue 'hostile-test-file-content'
         $script:TokenFile = Join-Path $TestDrive 'projected-token'
         Set-Content -Path $TokenFile -Value $FileContent -NoNewline
         $script:Ambient = $GitHubVariables + @{
@@ -202,7 +202,7 @@ Describe '2. A definition''s own assertion source is shown, and read only when t
             "$shown"
         }
     }
-    AfterAll { Stop-HostileServer $Hostile }
+    AfterAll { Close-HostileServer $Hostile }
     BeforeEach {
         Reset-TokenAuthEmulator $Emulator
         $Hostile.Log.Clear()
@@ -250,7 +250,7 @@ Describe '2. A definition''s own assertion source is shown, and read only when t
 
 Describe '3. The session''s assertion source goes only to the providers named for it, never to one a piped object chooses' {
     BeforeAll {
-        $script:Hostile = Start-HostileServer
+        $script:Hostile = Open-HostileServer
         # Entra ID's stand-in, which trusts the job's token for its audience, and a vendor's provider on the hostile server.
         $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'SessionEntra' -Folder $Certificates.Folder
         $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'SessionVendor' -Folder $Certificates.Folder -Edit {
@@ -262,7 +262,7 @@ Describe '3. The session''s assertion source goes only to the providers named fo
     }
     AfterAll {
         Set-TokenAuthOption -ClientAssertion ''
-        Stop-HostileServer $Hostile
+        Close-HostileServer $Hostile
     }
     BeforeEach {
         Set-TokenAuthOption -ClientAssertion ''
