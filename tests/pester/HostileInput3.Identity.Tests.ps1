@@ -236,6 +236,18 @@ Describe '2. A definition''s own assertion source is shown, and read only when t
         "$($failure[0])" | Should -Match 'Its definition names .*, which is read only when you name it yourself'
     }
 
+    It 'completes -ClientAssertion with the source the named provider''s definition shows, so that accepting it is one Tab' {
+        $null = Register-HostileDefinition 'HostileCompleted' 'GitHubActions:sts.amazonaws.com'
+
+        $onCall = 'Get-ProviderToken HostileCompleted -ClientAssertion '
+        $forSession = 'Set-TokenAuthOption -ClientAssertionProvider HostileCompleted -ClientAssertion Git'
+        $otherProvider = 'Get-ProviderToken APIMW -ClientAssertion '
+
+        (TabExpansion2 -inputScript $onCall -cursorColumn $onCall.Length).CompletionMatches[0].CompletionText | Should -Be 'GitHubActions:sts.amazonaws.com'
+        (TabExpansion2 -inputScript $forSession -cursorColumn $forSession.Length).CompletionMatches[0].ToolTip | Should -Match '^named by the provider''s definition: the GitHub Actions job''s OIDC token'
+        (TabExpansion2 -inputScript $otherProvider -cursorColumn $otherProvider.Length).CompletionMatches.CompletionText | Should -Not -Contain 'GitHubActions:sts.amazonaws.com'
+    }
+
     It 'sends the source the user names on the call: the hostile server''s log sees what a definition alone never gets' {
         $null = Register-HostileDefinition 'HostileConsented' 'Env:TOKENAUTH_HOSTILE_VARIABLE'
 
