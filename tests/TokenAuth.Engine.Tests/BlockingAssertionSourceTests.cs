@@ -64,6 +64,23 @@ public sealed class BlockingAssertionSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_FIFO_nobody_writes_ends_within_the_callers_time_naming_the_source_not_the_provider()
+    {
+        if (!OnUnix)
+        {
+            return;
+        }
+
+        await using var harness = await Harness.StartAsync();
+
+        var call = Task.Run(() => harness.Engine.GetTokenAsync(Request(harness), log: harness.Log, timeout: TimeSpan.FromMilliseconds(300)).AsTask());
+
+        Assert.Same(call, await Task.WhenAny(call, Task.Delay(HangGuard)));
+        var error = await Expect.Throws<ClientAssertionException>(() => call);
+        Assert.Contains($"no client assertion from File:{_fifo}: none came within the call's 0.3 s", error.Message);
+    }
+
+    [Fact]
     public async Task A_FIFO_nobody_writes_ends_when_the_caller_cancels()
     {
         if (!OnUnix)

@@ -155,7 +155,8 @@ Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on 
 
         $ended | Should -BeTrue -Because 'a blocked read must not outlive the call''s -TimeoutSec'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
-        $call.Shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'ProviderTimeout,*'
+        $call.Shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'ClientAssertionUnavailable,*'
+        "$($call.Shell.Streams.Error[0])" | Should -Match "no client assertion from File:.*fifo-\w+: none came within the call's 2 s" -Because 'the source, not the provider, kept the call waiting'
         Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
         $call.Shell.Dispose()
     }

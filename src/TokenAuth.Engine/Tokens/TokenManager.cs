@@ -95,7 +95,7 @@ namespace TokenAuth.Tokens
             // The shared request runs on while any caller waits on it, so the others (and the cache) still get its
             // token; this caller stops waiting at once on Ctrl+C or when its own time is up. The request itself ends
             // within TokenTimeout, or as soon as the last caller waiting on it gives up.
-            var renewal = entry.Renew((previous, abandoned) => FetchAsync(request, previous, log, abandoned), IsFresh, forceNew, out var started);
+            var renewal = entry.Renew((previous, abandoned) => FetchAsync(entry, request, previous, log, abandoned), IsFresh, forceNew, out var started);
             if (!started && !renewal.Task.IsCompleted)
             {
                 log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");
@@ -104,7 +104,7 @@ namespace TokenAuth.Tokens
             AccessToken token;
             try
             {
-                token = await WaitAsync(renewal.Task, request, budget, cancellationToken).ConfigureAwait(false);
+                token = await WaitAsync(renewal.Task, entry, request, budget, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (!renewal.Task.IsCompleted)
             {
@@ -117,7 +117,7 @@ namespace TokenAuth.Tokens
 
         private bool IsFresh(AccessToken token) => _clock.GetUtcNow().UtcTicks < token.RenewAfterTicks;
 
-        private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
+        private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             if (TokenProtocol.RefreshCall(request, previous) is { } refresh)
@@ -135,7 +135,7 @@ namespace TokenAuth.Tokens
 
             var tokenCall = TokenProtocol.TokenCall(request, _clock);
             var call = new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
-            await PrepareAssertionAsync(tokenCall, call).ConfigureAwait(false);
+            await PrepareAssertionAsync(tokenCall, call, entry).ConfigureAwait(false);
             return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
         }
 
@@ -144,7 +144,8 @@ namespace TokenAuth.Tokens
         /// from the request's source, fetched for this token request alone. Held, an assertion is hidden from the
         /// call's errors on every answer path and handed to the caller's host for CI log masking.
         /// </summary>
-        private async Task PrepareAssertionAsync(EndpointCall endpoint, CallContext call)
+        /// <param name="renewing">The cache entry a token request renews, which tells its callers what it waits on; null for a revocation.</param>
+        private async Task PrepareAssertionAsync(EndpointCall endpoint, CallContext call, TokenCache.Entry? renewing = null)
         {
             if (!endpoint.TakesClientAssertion)
             {
@@ -167,6 +168,11 @@ namespace TokenAuth.Tokens
             call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
             var host = call.Log as IClientAssertionHost;
             string fetched;
+            if (renewing != null)
+            {
+                renewing.AwaitedSource = source.Description;
+            }
+
             try
             {
                 // Within the token request's time: a script block left waiting for a command that was stopped ends with it.
@@ -183,6 +189,13 @@ namespace TokenAuth.Tokens
             {
                 // The caller's own code failed (a script block that threw): its words, as it chose them.
                 throw new ClientAssertionException(call.Provider, source.Description, Redaction.Printable(ex.Message), ex);
+            }
+            finally
+            {
+                if (renewing != null)
+                {
+                    renewing.AwaitedSource = null;
+                }
             }
 
             var assertion = ClientAssertionSource.Checked(fetched, call.Provider, source.Description, _clock.GetUtcNow());
@@ -278,8 +291,11 @@ namespace TokenAuth.Tokens
             return BoundedRead.Decode(body, response.Content);
         }
 
-        /// <summary>Waits for a token request, until the caller cancels or its budget runs out (a timeout naming the token endpoint).</summary>
-        private async Task<AccessToken> WaitAsync(Task<AccessToken> task, TokenRequest request, CallBudget? budget, CancellationToken cancellationToken)
+        /// <summary>
+        /// Waits for a token request, until the caller cancels or its budget runs out: a timeout naming the client assertion
+        /// source the request still waits on (a FIFO nobody writes), else the token endpoint.
+        /// </summary>
+        private async Task<AccessToken> WaitAsync(Task<AccessToken> task, TokenCache.Entry entry, TokenRequest request, CallBudget? budget, CancellationToken cancellationToken)
         {
             if (task.IsCompleted || (!cancellationToken.CanBeCanceled && budget == null))
             {
@@ -292,8 +308,10 @@ namespace TokenAuth.Tokens
             }
             catch (TimeoutException)
             {
-                throw new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
-                    true, budget!.Limit, null);
+                throw entry.AwaitedSource is { } source
+                    ? new ClientAssertionException(request.Target.ProviderName, source, $"none came within the call's {budget!.Limit.TotalSeconds:0.###} s")
+                    : new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
+                        true, budget!.Limit, null);
             }
         }
     }
