@@ -122,7 +122,7 @@ public sealed class EmulatorFault
     /// <summary>Only delay, then answer normally.</summary>
     public bool DelayOnly { get; set; }
 
-    /// <summary>The body to send; null sends the provider's own error shape for the status.</summary>
+    /// <summary>The body to send, each {form:NAME} in it replaced by that field of the request's form; null sends the provider's own error shape for the status.</summary>
     public string? Body { get; set; }
 
     public string ContentType { get; set; } = "application/json";

@@ -213,7 +213,7 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
                 {
                     context.Response.StatusCode = fault.StatusCode;
                     context.Response.ContentType = fault.ContentType;
-                    await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+                    await context.Response.WriteAsync(await EchoedAsync(context, fault.Body).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
                 }
                 else
                 {
@@ -231,6 +231,19 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
 
         await handler(context).ConfigureAwait(false);
     };
+
+    /// <summary>A fault's body with each {form:NAME} replaced by that field of the request's form, JSON-escaped: a server that echoes what it was sent.</summary>
+    private static async Task<string> EchoedAsync(HttpContext context, string body)
+    {
+        if (!body.Contains("{form:", StringComparison.Ordinal) || !context.Request.HasFormContentType)
+        {
+            return body;
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        return System.Text.RegularExpressions.Regex.Replace(body, @"\{form:(\w+)\}",
+            match => System.Text.Json.JsonEncodedText.Encode(form[match.Groups[1].Value].ToString()).ToString());
+    }
 
     /// <summary>Answers as a misbehaving provider would: dripping, silent after the headers, or far too large.</summary>
     private static async Task Misbehave(HttpContext context, EmulatorFault fault)

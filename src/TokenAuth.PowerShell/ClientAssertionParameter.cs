@@ -9,6 +9,7 @@ using System.Security;
 using System.Security.Cryptography;
 using System.Text;
 using TokenAuth.Credentials;
+using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
 {
@@ -82,7 +83,10 @@ namespace TokenAuth.Commands
         }
     }
 
-    /// <summary>Completes -ClientAssertion with the sources' names, and Env: with the environment's variables.</summary>
+    /// <summary>
+    /// Completes -ClientAssertion with the source the named provider's definition shows (to accept it, the user names it),
+    /// the sources' names, and Env: with the environment's variables.
+    /// </summary>
     public sealed class ClientAssertionSourceCompleter : IArgumentCompleter
     {
         private static readonly (string Name, string Description)[] Sources =
@@ -97,16 +101,48 @@ namespace TokenAuth.Commands
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var word = wordToComplete.Trim('\'', '"');
+            var shown = DefinitionSources(fakeBoundParameters)
+                .Where(source => source.Description.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                .Select(source => new CompletionResult(AsArgument(source.Description), source.Description, CompletionResultType.ParameterValue, "named by the provider's definition: " + source.Takes))
+                .ToList();
             if (word.StartsWith("Env:", StringComparison.OrdinalIgnoreCase))
             {
-                return System.Environment.GetEnvironmentVariables().Keys.OfType<string>()
+                return shown.Concat(System.Environment.GetEnvironmentVariables().Keys.OfType<string>()
                     .Where(name => name.StartsWith(word.Substring(4), StringComparison.OrdinalIgnoreCase))
                     .OrderBy(name => name, StringComparer.OrdinalIgnoreCase)
-                    .Select(name => new CompletionResult("Env:" + name, name, CompletionResultType.ParameterValue, "the environment variable " + name));
+                    .Select(name => new CompletionResult("Env:" + name, name, CompletionResultType.ParameterValue, "the environment variable " + name)));
             }
 
-            return Sources.Where(source => source.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-                .Select(source => new CompletionResult(source.Name, source.Name, CompletionResultType.ParameterValue, source.Description));
+            return shown.Concat(Sources.Where(source => source.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                .Select(source => new CompletionResult(source.Name, source.Name, CompletionResultType.ParameterValue, source.Description)));
+        }
+
+        /// <summary>A source's name as it can be typed: single-quoted when it holds a space (a file's path).</summary>
+        private static string AsArgument(string text) =>
+            text.Any(char.IsWhiteSpace) || text.IndexOf('\'') >= 0 ? "'" + CodeGeneration.EscapeSingleQuotedStringContent(text) + "'" : text;
+
+        /// <summary>The sources the definitions of the providers on the command line (-Provider, -ClientAssertionProvider) name.</summary>
+        private static IEnumerable<ClientAssertionSource> DefinitionSources(IDictionary fakeBoundParameters)
+        {
+            var names = new List<string>();
+            foreach (var value in new[] { fakeBoundParameters["Provider"], fakeBoundParameters["ClientAssertionProvider"] })
+            {
+                if (value is string name)
+                {
+                    names.Add(name);
+                }
+                else if (value is IEnumerable list)
+                {
+                    names.AddRange(list.OfType<string>());
+                }
+            }
+
+            return TokenAuthSession.Providers.All
+                .Where(definition => names.Contains(definition.Name, ProviderDefinition.NameComparer))
+                .Select(AmbientIdentity.Of)
+                .Where(ambient => ambient != null)
+                .Select(ambient => ambient!.Source)
+                .Distinct();
         }
     }
 }

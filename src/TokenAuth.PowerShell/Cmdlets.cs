@@ -565,6 +565,11 @@ namespace TokenAuth.Commands
                     var definition = ProviderDefinitionLoader.LoadFile(fullPath);
                     if (ShouldProcess(definition.Name, "Register provider"))
                     {
+                        if (AmbientIdentity.Of(definition) is { } ambient)
+                        {
+                            WriteWarning(ambient.Describe(definition.Name));
+                        }
+
                         TokenAuthSession.Providers.Register(definition);
                         WriteObject(new TokenAuthProviderInfo(definition, builtIn: false));
                     }

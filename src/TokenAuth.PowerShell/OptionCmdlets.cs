@@ -1,14 +1,17 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
 {
     /// <summary>
-    /// Set-TokenAuthOption: the session's settings (timeouts, renewal, retries, proxy, trusted CAs), as Set-MgGraphOption
-    /// sets Microsoft Graph's. Takes effect from the next call; cached tokens are kept. Only the parameters given change.
+    /// Set-TokenAuthOption: the session's settings, as Set-MgGraphOption sets Microsoft Graph's: the process's limits
+    /// (timeouts, renewal, retries) and this runspace's trust and identity (<see cref="RunspaceSettings"/>: proxy, trusted
+    /// CAs, client assertion sources). Takes effect from the next call; cached tokens are kept. Only the parameters given change.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "TokenAuthOption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Change")]
     [OutputType(typeof(TokenAuthOptionInfo))]
@@ -67,8 +70,9 @@ namespace TokenAuth.Commands
         public string? CertificateBundle { get; set; }
 
         /// <summary>
-        /// Where FederatedAssertion providers whose definitions name no source get their assertions: a source's name
-        /// (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH); an empty string: none. A script block goes on each call instead.
+        /// Where the FederatedAssertion providers -ClientAssertionProvider names get their assertions: a source's name
+        /// (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH); an empty string: none (for those providers, or for all).
+        /// A script block goes on each call instead.
         /// </summary>
         [Parameter(ParameterSetName = "Change")]
         [ClientAssertionSourceTransformation]
@@ -77,25 +81,46 @@ namespace TokenAuth.Commands
         [AllowEmptyString]
         public ClientAssertionSource? ClientAssertion { get; set; }
 
+        /// <summary>The providers the session's -ClientAssertion is for: an assertion asked for one audience goes to no other provider.</summary>
+        [Parameter(ParameterSetName = "Change")]
+        [ArgumentCompleter(typeof(ProviderNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? ClientAssertionProvider { get; set; }
+
         /// <summary>Every setting back to its default.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
         public SwitchParameter Reset { get; set; }
 
+        /// <summary>
+        /// Settings another runspace's Get-TokenAuthOption read, whose proxy, trusted CAs and client assertion sources
+        /// this runspace takes: how a ForEach-Object -Parallel block gets them ($using:options | Set-TokenAuthOption).
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = HandOver, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public TokenAuthOptionInfo? InputObject { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        private const string HandOver = "HandOver";
+
+        /// <summary>Settings handed over: each piped object's, in turn.</summary>
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == HandOver && InputObject != null)
+            {
+                Apply(TokenAuthSession.Engine.Options, InputObject.Settings, "Take the proxy, trusted CAs and client assertion sources handed over");
+            }
+        }
 
         protected override void EndProcessing()
         {
             try
             {
-                var options = Reset ? TokenAuthSession.DefaultOptions() : Changed(TokenAuthSession.Engine.Options);
-                if (ShouldProcess("the TokenAuth session", Reset ? "Reset every option to its default" : "Change options"))
+                if (ParameterSetName != HandOver)
                 {
-                    TokenAuthSession.Engine.Options = options;
-                    if (PassThru)
-                    {
-                        WriteObject(new TokenAuthOptionInfo(options));
-                    }
+                    var (options, settings) = Reset ? (TokenAuthSession.DefaultOptions(), RunspaceSettings.Default) : Changed(TokenAuthSession.Engine.Options, RunspaceSettings.Current);
+                    Apply(options, settings, Reset ? "Reset every option to its default" : "Change options");
                 }
             }
             catch (TokenAuthException ex)
@@ -106,7 +131,58 @@ namespace TokenAuth.Commands
             base.EndProcessing();
         }
 
-        private TokenAuthOptions Changed(TokenAuthOptions options)
+        private void Apply(TokenAuthOptions options, RunspaceSettings settings, string action)
+        {
+            if (ShouldProcess("the TokenAuth session", action))
+            {
+                TokenAuthSession.Engine.Options = options;
+                RunspaceSettings.Current = settings;
+                if (PassThru)
+                {
+                    WriteObject(new TokenAuthOptionInfo(options, settings));
+                }
+            }
+        }
+
+        /// <summary>
+        /// The session's sources with -ClientAssertion for the providers -ClientAssertionProvider names, each a registered
+        /// FederatedAssertion provider; an empty -ClientAssertion removes theirs, or every one without -ClientAssertionProvider.
+        /// </summary>
+        private SessionAssertionSources SessionSources(SessionAssertionSources current)
+        {
+            if (ClientAssertion?.IsCallerCode == true)
+            {
+                // A script block belongs to the command that names it.
+                throw new InvalidRequestException(null, "A script block runs with the command that names it: pass -ClientAssertion { ... } to each call, "
+                    + $"or give the session a source by name ({ClientAssertionSource.Syntax}).");
+            }
+
+            if (ClientAssertion == null)
+            {
+                return current.With(ClientAssertionProvider ?? current.Entries.Select(entry => entry.Key).ToArray(), null);
+            }
+
+            if (ClientAssertionProvider == null)
+            {
+                throw new InvalidRequestException(null, $"The session's {ClientAssertion.Description} goes only to the providers you name for it, "
+                    + "since an assertion asked for one audience must reach no other provider: add -ClientAssertionProvider NAME[,NAME...].");
+            }
+
+            foreach (var name in ClientAssertionProvider)
+            {
+                var token = TokenAuthSession.Providers.Get(name).Token;
+                if (token.ClientAuthentication != ClientAuthentication.FederatedAssertion)
+                {
+                    throw new InvalidRequestException(name, $"{name} authenticates with {token.ClientAuthentication}, not a federated assertion: the session's client assertion source "
+                        + "goes only to a provider whose definition says FederatedAssertion.");
+                }
+            }
+
+            return current.With(ClientAssertionProvider, ClientAssertion);
+        }
+
+        /// <summary>The process's limits and this runspace's trust and identity settings, with the parameters given.</summary>
+        private (TokenAuthOptions Options, RunspaceSettings Settings) Changed(TokenAuthOptions options, RunspaceSettings settings)
         {
             bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
             if (Given(nameof(RequestTimeoutSec))) options = options with { Timeout = TimeSpan.FromSeconds(RequestTimeoutSec) };
@@ -117,16 +193,17 @@ namespace TokenAuth.Commands
             if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
             if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
 
+            var clientAssertions = settings.ClientAssertions;
             if (Given(nameof(ClientAssertion)))
             {
-                // A script block belongs to the runspace that made it; the session's source serves every runspace.
-                options = ClientAssertion?.IsCallerCode == true
-                    ? throw new InvalidRequestException(null, "A script block runs with the command that names it: pass -ClientAssertion { ... } to each call, "
-                        + $"or give the session a source by name ({ClientAssertionSource.Syntax}).")
-                    : options with { ClientAssertion = ClientAssertion };
+                clientAssertions = SessionSources(clientAssertions);
+            }
+            else if (ClientAssertionProvider != null)
+            {
+                throw new InvalidRequestException(null, "-ClientAssertionProvider names the providers a -ClientAssertion is for: give it with -ClientAssertion.");
             }
 
-            var connection = options.Connection;
+            var connection = settings.Connection;
             if (SystemProxy && (Proxy != null || NoProxy))
             {
                 throw new InvalidRequestException(null, "-SystemProxy cannot go with -Proxy or -NoProxy: it goes back to the system's proxy.");
@@ -147,7 +224,7 @@ namespace TokenAuth.Commands
                 };
             }
 
-            return options with { Connection = connection };
+            return (options, new RunspaceSettings(connection, clientAssertions));
         }
     }
 
@@ -158,7 +235,7 @@ namespace TokenAuth.Commands
     {
         protected override void EndProcessing()
         {
-            WriteObject(new TokenAuthOptionInfo(TokenAuthSession.Engine.Options));
+            WriteObject(new TokenAuthOptionInfo(TokenAuthSession.Engine.Options, RunspaceSettings.Current));
             base.EndProcessing();
         }
     }
@@ -166,8 +243,9 @@ namespace TokenAuth.Commands
     /// <summary>The session's settings, in Set-TokenAuthOption's terms. The proxy's password is never shown.</summary>
     public sealed class TokenAuthOptionInfo
     {
-        internal TokenAuthOptionInfo(TokenAuthOptions options)
+        internal TokenAuthOptionInfo(TokenAuthOptions options, RunspaceSettings settings)
         {
+            Settings = settings;
             RequestTimeoutSec = options.Timeout.TotalSeconds;
             TokenTimeoutSec = options.TokenTimeout.TotalSeconds;
             RenewalMarginSec = options.RenewalMargin?.TotalSeconds;
@@ -175,14 +253,17 @@ namespace TokenAuth.Commands
             MaximumRetryCount = options.Retry.MaxRetries;
             MaximumRetryWaitSec = options.Retry.MaxTotalWait.TotalSeconds;
             MaximumRedirection = options.MaxRedirects;
-            var proxy = options.Connection.Proxy;
+            var proxy = settings.Connection.Proxy;
             Proxy = proxy.Direct ? "None" : proxy.Address?.AbsoluteUri ?? "System";
             ProxyUser = proxy.Credential?.UserName;
             ProxyUseDefaultCredentials = proxy.UseDefaultCredentials;
-            CertificateBundle = options.Connection.TrustedCertificates?.Source;
-            TrustedCertificates = options.Connection.TrustedCertificates?.Certificates.Count ?? 0;
-            ClientAssertion = options.ClientAssertion?.Description;
+            CertificateBundle = settings.Connection.TrustedCertificates?.Source;
+            TrustedCertificates = settings.Connection.TrustedCertificates?.Certificates.Count ?? 0;
+            ClientAssertion = settings.ClientAssertions.Entries.Select(entry => $"{entry.Key}={entry.Value.Description}").ToArray();
         }
+
+        /// <summary>The runspace's trust and identity settings as read, for handing over to another runspace of this process.</summary>
+        internal RunspaceSettings Settings { get; }
 
         public double RequestTimeoutSec { get; }
 
@@ -212,8 +293,8 @@ namespace TokenAuth.Commands
         /// <summary>How many certificates the bundle holds.</summary>
         public int TrustedCertificates { get; }
 
-        /// <summary>The client assertion source of FederatedAssertion providers that name none, if any.</summary>
-        public string? ClientAssertion { get; }
+        /// <summary>The session's client assertion sources, as Provider=Source, each for the provider it was named for.</summary>
+        public string[] ClientAssertion { get; }
     }
 
     /// <summary>The proxy parameters as Invoke-RestMethod names them, read the same way by every cmdlet that has them.</summary>

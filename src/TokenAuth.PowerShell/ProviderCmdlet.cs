@@ -112,9 +112,13 @@ namespace TokenAuth.Commands
         /// <summary>Whether -Provider was given on the command line rather than taken from a piped object.</summary>
         private bool _providerNamed;
 
+        /// <summary>This runspace's proxy, trusted CAs and client assertion sources, read on the pipeline thread.</summary>
+        private RunspaceSettings _settings = RunspaceSettings.Default;
+
         /// <summary>Before any piped object binds, the bound parameters are the command line's.</summary>
         protected override void BeginProcessing()
         {
+            _settings = RunspaceSettings.Current;
             _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
             try
             {
@@ -138,17 +142,21 @@ namespace TokenAuth.Commands
 
         /// <summary>
         /// How this item's calls go: the session's settings, the provider definition's trusted CAs and client
-        /// certificate, then this call's parameters.
+        /// certificate (a piped token's own), then this call's parameters.
         /// </summary>
-        private ConnectionSettings ConnectionFor(ProviderDefinition definition)
+        private ConnectionSettings ConnectionFor(ProviderDefinition definition, ProviderToken? piped)
         {
-            var session = TokenAuthSession.Engine.Options.Connection;
+            var session = _settings.Connection;
             var providerTrust = definition.TrustedCertificates == null ? null : TrustedCertificates.FromPemFile(definition.TrustedCertificates);
             X509Certificate2? certificate;
             if (Certificate != null)
             {
                 ClientCertificateResolver.CheckUsable(definition.Name, Certificate, "-Certificate", Log, DateTimeOffset.UtcNow);
                 certificate = Certificate;
+            }
+            else if (piped != null)
+            {
+                certificate = piped.Request.Connection?.ClientCertificate;
             }
             else
             {
@@ -176,16 +184,21 @@ namespace TokenAuth.Commands
         /// <param name="rereadSecret">Read the vault again instead of using the credential read earlier in the session.</param>
         internal TokenRequest CreateTokenRequest(bool rereadSecret = false)
         {
+            // A certificate is a credential too: it signs assertions and opens mutual TLS. A piped token keeps its own.
             if (ParameterSetName == ByToken)
             {
-                return Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition));
+                return Certificate != null
+                    ? throw new UnsafeRequestException(Token!.Provider,
+                        $"A piped token names the provider '{Token.Provider}', but -Certificate goes only to a provider named with -Provider on the command line; "
+                        + "a piped token keeps the certificate it was got with. Nothing was sent.")
+                    : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token));
             }
 
-            if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null) && !_providerNamed)
+            if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || Certificate != null) && !_providerNamed)
             {
                 throw new UnsafeRequestException(Provider,
-                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId or -ClientAssertion goes only to a "
-                    + "provider named with -Provider on the command line; nothing was sent.");
+                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion or -Certificate "
+                    + "goes only to a provider named with -Provider on the command line; nothing was sent.");
             }
 
             if (ClientId != null && (Credential != null || SecretName != null))
@@ -198,15 +211,15 @@ namespace TokenAuth.Commands
             var credential = Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
-            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition),
+            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
                 AssertionSourceFor(definition));
         }
 
-        /// <summary>-ClientAssertion; else, for a FederatedAssertion provider whose definition names no source, the session's.</summary>
+        /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>
         private ClientAssertionSource? AssertionSourceFor(ProviderDefinition definition) =>
             ClientAssertion
-            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion && definition.Token.Assertion?.Source == null
-                ? TokenAuthSession.Engine.Options.ClientAssertion
+            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion
+                ? _settings.ClientAssertions.For(definition.Name, _providerNamed)
                 : null);
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>

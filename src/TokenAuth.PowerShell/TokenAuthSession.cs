@@ -8,8 +8,9 @@ using TokenAuth.Providers;
 namespace TokenAuth.Commands
 {
     /// <summary>
-    /// What the PowerShell session shares: one engine (and so one token cache), the providers and the credentials
-    /// read from vaults. Static, so that ForEach-Object -Parallel runspaces, which run in the same process, share it.
+    /// What the PowerShell session shares: one engine (and so one token cache and the limits of its options), the
+    /// providers and the credentials read from vaults. Static, so that ForEach-Object -Parallel runspaces, which run in
+    /// the same process, share it; the proxy, trusted CAs and assertion sources are each runspace's (<see cref="RunspaceSettings"/>).
     /// </summary>
     internal static class TokenAuthSession
     {

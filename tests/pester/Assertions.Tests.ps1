@@ -138,9 +138,9 @@ Describe 'federated assertions (workload identity federation)' {
     It 'gets a token with a GitHub Actions OIDC token in a fresh pwsh, a fresh one for each token request, and shows none of them' {
         $definition = Register-FederatedVariant 'GitHubFederatedOAuth2' -Source 'GitHubActions:api://AzureADTokenExchange'
         $script = "`$null = Register-TokenAuthProvider '$definition'; " +
-            "`$all = & { Invoke-AuthenticatedRequest GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -Uri oauth2/resources/sample -Verbose -Debug; " +
-            "  Get-ProviderToken GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -Force -Verbose -Debug; " +
-            "  Get-ProviderToken GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -Force -Verbose -Debug | Format-List * | Out-String } *>&1; " +
+            "`$all = & { Invoke-AuthenticatedRequest GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange -Uri oauth2/resources/sample -Verbose -Debug; " +
+            "  Get-ProviderToken GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange -Force -Verbose -Debug; " +
+            "  Get-ProviderToken GitHubFederatedOAuth2 -BaseUri '$Base' -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange -Force -Verbose -Debug | Format-List * | Out-String } *>&1; " +
             "`$all | ForEach-Object { if (`$_ -is [Management.Automation.ErrorRecord]) { `"`$_ `$(`$_.Exception)`" } else { `"`$_`" } }"
         $output = Invoke-TokenAuthFreshPwsh $script -Environment $GitHubVariables
         $text = $output -join "`n"
@@ -199,10 +199,10 @@ Describe 'federated assertions (workload identity federation)' {
         $null = Register-FederatedVariant 'UntrustedFederatedOAuth2' -Source 'AzureDevOps'
 
         $text = Use-TokenAuthEnvironment $AzureDevOpsVariables {
-            Get-TokenAuthAllStream { Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -Verbose -Debug -ErrorAction Continue }
+            Get-TokenAuthAllStream { Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion AzureDevOps -Verbose -Debug -ErrorAction Continue }
         }
         $failure = Use-TokenAuthEnvironment $AzureDevOpsVariables {
-            Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ErrorVariable refused -ErrorAction SilentlyContinue
+            Get-ProviderToken UntrustedFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion AzureDevOps -ErrorVariable refused -ErrorAction SilentlyContinue
             $refused
         }
 
@@ -238,7 +238,7 @@ Describe 'federated assertions (workload identity federation)' {
         $variables.ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'not-the-runner-request-token'
 
         $text = Use-TokenAuthEnvironment $variables {
-            Get-TokenAuthAllStream { Get-ProviderToken WrongRequestTokenOAuth2 -BaseUri $Base -ClientId demo-federated-client -Verbose -Debug -ErrorAction Continue }
+            Get-TokenAuthAllStream { Get-ProviderToken WrongRequestTokenOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion GitHubActions -Verbose -Debug -ErrorAction Continue }
         }
 
         $text | Should -Match 'no client assertion from GitHubActions: GitHub Actions'' OIDC token endpoint answered 401: Unable to authenticate the ID token request\. \(does the job have `permissions: id-token: write`\?\)'
@@ -319,10 +319,10 @@ Describe 'federated assertions (workload identity federation)' {
             Should -Be "AzureDevOps:$ServiceConnection", 'GitHubActions:api://AzureADTokenExchange'
     }
 
-    It 'takes the session''s source (Set-TokenAuthOption -ClientAssertion) for a definition without one, until it is cleared' {
+    It 'takes the session''s source (Set-TokenAuthOption -ClientAssertion) for the provider it names, until it is cleared' {
         $null = Register-FederatedVariant 'SessionFederatedOAuth2'
         try {
-            Set-TokenAuthOption -ClientAssertion GitHubActions:api://AzureADTokenExchange
+            Set-TokenAuthOption -ClientAssertion GitHubActions:api://AzureADTokenExchange -ClientAssertionProvider SessionFederatedOAuth2
             $shown = (Get-TokenAuthOption).ClientAssertion
             $token = Use-TokenAuthEnvironment $GitHubVariables { Get-ProviderToken SessionFederatedOAuth2 -BaseUri $Base -ClientId demo-federated-client }
             { Set-TokenAuthOption -ClientAssertion { 'a script' } } | Should -Throw -ExpectedMessage '*A script block runs with the command that names it*'
@@ -331,7 +331,7 @@ Describe 'federated assertions (workload identity federation)' {
             Set-TokenAuthOption -ClientAssertion ''
         }
 
-        $shown | Should -Be 'GitHubActions:api://AzureADTokenExchange'
+        $shown | Should -Be 'SessionFederatedOAuth2=GitHubActions:api://AzureADTokenExchange'
         $token.Provider | Should -Be 'SessionFederatedOAuth2'
         (Get-TokenAuthOption).ClientAssertion | Should -BeNullOrEmpty
     }

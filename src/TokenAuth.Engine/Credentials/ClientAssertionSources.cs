@@ -54,6 +54,9 @@ namespace TokenAuth.Credentials
         /// <summary>What tells this source's tokens apart in the cache from another source's.</summary>
         internal string Identity { get; }
 
+        /// <summary>What the source takes from this machine, in a user's words: shown before a definition's source is consented to.</summary>
+        public abstract string Takes { get; }
+
         /// <summary>Whether the source is the caller's own code (a script block), which runs only where the caller runs.</summary>
         public bool IsCallerCode => this is CallerThreadSource;
 
@@ -302,6 +305,9 @@ namespace TokenAuth.Credentials
             _environment = environment;
         }
 
+        public override string Takes => "the GitHub Actions job's OIDC token (with ACTIONS_ID_TOKEN_REQUEST_TOKEN), for "
+            + (_audience == null ? "GitHub's default audience" : $"the audience '{Redaction.Printable(_audience)}'");
+
         internal override async Task<string> FetchAsync(AssertionFetch fetch)
         {
             var (endpoint, bearer) = PipelineEndpoint(fetch, Description, _environment, "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
@@ -334,6 +340,9 @@ namespace TokenAuth.Credentials
             _environment = environment;
         }
 
+        public override string Takes => "Azure Pipelines' OIDC token (with SYSTEM_ACCESSTOKEN), for "
+            + (_serviceConnectionId == null ? "the pipeline" : "the service connection " + _serviceConnectionId);
+
         internal override async Task<string> FetchAsync(AssertionFetch fetch)
         {
             var (endpoint, bearer) = PipelineEndpoint(fetch, Description, _environment, "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN",
@@ -359,6 +368,8 @@ namespace TokenAuth.Credentials
             _name = name;
             _environment = environment;
         }
+
+        public override string Takes => $"the value of the environment variable {_name}";
 
         internal override Task<string> FetchAsync(AssertionFetch fetch)
         {
@@ -386,6 +397,8 @@ namespace TokenAuth.Credentials
             _environment = environment;
         }
 
+        public override string Takes => _path == null ? $"the content of the file {AzureTokenFileVariable} names" : $"the content of the file {Redaction.Printable(_path)}";
+
         internal override Task<string> FetchAsync(AssertionFetch fetch)
         {
             var path = _path ?? _environment(AzureTokenFileVariable);
@@ -394,15 +407,23 @@ namespace TokenAuth.Credentials
                 throw new ClientAssertionException(fetch.Provider, Description, $"no path was given and {AzureTokenFileVariable} is not set");
             }
 
+            // Opening or reading a FIFO, or a file on a hung network mount, can block for ever, and nothing interrupts a
+            // blocked read: it runs on a thread of its own, which the token request stops waiting for at its time
+            // limit or on Ctrl+C (the thread ends when the file gives way).
+            return Task.Factory.StartNew(() => Read(fetch.Provider, path!), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        private string Read(string provider, string path)
+        {
             try
             {
-                using var reader = new StreamReader(path!, Encoding.UTF8);
-                return Task.FromResult(ReadLimited(fetch.Provider, Description, reader));
+                using var reader = new StreamReader(path, Encoding.UTF8);
+                return ReadLimited(provider, Description, reader);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
             {
                 var problem = ex is FileNotFoundException || ex is DirectoryNotFoundException ? "does not exist" : ex is UnauthorizedAccessException ? "cannot be read (access denied)" : "cannot be read";
-                throw new ClientAssertionException(fetch.Provider, Description, $"the file {Redaction.Printable(path!)} {problem}", ex);
+                throw new ClientAssertionException(provider, Description, $"the file {Redaction.Printable(path)} {problem}", ex);
             }
         }
     }
@@ -417,6 +438,8 @@ namespace TokenAuth.Credentials
         {
             _produce = produce;
         }
+
+        public override string Takes => "what " + Description + " returns";
 
         internal override Task<string> FetchAsync(AssertionFetch fetch) =>
             fetch.Host?.RunOnCallerThreadAsync(_produce, fetch.Cancellation)

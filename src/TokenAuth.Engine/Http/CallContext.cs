@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Logging;
 using TokenAuth.Tokens;
@@ -41,8 +43,18 @@ namespace TokenAuth.Http
         /// <summary>The token the call carries, once it has one: redacted from anything shown, like the credential.</summary>
         public AccessToken? Token { get; set; }
 
-        /// <summary>The client assertion a token call sent: a credential too, hidden from its errors.</summary>
-        public string? Assertion { get; set; }
+        /// <summary>The client assertions this call signed or fetched (one per attempt when signed): credentials, hidden from its errors.</summary>
+        private readonly ConcurrentQueue<string> _assertions = new ConcurrentQueue<string>();
+
+        /// <summary>
+        /// Takes a client assertion into the call's care the moment it exists, whatever the answer turns out to be: hidden
+        /// from the call's errors and handed to the caller's host for a CI's log masking.
+        /// </summary>
+        public void HoldAssertion(string assertion)
+        {
+            _assertions.Enqueue(assertion);
+            (Log as IClientAssertionHost)?.RegisterSecret(assertion);
+        }
 
         /// <summary>How the call goes; null: the engine's <see cref="TokenAuthOptions.Connection"/>. The request's, unless the call is not to the provider.</summary>
         public ConnectionSettings? Connection { get; init; }
@@ -86,7 +98,8 @@ namespace TokenAuth.Http
         /// <summary>Every value that must not appear in an error: gathered only when one is written.</summary>
         public List<string?> SensitiveValues()
         {
-            var values = new List<string?>(Request.Credential.SensitiveValues()) { Assertion, EndpointBearer };
+            var values = new List<string?>(Request.Credential.SensitiveValues()) { EndpointBearer };
+            values.AddRange(_assertions);
             if (Token != null)
             {
                 values.Add(Token.Value);

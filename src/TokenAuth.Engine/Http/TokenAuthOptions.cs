@@ -53,9 +53,6 @@ namespace TokenAuth.Http
         /// <summary>How calls reach providers (proxy, trusted CAs) unless a request says otherwise: the session's settings.</summary>
         public ConnectionSettings Connection { get; init; } = ConnectionSettings.Default;
 
-        /// <summary>Where FederatedAssertion providers whose definitions name no source get their assertions; null: none.</summary>
-        public Credentials.ClientAssertionSource? ClientAssertion { get; init; }
-
         public int MaxRedirects { get; init; } = 10;
 
         /// <summary>Sent with every call whose request names no other: TokenAuth and its version, and whoever hosts it.</summary>

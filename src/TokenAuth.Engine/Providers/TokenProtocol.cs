@@ -153,7 +153,11 @@ namespace TokenAuth.Providers
             var assertion = call.FederatedAssertion
                 ?? call.Signer?.Sign(call.Target.ProviderName, clientId, call.Signer.Spec.Audience ?? call.Target.ServiceEndpoint(call.Target.Definition.Token.Path).AbsoluteUri)
                 ?? throw new InvalidOperationException("A client assertion call was sent before its assertion was fetched.");
-            call.LastAssertion = assertion;
+            if (call.FederatedAssertion == null)
+            {
+                call.AssertionSigned?.Invoke(assertion);
+            }
+
             return new List<KeyValuePair<string, string>>
             {
                 new KeyValuePair<string, string>("client_id", clientId),
@@ -513,8 +517,8 @@ namespace TokenAuth.Providers
         /// <summary>The assertion fetched from the request's source for this token request, sent by each of its attempts.</summary>
         public string? FederatedAssertion { get; set; }
 
-        /// <summary>The assertion the last attempt sent: a credential, hidden from any error the provider answers with.</summary>
-        public string? LastAssertion { get; set; }
+        /// <summary>Told of each assertion the signer makes, before it is sent: from then on it is a credential of the call.</summary>
+        public Action<string>? AssertionSigned { get; set; }
 
         /// <summary>The Authorization header's value when the call carries a token (a bearer revoke).</summary>
         public string? Authorization { get; }

@@ -58,9 +58,17 @@ namespace TokenAuth.Tokens
         internal sealed class Entry
         {
             private volatile AccessToken? _current;
+            private volatile string? _awaitedSource;
             private Flight? _inFlight;
 
             public AccessToken? Current => _current;
+
+            /// <summary>The client assertion source the renewal under way is waiting on, if it is: what a caller whose time runs out names.</summary>
+            public string? AwaitedSource
+            {
+                get => _awaitedSource;
+                set => _awaitedSource = value;
+            }
 
             /// <summary>
             /// Joins the renewal under way, or starts one with <paramref name="fetch"/> (given the token it replaces and a

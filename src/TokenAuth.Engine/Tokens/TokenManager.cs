@@ -98,7 +98,7 @@ namespace TokenAuth.Tokens
             // The shared request runs on while any caller waits on it, so the others (and the cache) still get its
             // token; this caller stops waiting at once on Ctrl+C or when its own time is up. The request itself ends
             // within TokenTimeout, or as soon as the last caller waiting on it gives up.
-            var renewal = entry.Renew((previous, abandoned) => FetchAsync(request, previous, log, abandoned), IsFresh, forceNew, out var started);
+            var renewal = entry.Renew((previous, abandoned) => FetchAsync(entry, request, previous, log, abandoned), IsFresh, forceNew, out var started);
             if (!started && !renewal.Task.IsCompleted)
             {
                 log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");
@@ -107,7 +107,7 @@ namespace TokenAuth.Tokens
             AccessToken token;
             try
             {
-                token = await WaitAsync(renewal.Task, request, budget, cancellationToken).ConfigureAwait(false);
+                token = await WaitAsync(renewal.Task, entry, request, budget, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (!renewal.Task.IsCompleted)
             {
@@ -120,7 +120,7 @@ namespace TokenAuth.Tokens
 
         private bool IsFresh(AccessToken token) => _clock.GetUtcNow().UtcTicks < token.RenewAfterTicks;
 
-        private async Task<AccessToken> FetchAsync(TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
+        private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             if (TokenProtocol.RefreshCall(request, previous) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
@@ -144,7 +144,7 @@ namespace TokenAuth.Tokens
 
             var tokenCall = TokenProtocol.TokenCall(request, _clock);
             var call = new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
-            await AddFederatedAssertionAsync(tokenCall, call).ConfigureAwait(false);
+            await PrepareAssertionAsync(tokenCall, call, entry).ConfigureAwait(false);
             try
             {
                 return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
@@ -157,23 +157,39 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>
-        /// A fresh assertion from the request's source, when the call takes one and does not sign its own: fetched for
-        /// this token request alone, hidden from the call's errors, and handed to the caller's host for CI log masking.
+        /// When the call takes a client assertion: each one it signs is held by the call as it is made; else a fresh one
+        /// from the request's source, fetched for this token request alone. Held, an assertion is hidden from the
+        /// call's errors on every answer path and handed to the caller's host for CI log masking.
         /// </summary>
-        private async Task AddFederatedAssertionAsync(EndpointCall endpoint, CallContext call)
+        /// <param name="renewing">The cache entry a token request renews, which tells its callers what it waits on; null for a revocation.</param>
+        private async Task PrepareAssertionAsync(EndpointCall endpoint, CallContext call, TokenCache.Entry? renewing = null)
         {
-            if (!endpoint.TakesClientAssertion || endpoint.Signer != null)
+            if (!endpoint.TakesClientAssertion)
             {
+                return;
+            }
+
+            if (endpoint.Signer != null)
+            {
+                endpoint.AssertionSigned = call.HoldAssertion;
                 return;
             }
 
             var source = call.Request.AssertionSource
                 ?? throw new CredentialException(call.Provider, "its client assertion",
-                    "has no source: the provider takes a federated assertion (FederatedAssertion); name one in the definition's token.assertion.source, "
-                    + "pass -ClientAssertion, or set the session's with Set-TokenAuthOption -ClientAssertion");
+                    $"has no source: the provider takes a federated assertion (FederatedAssertion); pass -ClientAssertion, or give the session's source to this provider "
+                    + $"(Set-TokenAuthOption -ClientAssertion SOURCE -ClientAssertionProvider {call.Provider}), which goes to it only when -Provider names it on the command line"
+                    + (AmbientIdentity.Of(call.Request.Target.Definition) is { } named
+                        ? $". Its definition names {named.Source.Description}, which is read only when you name it yourself"
+                        : ""));
             call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
             var host = call.Log as IClientAssertionHost;
             string fetched;
+            if (renewing != null)
+            {
+                renewing.AwaitedSource = source.Description;
+            }
+
             try
             {
                 // Within the token request's time: a script block left waiting for a command that was stopped ends with it.
@@ -191,10 +207,16 @@ namespace TokenAuth.Tokens
                 // The caller's own code failed (a script block that threw): its words, as it chose them.
                 throw new ClientAssertionException(call.Provider, source.Description, Redaction.Printable(ex.Message), ex);
             }
+            finally
+            {
+                if (renewing != null)
+                {
+                    renewing.AwaitedSource = null;
+                }
+            }
 
             var assertion = ClientAssertionSource.Checked(fetched, call.Provider, source.Description, _clock.GetUtcNow());
-            call.Assertion = assertion;
-            host?.RegisterSecret(assertion);
+            call.HoldAssertion(assertion);
             endpoint.FederatedAssertion = assertion;
         }
 
@@ -256,7 +278,7 @@ namespace TokenAuth.Tokens
                 log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
                 var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
                 var call = new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token };
-                await AddFederatedAssertionAsync(revoke, call).ConfigureAwait(false);
+                await PrepareAssertionAsync(revoke, call).ConfigureAwait(false);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
@@ -294,7 +316,6 @@ namespace TokenAuth.Tokens
             call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms.");
             if (!response.IsSuccessStatusCode)
             {
-                call.Assertion = endpoint.LastAssertion;
                 throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
             }
 
@@ -304,8 +325,11 @@ namespace TokenAuth.Tokens
             return BoundedRead.Decode(body, response.Content);
         }
 
-        /// <summary>Waits for a token request, until the caller cancels or its budget runs out (a timeout naming the token endpoint).</summary>
-        private async Task<AccessToken> WaitAsync(Task<AccessToken> task, TokenRequest request, CallBudget? budget, CancellationToken cancellationToken)
+        /// <summary>
+        /// Waits for a token request, until the caller cancels or its budget runs out: a timeout naming the client assertion
+        /// source the request still waits on (a FIFO nobody writes), else the token endpoint.
+        /// </summary>
+        private async Task<AccessToken> WaitAsync(Task<AccessToken> task, TokenCache.Entry entry, TokenRequest request, CallBudget? budget, CancellationToken cancellationToken)
         {
             if (task.IsCompleted || (!cancellationToken.CanBeCanceled && budget == null))
             {
@@ -318,8 +342,10 @@ namespace TokenAuth.Tokens
             }
             catch (TimeoutException)
             {
-                throw new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
-                    true, budget!.Limit, null);
+                throw entry.AwaitedSource is { } source
+                    ? new ClientAssertionException(request.Target.ProviderName, source, $"none came within the call's {budget!.Limit.TotalSeconds:0.###} s")
+                    : new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
+                        true, budget!.Limit, null);
             }
         }
     }

@@ -14,8 +14,8 @@ namespace TokenAuth.Tokens
     {
         /// <param name="connection">How this request's calls reach the provider; null: the engine's <see cref="TokenAuthOptions.Connection"/>.</param>
         /// <param name="assertionSource">
-        /// Where this request's client assertions come from, instead of the definition's own source (FederatedAssertion)
-        /// or the certificate it signs with (PrivateKeyJwt); null: the definition's.
+        /// Where this request's client assertions come from (FederatedAssertion), or instead of the certificate it signs
+        /// with (PrivateKeyJwt); null: none. A definition's own source is used only when the caller passes it here.
         /// </param>
         public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null,
             ClientAssertionSource? assertionSource = null)
@@ -38,8 +38,8 @@ namespace TokenAuth.Tokens
             Scope = string.IsNullOrWhiteSpace(scope) ? token.DefaultScope : scope;
             Lifetime = lifetime;
             Connection = connection;
-            AssertionSource = assertionSource
-                ?? (token.ClientAuthentication == ClientAuthentication.FederatedAssertion && token.Assertion?.Source is { } source ? ClientAssertionSource.Parse(source) : null);
+            // Never the definition's own token.assertion.source: anyone's JSON may name one (AmbientIdentity), and only the caller chooses.
+            AssertionSource = assertionSource;
             // A token got with one client certificate or assertion source is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
                 Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "");
