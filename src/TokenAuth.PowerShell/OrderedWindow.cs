@@ -44,7 +44,14 @@ namespace TokenAuth.Commands
         /// <summary>The oldest item, finished or not; null when there is none.</summary>
         public T? TakeOldest() => _items.Count > 0 ? _items.Dequeue().Item : null;
 
-        /// <summary>Completes when any item in flight finishes: there may be room, or the oldest may be done.</summary>
-        public Task<Task> AnyFinishes() => Task.WhenAny(_items.Where(entry => !entry.Work.IsCompleted).Select(entry => entry.Work));
+        /// <summary>
+        /// Completes when any item in flight finishes: there may be room, or the oldest may be done. Completed already
+        /// when the last of them finished since the caller looked.
+        /// </summary>
+        public Task<Task> AnyFinishes()
+        {
+            var running = _items.Where(entry => !entry.Work.IsCompleted).Select(entry => entry.Work).ToList();
+            return running.Count == 0 ? Task.FromResult(Task.CompletedTask) : Task.WhenAny(running);
+        }
     }
 }
