@@ -119,14 +119,15 @@ namespace TokenAuth.Requests
                         ResponseContent.ReadAsync(sent, ((ApiCall)sent.Call).ApiRequest, limit, ((ApiCall)sent.Call).ResumeFrom),
                     AnswerLimitFor(call)).ConfigureAwait(false);
                 var elapsed = _clock.GetElapsedTime(started);
+                var answer = new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
+                    kind, content, length, tokenResult.FromCache, retries, elapsed, sent.DisplayEndpoint, response.RequestMessage?.RequestUri ?? uri);
                 if (call.Log != null && call.Log.IsEnabled(LogLevel.Verbose))
                 {
-                    call.Log.Write(LogLevel.Verbose, $"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} {response.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
+                    call.Log.Write(LogLevel.Verbose, $"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} {answer.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
                         + $"{length} bytes, {retries} retries, {sent.Waited.TotalSeconds:0.###} s waited, token {(tokenResult.FromCache ? "from the cache" : "newly obtained")}.");
                 }
 
-                return new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
-                    kind, content, length, tokenResult.FromCache, retries, elapsed, sent.DisplayEndpoint, response.RequestMessage?.RequestUri ?? uri);
+                return answer;
             }
         }
 

@@ -1,0 +1,132 @@
+# Issue 28, the transport points: what a hostile server, a proxy or a redirect can get out of a call, each proven
+# through the cmdlets against the emulator or a small hostile server on loopback that logs what reached it.
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'Test values: the emulator''s demo credentials.')]
+param ()
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
+
+    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
+    $script:Emulator = $Session.Emulator
+    $script:OAuth2 = $Session.Credentials.oauth2
+
+    # A raw HTTP/1.1 server on loopback, in a runspace of its own: it answers each path from -Routes (a status line's
+    # code and reason, headers and a body; '{Root}' in them becomes its own root URI) and logs every request it got
+    # (request line, headers, body, and the client certificate presented, with -Pfx and -AskClientCertificate).
+    function Start-HostileServer([hashtable] $Routes, [string] $Pfx, [string] $Password, [switch] $AskClientCertificate) {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $root = "$(if ($Pfx) { 'https' } else { 'http' })://127.0.0.1:$($listener.LocalEndpoint.Port)/"
+        $certificate = if ($Pfx) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Pfx, $Password) }
+        $requests = [System.Collections.Concurrent.ConcurrentQueue[psobject]]::new()
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+            param ($Listener, $Routes, $Requests, $Root, $Certificate, $AskClientCertificate)
+            while ($true) {
+                try { $client = $Listener.AcceptTcpClient() } catch { return }
+                try {
+                    $stream = $client.GetStream()
+                    $presented = $null
+                    if ($Certificate) {
+                        $tls = [System.Net.Security.SslStream]::new($stream, $false, [System.Net.Security.RemoteCertificateValidationCallback] { $true })
+                        $tls.AuthenticateAsServer($Certificate, [bool] $AskClientCertificate, [System.Security.Authentication.SslProtocols]::None, $false)
+                        $presented = $tls.RemoteCertificate
+                        $stream = $tls
+                    }
+                    $bytes = [System.Collections.Generic.List[byte]]::new()
+                    $buffer = [byte[]]::new(8192)
+                    $text = ''
+                    while (($end = $text.IndexOf("`r`n`r`n")) -lt 0) {
+                        $read = $stream.Read($buffer, 0, $buffer.Length)
+                        if ($read -le 0) { break }
+                        $bytes.AddRange([byte[]] $buffer[0..($read - 1)])
+                        $text = [System.Text.Encoding]::Latin1.GetString($bytes.ToArray())
+                    }
+                    if ($end -lt 0) { continue }
+                    $head = $text.Substring(0, $end) -split "`r`n"
+                    $headers = @{}
+                    foreach ($line in $head | Select-Object -Skip 1) { $name, $value = $line -split ':\s*', 2; $headers[$name] = $value }
+                    $length = [int] $headers['Content-Length']
+                    while ($bytes.Count - $end - 4 -lt $length) {
+                        $read = $stream.Read($buffer, 0, $buffer.Length)
+                        if ($read -le 0) { break }
+                        $bytes.AddRange([byte[]] $buffer[0..($read - 1)])
+                    }
+                    $body = [System.Text.Encoding]::UTF8.GetString($bytes.ToArray(), $end + 4, $bytes.Count - $end - 4)
+                    $method, $target, $null = $head[0] -split " "
+                    $path = ([uri]::new([uri] $Root, $target)).AbsolutePath
+                    $Requests.Enqueue([pscustomobject]@{ Method = $method; Path = $path; Target = $target; Headers = $headers; Body = $body; ClientCertificate = $presented })
+                    $route = $Routes[$path]
+                    if (-not $route) { $route = @{ Status = 404; Reason = 'Not Found'; Body = '{"error":"not_found"}' } }
+                    $answerBody = [System.Text.Encoding]::UTF8.GetBytes("$($route.Body)".Replace('{Root}', $Root))
+                    $answer = "HTTP/1.1 $($route.Status) $($route.Reason)`r`nContent-Type: application/json`r`nContent-Length: $($answerBody.Length)`r`nConnection: close`r`n"
+                    if ($route.Headers) { foreach ($name in $route.Headers.Keys) { $answer += "${name}: $($route.Headers[$name].Replace('{Root}', $Root))`r`n" } }
+                    $answerHead = [System.Text.Encoding]::Latin1.GetBytes("$answer`r`n")
+                    $stream.Write($answerHead, 0, $answerHead.Length)
+                    $stream.Write($answerBody, 0, $answerBody.Length)
+                    $stream.Flush()
+                }
+                catch { $null = $_ }
+                finally { $client.Dispose() }
+            }
+        }).AddArgument($listener).AddArgument($Routes).AddArgument($requests).AddArgument($root).AddArgument($certificate).AddArgument([bool] $AskClientCertificate)
+        $null = $shell.BeginInvoke()
+        [pscustomobject]@{ Root = $root; Requests = $requests; Listener = $listener; Shell = $shell }
+    }
+
+    function Stop-HostileServer($Server) {
+        if ($Server) { $Server.Listener.Stop(); $Server.Shell.Dispose() }
+    }
+
+    # A token endpoint's answer, for a definition whose token path is the hostile server's.
+    $script:TokenAnswer = @{ Status = 200; Reason = 'OK'; Body = '{"access_token":"hostile-issued-token-7f3a","token_type":"Bearer","expires_in":3600}' }
+
+    # A client-credentials definition for the hostile server (or any base URI), with more fields.
+    function Register-HostileDefinition([string] $Name, [string] $BaseUri, [hashtable] $Extra = @{}) {
+        $definition = @{
+            name = $Name; environments = @{ Hostile = $BaseUri }; defaultEnvironment = 'Hostile'; credential = @{ fields = @('ClientId', 'ClientSecret') }
+            token = @{ path = '/token'; encoding = 'Form'; fields = @{ grant_type = 'client_credentials'; client_id = '{ClientId}'; client_secret = '{ClientSecret}' } }
+            tokenResponse = @{ accessToken = 'access_token'; tokenType = 'token_type'; expiry = @(@{ path = 'expires_in'; format = 'SecondsFromNow' }); defaultLifetimeSeconds = 300 }
+            authorization = @{ scheme = 'Bearer' }
+        }
+        foreach ($key in $Extra.Keys) { $definition[$key] = $Extra[$key] }
+        $file = Join-Path $TestDrive "$Name.json"
+        $definition | ConvertTo-Json -Depth 6 | Set-Content $file
+        $null = Register-TokenAuthProvider -Path $file -ErrorAction Stop
+        $file
+    }
+
+    $script:HostileCredential = [pscredential]::new('hostile-client', (ConvertTo-SecureString 'hostile-client-secret-91c2' -AsPlainText -Force))
+}
+
+AfterAll {
+    Set-TokenAuthOption -Reset
+    Exit-TokenAuthTestSession -Session $Session
+}
+
+Describe 'Hostile input, part three: transport' {
+    AfterEach {
+        Set-TokenAuthOption -Reset
+        Revoke-ProviderToken -All -Confirm:$false | Out-Null
+    }
+
+    Describe '10. A server''s reason phrase is shown printable' {
+        It 'Verbose shows a reason phrase with escape sequences without its control characters' {
+            $server = Start-HostileServer -Routes @{
+                '/token' = $TokenAnswer
+                '/data'  = @{ Status = 200; Reason = "OK`e[2J`e]0;owned`a"; Body = '{"ok":true}' }
+            }
+            try {
+                $null = Register-HostileDefinition 'ReasonHostile' $server.Root
+
+                $lines = @(Invoke-AuthenticatedRequest ReasonHostile -Uri data -Credential $HostileCredential -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+
+                $shown = ($lines | ForEach-Object Message) -join "`n"
+                $shown | Should -Match 'GET .*/data: HTTP 200 OK \[2J \]0;owned  in'
+                $shown | Should -Not -Match "`e" -Because 'an escape sequence from a server must not reach the terminal'
+                $shown | Should -Not -Match "`a"
+            }
+            finally { Stop-HostileServer $server }
+        }
+    }
+}
