@@ -1,6 +1,7 @@
 # Issue 28, the transport points: what a hostile server, a proxy or a redirect can get out of a call, each proven
 # through the cmdlets against the emulator or a small hostile server on loopback that logs what reached it.
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'Test values: the emulator''s demo credentials.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers starting and stopping a throwaway server: nothing to confirm.')]
 param ()
 
 BeforeAll {
@@ -12,12 +13,11 @@ BeforeAll {
 
     # A raw HTTP/1.1 server on loopback, in a runspace of its own: it answers each path from -Routes (a status line's
     # code and reason, headers and a body; '{Root}' in them becomes its own root URI) and logs every request it got
-    # (request line, headers, body, and the client certificate presented, with -Pfx and -AskClientCertificate).
-    function Start-HostileServer([hashtable] $Routes, [string] $Pfx, [string] $Password, [switch] $AskClientCertificate) {
+    # (request line, headers, body, and the client certificate presented, over TLS with -Certificate and -AskClientCertificate).
+    function Start-HostileServer([hashtable] $Routes, [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate, [switch] $AskClientCertificate) {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start()
-        $root = "$(if ($Pfx) { 'https' } else { 'http' })://127.0.0.1:$($listener.LocalEndpoint.Port)/"
-        $certificate = if ($Pfx) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Pfx, $Password) }
+        $root = "$(if ($Certificate) { 'https' } else { 'http' })://127.0.0.1:$($listener.LocalEndpoint.Port)/"
         $requests = [System.Collections.Concurrent.ConcurrentQueue[psobject]]::new()
         $shell = [powershell]::Create()
         $null = $shell.AddScript({
@@ -69,7 +69,7 @@ BeforeAll {
                 catch { $null = $_ }
                 finally { $client.Dispose() }
             }
-        }).AddArgument($listener).AddArgument($Routes).AddArgument($requests).AddArgument($root).AddArgument($certificate).AddArgument([bool] $AskClientCertificate)
+        }).AddArgument($listener).AddArgument($Routes).AddArgument($requests).AddArgument($root).AddArgument($Certificate).AddArgument([bool] $AskClientCertificate)
         $null = $shell.BeginInvoke()
         [pscustomobject]@{ Root = $root; Requests = $requests; Listener = $listener; Shell = $shell }
     }
@@ -97,10 +97,19 @@ BeforeAll {
     }
 
     $script:HostileCredential = [pscredential]::new('hostile-client', (ConvertTo-SecureString 'hostile-client-secret-91c2' -AsPlainText -Force))
+
+    # An emulator over TLS: Trusted with the throwaway test CA's certificate, Untrusted with a self-signed one; its OAuth2
+    # server trusts an Azure Pipelines service connection's OIDC token, which its /azure-devops/oidctoken issues.
+    $script:Certificates = New-TokenAuthTestCertificate -Path (Join-Path $TestDrive 'certificates')
+    $script:ServiceConnection = '6f3c1b0e-2b7a-4c1e-9d7e-0a1b2c3d4e5f'
+    $script:Tls = Start-TokenAuthEmulator -Https @{ Trusted = $Certificates.Server; Untrusted = $Certificates.Untrusted } -ArgumentList '--federated-credential',
+        "demo-federated-client=sc://tokenauth/emulator/$ServiceConnection"
+    $script:SystemAccessToken = 'emulator-azure-pipelines-system-access-token'
 }
 
 AfterAll {
     Set-TokenAuthOption -Reset
+    Stop-TokenAuthEmulator $Tls
     Exit-TokenAuthTestSession -Session $Session
 }
 
@@ -127,6 +136,78 @@ Describe 'Hostile input, part three: transport' {
                 $shown | Should -Not -Match "`a"
             }
             finally { Stop-HostileServer $server }
+        }
+    }
+
+    Describe '1. The pipeline''s OIDC endpoint gets the pipeline''s trust, not the provider''s' {
+        BeforeAll {
+            # The federated example, renamed, trusting the test CA for the provider alone.
+            $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name TrustingFederated -Folder $Certificates.Folder -Edit {
+                param ($definition)
+                $definition.trustedCertificates = 'ca.pem'
+            }
+            function Get-PipelineToken([string] $Listener, [switch] $SkipCertificateCheck) {
+                $pipeline = @{ SYSTEM_OIDCREQUESTURI = "$($Tls.Https[$Listener])azure-devops/oidctoken"; SYSTEM_ACCESSTOKEN = $SystemAccessToken }
+                $script:PipelineFailures = @()
+                Use-TokenAuthEnvironment $pipeline {
+                    try {
+                        Get-ProviderToken TrustingFederated -BaseUri $Tls.Https[$Listener] -ClientId demo-federated-client -ClientAssertion "AzureDevOps:$ServiceConnection" `
+                            -SkipCertificateCheck:$SkipCertificateCheck -WarningAction SilentlyContinue -ErrorAction Stop
+                    }
+                    catch { $script:PipelineFailures = @($_) }
+                }
+            }
+        }
+        BeforeEach { Reset-TokenAuthEmulator -Emulator $Tls }
+
+        It 'does not send SYSTEM_ACCESSTOKEN to an endpoint only the provider''s <Case> vouches for, and names that endpoint' -ForEach @(
+            @{ Case = 'trustedCertificates'; Listener = 'Trusted'; Skip = $false; Says = 'a certificate authority this machine does not trust' }
+            @{ Case = '-SkipCertificateCheck'; Listener = 'Untrusted'; Skip = $true; Says = 'is self-signed' }
+        ) {
+            $token = Get-PipelineToken $Listener -SkipCertificateCheck:$Skip
+
+            $token | Should -BeNullOrEmpty
+            Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'azure-devops/oidctoken' | Should -BeNullOrEmpty -Because 'the pipeline''s bearer token must not reach that endpoint'
+            $PipelineFailures[0].FullyQualifiedErrorId | Should -BeLike 'CertificateUntrusted,*'
+            $message = "$($PipelineFailures[0].Exception.Message)"
+            $message | Should -Match ([regex]::Escape("the pipeline's OIDC endpoint at $($Tls.Https[$Listener])azure-devops/oidctoken"))
+            $message | Should -Match $Says
+            $message | Should -Not -Match 'trustedCertificates|SkipCertificateCheck' -Because 'neither applies to the pipeline''s endpoint'
+            $message | Should -Not -Match $SystemAccessToken
+        }
+
+        It 'trusts the session''s own bundle (Set-TokenAuthOption -CertificateBundle) for the pipeline''s endpoint' {
+            Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
+
+            $token = Get-PipelineToken Trusted
+
+            $PipelineFailures | Should -BeNullOrEmpty
+            $token.Provider | Should -Be 'TrustingFederated'
+            Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'azure-devops/oidctoken' | Should -Be 1
+        }
+    }
+
+    Describe '1. A token got with -SkipCertificateCheck is not sent unchecked later' {
+        BeforeAll { $script:UntrustedAkiba = $Tls.Https.Untrusted + 'akiba' }
+        BeforeEach {
+            Reset-TokenAuthEmulator -Emulator $Tls
+            $null = Get-ProviderToken Akiba -BaseUri $UntrustedAkiba -SkipCertificateCheck -WarningAction SilentlyContinue
+        }
+
+        It 'Revoke-ProviderToken <Case> checks the certificate unless -SkipCertificateCheck is given again' -ForEach @(
+            @{ Case = 'from Get-ProviderTokenCache'; Revoke = { Get-ProviderTokenCache -Provider Akiba | Revoke-ProviderToken -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue; $failures } }
+            @{ Case = 'by name'; Revoke = { Revoke-ProviderToken Akiba -BaseUri $UntrustedAkiba -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue; $failures } }
+        ) {
+            $cached = @(Get-ProviderTokenCache -Provider Akiba)
+
+            $output = @(& $Revoke)
+            $unchecked = Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'akiba/revoke'
+            $null = $cached | Revoke-ProviderToken -Confirm:$false -SkipCertificateCheck -WarningAction SilentlyContinue
+
+            $cached.Count | Should -Be 1
+            $unchecked | Should -BeNullOrEmpty -Because 'the token must not go over an unchecked connection the caller did not ask for again'
+            @($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0].FullyQualifiedErrorId | Should -BeLike 'CertificateUntrusted,*'
+            Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'akiba/revoke' | Should -Be 1 -Because 'given again, the flag lets the revocation through'
         }
     }
 }

@@ -50,6 +50,9 @@ namespace TokenAuth.Http
         /// <summary>The bearer token of a call to a pipeline's OIDC endpoint: hidden from its errors.</summary>
         public string? EndpointBearer { get; init; }
 
+        /// <summary>A call to a pipeline's OIDC endpoint, not to the provider: its refusals say so, and offer none of the provider's options.</summary>
+        public bool ToPipelineEndpoint => EndpointBearer != null;
+
         /// <summary>
         /// A URI as it may be shown in a message: query values, user information and fragment masked
         /// (<see cref="Redaction.RedactUri"/>), and the call's tokens masked wherever they appear, since a provider's

@@ -49,6 +49,11 @@ namespace TokenAuth.Http
             var host = sentTo?.Host ?? display.Host;
             if (validator?.RefusalFor(host) is { } refusal)
             {
+                if (call.ToPipelineEndpoint)
+                {
+                    return PipelineEndpointRefused(call, display, refusal.Problem, refusal.Reason, failure);
+                }
+
                 var advice = refusal.Problem switch
                 {
                     CertificateProblem.NameMismatch => "Check the base URI or environment; a proxy that inspects TLS may be answering in the provider's place.",
@@ -81,6 +86,16 @@ namespace TokenAuth.Http
                     $"Could not reach {call.Provider} at {display} through the proxy {connection.Proxy}: {failure.GetBaseException().Message}. "
                     + "Check the proxy's address (-Proxy, or Set-TokenAuthOption -Proxy), or go without it (-NoProxy).", failure)
                 : new ProviderUnreachableException(call.Provider, display, false, null, failure);
+
+        /// <summary>
+        /// A pipeline's OIDC endpoint is checked against the machine's trust and the session's bundle alone
+        /// (<see cref="ConnectionSettings.ForPipelineEndpoint"/>), so the refusal names that endpoint and offers only the session's bundle.
+        /// </summary>
+        private static CertificateException PipelineEndpointRefused(CallContext call, Uri display, CertificateProblem problem, string reason, Exception failure) =>
+            new CertificateException(problem, call.Provider,
+                $"TokenAuth refused the connection to the pipeline's OIDC endpoint at {display}, where {call.Provider}'s client assertion was to come from: {reason}. "
+                + $"That endpoint is the pipeline's, not {call.Provider}'s: it is trusted by this machine's certificate store and the session's "
+                + "Set-TokenAuthOption -CertificateBundle alone, whatever the provider's own connection accepts.", failure);
 
         private static ProxyException ProxyRefused(CallContext call, ConnectionSettings connection)
         {

@@ -259,6 +259,15 @@ namespace TokenAuth.Http
                 ClientCertificate = providerCertificate ?? ClientCertificate,
             };
 
+        /// <summary>
+        /// How a call to a CI pipeline's OIDC endpoint goes: through the same proxy with the same TLS versions, but that
+        /// endpoint is the pipeline's, not the provider's. It trusts the machine's store and <paramref name="sessionTrust"/>
+        /// (Set-TokenAuthOption -CertificateBundle, the user's own choice) alone: never a provider's trustedCertificates,
+        /// never -SkipCertificateCheck, and it is shown no client certificate.
+        /// </summary>
+        public ConnectionSettings ForPipelineEndpoint(TrustedCertificates? sessionTrust) =>
+            this with { TrustedCertificates = sessionTrust, SkipCertificateCheck = false, ClientCertificate = null };
+
         public bool Equals(ConnectionSettings? other) =>
             ReferenceEquals(this, other)
             || (other != null && Proxy.Equals(other.Proxy) && Equals(TrustedCertificates, other.TrustedCertificates)
