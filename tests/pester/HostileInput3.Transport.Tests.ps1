@@ -210,4 +210,49 @@ Describe 'Hostile input, part three: transport' {
             Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'akiba/revoke' | Should -Be 1 -Because 'given again, the flag lets the revocation through'
         }
     }
+
+    Describe '7. Off the provider''s origin a redirected call carries neither its client certificate nor its private CA' {
+        BeforeAll {
+            # The standard OAuth2 example, renamed, trusting the test CA for the provider alone.
+            $null = Register-TokenAuthExampleVariant -Example oauth2-client-credentials.json -Name PrivateCaOAuth2 -Folder $Certificates.Folder -Edit {
+                param ($definition)
+                $definition.trustedCertificates = 'ca.pem'
+            }
+            $script:OAuth2Credential = [pscredential]::new($OAuth2.clientId, (ConvertTo-SecureString $OAuth2.clientSecret -AsPlainText -Force))
+            # Another origin with a certificate from the same test CA, asking every client for its certificate.
+            $script:Elsewhere = Start-HostileServer -Routes @{ '/landing' = @{ Status = 200; Reason = 'OK'; Body = '{"landed":true}' } } `
+                -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Certificates.Server, $Certificates.Password)) -AskClientCertificate
+            function Invoke-RedirectedAway {
+                $away = [uri]::EscapeDataString("$($Elsewhere.Root)landing")
+                Invoke-AuthenticatedRequest PrivateCaOAuth2 -BaseUri $Tls.Https.Trusted -Credential $OAuth2Credential -Certificate $Certificates.Client `
+                    -Uri "oauth2/resources/redirect?to=$away" -ErrorVariable failures -ErrorAction SilentlyContinue
+                $script:RedirectFailures = $failures
+            }
+        }
+        AfterAll { Stop-HostileServer $Elsewhere }
+        BeforeEach { $Elsewhere.Requests.Clear() }
+
+        It 'the provider''s own CA does not vouch for the other origin: the call is refused there as untrusted' {
+            $answer = Invoke-RedirectedAway
+
+            $answer | Should -BeNullOrEmpty
+            $RedirectFailures[0].FullyQualifiedErrorId | Should -BeLike 'CertificateUntrusted,*'
+            "$($RedirectFailures[0].Exception.Message)" | Should -Match ([regex]::Escape("$($Elsewhere.Root)landing"))
+            "$($RedirectFailures[0].Exception.Message)" | Should -Match 'A redirect led away from PrivateCaOAuth2''s origin'
+            $Elsewhere.Requests.Count | Should -Be 0 -Because 'nothing may be sent to a host only the provider''s CA vouches for'
+        }
+
+        It 'trusted by the session''s own bundle, the other origin is reached without the client certificate' {
+            Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
+
+            $answer = Invoke-RedirectedAway
+
+            $RedirectFailures | Should -BeNullOrEmpty
+            $answer.landed | Should -BeTrue
+            $Elsewhere.Requests.Count | Should -Be 1
+            $request = @($Elsewhere.Requests)[0]
+            $request.ClientCertificate | Should -BeNullOrEmpty -Because 'the client certificate is for the provider alone'
+            $request.Headers.Keys | Should -Not -Contain 'Authorization'
+        }
+    }
 }

@@ -44,8 +44,24 @@ namespace TokenAuth.Http
         /// <summary>The client assertion a token call sent: a credential too, hidden from its errors.</summary>
         public string? Assertion { get; set; }
 
+        private ConnectionSettings? _connection;
+
         /// <summary>How the call goes; null: the engine's <see cref="TokenAuthOptions.Connection"/>. The request's, unless the call is not to the provider.</summary>
-        public ConnectionSettings? Connection { get; init; }
+        public ConnectionSettings? Connection
+        {
+            get => _connection;
+            init => _connection = value;
+        }
+
+        /// <summary>The hop under way left the provider's origin (a redirect): its refusals offer none of the provider's own settings.</summary>
+        public bool OffProvider { get; private set; }
+
+        /// <summary>The next hop goes another way: a redirect off the provider's origin, or back to it.</summary>
+        protected void ConnectVia(ConnectionSettings? connection, bool offProvider)
+        {
+            _connection = connection;
+            OffProvider = offProvider;
+        }
 
         /// <summary>The bearer token of a call to a pipeline's OIDC endpoint: hidden from its errors.</summary>
         public string? EndpointBearer { get; init; }

@@ -17,6 +17,10 @@ namespace TokenAuth.Http
             "If it is your organisation's own CA (a proxy that inspects TLS), trust it for TokenAuth alone with Set-TokenAuthOption -CertificateBundle "
             + "(a PEM file), or the provider definition's trustedCertificates; -SkipCertificateCheck turns the check off, for a test server only.";
 
+        private static string OffProviderTrustAdvice(CallContext call) =>
+            $"A redirect led away from {call.Provider}'s origin, where neither its definition's trustedCertificates nor its client certificate go. "
+            + "If it is your organisation's own CA (a proxy that inspects TLS), trust it for TokenAuth alone with Set-TokenAuthOption -CertificateBundle (a PEM file).";
+
         /// <summary>A refusal carried by an answer: the proxy's 407, or a gateway's 495/496 (nginx's "certificate error" and "certificate required").</summary>
         public static TokenAuthException? Of(CallContext call, Uri display, ConnectionSettings connection, HttpResponseMessage response) =>
             (int)response.StatusCode switch
@@ -57,6 +61,7 @@ namespace TokenAuth.Http
                 var advice = refusal.Problem switch
                 {
                     CertificateProblem.NameMismatch => "Check the base URI or environment; a proxy that inspects TLS may be answering in the provider's place.",
+                    CertificateProblem.Untrusted when call.OffProvider => OffProviderTrustAdvice(call),
                     CertificateProblem.Untrusted => TrustAdvice,
                     CertificateProblem.Expired => "The provider must renew its certificate; check this machine's clock too.",
                     _ => "-SkipCertificateCheck turns the check off, for a test server only.",

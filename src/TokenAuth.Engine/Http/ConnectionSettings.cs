@@ -260,13 +260,19 @@ namespace TokenAuth.Http
             };
 
         /// <summary>
-        /// How a call to a CI pipeline's OIDC endpoint goes: through the same proxy with the same TLS versions, but that
-        /// endpoint is the pipeline's, not the provider's. It trusts the machine's store and <paramref name="sessionTrust"/>
-        /// (Set-TokenAuthOption -CertificateBundle, the user's own choice) alone: never a provider's trustedCertificates,
-        /// never -SkipCertificateCheck, and it is shown no client certificate.
+        /// How a call off the provider's origin goes (a redirect elsewhere): through the same proxy, with the same TLS
+        /// versions and certificate check, but what is the provider's alone stays behind. It trusts the machine's store
+        /// and <paramref name="sessionTrust"/> (Set-TokenAuthOption -CertificateBundle, the user's own choice), never the
+        /// provider's trustedCertificates, and presents no client certificate.
         /// </summary>
-        public ConnectionSettings ForPipelineEndpoint(TrustedCertificates? sessionTrust) =>
-            this with { TrustedCertificates = sessionTrust, SkipCertificateCheck = false, ClientCertificate = null };
+        public ConnectionSettings OffProvider(TrustedCertificates? sessionTrust) =>
+            ClientCertificate == null && Equals(TrustedCertificates, sessionTrust) ? this : this with { TrustedCertificates = sessionTrust, ClientCertificate = null };
+
+        /// <summary>
+        /// How a call to a CI pipeline's OIDC endpoint goes: off the provider (<see cref="OffProvider"/>), and never with
+        /// -SkipCertificateCheck: that endpoint is the pipeline's, and the flag was given for the provider's.
+        /// </summary>
+        public ConnectionSettings ForPipelineEndpoint(TrustedCertificates? sessionTrust) => OffProvider(sessionTrust) with { SkipCertificateCheck = false };
 
         public bool Equals(ConnectionSettings? other) =>
             ReferenceEquals(this, other)

@@ -189,7 +189,7 @@ namespace TokenAuth.Requests
                     call.Log.Verbose($"HTTP {status}: following the redirect to {shownNext}.");
                 }
 
-                call.Redirect(next, keepsMethod, staysWithProvider);
+                call.Redirect(next, keepsMethod, staysWithProvider, Options.Connection.TrustedCertificates);
             }
         }
 
@@ -239,9 +239,15 @@ namespace TokenAuth.Requests
 
             public TimeSpan? StallTimeout => ApiRequest.OperationTimeout;
 
-            /// <summary>The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token stays behind, for good.</summary>
-            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider)
+            /// <summary>
+            /// The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token
+            /// stays behind, for good, and so, for that hop, do the client certificate and the provider's own trusted CAs.
+            /// </summary>
+            /// <param name="sessionTrust">The session's trusted CAs (Set-TokenAuthOption -CertificateBundle), which hold everywhere.</param>
+            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider, TrustedCertificates? sessionTrust)
             {
+                var providerConnection = Request.Connection;
+                ConnectVia(staysWithProvider || providerConnection == null ? providerConnection : providerConnection.OffProvider(sessionTrust), !staysWithProvider);
                 if (!keepsMethod && _method != "GET" && _method != "HEAD")
                 {
                     _method = "GET";
@@ -263,6 +269,7 @@ namespace TokenAuth.Requests
                 _body = ApiRequest.Body;
                 Endpoint = uri;
                 _authorization = authorization;
+                ConnectVia(Request.Connection, offProvider: false);
                 ResumeFrom = ApiRequest.Resume && ApiRequest.OutFile is { } outFile && File.Exists(outFile) ? new FileInfo(outFile).Length : 0;
             }
 
