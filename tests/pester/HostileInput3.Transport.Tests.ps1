@@ -255,4 +255,39 @@ Describe 'Hostile input, part three: transport' {
             $request.Headers.Keys | Should -Not -Contain 'Authorization'
         }
     }
+
+    Describe '13. A private_key_jwt definition may ask for the SHA-1 x5t header' {
+        BeforeAll {
+            $script:JwtServer = Start-HostileServer -Routes @{ '/token' = $TokenAnswer }
+            function ConvertFrom-Base64Url([string] $Part) {
+                $base64 = $Part.Replace('-', '+').Replace('_', '/')
+                [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($base64.PadRight($base64.Length + (4 - $base64.Length % 4) % 4, '=')))
+            }
+            function ConvertTo-Base64Url([byte[]] $Bytes) { [Convert]::ToBase64String($Bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+        }
+        AfterAll { Stop-HostileServer $JwtServer }
+
+        It 'thumbprint <Thumbprint> puts <Headers> in the assertion''s header' -ForEach @(
+            @{ Thumbprint = 'Sha1'; Headers = 'x5t alone' }
+            @{ Thumbprint = 'Both'; Headers = 'x5t and x5t#S256' }
+        ) {
+            $name = "Jwt$Thumbprint"
+            $null = Register-HostileDefinition $name $JwtServer.Root @{
+                credential        = @{ fields = @('ClientId') }
+                token             = @{ path = '/token'; encoding = 'Form'; clientAuthentication = 'PrivateKeyJwt'; fields = @{ grant_type = 'client_credentials' }
+                    assertion = @{ thumbprint = $Thumbprint } }
+                clientCertificate = @{ certificateFile = $Certificates.ClientPem; keyFile = $Certificates.ClientKey }
+            }
+            $JwtServer.Requests.Clear()
+
+            $token = Get-ProviderToken $name -ClientId jwt-client
+
+            $token.Provider | Should -Be $name
+            $form = @{}
+            foreach ($pair in @($JwtServer.Requests)[0].Body -split '&') { $key, $value = $pair -split '=', 2; $form[$key] = [uri]::UnescapeDataString($value) }
+            $header = ConvertFrom-Base64Url ($form.client_assertion -split '\.')[0] | ConvertFrom-Json -AsHashtable
+            $header.x5t | Should -Be (ConvertTo-Base64Url $Certificates.Client.GetCertHash())
+            $header.ContainsKey('x5t#S256') | Should -Be ($Thumbprint -eq 'Both')
+        }
+    }
 }

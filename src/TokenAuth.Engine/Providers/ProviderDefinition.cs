@@ -140,6 +140,9 @@ namespace TokenAuth.Providers
 
         /// <summary>Carry the certificate in the header (x5c), for servers that take a certificate by subject name.</summary>
         public bool IncludeCertificate { get; init; }
+
+        /// <summary>Which thumbprint the header names the certificate by: x5t#S256 (the default), x5t (SHA-1) or both.</summary>
+        public Credentials.AssertionThumbprint Thumbprint { get; init; } = Credentials.AssertionThumbprint.Sha256;
     }
 
     /// <summary>
