@@ -126,7 +126,7 @@ Describe 'Hostile input, part three: transport' {
                 '/data'  = @{ Status = 200; Reason = "OK`e[2J`e]0;owned`a"; Body = '{"ok":true}' }
             }
             try {
-                $null = Register-HostileDefinition 'ReasonHostile' $server.Root
+                $null = Register-HostileDefinition -Name ReasonHostile -BaseUri $server.Root
 
                 $lines = @(Invoke-AuthenticatedRequest ReasonHostile -Uri data -Credential $HostileCredential -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
 
@@ -272,7 +272,7 @@ Describe 'Hostile input, part three: transport' {
             @{ Thumbprint = 'Both'; Headers = 'x5t and x5t#S256' }
         ) {
             $name = "Jwt$Thumbprint"
-            $null = Register-HostileDefinition $name $JwtServer.Root @{
+            $null = Register-HostileDefinition -Name $name -BaseUri $JwtServer.Root -Extra @{
                 credential        = @{ fields = @('ClientId') }
                 token             = @{ path = '/token'; encoding = 'Form'; clientAuthentication = 'PrivateKeyJwt'; fields = @{ grant_type = 'client_credentials' }
                     assertion = @{ thumbprint = $Thumbprint } }
