@@ -12,7 +12,8 @@ BeforeAll {
     $script:OAuth2 = $Session.Credentials.oauth2
 
     # A raw HTTP/1.1 server on loopback, in a runspace of its own: it answers each path from -Routes (a status line's
-    # code and reason, headers and a body; '{Root}' in them becomes its own root URI) and logs every request it got
+    # code and reason, headers and a body; '{Root}' in them becomes its own root URI; a 401 instead when the route names
+    # an Authorization header value that did not come) and logs every request it got
     # (request line, headers, body, and the client certificate presented, over TLS with -Certificate and -AskClientCertificate).
     function Start-HostileServer([hashtable] $Routes, [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate, [switch] $AskClientCertificate) {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -58,6 +59,7 @@ BeforeAll {
                     $Requests.Enqueue([pscustomobject]@{ Method = $method; Path = $path; Target = $target; Headers = $headers; Body = $body; ClientCertificate = $presented })
                     $route = $Routes[$path]
                     if (-not $route) { $route = @{ Status = 404; Reason = 'Not Found'; Body = '{"error":"not_found"}' } }
+                    elseif ($route.Authorization -and $headers['Authorization'] -ne $route.Authorization) { $route = @{ Status = 401; Reason = 'Unauthorized'; Body = '{"error":"unauthenticated"}' } }
                     $answerBody = [System.Text.Encoding]::UTF8.GetBytes("$($route.Body)".Replace('{Root}', $Root))
                     $answer = "HTTP/1.1 $($route.Status) $($route.Reason)`r`nContent-Type: application/json`r`nContent-Length: $($answerBody.Length)`r`nConnection: close`r`n"
                     if ($route.Headers) { foreach ($name in $route.Headers.Keys) { $answer += "${name}: $($route.Headers[$name].Replace('{Root}', $Root))`r`n" } }
@@ -288,6 +290,61 @@ Describe 'Hostile input, part three: transport' {
             $header = ConvertFrom-Base64Url ($form.client_assertion -split '\.')[0] | ConvertFrom-Json -AsHashtable
             $header.x5t | Should -Be (ConvertTo-Base64Url $Certificates.Client.GetCertHash())
             $header.ContainsKey('x5t#S256') | Should -Be ($Thumbprint -eq 'Both')
+        }
+    }
+
+    Describe '12. A definition''s trustedOrigins: the token follows a redirect there, and only there' {
+        BeforeAll {
+            $script:Landing = Start-HostileServer -Routes @{ '/data' = @{ Status = 200; Reason = 'OK'; Body = '{"landed":true}'; Authorization = 'Bearer hostile-issued-token-7f3a' } } `
+                -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Certificates.Server, $Certificates.Password))
+            $script:LandingOrigin = $Landing.Root.TrimEnd('/')
+            $script:Redirecting = Start-HostileServer -Routes @{
+                '/token' = $TokenAnswer
+                '/data'  = @{ Status = 302; Reason = 'Found'; Headers = @{ Location = "$($Landing.Root)data" } }
+            }
+        }
+        AfterAll { Stop-HostileServer $Landing; Stop-HostileServer $Redirecting }
+        BeforeEach {
+            # The other origin's certificate is from the test CA: trusted by the session, as a corporate CA would be.
+            Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
+            $Landing.Requests.Clear()
+            $Redirecting.Requests.Clear()
+        }
+
+        It 'a 401 where the token was withheld says where the redirect went and how to trust that origin, and renews nothing' {
+            $null = Register-HostileDefinition -Name RedirectingHostile -BaseUri $Redirecting.Root
+
+            $answer = Invoke-AuthenticatedRequest RedirectingHostile -Uri data -Credential $HostileCredential -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $answer | Should -BeNullOrEmpty
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'RequestFailed,*'
+            $text = "$($failures[0].Exception.Message)"
+            $text | Should -Match ([regex]::Escape("redirected the request to $LandingOrigin, another origin, and the token was withheld there"))
+            $text | Should -Match ([regex]::Escape("""trustedOrigins"": [""$LandingOrigin""]"))
+            @($Landing.Requests).Count | Should -Be 1
+            @($Landing.Requests)[0].Headers.Keys | Should -Not -Contain 'Authorization'
+            @($Redirecting.Requests | Where-Object Path -EQ '/token').Count | Should -Be 1 -Because 'a new token cannot help where no token is sent'
+        }
+
+        It 'named in trustedOrigins, that origin gets the token' {
+            $null = Register-HostileDefinition -Name TrustingRedirects -BaseUri $Redirecting.Root -Extra @{ trustedOrigins = @($LandingOrigin) }
+
+            $answer = Invoke-AuthenticatedRequest TrustingRedirects -Uri data -Credential $HostileCredential
+
+            $answer.landed | Should -BeTrue
+            @($Landing.Requests)[0].Headers['Authorization'] | Should -Be 'Bearer hostile-issued-token-7f3a'
+        }
+
+        It 'refuses a trusted origin that is <Case>' -ForEach @(
+            @{ Case = 'plain http'; Origin = 'http://api.example.com'; Says = 'must be an https origin' }
+            @{ Case = 'a wildcard'; Origin = 'https://*.example.com'; Says = 'a wildcard would send the token to hosts nobody named' }
+            @{ Case = 'more than an origin'; Origin = 'https://api.example.com/v1'; Says = 'must be an origin alone' }
+        ) {
+            $failure = try { Register-HostileDefinition -Name BadOrigins -BaseUri 'https://api.example.com' -Extra @{ trustedOrigins = @($Origin) } } catch { $_ }
+
+            $failure.FullyQualifiedErrorId | Should -BeLike 'InvalidProviderConfiguration,*'
+            "$($failure.Exception.Message)" | Should -Match ([regex]::Escape('$.trustedOrigins[0]'))
+            "$($failure.Exception.Message)" | Should -Match $Says
         }
     }
 }

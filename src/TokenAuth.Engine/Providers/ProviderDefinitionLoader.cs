@@ -252,6 +252,14 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.trustedCertificates", "must be the path of a PEM file of CA certificates");
             }
 
+            for (var i = 0; i < definition.TrustedOrigins.Count; i++)
+            {
+                if (TrustedOrigins.Problem(definition.TrustedOrigins[i] ?? "") is { } problem)
+                {
+                    yield return new Problem($"$.trustedOrigins[{i}]", problem);
+                }
+            }
+
             if (definition.ClientCertificate is { } certificate)
             {
                 var sources = new[] { certificate.SecretName, certificate.CertificateFile, certificate.Thumbprint }.Count(value => !string.IsNullOrWhiteSpace(value));

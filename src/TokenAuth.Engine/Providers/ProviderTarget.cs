@@ -96,6 +96,9 @@ namespace TokenAuth.Providers
             && string.Equals(uri.IdnHost, BaseUri.IdnHost, StringComparison.OrdinalIgnoreCase)
             && uri.Port == BaseUri.Port;
 
+        /// <summary>The base URI's origin, or one the definition names in trustedOrigins: where a redirect keeps the token.</summary>
+        public bool IsProviderOrigin(Uri uri) => IsSameOrigin(uri) || TrustedOrigins.Include(Definition.TrustedOrigins, uri);
+
         /// <summary>True when an absolute URI's path is the base URI's path or below it.</summary>
         public bool IsBelowBase(Uri uri)
         {

@@ -112,7 +112,8 @@ namespace TokenAuth.Requests
                 {
                     var errorBody = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
                     call.Log.Verbose($"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms after {retries} retries.");
-                    throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                    var error = TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                    throw status == 401 && call.TokenWithheldAt is { } foreign ? error.WithHint(TokenWithheldHint(target, foreign)) : error;
                 }
 
                 var (kind, content, length) = await sent.ReadAsync(static (sent, limit) =>
@@ -130,6 +131,12 @@ namespace TokenAuth.Requests
                 return answer;
             }
         }
+
+        /// <summary>A 401 from where the token was not sent says so, and how to send it there, rather than blaming the token.</summary>
+        private static string TokenWithheldHint(ProviderTarget target, string foreign) =>
+            $"{target.BaseUri.GetLeftPart(UriPartial.Authority)} redirected the request to {foreign}, another origin, and the token was withheld there: "
+            + $"this 401 is no sign of a bad token. If {foreign} belongs to {target.ProviderName}, name it in the provider definition's trustedOrigins "
+            + $"(\"trustedOrigins\": [\"{foreign}\"]), and the token will follow redirects there.";
 
         /// <summary>
         /// Sends and follows redirects. Within the provider's origin the token goes along; a redirect to another
@@ -179,7 +186,7 @@ namespace TokenAuth.Requests
                 sent.Dispose();
                 var shownNext = call.Shown(next);
                 RequestGuards.CheckRedirect(target, sent.DisplayEndpoint, next, shownNext);
-                var staysWithProvider = target.IsSameOrigin(next);
+                var staysWithProvider = target.IsProviderOrigin(next);
                 if (call.CarriesToken && !staysWithProvider)
                 {
                     call.Log.Verbose($"{sent.DisplayEndpoint} redirected to another origin ({shownNext.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
@@ -231,6 +238,9 @@ namespace TokenAuth.Requests
             /// <summary>False once a redirect led away from the provider's origin and the token was withheld.</summary>
             public bool CarriesToken => _authorization != null;
 
+            /// <summary>The origin (as it may be shown) where a redirect first led off the provider's and the token stayed behind; null while it goes along.</summary>
+            public string? TokenWithheldAt { get; private set; }
+
             public bool Idempotent => _method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE";
 
             public bool Replayable => _body?.Replayable ?? true;
@@ -254,9 +264,10 @@ namespace TokenAuth.Requests
                     _body = null;
                 }
 
-                if (!staysWithProvider)
+                if (!staysWithProvider && _authorization != null)
                 {
                     _authorization = null;
+                    TokenWithheldAt = Shown(next).GetLeftPart(UriPartial.Authority);
                 }
 
                 Endpoint = next;
@@ -269,6 +280,7 @@ namespace TokenAuth.Requests
                 _body = ApiRequest.Body;
                 Endpoint = uri;
                 _authorization = authorization;
+                TokenWithheldAt = null;
                 ConnectVia(Request.Connection, offProvider: false);
                 ResumeFrom = ApiRequest.Resume && ApiRequest.OutFile is { } outFile && File.Exists(outFile) ? new FileInfo(outFile).Length : 0;
             }
