@@ -347,4 +347,39 @@ Describe 'Hostile input, part three: transport' {
             "$($failure.Exception.Message)" | Should -Match $Says
         }
     }
+
+    Describe '11. A client certificate the session forgets is disposed of' {
+        BeforeAll {
+            $script:MutualServer = Start-HostileServer -Routes @{ '/token' = $TokenAnswer } -AskClientCertificate `
+                -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Certificates.Server, $Certificates.Password))
+            $null = Register-HostileDefinition -Name ForgottenCertificate -BaseUri $MutualServer.Root -Extra @{
+                trustedCertificates = $Certificates.Bundle
+                clientCertificate   = @{ certificateFile = $Certificates.ClientPem; keyFile = $Certificates.ClientKey }
+            }
+            # The certificate a token's calls present, from the token's request (internal: no output shows a certificate).
+            function Get-PresentedCertificate($Token) {
+                $access = $Token.GetType().GetProperty('Access', [System.Reflection.BindingFlags] 'NonPublic, Instance').GetValue($Token)
+                $access.Request.Connection.ClientCertificate
+            }
+        }
+        AfterAll { Stop-HostileServer $MutualServer }
+
+        It 'Revoke-ProviderToken -All disposes of the certificate read from the definition''s files, and the next call reads it again' {
+            $MutualServer.Requests.Clear()
+
+            $first = Get-ProviderToken ForgottenCertificate -Credential $HostileCredential
+            $presented = Get-PresentedCertificate $first
+            $thumbprint = $presented.Thumbprint
+            $null = Revoke-ProviderToken -All -Confirm:$false
+            $second = Get-ProviderToken ForgottenCertificate -Credential $HostileCredential
+
+            $thumbprint | Should -Be $Certificates.Client.Thumbprint
+            $presented.Handle | Should -Be ([IntPtr]::Zero) -Because 'a forgotten certificate is disposed of, and its key with it'
+            $again = Get-PresentedCertificate $second
+            [object]::ReferenceEquals($again, $presented) | Should -BeFalse
+            $again.HasPrivateKey | Should -BeTrue
+            @($MutualServer.Requests | ForEach-Object { $_.ClientCertificate.Thumbprint }) | Should -Be @($Certificates.Client.Thumbprint, $Certificates.Client.Thumbprint) `
+                -Because 'the certificate read again is presented over a connection of its own'
+        }
+    }
 }

@@ -60,6 +60,27 @@ namespace TokenAuth.Http
             }
         }
 
+        /// <summary>
+        /// Retires every client that presents one of these certificates, since they are about to be disposed: a later
+        /// call with the same certificate read again gets a client of its own. A call under way keeps its client until it ends.
+        /// </summary>
+        internal static void RetireClientsPresenting(IReadOnlyCollection<X509Certificate2> certificates)
+        {
+            if (certificates.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var entry in Clients)
+            {
+                if (entry.Key.ClientCertificate is { } presented && certificates.Any(certificate => ReferenceEquals(certificate, presented))
+                    && ((ICollection<KeyValuePair<ConnectionSettings, PooledClient>>)Clients).Remove(entry))
+                {
+                    entry.Value.Retire();
+                }
+            }
+        }
+
         private static void RetireLeastRecentlyUsed()
         {
             while (Clients.Count > Capacity)
