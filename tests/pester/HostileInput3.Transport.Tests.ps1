@@ -382,4 +382,40 @@ Describe 'Hostile input, part three: transport' {
                 -Because 'the certificate read again is presented over a connection of its own'
         }
     }
+
+    Describe '5. Loopback never goes through a proxy' {
+        BeforeAll {
+            $script:LoopbackProxy = Start-TokenAuthTestProxy -Folder (Join-Path $TestDrive 'loopback-proxy')
+            $script:EmulatorPort = ([uri] $Emulator.Root).Port
+            $script:ApimwCredentialScript = "[pscredential]::new('$($Session.Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Session.Credentials.apimw.apiSecret)' -AsPlainText -Force))"
+        }
+        AfterAll { Stop-TokenAuthTestProxy $LoopbackProxy }
+        BeforeEach {
+            if (-not $LoopbackProxy) { Set-ItResult -Skipped -Because 'tinyproxy is not installed (apt-get install tinyproxy; .ci/run installs it)' }
+            Reset-TokenAuthEmulator -Emulator $Emulator
+        }
+
+        It 'plain http to <Loopback> goes straight there, around <Case>, and the proxy''s log shows nothing of it' -ForEach @(
+            @{ Case = '-Proxy'; Loopback = '127.0.0.1' }
+            @{ Case = '-Proxy'; Loopback = 'localhost' }
+            @{ Case = 'the session''s proxy'; Loopback = '127.0.0.1' }
+            @{ Case = 'HTTP_PROXY without NO_PROXY'; Loopback = '127.0.0.1' }
+        ) {
+            $base = "http://${Loopback}:$EmulatorPort/apimw"
+            $before = @(Get-TokenAuthTestProxyRequest $LoopbackProxy).Count
+
+            $answer = switch ($Case) {
+                '-Proxy' { (Invoke-AuthenticatedRequest APIMW -BaseUri $base -Uri resources/sample -Proxy $LoopbackProxy.Uri).provider }
+                'the session''s proxy' { Set-TokenAuthOption -Proxy $LoopbackProxy.Uri; (Invoke-AuthenticatedRequest APIMW -BaseUri $base -Uri resources/sample).provider }
+                default {
+                    Invoke-TokenAuthFreshPwsh "(Invoke-AuthenticatedRequest APIMW -BaseUri '$base' -Credential ($ApimwCredentialScript) -Uri resources/sample).provider" `
+                        -Environment @{ HTTP_PROXY = $LoopbackProxy.Uri; HTTPS_PROXY = $LoopbackProxy.Uri; NO_PROXY = '' }
+                }
+            }
+
+            $answer | Should -Be 'apimw'
+            Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/token' | Should -Be 1
+            @(Get-TokenAuthTestProxyRequest $LoopbackProxy | Select-Object -Skip $before) | Should -BeNullOrEmpty -Because 'the credential and the token must not leave the machine in clear text'
+        }
+    }
 }

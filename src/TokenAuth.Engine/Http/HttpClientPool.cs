@@ -149,6 +149,14 @@ namespace TokenAuth.Http
             }
         }
 
+        /// <summary>The system's proxy: HTTPS_PROXY, HTTP_PROXY and NO_PROXY on Linux and macOS, the Windows settings on Windows.</summary>
+        private static IWebProxy? SystemProxy =>
+#if NET8_0_OR_GREATER
+            HttpClient.DefaultProxy;
+#else
+            WebRequest.DefaultWebProxy;
+#endif
+
         private static HttpMessageHandler CreateHandler(ConnectionSettings settings, ServerCertificateValidator validator)
         {
 #if NET8_0_OR_GREATER
@@ -191,18 +199,11 @@ namespace TokenAuth.Http
             {
                 handler.UseProxy = false;
             }
-            else if (proxy.Address != null)
+            else if ((proxy.Address != null ? new WebProxy(proxy.Address) : SystemProxy) is { } through)
             {
+                // Whichever proxy it is, loopback goes around it.
                 handler.UseProxy = true;
-                // Not UseDefaultCredentials = false: its setter clears Credentials.
-                handler.Proxy = new WebProxy(proxy.Address)
-                {
-                    Credentials = proxy.UseDefaultCredentials ? CredentialCache.DefaultCredentials : proxy.Credential,
-                };
-            }
-            else if (proxy.UseDefaultCredentials)
-            {
-                handler.DefaultProxyCredentials = CredentialCache.DefaultCredentials;
+                handler.Proxy = new LoopbackBypassingProxy(through, proxy.UseDefaultCredentials ? CredentialCache.DefaultCredentials : proxy.Credential);
             }
 
             return handler;
