@@ -468,7 +468,7 @@ namespace TokenAuth.Commands
             {
                 foreach (var cached in InputObject)
                 {
-                    ForItem(cached, () => Revoke(cached.Access.Request.WithConnection(ConnectionFor(cached.Access)), cached.Access, cached));
+                    ForItem(cached, () => Revoke(cached.Access.Request, cached.Access, cached));
                 }
 
                 return;
@@ -488,7 +488,7 @@ namespace TokenAuth.Commands
             }
 
             var result = Await(token != null
-                ? TokenAuthSession.Engine.RevokeAsync(token, Log, Cancellation, CallTimeout, request.Connection)
+                ? TokenAuthSession.Engine.RevokeAsync(token, Log, Cancellation, CallTimeout, ConnectionFor(token))
                 : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation, CallTimeout));
             if (result.Forgotten && !result.ProviderNotified && result.ProviderFailure == null)
             {

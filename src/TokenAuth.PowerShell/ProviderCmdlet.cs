@@ -160,9 +160,9 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// How a call with a token the session already holds goes (a revocation from Get-ProviderTokenCache): as the
-        /// token was got (its trust and client certificate), with this call's parameters; the server's certificate is
-        /// checked unless this call, too, says -SkipCertificateCheck.
+        /// How a call with a token already got goes (its revocation, piped as a token or from Get-ProviderTokenCache):
+        /// as the token was got (its trust and client certificate), with this call's parameters; the server's certificate
+        /// is checked unless this call, too, says -SkipCertificateCheck.
         /// </summary>
         protected ConnectionSettings ConnectionFor(AccessToken token) =>
             WithCallParameters((token.Request.Connection ?? TokenAuthSession.Engine.Options.Connection) with { SkipCertificateCheck = false });

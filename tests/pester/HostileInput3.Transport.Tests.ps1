@@ -193,12 +193,13 @@ Describe 'Hostile input, part three: transport' {
         BeforeAll { $script:UntrustedAkiba = $Tls.Https.Untrusted + 'akiba' }
         BeforeEach {
             Reset-TokenAuthEmulator -Emulator $Tls
-            $null = Get-ProviderToken Akiba -BaseUri $UntrustedAkiba -SkipCertificateCheck -WarningAction SilentlyContinue
+            $script:SkippedToken = Get-ProviderToken Akiba -BaseUri $UntrustedAkiba -SkipCertificateCheck -WarningAction SilentlyContinue
         }
 
         It 'Revoke-ProviderToken <Case> checks the certificate unless -SkipCertificateCheck is given again' -ForEach @(
             @{ Case = 'from Get-ProviderTokenCache'; Revoke = { Get-ProviderTokenCache -Provider Akiba | Revoke-ProviderToken -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue; $failures } }
             @{ Case = 'by name'; Revoke = { Revoke-ProviderToken Akiba -BaseUri $UntrustedAkiba -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue; $failures } }
+            @{ Case = 'piped as a token'; Revoke = { $SkippedToken | Revoke-ProviderToken -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue; $failures } }
         ) {
             $cached = @(Get-ProviderTokenCache -Provider Akiba)
 
@@ -210,6 +211,27 @@ Describe 'Hostile input, part three: transport' {
             $unchecked | Should -BeNullOrEmpty -Because 'the token must not go over an unchecked connection the caller did not ask for again'
             @($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0].FullyQualifiedErrorId | Should -BeLike 'CertificateUntrusted,*'
             Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'akiba/revoke' | Should -Be 1 -Because 'given again, the flag lets the revocation through'
+        }
+
+        It 'a token got with -Certificate is revoked <Case> presenting that certificate again' -ForEach @(
+            @{ Case = 'piped as a token'; FromCache = $false }
+            @{ Case = 'from Get-ProviderTokenCache'; FromCache = $true }
+        ) {
+            $server = Start-HostileServer -Routes @{ '/token' = $TokenAnswer; '/revoke' = @{ Status = 200; Reason = 'OK'; Body = '{}' } } -AskClientCertificate `
+                -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Certificates.Server, $Certificates.Password))
+            try {
+                $null = Register-HostileDefinition -Name RevokedWithCertificate -BaseUri $server.Root -Extra @{
+                    trustedCertificates = $Certificates.Bundle
+                    revoke              = @{ path = '/revoke'; encoding = 'Form'; fields = @{ token = '{AccessToken}' } }
+                }
+                $token = Get-ProviderToken RevokedWithCertificate -Credential $HostileCredential -Certificate $Certificates.Client
+
+                $revoked = if ($FromCache) { Get-ProviderTokenCache -Provider RevokedWithCertificate | Revoke-ProviderToken -Confirm:$false } else { $token | Revoke-ProviderToken -Confirm:$false }
+
+                $revoked.ProviderNotified | Should -BeTrue
+                @($server.Requests | Where-Object Path -EQ '/revoke')[0].ClientCertificate.Thumbprint | Should -Be $Certificates.Client.Thumbprint
+            }
+            finally { Stop-HostileServer $server }
         }
     }
 
