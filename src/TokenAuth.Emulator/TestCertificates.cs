@@ -107,10 +107,17 @@ public sealed class TestCertificates : IDisposable
         }
     }
 
+    /// <summary>
+    /// A name that is not loopback to a client, which never sends loopback through a proxy: the Pester suite's test proxy
+    /// alone resolves it, to 127.0.0.1 (tests/pester/TokenAuth.TestSupport.psm1, Start-TokenAuthTestProxy).
+    /// </summary>
+    public const string ProxiedHostName = "tokenauth-emulator.test";
+
     private static void Loopback(SubjectAlternativeNameBuilder names)
     {
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");
+        names.AddDnsName(ProxiedHostName);
     }
 
     private static X509Extension SubjectNames(Action<SubjectAlternativeNameBuilder> add)

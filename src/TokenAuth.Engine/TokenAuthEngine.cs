@@ -86,8 +86,13 @@ namespace TokenAuth
             _tokens.RevokeAsync(request, log, cancellationToken, timeout);
 
         /// <summary>Revokes this token at the provider and forgets it, if the session still holds it.</summary>
-        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
-            _tokens.RevokeAsync(token, log, cancellationToken, timeout);
+        /// <param name="connection">
+        /// How the revoke call goes; null: as the token was got, except that the server's certificate is checked even if
+        /// it was not then (-SkipCertificateCheck holds for its own call only).
+        /// </param>
+        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null,
+            ConnectionSettings? connection = null) =>
+            _tokens.RevokeAsync(token, connection, log, cancellationToken, timeout);
 
         /// <summary>
         /// Who the token belongs to: from the provider's who-am-I endpoint where it has one; else a JWT's own claims,

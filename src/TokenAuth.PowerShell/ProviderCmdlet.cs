@@ -164,19 +164,25 @@ namespace TokenAuth.Commands
                     : TokenAuthSession.ClientCertificates.Resolve(definition, definition.ClientCertificate, new SecretManagementStore(this), Log, DateTimeOffset.UtcNow);
             }
 
-            var connection = session.For(providerTrust, certificate);
-            if (_proxy != null || SkipCertificateCheck || SslProtocol != TokenAuthSslProtocol.Default)
-            {
-                connection = connection with
-                {
-                    Proxy = _proxy ?? connection.Proxy,
-                    SkipCertificateCheck = SkipCertificateCheck || connection.SkipCertificateCheck,
-                    SslProtocols = SslProtocol == TokenAuthSslProtocol.Default ? connection.SslProtocols : (SslProtocols)SslProtocol,
-                };
-            }
-
-            return connection;
+            return WithCallParameters(session.For(providerTrust, certificate));
         }
+
+        /// <summary>
+        /// How a call with a token already got goes (its revocation, piped as a token or from Get-ProviderTokenCache):
+        /// as the token was got (its trust and client certificate), with this call's parameters; the server's certificate
+        /// is checked unless this call, too, says -SkipCertificateCheck.
+        /// </summary>
+        protected ConnectionSettings ConnectionFor(AccessToken token) =>
+            WithCallParameters((token.Request.Connection ?? TokenAuthSession.Engine.Options.Connection) with { SkipCertificateCheck = false });
+
+        private ConnectionSettings WithCallParameters(ConnectionSettings connection) =>
+            _proxy == null && !SkipCertificateCheck && SslProtocol == TokenAuthSslProtocol.Default ? connection
+            : connection with
+            {
+                Proxy = _proxy ?? connection.Proxy,
+                SkipCertificateCheck = SkipCertificateCheck || connection.SkipCertificateCheck,
+                SslProtocols = SslProtocol == TokenAuthSslProtocol.Default ? connection.SslProtocols : (SslProtocols)SslProtocol,
+            };
 
         /// <summary>What this item is about, for error records.</summary>
         protected object ErrorTarget => ParameterSetName == ByToken ? (object)Token! : Provider;

@@ -294,7 +294,9 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
     [InlineData("""{ "path": "/token", "clientAuthentication": "FederatedAssertion", "encoding": "Form", "assertion": { "source": "Nowhere" } }""",
         "$.token.assertion.source: 'Nowhere' is not a client assertion source")]
     [InlineData("""{ "path": "/token", "clientAuthentication": "FederatedAssertion", "encoding": "Form", "assertion": { "audience": "x" } }""",
-        "$.token.assertion: audience and includeCertificate go with PrivateKeyJwt")]
+        "$.token.assertion: audience, includeCertificate and thumbprint go with PrivateKeyJwt")]
+    [InlineData("""{ "path": "/token", "clientAuthentication": "FederatedAssertion", "encoding": "Form", "assertion": { "thumbprint": "Sha1" } }""",
+        "$.token.assertion: audience, includeCertificate and thumbprint go with PrivateKeyJwt")]
     [InlineData("""{ "path": "/token", "clientAuthentication": "PrivateKeyJwt", "encoding": "Form", "assertion": { "source": "GitHubActions" } }""",
         "$.token.assertion.source: goes with FederatedAssertion")]
     [InlineData("""{ "path": "/token", "clientAuthentication": "Body", "assertion": { "source": "GitHubActions" } }""",

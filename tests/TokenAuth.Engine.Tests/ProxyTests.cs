@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using TokenAuth.Emulator;
 using TokenAuth.Http;
 using TokenAuth.Requests;
 using Xunit;
@@ -84,6 +85,11 @@ internal sealed class AuthenticatingProxy : IAsyncDisposable
 
                 var parts = requestLine.Split(' ');
                 Forwarded.Enqueue(parts[0] + " " + parts[1]);
+                if (parts[0] == "CONNECT")
+                {
+                    await TunnelAsync(stream, parts[1]);
+                    return;
+                }
                 using var forward = new HttpRequestMessage(new HttpMethod(parts[0]), parts[1]);
                 if (length > 0)
                 {
@@ -111,6 +117,19 @@ internal sealed class AuthenticatingProxy : IAsyncDisposable
                 await stream.WriteAsync(responseBody);
             }
         }
+    }
+
+    /// <summary>
+    /// A CONNECT tunnel, to 127.0.0.1 whatever the host: the proxy resolves the emulator's ProxiedHostName
+    /// (and any other name) to loopback, which the client itself never sends through a proxy.
+    /// </summary>
+    private static async Task TunnelAsync(NetworkStream client, string authority)
+    {
+        using var upstream = new TcpClient();
+        await upstream.ConnectAsync(IPAddress.Loopback, int.Parse(authority[(authority.LastIndexOf(':') + 1)..]));
+        await client.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 Connection established\r\n\r\n"));
+        var server = upstream.GetStream();
+        await Task.WhenAny(client.CopyToAsync(server), server.CopyToAsync(client));
     }
 
     public async ValueTask DisposeAsync()
@@ -189,25 +208,76 @@ public sealed class ProxyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-#if NETFRAMEWORK
-    [Fact(Skip = ".NET Framework's (and Mono's) HttpWebRequest sends requests for loopback hosts around any proxy, and the emulator listens on loopback only")]
-#else
     [Fact]
-#endif
-    public async Task An_explicit_proxy_with_credentials_carries_token_and_api_calls()
+    public async Task Loopback_never_goes_through_an_explicit_proxy()
+    {
+        await using var proxy = new AuthenticatingProxy("proxy-user", "proxy-pass-61");
+        var settings = new ProxySettings(proxy.Address, new NetworkCredential("proxy-user", "proxy-pass-61"));
+        var engine = new TokenAuthEngine(new TokenAuthOptions { Connection = new ConnectionSettings { Proxy = settings } }, _harness.Clock);
+
+        var response = await engine.SendAsync(_harness.Request("APIMW"), new ApiRequest("GET", "resources/sample"));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(0, proxy.Challenges);
+        Assert.Empty(proxy.Forwarded);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/", true)]
+    [InlineData("http://127.9.9.9/", true)]
+    [InlineData("http://localhost:8080/", true)]
+    [InlineData("http://LOCALHOST/", true)]
+    [InlineData("http://[::1]:8080/", true)]
+    [InlineData("http://[::ffff:127.0.0.1]/", true)]
+    [InlineData("https://api.example.com/", false)]
+    [InlineData("http://127.0.0.1.example.com/", false)]
+    public void A_loopback_destination_bypasses_any_proxy_and_another_asks_the_proxy(string destination, bool bypassed)
+    {
+        var proxy = new LoopbackBypassingProxy(new WebProxy("http://proxy.example:3128"), null);
+
+        Assert.Equal(bypassed, proxy.IsBypassed(new Uri(destination)));
+    }
+}
+
+#if !REMOTE_EMULATOR
+/// <summary>
+/// Through a proxy for real: the emulator's TLS listener named by a host only the test proxy resolves (to loopback), so
+/// the call can only have gone through it.
+/// </summary>
+public sealed class ProxiedHostTests : IAsyncLifetime
+{
+    private static readonly TestCertificates Certificates = TestCertificates.Create();
+    private Harness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await Harness.StartAsync(emulator => emulator.HttpsCertificate = Certificates.Server);
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    [Fact]
+    public async Task An_explicit_proxy_with_credentials_carries_token_and_api_calls_through_its_tunnel()
     {
         await using var proxy = new AuthenticatingProxy("proxy-user", "proxy-pass-61");
         LeakEvidence.Secret("proxy-pass-61");
-        var engine = new TokenAuthEngine(
-            new TokenAuthOptions { Connection = new ConnectionSettings { Proxy = new ProxySettings(proxy.Address, new NetworkCredential("proxy-user", "proxy-pass-61")) } },
-            _harness.Clock);
-        var request = _harness.Request("APIMW");
+        var bundle = Path.Combine(Path.GetTempPath(), $"tokenauth-ca-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(bundle, Certificates.Authority.ExportCertificatePem() + "\n");
+        var engine = new TokenAuthEngine(new TokenAuthOptions
+        {
+            Connection = new ConnectionSettings
+            {
+                Proxy = new ProxySettings(proxy.Address, new NetworkCredential("proxy-user", "proxy-pass-61")),
+                TrustedCertificates = TrustedCertificates.FromPemFile(bundle),
+            },
+        }, _harness.Clock);
+        var authority = $"{TestCertificates.ProxiedHostName}:{_harness.Emulator.HttpsRootUri!.Port}";
+        var request = new TokenAuth.Tokens.TokenRequest(
+            TokenAuth.Providers.ProviderTarget.Resolve(_harness.Providers.Get("APIMW"), baseUri: $"https://{authority}/apimw"), _harness.CredentialFor("APIMW"));
 
         var response = await engine.SendAsync(request, new ApiRequest("GET", "resources/sample"));
 
         Assert.Equal(200, response.StatusCode);
         Assert.True(proxy.Challenges >= 1);
-        var root = _harness.Emulator.RootUri.ToString();
-        Assert.Equal([$"POST {root}apimw/v1/auth/token", $"GET {root}apimw/resources/sample"], proxy.Forwarded);
+        Assert.Equal($"CONNECT {authority}", Assert.Single(proxy.Forwarded));
+        Assert.Equal(1, _harness.Count("apimw", "token"));
     }
 }
+#endif

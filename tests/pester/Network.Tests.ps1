@@ -22,6 +22,8 @@ BeforeAll {
     $script:NoProxyReason = 'tinyproxy is not installed (apt-get install tinyproxy; .ci/run installs it)'
 
     $script:OAuth2Credential = ConvertTo-TestCredential $Session.Credentials.oauth2.clientId $Session.Credentials.oauth2.clientSecret
+    # APIMW's demo credential as a command for a fresh pwsh.
+    function Get-ApimwCredentialScript { "[pscredential]::new('$($Session.Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Session.Credentials.apimw.apiSecret)' -AsPlainText -Force))" }
 
     # The standard OAuth2 example, renamed, with more fields.
     function Register-OAuth2Variant([string] $Name, [hashtable] $Extra = @{}) {
@@ -185,6 +187,13 @@ Describe 'Session options' {
 }
 
 Describe 'Through a real proxy' {
+    # TokenAuth never sends loopback through a proxy: these calls name the emulator's TLS listener by the test proxies'
+    # own name for it (.TestHost), which only they resolve, so every call that reaches the emulator went through one.
+    BeforeAll {
+        function ProxiedBase([string] $Provider) { "https://$($Proxy.TestHost):$(([uri] $Tls.Https.Trusted).Port)/$($Provider.ToLowerInvariant())" }
+        function ProxiedConnect { "CONNECT $($Proxy.TestHost):$(([uri] $Tls.Https.Trusted).Port)" }
+    }
+
     AfterEach {
         Set-TokenAuthOption -Reset
         Revoke-ProviderToken -All -Confirm:$false | Out-Null
@@ -192,95 +201,89 @@ Describe 'Through a real proxy' {
 
     BeforeEach {
         if (-not $Proxy) { Set-ItResult -Skipped -Because $NoProxyReason }
+        elseif (-not $Proxy.TestHost) { Set-ItResult -Skipped -Because 'the test proxy cannot resolve a name of its own here (it needs root and unshare for a mount namespace)' }
+        Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
+        Reset-TokenAuthEmulator -Emulator $Tls
     }
 
-    It 'sends the token call and the API call through -Proxy, over HTTP and tunnelled (CONNECT) to HTTPS' {
-        Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
-        $plainBase = Get-TokenAuthEmulatorBaseUri $Plain APIMW
+    It 'sends the token call and the API call through -Proxy, tunnelled (CONNECT) to HTTPS' {
         $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count
 
-        $null = Invoke-AuthenticatedRequest APIMW -BaseUri $plainBase -Uri resources/sample -Proxy $Proxy.Uri
-        $null = Invoke-AuthenticatedRequest Akiba -BaseUri (TlsBase Akiba) -Uri resources/sample -Proxy $Proxy.Uri
+        $answer = Invoke-AuthenticatedRequest Akiba -BaseUri (ProxiedBase Akiba) -Uri resources/sample -Proxy $Proxy.Uri
 
-        $logged = @(Get-TokenAuthTestProxyRequest $Proxy | Select-Object -Skip $before)
-        $logged | Should -Contain "POST $($plainBase)/v1/auth/token"
-        $logged | Should -Contain "GET $($plainBase)/resources/sample"
-        $logged | Should -Contain "CONNECT 127.0.0.1:$(([uri] $Tls.Https.Trusted).Port)"
+        $answer.provider | Should -Be 'akiba'
+        Get-TokenAuthTestProxyRequest $Proxy | Select-Object -Skip $before | Should -Contain (ProxiedConnect)
+        Get-TokenAuthEmulatorCounter -Emulator $Tls -Key 'akiba/token' | Should -Be 1
     }
 
     It 'sends every call of the session through the proxy Set-TokenAuthOption names: token, who-am-I, request, revoke' {
         Set-TokenAuthOption -Proxy $Proxy.Uri
-        $base = Get-TokenAuthEmulatorBaseUri $Plain Akiba
-        $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count
+        $base = ProxiedBase Akiba
 
         $null = Get-WhoAmI Akiba -BaseUri $base
         $null = Invoke-AuthenticatedRequest Akiba -BaseUri $base -Uri resources/sample
-        $null = Revoke-ProviderToken Akiba -BaseUri $base -Confirm:$false
+        $revoked = Revoke-ProviderToken Akiba -BaseUri $base -Confirm:$false
 
-        Get-TokenAuthTestProxyRequest $Proxy | Select-Object -Skip $before | Should -Be @(
-            "POST $base/authorization/token", "GET $base/authorization/whoami", "GET $base/resources/sample", "POST $base/authorization/revoke")
+        $revoked.ProviderNotified | Should -BeTrue
+        foreach ($endpoint in 'token', 'whoami', 'revoke') { Get-TokenAuthEmulatorCounter -Emulator $Tls -Key "akiba/$endpoint" | Should -Be 1 -Because "the $endpoint call went through the proxy" }
+        # Through one tunnel, which an earlier call through the same proxy may have opened (connections are pooled).
+        Get-TokenAuthTestProxyRequest $Proxy | Should -Contain (ProxiedConnect)
     }
 
     It 'takes no proxy from a piped object''s properties: only the command line names one' {
-        $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count
-        $piped = [pscustomobject]@{ Provider = 'APIMW'; Uri = 'resources/sample'; Proxy = $Proxy.Uri; NoProxy = $false; SkipCertificateCheck = $true }
+        Set-TokenAuthOption -Proxy $Proxy.Uri
+        $closed = "http://127.0.0.1:$(Get-TokenAuthFreePort)/"
+        $piped = [pscustomobject]@{ Provider = 'APIMW'; Uri = 'resources/sample'; Proxy = $closed; NoProxy = $true; SkipCertificateCheck = $true }
 
-        $answer = $piped | Invoke-AuthenticatedRequest -BaseUri (Get-TokenAuthEmulatorBaseUri $Plain APIMW)
+        $answer = $piped | Invoke-AuthenticatedRequest -BaseUri (ProxiedBase APIMW)
 
-        $answer.provider | Should -Be 'apimw'
-        @(Get-TokenAuthTestProxyRequest $Proxy).Count | Should -Be $before
+        $answer.provider | Should -Be 'apimw' -Because 'the session''s proxy carried it, not the piped one, nor none'
     }
 
     It 'goes straight to the provider with -NoProxy when the session names a proxy' {
-        Set-TokenAuthOption -Proxy $Proxy.Uri
         $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count
+        $script = "Set-TokenAuthOption -Proxy '$($Proxy.Uri)' -CertificateBundle '$($Certificates.Bundle)'; " +
+            "(Invoke-AuthenticatedRequest APIMW -BaseUri '$(ProxiedBase APIMW)' -Credential ($(Get-ApimwCredentialScript)) -Uri resources/sample -NoProxy).provider"
 
-        $answer = Invoke-AuthenticatedRequest APIMW -BaseUri (Get-TokenAuthEmulatorBaseUri $Plain APIMW) -Uri resources/sample -NoProxy
+        $answer = Invoke-TokenAuthFreshPwsh $script -Through $Proxy.Resolving
 
-        $answer.provider | Should -Be 'apimw'
+        $answer | Should -Be 'apimw'
         @(Get-TokenAuthTestProxyRequest $Proxy).Count | Should -Be $before
     }
 
-    It 'uses the system proxy from HTTP_PROXY, and honours NO_PROXY' {
-        $base = Get-TokenAuthEmulatorBaseUri $Plain APIMW
-        $credential = "[pscredential]::new('$($Session.Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Session.Credentials.apimw.apiSecret)' -AsPlainText -Force))"
-        $script = "(Invoke-AuthenticatedRequest APIMW -BaseUri '$base' -Credential ($credential) -Uri resources/sample).provider"
+    It 'uses the system proxy from HTTPS_PROXY, and honours NO_PROXY' {
+        $script = "Set-TokenAuthOption -CertificateBundle '$($Certificates.Bundle)'; " +
+            "(Invoke-AuthenticatedRequest APIMW -BaseUri '$(ProxiedBase APIMW)' -Credential ($(Get-ApimwCredentialScript)) -Uri resources/sample).provider"
         $before = @(Get-TokenAuthTestProxyRequest $Proxy).Count
 
-        $proxied = Invoke-TokenAuthFreshPwsh $script -Environment @{ HTTP_PROXY = $Proxy.Uri; HTTPS_PROXY = $Proxy.Uri; NO_PROXY = '' }
+        $proxied = Invoke-TokenAuthFreshPwsh $script -Through $Proxy.Resolving -Environment @{ HTTP_PROXY = $Proxy.Uri; HTTPS_PROXY = $Proxy.Uri; NO_PROXY = '' }
         $afterProxied = @(Get-TokenAuthTestProxyRequest $Proxy).Count
-        $bypassed = Invoke-TokenAuthFreshPwsh $script -Environment @{ HTTP_PROXY = $Proxy.Uri; HTTPS_PROXY = $Proxy.Uri; NO_PROXY = '127.0.0.1' }
+        $bypassed = Invoke-TokenAuthFreshPwsh $script -Through $Proxy.Resolving -Environment @{ HTTP_PROXY = $Proxy.Uri; HTTPS_PROXY = $Proxy.Uri; NO_PROXY = $Proxy.TestHost }
 
         $proxied | Should -Be 'apimw'
         $bypassed | Should -Be 'apimw'
-        Get-TokenAuthTestProxyRequest $Proxy | Select-Object -Skip $before | Should -Be @("POST $base/v1/auth/token", "GET $base/resources/sample")
+        Get-TokenAuthTestProxyRequest $Proxy | Select-Object -Skip $before | Should -Be (ProxiedConnect)
         @(Get-TokenAuthTestProxyRequest $Proxy).Count | Should -Be $afterProxied
     }
 
-    It 'passes a proxy that demands Basic credentials with -ProxyCredential, over HTTP and HTTPS' {
-        Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
+    It 'passes a proxy that demands Basic credentials with -ProxyCredential' {
         $before = @(Get-TokenAuthTestProxyRequest $AuthenticatingProxy).Count
 
-        $overHttp = Invoke-AuthenticatedRequest APIMW -BaseUri (Get-TokenAuthEmulatorBaseUri $Plain APIMW) -Uri resources/sample -Proxy $AuthenticatingProxy.Uri -ProxyCredential (ConvertTo-TestCredential 'ops' $ProxyPassword)
-        $overHttps = Invoke-AuthenticatedRequest Akiba -BaseUri (TlsBase Akiba) -Uri resources/sample -Proxy $AuthenticatingProxy.Uri -ProxyCredential (ConvertTo-TestCredential 'ops' $ProxyPassword)
+        $answer = Invoke-AuthenticatedRequest Akiba -BaseUri (ProxiedBase Akiba) -Uri resources/sample -Proxy $AuthenticatingProxy.Uri -ProxyCredential (ConvertTo-TestCredential 'ops' $ProxyPassword)
 
-        $overHttp.provider | Should -Be 'apimw'
-        $overHttps.provider | Should -Be 'akiba'
-        Get-TokenAuthTestProxyRequest $AuthenticatingProxy | Select-Object -Skip $before | Should -Contain "POST $(Get-TokenAuthEmulatorBaseUri $Plain APIMW)/v1/auth/token"
+        $answer.provider | Should -Be 'akiba'
+        Get-TokenAuthTestProxyRequest $AuthenticatingProxy | Select-Object -Skip $before | Should -Contain (ProxiedConnect)
     }
 
     It 'names a 407 (<Case>) as ProxyAuthenticationRequired, with the proxy and never its password' -TestCases @(
-        @{ Case = 'no credentials, HTTP'; Tunnel = $false; Password = $null }
-        @{ Case = 'no credentials, HTTPS tunnel'; Tunnel = $true; Password = $null }
-        @{ Case = 'a wrong password, HTTPS tunnel'; Tunnel = $true; Password = 'wrong-proxy-pa55-7' }
+        @{ Case = 'no credentials'; Password = $null }
+        @{ Case = 'a wrong password'; Password = 'wrong-proxy-pa55-7' }
     ) {
-        Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
-        $base = if ($Tunnel) { TlsBase APIMW } else { Get-TokenAuthEmulatorBaseUri $Plain APIMW }
         $arguments = @{ Proxy = $AuthenticatingProxy.Uri }
         if ($Password) { $arguments.ProxyCredential = ConvertTo-TestCredential 'ops' $Password }
 
-        $text = Get-TokenAuthAllStream { Get-ProviderToken APIMW -BaseUri $base @arguments -Verbose -Debug -ErrorAction Continue }
-        Get-ProviderToken APIMW -BaseUri $base @arguments -ErrorVariable failure -ErrorAction SilentlyContinue
+        $text = Get-TokenAuthAllStream { Get-ProviderToken APIMW -BaseUri (ProxiedBase APIMW) @arguments -Verbose -Debug -ErrorAction Continue }
+        Get-ProviderToken APIMW -BaseUri (ProxiedBase APIMW) @arguments -ErrorVariable failure -ErrorAction SilentlyContinue
 
         $failure[0].FullyQualifiedErrorId | Should -Be 'ProxyAuthenticationRequired,TokenAuth.Commands.GetProviderTokenCommand'
         $failure[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
@@ -291,10 +294,8 @@ Describe 'Through a real proxy' {
     }
 
     It 'answers the proxy with the logged-on user''s credentials on -ProxyUseDefaultCredentials, and names their refusal' {
-        # Default credentials are Kerberos or NTLM; a proxy that asks for Basic (tinyproxy) refuses them. Through a tunnel,
-        # since tinyproxy answers credentials it refuses on a plain request with 401, which reads as the provider's.
-        Set-TokenAuthOption -CertificateBundle $Certificates.Bundle
-        Get-ProviderToken APIMW -BaseUri (TlsBase APIMW) -Proxy $AuthenticatingProxy.Uri -ProxyUseDefaultCredentials -ErrorVariable failure -ErrorAction SilentlyContinue
+        # Default credentials are Kerberos or NTLM; a proxy that asks for Basic (tinyproxy) refuses them.
+        Get-ProviderToken APIMW -BaseUri (ProxiedBase APIMW) -Proxy $AuthenticatingProxy.Uri -ProxyUseDefaultCredentials -ErrorVariable failure -ErrorAction SilentlyContinue
 
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'ProxyAuthenticationRequired,*'
         "$($failure[0])" | Should -Match 'refused the default credentials'
@@ -315,7 +316,7 @@ Describe 'Through a real proxy' {
         $closed = "http://127.0.0.1:$(Get-TokenAuthFreePort)/"
         Set-TokenAuthOption -MaximumRetryCount 0
 
-        Get-ProviderToken APIMW -BaseUri (Get-TokenAuthEmulatorBaseUri $Plain APIMW) -Proxy $closed -ErrorVariable failure -ErrorAction SilentlyContinue
+        Get-ProviderToken APIMW -BaseUri (ProxiedBase APIMW) -Proxy $closed -ErrorVariable failure -ErrorAction SilentlyContinue
 
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'ProxyUnreachable,*'
         "$($failure[0])" | Should -Match "through the proxy $([regex]::Escape($closed))"

@@ -88,7 +88,10 @@ function Start-TokenAuthTestProxy {
     <#
     .SYNOPSIS
     Starts Debian's tinyproxy on a free loopback port, logging every request it serves (-Credential makes it demand
-    Basic credentials); returns its address and log, or $null when tinyproxy is not installed.
+    Basic credentials); returns its address and log, or $null when tinyproxy is not installed. TokenAuth never sends
+    loopback through a proxy, so the proxy resolves a name of its own, .TestHost (tokenauth-emulator.test, which the
+    emulator's test certificates carry), to 127.0.0.1: it runs in a mount namespace of its own whose /etc/hosts says
+    so. .TestHost is $null where that namespace cannot be made (not root, or no unshare).
     #>
     [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper acting on a throwaway proxy: nothing to confirm.')]
     [CmdletBinding()]
@@ -105,13 +108,28 @@ function Start-TokenAuthTestProxy {
     )
     $configPath = Join-Path $Folder 'tinyproxy.conf'
     Set-Content -Path $configPath -Value $config
-    $process = Start-Process -FilePath $tinyproxy.Source -ArgumentList '-d', '-c', $configPath -PassThru -NoNewWindow -RedirectStandardError (Join-Path $Folder 'stderr.txt')
+    $testHost = 'tokenauth-emulator.test'
+    $hosts = Join-Path $Folder 'hosts'
+    Set-Content -Path $hosts -Value (@("127.0.0.1 $testHost") + @(Get-Content /etc/hosts -ErrorAction Ignore))
+    $namespace = Join-Path $Folder 'in-namespace.sh'
+    Set-Content -Path $namespace -Value 'mount --bind "$1" /etc/hosts && shift && exec "$@"'
+    $unshare = Get-Command unshare -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if ($unshare) { $null = & $unshare.Source -m sh $namespace $hosts getent hosts $testHost 2>$null }
+    if ($unshare -and $LASTEXITCODE -eq 0) {
+        $process = Start-Process -FilePath $unshare.Source -ArgumentList '-m', 'sh', $namespace, $hosts, $tinyproxy.Source, '-d', '-c', $configPath -PassThru -NoNewWindow -RedirectStandardError (Join-Path $Folder 'stderr.txt')
+    }
+    else {
+        $testHost = $null
+        $process = Start-Process -FilePath $tinyproxy.Source -ArgumentList '-d', '-c', $configPath -PassThru -NoNewWindow -RedirectStandardError (Join-Path $Folder 'stderr.txt')
+    }
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while ($true) {
         $client = [System.Net.Sockets.TcpClient]::new()
         try { $client.Connect('127.0.0.1', $port); break } catch { if ([DateTime]::UtcNow -gt $deadline) { throw "tinyproxy did not start: $(Get-Content (Join-Path $Folder 'stderr.txt') -Raw)" } ; Start-Sleep -Milliseconds 100 } finally { $client.Dispose() }
     }
-    [pscustomobject]@{ Process = $process; Uri = "http://127.0.0.1:$port/"; Log = $log }
+    # The command prefix that runs a command in a namespace of its own with the same /etc/hosts: it resolves .TestHost too.
+    $resolving = if ($testHost) { @($unshare.Source, '-m', 'sh', $namespace, $hosts) }
+    [pscustomobject]@{ Process = $process; Uri = "http://127.0.0.1:$port/"; Log = $log; TestHost = $testHost; Resolving = $resolving }
 }
 
 function Stop-TokenAuthTestProxy {
@@ -202,9 +220,10 @@ function Invoke-TokenAuthFreshPwsh {
     .SYNOPSIS
     Runs a script in a new process of the PowerShell running now (so a 7.4 run tests 7.4), with the built module's
     folder on PSModulePath (not with -WithoutBuiltModule). -IsolatedHome gives it an empty home: no vault registered,
-    no SecretStore configured, no user modules. Returns the output lines (errors merged) and sets $LASTEXITCODE.
+    no SecretStore configured, no user modules. -Through runs it by way of another command (a test proxy's .Resolving,
+    so that it resolves the proxy's .TestHost itself). Returns the output lines (errors merged) and sets $LASTEXITCODE.
     #>
-    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{}, [switch] $WithoutBuiltModule)
+    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{}, [switch] $WithoutBuiltModule, [string[]] $Through = @())
 
     $Environment = $Environment.Clone()
     if (-not $Environment.ContainsKey('PSModulePath')) { $Environment.PSModulePath = $env:PSModulePath }
@@ -220,7 +239,7 @@ function Invoke-TokenAuthFreshPwsh {
     }
     # PowerShell run as a .NET tool (dotnet pwsh) is the dotnet host running pwsh.dll from its own folder.
     $process = (Get-Process -Id $PID).Path
-    $pwsh = @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
+    $pwsh = @($Through) + @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
     $pwshCommand = "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script"
     Use-TokenAuthEnvironment $Environment {
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $pwshCommand 2>&1 | ForEach-Object { "$_" }

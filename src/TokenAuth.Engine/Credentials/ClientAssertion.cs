@@ -17,6 +17,17 @@ namespace TokenAuth.Credentials
     }
 
     /// <summary>
+    /// Which thumbprint of the certificate an assertion's header names it by: SHA-256 (x5t#S256, the default), SHA-1
+    /// (x5t, which older Entra ID configurations and ADFS look for), or both.
+    /// </summary>
+    public enum AssertionThumbprint
+    {
+        Sha256,
+        Sha1,
+        Both,
+    }
+
+    /// <summary>
     /// RFC 7523 client assertions (OpenID Connect's private_key_jwt): a short-lived JWT the client signs with its
     /// certificate's private key, sent in place of a client secret. Built with the framework's own RSA and ECDsa, on
     /// both of the engine's frameworks; a JWT library would add a dependency to ship to Windows PowerShell for one
@@ -32,16 +43,26 @@ namespace TokenAuth.Credentials
         /// <summary>
         /// A fresh assertion: iss and sub the client id, aud the token endpoint (or the audience the provider names),
         /// a unique jti, iat and nbf now, exp <see cref="Lifetime"/> later; the header names the certificate by its
-        /// SHA-256 thumbprint (x5t#S256) and, when asked, carries it (x5c).
+        /// thumbprint (x5t#S256, x5t or both, as <paramref name="thumbprint"/> says) and, when asked, carries it (x5c).
         /// </summary>
         public static string Create(string provider, string clientId, string audience, X509Certificate2 certificate, AssertionAlgorithm algorithm, bool includeCertificate,
-            DateTimeOffset now)
+            DateTimeOffset now, AssertionThumbprint thumbprint = AssertionThumbprint.Sha256)
         {
             var header = Json(writer =>
             {
                 writer.WriteString("alg", algorithm.ToString());
                 writer.WriteString("typ", "JWT");
-                writer.WriteString("x5t#S256", Base64Url(Sha256(certificate.RawData)));
+                if (thumbprint != AssertionThumbprint.Sha1)
+                {
+                    writer.WriteString("x5t#S256", Base64Url(Sha256(certificate.RawData)));
+                }
+
+                if (thumbprint != AssertionThumbprint.Sha256)
+                {
+                    // A name for the certificate, not a signature: SHA-1's weakness to collisions does not reach it here.
+                    writer.WriteString("x5t", Base64Url(certificate.GetCertHash()));
+                }
+
                 if (includeCertificate)
                 {
                     writer.WriteStartArray("x5c");

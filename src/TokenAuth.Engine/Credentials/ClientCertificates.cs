@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using TokenAuth.Errors;
+using TokenAuth.Http;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 
@@ -28,18 +30,42 @@ namespace TokenAuth.Credentials
         {
             if (!_resolved.TryGetValue(spec, out var certificate))
             {
-                certificate = spec.SecretName != null ? FromVault(provider, spec, store)
+                var read = spec.SecretName != null ? FromVault(provider, spec, store)
                     : spec.CertificateFile != null ? FromPemFiles(provider.Name, spec.CertificateFile, spec.KeyFile)
                     : FromStore(provider.Name, spec.Thumbprint!, spec.StoreLocation);
-                _resolved[spec] = certificate;
+                certificate = _resolved.GetOrAdd(spec, read);
+                if (!ReferenceEquals(certificate, read))
+                {
+                    // Another call read it at the same time: one copy of its key is enough.
+                    read.Dispose();
+                }
             }
 
             CheckUsable(provider.Name, certificate, spec.ToString(), log, now);
             return certificate;
         }
 
-        /// <summary>Forgets every certificate read, so the next use reads its source again.</summary>
-        public void ForgetAll() => _resolved.Clear();
+        /// <summary>
+        /// Forgets every certificate read, so the next use reads its source again, and disposes of them: on Windows that
+        /// deletes the key a PFX put in the user's key store. The pooled connections that present them are retired first.
+        /// </summary>
+        public void ForgetAll()
+        {
+            var forgotten = new List<X509Certificate2>();
+            foreach (var spec in _resolved.Keys)
+            {
+                if (_resolved.TryRemove(spec, out var certificate))
+                {
+                    forgotten.Add(certificate);
+                }
+            }
+
+            HttpClientPool.RetireClientsPresenting(forgotten);
+            foreach (var certificate in forgotten)
+            {
+                certificate.Dispose();
+            }
+        }
 
         /// <summary>Refuses a certificate without its private key or past its end; warns when its end is near.</summary>
         public static void CheckUsable(string? provider, X509Certificate2 certificate, string source, ITokenAuthLog? log, DateTimeOffset now)
@@ -70,7 +96,7 @@ namespace TokenAuth.Credentials
         {
             try
             {
-                return new X509Certificate2(pfx, password, X509KeyStorageFlags.DefaultKeySet);
+                return new X509Certificate2(pfx, password, ClientCertificateKeys.StorageFlags);
             }
             catch (CryptographicException ex)
             {
@@ -88,7 +114,7 @@ namespace TokenAuth.Credentials
             {
                 using var fromPem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
                 // Through PKCS#12 so that the key is one Windows' TLS can use (it cannot use an ephemeral key).
-                return new X509Certificate2(fromPem.Export(X509ContentType.Pkcs12));
+                return new X509Certificate2(fromPem.Export(X509ContentType.Pkcs12), (string?)null, ClientCertificateKeys.StorageFlags);
             }
             catch (Exception ex) when (ex is CryptographicException || ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException)
             {

@@ -67,6 +67,10 @@ namespace TokenAuth.Errors
 
         public override string ErrorId => Operation == ProviderOperation.Request ? "RequestFailed" : "ProviderRejected" + Operation;
 
+        /// <summary>The same error, with what TokenAuth knows better about its cause.</summary>
+        public ProviderErrorException WithHint(string hint) =>
+            new ProviderErrorException(Provider!, Operation, Endpoint, StatusCode, ProviderCode, ProviderMessage, hint, ResponseBody);
+
         /// <summary>
         /// One line for a console's error view: provider, call, status and code, then the provider's own words,
         /// e.g. "Ankorstore token request refused (401 invalid_client): Client authentication failed".

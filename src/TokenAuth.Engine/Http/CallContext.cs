@@ -56,11 +56,30 @@ namespace TokenAuth.Http
             (Log as IClientAssertionHost)?.RegisterSecret(assertion);
         }
 
+        private ConnectionSettings? _connection;
+
         /// <summary>How the call goes; null: the engine's <see cref="TokenAuthOptions.Connection"/>. The request's, unless the call is not to the provider.</summary>
-        public ConnectionSettings? Connection { get; init; }
+        public ConnectionSettings? Connection
+        {
+            get => _connection;
+            init => _connection = value;
+        }
+
+        /// <summary>The hop under way left the provider's origin (a redirect): its refusals offer none of the provider's own settings.</summary>
+        public bool OffProvider { get; private set; }
+
+        /// <summary>The next hop goes another way: a redirect off the provider's origin, or back to it.</summary>
+        protected void ConnectVia(ConnectionSettings? connection, bool offProvider)
+        {
+            _connection = connection;
+            OffProvider = offProvider;
+        }
 
         /// <summary>The bearer token of a call to a pipeline's OIDC endpoint: hidden from its errors.</summary>
         public string? EndpointBearer { get; init; }
+
+        /// <summary>A call to a pipeline's OIDC endpoint, not to the provider: its refusals say so, and offer none of the provider's options.</summary>
+        public bool ToPipelineEndpoint => EndpointBearer != null;
 
         /// <summary>
         /// A URI as it may be shown in a message: query values, user information and fragment masked

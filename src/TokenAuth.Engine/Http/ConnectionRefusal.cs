@@ -17,6 +17,10 @@ namespace TokenAuth.Http
             "If it is your organisation's own CA (a proxy that inspects TLS), trust it for TokenAuth alone with Set-TokenAuthOption -CertificateBundle "
             + "(a PEM file), or the provider definition's trustedCertificates; -SkipCertificateCheck turns the check off, for a test server only.";
 
+        private static string OffProviderTrustAdvice(CallContext call) =>
+            $"A redirect led away from {call.Provider}'s origin, where neither its definition's trustedCertificates nor its client certificate go. "
+            + "If it is your organisation's own CA (a proxy that inspects TLS), trust it for TokenAuth alone with Set-TokenAuthOption -CertificateBundle (a PEM file).";
+
         /// <summary>A refusal carried by an answer: the proxy's 407, or a gateway's 495/496 (nginx's "certificate error" and "certificate required").</summary>
         public static TokenAuthException? Of(CallContext call, Uri display, ConnectionSettings connection, HttpResponseMessage response) =>
             (int)response.StatusCode switch
@@ -49,9 +53,15 @@ namespace TokenAuth.Http
             var host = sentTo?.Host ?? display.Host;
             if (validator?.RefusalFor(host) is { } refusal)
             {
+                if (call.ToPipelineEndpoint)
+                {
+                    return PipelineEndpointRefused(call, display, refusal.Problem, refusal.Reason, failure);
+                }
+
                 var advice = refusal.Problem switch
                 {
                     CertificateProblem.NameMismatch => "Check the base URI or environment; a proxy that inspects TLS may be answering in the provider's place.",
+                    CertificateProblem.Untrusted when call.OffProvider => OffProviderTrustAdvice(call),
                     CertificateProblem.Untrusted => TrustAdvice,
                     CertificateProblem.Expired => "The provider must renew its certificate; check this machine's clock too.",
                     _ => "-SkipCertificateCheck turns the check off, for a test server only.",
@@ -81,6 +91,16 @@ namespace TokenAuth.Http
                     $"Could not reach {call.Provider} at {display} through the proxy {connection.Proxy}: {failure.GetBaseException().Message}. "
                     + "Check the proxy's address (-Proxy, or Set-TokenAuthOption -Proxy), or go without it (-NoProxy).", failure)
                 : new ProviderUnreachableException(call.Provider, display, false, null, failure);
+
+        /// <summary>
+        /// A pipeline's OIDC endpoint is checked against the machine's trust and the session's bundle alone
+        /// (<see cref="ConnectionSettings.ForPipelineEndpoint"/>), so the refusal names that endpoint and offers only the session's bundle.
+        /// </summary>
+        private static CertificateException PipelineEndpointRefused(CallContext call, Uri display, CertificateProblem problem, string reason, Exception failure) =>
+            new CertificateException(problem, call.Provider,
+                $"TokenAuth refused the connection to the pipeline's OIDC endpoint at {display}, where {call.Provider}'s client assertion was to come from: {reason}. "
+                + $"That endpoint is the pipeline's, not {call.Provider}'s: it is trusted by this machine's certificate store and the session's "
+                + "Set-TokenAuthOption -CertificateBundle alone, whatever the provider's own connection accepts.", failure);
 
         private static ProxyException ProxyRefused(CallContext call, ConnectionSettings connection)
         {

@@ -259,6 +259,21 @@ namespace TokenAuth.Http
                 ClientCertificate = providerCertificate ?? ClientCertificate,
             };
 
+        /// <summary>
+        /// How a call off the provider's origin goes (a redirect elsewhere): through the same proxy, with the same TLS
+        /// versions and certificate check, but what is the provider's alone stays behind. It trusts the machine's store
+        /// and <paramref name="sessionTrust"/> (Set-TokenAuthOption -CertificateBundle, the user's own choice), never the
+        /// provider's trustedCertificates, and presents no client certificate.
+        /// </summary>
+        public ConnectionSettings OffProvider(TrustedCertificates? sessionTrust) =>
+            ClientCertificate == null && Equals(TrustedCertificates, sessionTrust) ? this : this with { TrustedCertificates = sessionTrust, ClientCertificate = null };
+
+        /// <summary>
+        /// How a call to a CI pipeline's OIDC endpoint goes: off the provider (<see cref="OffProvider"/>), and never with
+        /// -SkipCertificateCheck: that endpoint is the pipeline's, and the flag was given for the provider's.
+        /// </summary>
+        public ConnectionSettings ForPipelineEndpoint(TrustedCertificates? sessionTrust) => OffProvider(sessionTrust) with { SkipCertificateCheck = false };
+
         public bool Equals(ConnectionSettings? other) =>
             ReferenceEquals(this, other)
             || (other != null && Proxy.Equals(other.Proxy) && Equals(TrustedCertificates, other.TrustedCertificates)

@@ -60,6 +60,27 @@ namespace TokenAuth.Http
             }
         }
 
+        /// <summary>
+        /// Retires every client that presents one of these certificates, since they are about to be disposed: a later
+        /// call with the same certificate read again gets a client of its own. A call under way keeps its client until it ends.
+        /// </summary>
+        internal static void RetireClientsPresenting(IReadOnlyCollection<X509Certificate2> certificates)
+        {
+            if (certificates.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var entry in Clients)
+            {
+                if (entry.Key.ClientCertificate is { } presented && certificates.Any(certificate => ReferenceEquals(certificate, presented))
+                    && ((ICollection<KeyValuePair<ConnectionSettings, PooledClient>>)Clients).Remove(entry))
+                {
+                    entry.Value.Retire();
+                }
+            }
+        }
+
         private static void RetireLeastRecentlyUsed()
         {
             while (Clients.Count > Capacity)
@@ -128,6 +149,14 @@ namespace TokenAuth.Http
             }
         }
 
+        /// <summary>The system's proxy: HTTPS_PROXY, HTTP_PROXY and NO_PROXY on Linux and macOS, the Windows settings on Windows.</summary>
+        private static IWebProxy? SystemProxy =>
+#if NET8_0_OR_GREATER
+            HttpClient.DefaultProxy;
+#else
+            WebRequest.DefaultWebProxy;
+#endif
+
         private static HttpMessageHandler CreateHandler(ConnectionSettings settings, ServerCertificateValidator validator)
         {
 #if NET8_0_OR_GREATER
@@ -170,18 +199,11 @@ namespace TokenAuth.Http
             {
                 handler.UseProxy = false;
             }
-            else if (proxy.Address != null)
+            else if ((proxy.Address != null ? new WebProxy(proxy.Address) : SystemProxy) is { } through)
             {
+                // Whichever proxy it is, loopback goes around it.
                 handler.UseProxy = true;
-                // Not UseDefaultCredentials = false: its setter clears Credentials.
-                handler.Proxy = new WebProxy(proxy.Address)
-                {
-                    Credentials = proxy.UseDefaultCredentials ? CredentialCache.DefaultCredentials : proxy.Credential,
-                };
-            }
-            else if (proxy.UseDefaultCredentials)
-            {
-                handler.DefaultProxyCredentials = CredentialCache.DefaultCredentials;
+                handler.Proxy = new LoopbackBypassingProxy(through, proxy.UseDefaultCredentials ? CredentialCache.DefaultCredentials : proxy.Credential);
             }
 
             return handler;

@@ -56,6 +56,12 @@ namespace TokenAuth.Providers
         /// </summary>
         public string? TrustedCertificates { get; init; }
 
+        /// <summary>
+        /// Optional: other https origins that belong to the provider, each exact (no wildcard). A redirect there keeps
+        /// the token, the client certificate and the provider's trusted CAs; to any other origin it carries none of them.
+        /// </summary>
+        public IReadOnlyList<string> TrustedOrigins { get; init; } = Array.Empty<string>();
+
         /// <summary>Optional: the client certificate presented to this provider (mutual TLS); -Certificate overrides it per call.</summary>
         public ClientCertificateSpec? ClientCertificate { get; init; }
 
@@ -140,6 +146,9 @@ namespace TokenAuth.Providers
 
         /// <summary>Carry the certificate in the header (x5c), for servers that take a certificate by subject name.</summary>
         public bool IncludeCertificate { get; init; }
+
+        /// <summary>Which thumbprint the header names the certificate by: x5t#S256 (the default), x5t (SHA-1) or both.</summary>
+        public Credentials.AssertionThumbprint Thumbprint { get; init; } = Credentials.AssertionThumbprint.Sha256;
     }
 
     /// <summary>

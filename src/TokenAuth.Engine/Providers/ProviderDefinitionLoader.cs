@@ -34,6 +34,7 @@ namespace TokenAuth.Providers
             ["clientAuthentication"] = string.Join(", ", Enum.GetNames(typeof(ClientAuthentication))),
             ["authentication"] = string.Join(", ", Enum.GetNames(typeof(RevokeAuthentication))),
             ["algorithm"] = string.Join(", ", Enum.GetNames(typeof(AssertionAlgorithm))),
+            ["thumbprint"] = string.Join(", ", Enum.GetNames(typeof(AssertionThumbprint))),
             ["fields"] = string.Join(", ", Enum.GetNames(typeof(CredentialField))),
             ["maxLength"] = string.Join(", ", Enum.GetNames(typeof(CredentialField))),
         };
@@ -251,6 +252,14 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.trustedCertificates", "must be the path of a PEM file of CA certificates");
             }
 
+            for (var i = 0; i < definition.TrustedOrigins.Count; i++)
+            {
+                if (TrustedOrigins.Problem(definition.TrustedOrigins[i] ?? "") is { } problem)
+                {
+                    yield return new Problem($"$.trustedOrigins[{i}]", problem);
+                }
+            }
+
             if (definition.ClientCertificate is { } certificate)
             {
                 var sources = new[] { certificate.SecretName, certificate.CertificateFile, certificate.Thumbprint }.Count(value => !string.IsNullOrWhiteSpace(value));
@@ -317,9 +326,11 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.token.assertion.source", "goes with FederatedAssertion: a PrivateKeyJwt client signs its own assertions (-ClientAssertion still replaces them for a call)");
             }
 
-            if (authentication == ClientAuthentication.FederatedAssertion && (assertion?.Audience != null || assertion?.IncludeCertificate == true))
+            if (authentication == ClientAuthentication.FederatedAssertion
+                && assertion != null && (assertion.Audience != null || assertion.IncludeCertificate || assertion.Thumbprint != AssertionThumbprint.Sha256))
             {
-                yield return new Problem("$.token.assertion", "audience and includeCertificate go with PrivateKeyJwt: a federated assertion is signed by its issuer (ask GitHub for an audience with GitHubActions:AUDIENCE)");
+                yield return new Problem("$.token.assertion",
+                    "audience, includeCertificate and thumbprint go with PrivateKeyJwt: a federated assertion is signed by its issuer (ask GitHub for an audience with GitHubActions:AUDIENCE)");
             }
 
             string? refusal = null;

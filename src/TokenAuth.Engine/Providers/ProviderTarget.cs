@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Linq;
-using System.Net;
 using TokenAuth.Errors;
 
 namespace TokenAuth.Providers
@@ -96,6 +95,9 @@ namespace TokenAuth.Providers
             && string.Equals(uri.IdnHost, BaseUri.IdnHost, StringComparison.OrdinalIgnoreCase)
             && uri.Port == BaseUri.Port;
 
+        /// <summary>The base URI's origin, or one the definition names in trustedOrigins: where a redirect keeps the token.</summary>
+        public bool IsProviderOrigin(Uri uri) => IsSameOrigin(uri) || TrustedOrigins.Include(Definition.TrustedOrigins, uri);
+
         /// <summary>True when an absolute URI's path is the base URI's path or below it.</summary>
         public bool IsBelowBase(Uri uri)
         {
@@ -111,12 +113,7 @@ namespace TokenAuth.Providers
         /// (the emulator, a local gateway). Base URIs, definitions' environments and redirects are all held to it.
         /// </summary>
         public static bool IsTokenSafe(Uri uri) =>
-            uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri)));
-
-        private static bool IsLoopback(Uri uri) =>
-            uri.IsLoopback
-            || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+            uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && Http.LoopbackBypassingProxy.IsLoopback(uri)));
 
         public override string ToString() => $"{Definition.Name} ({Environment}, {BaseUri})";
 

@@ -555,6 +555,6 @@ namespace TokenAuth.Providers
         public AssertionSpec Spec { get; }
 
         public string Sign(string provider, string clientId, string audience) =>
-            ClientAssertion.Create(provider, clientId, audience, _certificate, Spec.Algorithm, Spec.IncludeCertificate, _clock.GetUtcNow());
+            ClientAssertion.Create(provider, clientId, audience, _certificate, Spec.Algorithm, Spec.IncludeCertificate, _clock.GetUtcNow(), Spec.Thumbprint);
     }
 }

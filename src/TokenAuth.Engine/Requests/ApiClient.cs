@@ -147,23 +147,31 @@ namespace TokenAuth.Requests
                 {
                     var errorBody = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
                     call.Log.Verbose($"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms after {retries} retries.");
-                    throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                    var error = TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                    throw status == 401 && call.TokenWithheldAt is { } foreign ? error.WithHint(TokenWithheldHint(target, foreign)) : error;
                 }
 
                 var (kind, content, length) = await sent.ReadAsync(static (sent, limit) =>
                         ResponseContent.ReadAsync(sent, ((ApiCall)sent.Call).ApiRequest, limit, ((ApiCall)sent.Call).ResumeFrom),
                     AnswerLimitFor(call)).ConfigureAwait(false);
                 var elapsed = _clock.GetElapsedTime(started);
+                var answer = new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
+                    kind, content, length, tokenResult.FromCache, retries, elapsed, sent.DisplayEndpoint, response.RequestMessage?.RequestUri ?? uri);
                 if (call.Log != null && call.Log.IsEnabled(LogLevel.Verbose))
                 {
-                    call.Log.Write(LogLevel.Verbose, $"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} {response.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
+                    call.Log.Write(LogLevel.Verbose, $"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} {answer.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
                         + $"{length} bytes, {retries} retries, {sent.Waited.TotalSeconds:0.###} s waited, token {(tokenResult.FromCache ? "from the cache" : "newly obtained")}.");
                 }
 
-                return new ApiResponse(status, response.ReasonPhrase, response.Headers, response.Content.Headers,
-                    kind, content, length, tokenResult.FromCache, retries, elapsed, sent.DisplayEndpoint, response.RequestMessage?.RequestUri ?? uri);
+                return answer;
             }
         }
+
+        /// <summary>A 401 from where the token was not sent says so, and how to send it there, rather than blaming the token.</summary>
+        private static string TokenWithheldHint(ProviderTarget target, string foreign) =>
+            $"{target.BaseUri.GetLeftPart(UriPartial.Authority)} redirected the request to {foreign}, another origin, and the token was withheld there: "
+            + $"this 401 is no sign of a bad token. If {foreign} belongs to {target.ProviderName}, name it in the provider definition's trustedOrigins "
+            + $"(\"trustedOrigins\": [\"{foreign}\"]), and the token will follow redirects there.";
 
         /// <summary>
         /// Sends and follows redirects. Within the provider's origin the token goes along; a redirect to another
@@ -213,7 +221,7 @@ namespace TokenAuth.Requests
                 sent.Dispose();
                 var shownNext = call.Shown(next);
                 RequestGuards.CheckRedirect(target, sent.DisplayEndpoint, next, shownNext);
-                var staysWithProvider = target.IsSameOrigin(next);
+                var staysWithProvider = target.IsProviderOrigin(next);
                 if (call.CarriesToken && !staysWithProvider)
                 {
                     call.Log.Verbose($"{sent.DisplayEndpoint} redirected to another origin ({shownNext.GetLeftPart(UriPartial.Authority)}); following it without the Authorization header.");
@@ -223,7 +231,7 @@ namespace TokenAuth.Requests
                     call.Log.Verbose($"HTTP {status}: following the redirect to {shownNext}.");
                 }
 
-                call.Redirect(next, keepsMethod, staysWithProvider);
+                call.Redirect(next, keepsMethod, staysWithProvider, Options.Connection.TrustedCertificates);
             }
         }
 
@@ -268,6 +276,9 @@ namespace TokenAuth.Requests
             /// <summary>False once a redirect led away from the provider's origin and the token was withheld.</summary>
             public bool CarriesToken => _authorization != null;
 
+            /// <summary>The origin (as it may be shown) where a redirect first led off the provider's and the token stayed behind; null while it goes along.</summary>
+            public string? TokenWithheldAt { get; private set; }
+
             public bool Idempotent => _method is "GET" or "HEAD" or "PUT" or "DELETE" or "OPTIONS" or "TRACE";
 
             public bool Replayable => _body?.Replayable ?? true;
@@ -293,18 +304,25 @@ namespace TokenAuth.Requests
                 }
             }
 
-            /// <summary>The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token stays behind, for good.</summary>
-            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider)
+            /// <summary>
+            /// The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token
+            /// stays behind, for good, and so, for that hop, do the client certificate and the provider's own trusted CAs.
+            /// </summary>
+            /// <param name="sessionTrust">The session's trusted CAs (Set-TokenAuthOption -CertificateBundle), which hold everywhere.</param>
+            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider, TrustedCertificates? sessionTrust)
             {
+                var providerConnection = Request.Connection;
+                ConnectVia(staysWithProvider || providerConnection == null ? providerConnection : providerConnection.OffProvider(sessionTrust), !staysWithProvider);
                 if (!keepsMethod && _method != "GET" && _method != "HEAD")
                 {
                     _method = "GET";
                     _body = null;
                 }
 
-                if (!staysWithProvider)
+                if (!staysWithProvider && _authorization != null)
                 {
                     _authorization = null;
+                    TokenWithheldAt = Shown(next).GetLeftPart(UriPartial.Authority);
                 }
 
                 Endpoint = next;
@@ -317,6 +335,8 @@ namespace TokenAuth.Requests
                 _body = ApiRequest.Body;
                 Endpoint = uri;
                 _authorization = authorization;
+                TokenWithheldAt = null;
+                ConnectVia(Request.Connection, offProvider: false);
                 ResumeFrom = ApiRequest.Resume && ApiRequest.OutFile is { } outFile && File.Exists(outFile) ? new FileInfo(outFile).Length : 0;
             }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http.Headers;
+using TokenAuth.Logging;
 
 namespace TokenAuth.Requests
 {
@@ -130,7 +131,8 @@ namespace TokenAuth.Requests
         {
             AnsweredUri = answeredUri;
             StatusCode = statusCode;
-            ReasonPhrase = reasonPhrase;
+            // The server's own words, shown in Verbose and to scripts: printable, as every other provider text is.
+            ReasonPhrase = reasonPhrase == null ? null : Redaction.Printable(reasonPhrase);
             _responseHeaders = responseHeaders;
             _contentHeaders = contentHeaders;
             ContentType = contentHeaders.ContentType?.ToString();

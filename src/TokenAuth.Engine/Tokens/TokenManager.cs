@@ -81,11 +81,16 @@ namespace TokenAuth.Tokens
                     $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke."));
             }
 
-            return RevokeAtProviderAsync(token, forgotten: true, log, cancellationToken, timeout);
+            return RevokeAtProviderAsync(token, forgotten: true, request.Connection, log, cancellationToken, timeout);
         }
 
-        public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout) =>
-            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), log, cancellationToken, timeout);
+        /// <param name="connection">How this revoke call goes; null: as the token was got, but with the server's certificate checked.</param>
+        public Task<RevokeResult> RevokeAsync(AccessToken token, ConnectionSettings? connection, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout) =>
+            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), connection ?? Checked(token.Request.Connection), log, cancellationToken, timeout);
+
+        /// <summary>-SkipCertificateCheck is for the call it was given to, not for every later call with the token it got.</summary>
+        private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
+            connection is { SkipCertificateCheck: true } ? connection with { SkipCertificateCheck = false } : connection;
 
         private async Task<TokenResult> RenewAsync(TokenCache.Entry entry, TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget,
             CancellationToken cancellationToken)
@@ -221,14 +226,16 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>
-        /// One call to a pipeline's OIDC endpoint, within the token request's time and retries, over the request's
-        /// connection (its proxy and trust) but without its client certificate, which is for the provider alone.
+        /// One call to a pipeline's OIDC endpoint, within the token request's time and retries, through the request's
+        /// proxy but with the pipeline's own trust (<see cref="ConnectionSettings.ForPipelineEndpoint"/>): the
+        /// pipeline's bearer token is checked into no connection the provider's settings loosened.
         /// </summary>
         private async Task<AssertionAnswer> CallAssertionEndpointAsync(CallContext tokenCall, HttpMethod method, Uri endpoint, string bearer)
         {
+            var session = Options.Connection;
             var call = new CallContext(tokenCall.Request, tokenCall.Operation, tokenCall.Log, tokenCall.Budget, tokenCall.Cancellation)
             {
-                Connection = (tokenCall.Request.Connection ?? Options.Connection) with { ClientCertificate = null },
+                Connection = (tokenCall.Request.Connection ?? session).ForPipelineEndpoint(session.TrustedCertificates),
                 EndpointBearer = bearer,
             };
             using var sent = await _sender.SendAsync(call, new AssertionEndpointCall(method, endpoint, bearer), Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
@@ -258,7 +265,9 @@ namespace TokenAuth.Tokens
             return token;
         }
 
-        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
+        /// <param name="connection">The connection of the call that asks for the revocation, never the one the token was got over; null: the engine's.</param>
+        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ConnectionSettings? connection, ITokenAuthLog? log,
+            CancellationToken cancellationToken, TimeSpan? timeout)
         {
             var target = token.Request.Target;
             var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
@@ -277,7 +286,7 @@ namespace TokenAuth.Tokens
             {
                 log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
                 var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
-                var call = new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token };
+                var call = new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token, Connection = connection };
                 await PrepareAssertionAsync(revoke, call).ConfigureAwait(false);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
