@@ -25,7 +25,8 @@ namespace TokenAuth.Commands
 
         public RunspaceSettings(ConnectionSettings connection, SessionAssertionSources clientAssertions)
         {
-            Connection = connection;
+            // The runspace's CAs are the session's: they hold off a provider's origin too, where its own do not.
+            Connection = connection.AsSession();
             ClientAssertions = clientAssertions;
         }
 

@@ -58,6 +58,20 @@ public sealed class OffOriginRedirectTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_sessions_own_CAs_travel_with_its_settings_past_a_providers_own()
+    {
+        // A runspace's settings (Set-TokenAuthOption -CertificateBundle) are the session's, whatever the engine's own say.
+        var session = new ConnectionSettings { TrustedCertificates = TestAuthority.Value }.AsSession();
+        var provider = session.For(TestAuthority.Value.With(TestAuthority.Value), Certificates.Client);
+        var unmarked = new ConnectionSettings { TrustedCertificates = TestAuthority.Value.With(TestAuthority.Value), ClientCertificate = Certificates.Client };
+
+        Assert.Same(TestAuthority.Value, provider.OffProvider(engineSessionTrust: null).TrustedCertificates);
+        Assert.Null(provider.OffProvider(engineSessionTrust: null).ClientCertificate);
+        Assert.Same(TestAuthority.Value, provider.ForPipelineEndpoint(engineSessionTrust: null).TrustedCertificates);
+        Assert.Null(unmarked.OffProvider(engineSessionTrust: null).TrustedCertificates);
+    }
+
+    [Fact]
     public async Task The_providers_own_CA_does_not_vouch_for_the_origin_a_redirect_leads_to()
     {
         var error = await Expect.Throws<CertificateException>(() => _harness.Engine.SendAsync(Request(), Redirect(), _harness.Log));

@@ -117,16 +117,16 @@ Describe 'Providers as their documents show them' {
 
         # As the error says: a copy of the built-in definition, renamed, with the right path, and the stored credential.
         $definition = (Get-TokenAuthProvider Akiba).DefinitionJson | ConvertFrom-Json
-        $definition.name = 'AkibaAsDocumented'
+        $definition.name = 'DocumentedAkiba'
         $definition.token.path = '/authorization/access-token'
-        $path = Join-Path $TestDrive 'AkibaAsDocumented.json'
+        $path = Join-Path $TestDrive 'DocumentedAkiba.json'
         $definition | ConvertTo-Json -Depth 10 | Set-Content $path
         $null = Register-TokenAuthProvider $path
         $stored = @{ SecretName = 'TokenAuth.Akiba' }
 
-        $null = Test-TokenFlow -Provider AkibaAsDocumented -BaseUri $base -Extra $stored
+        $null = Test-TokenFlow -Provider DocumentedAkiba -BaseUri $base -Extra $stored
         Counter akiba/token | Should -Be 3
-        (Get-WhoAmI AkibaAsDocumented -BaseUri $base @stored).VerifiedByProvider | Should -BeTrue
-        (Revoke-ProviderToken AkibaAsDocumented -BaseUri $base -Confirm:$false @stored).ProviderNotified | Should -BeTrue
+        (Get-WhoAmI DocumentedAkiba -BaseUri $base @stored).VerifiedByProvider | Should -BeTrue
+        (Revoke-ProviderToken DocumentedAkiba -BaseUri $base -Confirm:$false @stored).ProviderNotified | Should -BeTrue
     }
 }

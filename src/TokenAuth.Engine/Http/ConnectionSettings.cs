@@ -250,6 +250,19 @@ namespace TokenAuth.Http
         /// <summary>The TLS versions allowed; None (the default): the operating system's choice.</summary>
         public SslProtocols SslProtocols { get; init; }
 
+        /// <summary>
+        /// The CAs of the session these settings were made from (Set-TokenAuthOption -CertificateBundle, the user's own
+        /// choice), kept apart from a provider's own that <see cref="For"/> adds: they still hold off the provider's
+        /// origin. Carried with the settings because the session's trust belongs to the runspace that set it.
+        /// </summary>
+        private TrustedCertificates? SessionTrust { get; init; }
+
+        /// <summary>Whether <see cref="SessionTrust"/> was recorded (<see cref="AsSession"/>); else the engine's own settings are the session's.</summary>
+        private bool KnowsSessionTrust { get; init; }
+
+        /// <summary>These settings as a session's: their trusted CAs are the ones that hold everywhere.</summary>
+        public ConnectionSettings AsSession() => this with { SessionTrust = TrustedCertificates, KnowsSessionTrust = true };
+
         /// <summary>The same settings with a provider's own trusted CAs (beside these) and client certificate, where it has them.</summary>
         public ConnectionSettings For(TrustedCertificates? providerTrust, X509Certificate2? providerCertificate) =>
             providerTrust == null && providerCertificate == null ? this
@@ -262,17 +275,20 @@ namespace TokenAuth.Http
         /// <summary>
         /// How a call off the provider's origin goes (a redirect elsewhere): through the same proxy, with the same TLS
         /// versions and certificate check, but what is the provider's alone stays behind. It trusts the machine's store
-        /// and <paramref name="sessionTrust"/> (Set-TokenAuthOption -CertificateBundle, the user's own choice), never the
-        /// provider's trustedCertificates, and presents no client certificate.
+        /// and the session's CAs, never the provider's trustedCertificates, and presents no client certificate.
         /// </summary>
-        public ConnectionSettings OffProvider(TrustedCertificates? sessionTrust) =>
-            ClientCertificate == null && Equals(TrustedCertificates, sessionTrust) ? this : this with { TrustedCertificates = sessionTrust, ClientCertificate = null };
+        /// <param name="engineSessionTrust">The engine's own session CAs, for settings not made from a session's (<see cref="AsSession"/>).</param>
+        public ConnectionSettings OffProvider(TrustedCertificates? engineSessionTrust)
+        {
+            var sessionTrust = KnowsSessionTrust ? SessionTrust : engineSessionTrust;
+            return ClientCertificate == null && Equals(TrustedCertificates, sessionTrust) ? this : this with { TrustedCertificates = sessionTrust, ClientCertificate = null };
+        }
 
         /// <summary>
         /// How a call to a CI pipeline's OIDC endpoint goes: off the provider (<see cref="OffProvider"/>), and never with
         /// -SkipCertificateCheck: that endpoint is the pipeline's, and the flag was given for the provider's.
         /// </summary>
-        public ConnectionSettings ForPipelineEndpoint(TrustedCertificates? sessionTrust) => OffProvider(sessionTrust) with { SkipCertificateCheck = false };
+        public ConnectionSettings ForPipelineEndpoint(TrustedCertificates? engineSessionTrust) => OffProvider(engineSessionTrust) with { SkipCertificateCheck = false };
 
         public bool Equals(ConnectionSettings? other) =>
             ReferenceEquals(this, other)

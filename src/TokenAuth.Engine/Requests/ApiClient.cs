@@ -308,11 +308,11 @@ namespace TokenAuth.Requests
             /// The next hop. 301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token
             /// stays behind, for good, and so, for that hop, do the client certificate and the provider's own trusted CAs.
             /// </summary>
-            /// <param name="sessionTrust">The session's trusted CAs (Set-TokenAuthOption -CertificateBundle), which hold everywhere.</param>
-            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider, TrustedCertificates? sessionTrust)
+            /// <param name="engineSessionTrust">The engine's own session CAs (<see cref="ConnectionSettings.OffProvider"/>).</param>
+            public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider, TrustedCertificates? engineSessionTrust)
             {
                 var providerConnection = Request.Connection;
-                ConnectVia(staysWithProvider || providerConnection == null ? providerConnection : providerConnection.OffProvider(sessionTrust), !staysWithProvider);
+                ConnectVia(staysWithProvider || providerConnection == null ? providerConnection : providerConnection.OffProvider(engineSessionTrust), !staysWithProvider);
                 if (!keepsMethod && _method != "GET" && _method != "HEAD")
                 {
                     _method = "GET";

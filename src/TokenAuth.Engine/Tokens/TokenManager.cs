@@ -232,10 +232,9 @@ namespace TokenAuth.Tokens
         /// </summary>
         private async Task<AssertionAnswer> CallAssertionEndpointAsync(CallContext tokenCall, HttpMethod method, Uri endpoint, string bearer)
         {
-            var session = Options.Connection;
             var call = new CallContext(tokenCall.Request, tokenCall.Operation, tokenCall.Log, tokenCall.Budget, tokenCall.Cancellation)
             {
-                Connection = (tokenCall.Request.Connection ?? session).ForPipelineEndpoint(session.TrustedCertificates),
+                Connection = (tokenCall.Request.Connection ?? Options.Connection).ForPipelineEndpoint(Options.Connection.TrustedCertificates),
                 EndpointBearer = bearer,
             };
             using var sent = await _sender.SendAsync(call, new AssertionEndpointCall(method, endpoint, bearer), Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
