@@ -11,6 +11,8 @@
     to the emulator, and its memory (GC heap and working set) after a warm-up batch and at the end. The report adds
     the emulator's token requests beside what one per token lifetime plus one per injected 401 would be.
     A benchmark, not a test: nothing here asserts a time. Loopback only. -Module runs another build (a baseline).
+    -JitReport counts, from the second minute on, the methods the JIT compiles by namespace (the runtime's own events,
+    read in the session's process): what keeps compiling once the warm-up is over.
 .EXAMPLE
     pwsh tests/bench/Invoke-Soak.ps1 -Minutes 5
 .EXAMPLE
@@ -21,7 +23,7 @@
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', '', Justification = 'The session''s parameters are used in its nested functions, where the rule does not look.')]
 [CmdletBinding()]
 param (
-    [double] $Minutes = 1, [int] $Sessions = 1, [int] $ThrottleLimit = 8, [int] $BatchSize = 200, [int] $Seed = 42, [int] $TokenLifetime = 20,
+    [double] $Minutes = 1, [int] $Sessions = 1, [int] $ThrottleLimit = 8, [int] $BatchSize = 200, [int] $Seed = 42, [int] $TokenLifetime = 20, [switch] $JitReport,
     [string] $Module = (Join-Path $PSScriptRoot '../../out/TokenAuth/TokenAuth.psd1')
 )
 
@@ -31,9 +33,34 @@ $Module = (Resolve-Path $Module).Path
 
 # One session, in a process of its own: what it did, as one JSON line on its last line of output.
 $session = {
-    param ($Module, $Base, $Port, $Minutes, $ThrottleLimit, $BatchSize)
+    param ($Module, $Base, $Port, $Minutes, $ThrottleLimit, $BatchSize, $JitReport)
     $ErrorActionPreference = 'Stop'
     Import-Module $Module
+    if ($JitReport) {
+        Add-Type -TypeDefinition @'
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+public sealed class SoakJitCounter : EventListener
+{
+    public readonly ConcurrentDictionary<string, int> ByNamespace = new ConcurrentDictionary<string, int>();
+    public volatile bool Counting;
+    protected override void OnEventSourceCreated(EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x10);
+    }
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        if (!Counting || e.EventName != "MethodJittingStarted_V1") return;
+        var index = e.PayloadNames.IndexOf("MethodNamespace");
+        var name = index < 0 ? "?" : (e.Payload[index] as string ?? "?");
+        var tick = name.IndexOf('`'); if (tick > 0) name = name.Substring(0, tick);
+        var plus = name.IndexOf('+'); if (plus > 0) name = name.Substring(0, plus);
+        ByNamespace.AddOrUpdate(name, 1, (_, count) => count + 1);
+    }
+}
+'@
+        $jit = [SoakJitCounter]::new()
+    }
     $credential = [pscredential]::new('demo-ankorstore-client', (ConvertTo-SecureString 'demo-ankorstore-secret-3q9z' -AsPlainText -Force))
     $target = @{ Provider = 'Ankorstore'; BaseUri = $Base; Credential = $credential; ThrottleLimit = $ThrottleLimit; MaximumRetryCount = 3 }
 
@@ -81,7 +108,10 @@ $session = {
     $watch = [Diagnostics.Stopwatch]::StartNew()
     while ($watch.Elapsed.TotalMinutes -lt $Minutes) {
         # One sample a minute: whether memory settles after the warm-up or keeps growing.
-        if ($watch.Elapsed.TotalMinutes -ge $samples.Count + 1) { $samples.Add((Measure-Memory)) }
+        if ($watch.Elapsed.TotalMinutes -ge $samples.Count + 1) {
+            $samples.Add((Measure-Memory))
+            if ($JitReport) { $jit.Counting = $true }
+        }
         $batch = Invoke-Batch ($requests + $BatchSize)
         $requests += $BatchSize
         if (-not $batch.Sound) { $unsound++ }
@@ -97,6 +127,7 @@ $session = {
         Requests = $requests; Seconds = [math]::Round($seconds, 1); PerSecond = [math]::Round($requests / $seconds, 1); UnsoundBatches = $unsound
         Errors = $errors; ConnectionsAtEnd = Measure-Connection; MemoryAfterWarmUp = $start; MemoryAtEnd = Measure-Memory; PeakWorkingSetMB = $peakWorkingSetMB
         EachMinute = $samples
+        JitAfterFirstMinute = if ($JitReport) { @($jit.ByNamespace.GetEnumerator() | Sort-Object Value -Descending | Select-Object -First 15 | ForEach-Object { "$($_.Key) $($_.Value)" }) }
     } | ConvertTo-Json -Compress -Depth 5
 }
 
@@ -104,7 +135,7 @@ $emulator = Start-TokenAuthEmulator -ArgumentList '--chaos', $Seed, '--token-lif
 try {
     $base = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider Ankorstore
     $pwsh = (Get-Process -Id $PID).Path
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes("& { $session } '$Module' '$base' $($emulator.Port) $Minutes $ThrottleLimit $BatchSize"))
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes("& { $session } '$Module' '$base' $($emulator.Port) $Minutes $ThrottleLimit $BatchSize `$$([bool] $JitReport)"))
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $processes = 1..$Sessions | ForEach-Object {
         $out = [IO.Path]::GetTempFileName()
@@ -135,6 +166,9 @@ try {
             Write-Host ("    each minute, GC heap MB: {0}" -f (($report.EachMinute | ForEach-Object GcHeapMB) -join ' '))
             Write-Host ("    each minute, working set MB: {0}" -f (($report.EachMinute | ForEach-Object WorkingSetMB) -join ' '))
             Write-Host ("    each minute, JIT-compiled methods: {0}" -f (($report.EachMinute | ForEach-Object JitMethods) -join ' '))
+        }
+        if ($report.JitAfterFirstMinute) {
+            Write-Host ("    compiled after the first minute, by namespace: {0}" -f ($report.JitAfterFirstMinute -join ', '))
         }
     }
     $chaos = ($counters.PSObject.Properties | Where-Object Name -Like 'chaos/*' | ForEach-Object { "$($_.Name.Substring(6)) x$($_.Value)" }) -join ', '
