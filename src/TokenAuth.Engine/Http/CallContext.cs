@@ -43,8 +43,11 @@ namespace TokenAuth.Http
         /// <summary>The token the call carries, once it has one: redacted from anything shown, like the credential.</summary>
         public AccessToken? Token { get; set; }
 
-        /// <summary>The client assertions this call signed or fetched (one per attempt when signed): credentials, hidden from its errors.</summary>
-        private readonly ConcurrentQueue<string> _assertions = new ConcurrentQueue<string>();
+        /// <summary>
+        /// The client assertions this call signed or fetched (one per attempt when signed): credentials, hidden from its
+        /// errors. Made on the first one: most calls (every API request) hold none, and a queue is some 800 bytes.
+        /// </summary>
+        private ConcurrentQueue<string>? _assertions;
 
         /// <summary>
         /// Takes a client assertion into the call's care the moment it exists, whatever the answer turns out to be: hidden
@@ -52,7 +55,8 @@ namespace TokenAuth.Http
         /// </summary>
         public void HoldAssertion(string assertion)
         {
-            _assertions.Enqueue(assertion);
+            var assertions = _assertions ?? Interlocked.CompareExchange(ref _assertions, new ConcurrentQueue<string>(), null) ?? _assertions;
+            assertions.Enqueue(assertion);
             (Log as IClientAssertionHost)?.RegisterSecret(assertion);
         }
 
@@ -118,7 +122,10 @@ namespace TokenAuth.Http
         public List<string?> SensitiveValues()
         {
             var values = new List<string?>(Request.Credential.SensitiveValues()) { EndpointBearer };
-            values.AddRange(_assertions);
+            if (_assertions != null)
+            {
+                values.AddRange(_assertions);
+            }
             if (Token != null)
             {
                 values.Add(Token.Value);

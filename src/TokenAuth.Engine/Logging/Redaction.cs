@@ -22,6 +22,12 @@ namespace TokenAuth.Logging
         /// </summary>
         public static string Printable(string text)
         {
+            // Most texts (every ordinary reason phrase) are printable and short already: kept as they are, nothing allocated.
+            if (text.Length <= MaxShownForeignText && !HasControl(text))
+            {
+                return text;
+            }
+
             var shown = new StringBuilder(Math.Min(text.Length, MaxShownForeignText + 1));
             foreach (var c in text)
             {
@@ -34,6 +40,19 @@ namespace TokenAuth.Logging
             }
 
             return shown.ToString();
+        }
+
+        private static bool HasControl(string text)
+        {
+            foreach (var c in text)
+            {
+                if (char.IsControl(c))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>
