@@ -127,7 +127,12 @@ public sealed class SoakJitCounter : EventListener
         Requests = $requests; Seconds = [math]::Round($seconds, 1); PerSecond = [math]::Round($requests / $seconds, 1); UnsoundBatches = $unsound
         Errors = $errors; ConnectionsAtEnd = Measure-Connection; MemoryAfterWarmUp = $start; MemoryAtEnd = Measure-Memory; PeakWorkingSetMB = $peakWorkingSetMB
         EachMinute = $samples
-        JitAfterFirstMinute = if ($JitReport) { @($jit.ByNamespace.GetEnumerator() | Sort-Object Value -Descending | Select-Object -First 15 | ForEach-Object { "$($_.Key) $($_.Value)" }) }
+        JitAfterFirstMinute = if ($JitReport) {
+            $all = @($jit.ByNamespace.GetEnumerator())
+            $ours = ($all | Where-Object Key -Like 'TokenAuth*' | Measure-Object Value -Sum).Sum
+            @("in all $(($all | Measure-Object Value -Sum).Sum), TokenAuth's own $([int] $ours)") +
+                @($all | Sort-Object Value -Descending | Select-Object -First 15 | ForEach-Object { "$($_.Key) $($_.Value)" })
+        }
     } | ConvertTo-Json -Compress -Depth 5
 }
 
