@@ -18,6 +18,17 @@ public sealed class AmbientIdentityTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
+    [Theory]
+    [InlineData("GitHubActions:api://aud\u001b[2J\u001b]0;pwned\u0007")]
+    [InlineData("File:/var/run/token\u001b[31m")]
+    public void A_definitions_source_is_shown_without_its_control_characters(string source)
+    {
+        var parsed = ClientAssertionSource.Parse(source);
+
+        Assert.DoesNotContain(parsed.Description, char.IsControl);
+        Assert.DoesNotContain(parsed.Takes, char.IsControl);
+    }
+
     [Fact]
     public async Task A_definitions_own_source_is_never_read_on_its_say_and_nothing_is_sent()
     {

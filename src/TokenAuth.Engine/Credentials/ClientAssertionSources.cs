@@ -44,7 +44,8 @@ namespace TokenAuth.Credentials
 
         private protected ClientAssertionSource(string description, string identity)
         {
-            Description = description;
+            // Shown in warnings and errors, and a definition (anyone's JSON) may name a source: printable, as every foreign text.
+            Description = Redaction.Printable(description);
             Identity = identity;
         }
 

@@ -50,12 +50,12 @@ namespace TokenAuth.Requests
         public async Task<IdentityInfo> WhoAmIAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
         {
             var definition = request.Target.Definition;
-            string? absence = null;
+            var without = "has no who-am-I endpoint";
             if (definition.WhoAmI is { } whoAmI)
             {
                 var endpoint = request.Target.Endpoint(whoAmI.Path);
-                absence = _absent.EvidenceFor(endpoint);
-                if (absence == null)
+                var evidence = _absent.EvidenceFor(endpoint);
+                if (evidence == null)
                 {
                     var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
                     var answer = await AskWhoAmIAsync(new ApiCall(_tokens, request, ProviderOperation.WhoAmI, new ApiRequest("GET", whoAmI.Path), log, budget, cancellationToken))
@@ -65,14 +65,13 @@ namespace TokenAuth.Requests
                         return TokenProtocol.ReadIdentity(definition, whoAmI, endpoint, answer.Content);
                     }
 
-                    absence = answer.Absence;
-                    _absent.Remember(endpoint, absence);
+                    evidence = answer.Absence;
+                    _absent.Remember(endpoint, evidence);
                 }
 
-                absence = $"has no who-am-I call at {Redaction.RedactUri(endpoint)} ({absence})";
+                without = $"has no who-am-I call at {Redaction.RedactUri(endpoint)} ({evidence})";
             }
 
-            var without = absence ?? "has no who-am-I endpoint";
             var token = (await _tokens.GetAsync(request, false, log, CallBudget.Starting(_clock, timeout), cancellationToken).ConfigureAwait(false)).Token;
             if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
             {
