@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace TokenAuth.Emulator;
@@ -53,6 +54,20 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
 
     public EmulatorOptions Options => _options;
 
+    /// <summary>How long requests in flight get to finish once the emulator stops.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Completes when the emulator is asked to stop: by Ctrl+C, SIGTERM or SIGQUIT (the host's console lifetime turns
+    /// each into a stop request), or by <see cref="DisposeAsync"/>.
+    /// </summary>
+    public Task WaitForStopRequestAsync()
+    {
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _app.Lifetime.ApplicationStopping.Register(() => requested.TrySetResult());
+        return requested.Task;
+    }
+
     /// <summary>Every token, refresh token and pipeline OIDC token issued so far: what must never show up in a message or log line.</summary>
     public IReadOnlyCollection<string> IssuedSecrets => _tokens.Keys.Concat(_refreshTokens.Keys).Concat(_oidcTokens).ToList();
 
@@ -64,6 +79,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         options ??= new EmulatorOptions();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Requests still open when the emulator stops (a stalled body, a silent fault) are cut off after this, not waited for.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownGrace);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port);
