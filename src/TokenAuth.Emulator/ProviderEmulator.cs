@@ -1,8 +1,8 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,7 +20,9 @@ namespace TokenAuth.Emulator;
 /// <summary>
 /// Speaks the five providers' wire formats (shared/PROVIDERS.md) on 127.0.0.1, each under its own path prefix
 /// (/akiba, /kitegateway, /ankorstore, /corebanking, /apimw). Counts requests per endpoint, injects faults,
-/// and serves protected sample resources for request tests. Loopback only.
+/// and serves protected sample resources for request tests. Loopback only. Each provider's dialect is a file of its
+/// own (ProviderEmulator.Akiba.cs, … .OAuth2.cs); the route table and what the dialects share are in
+/// ProviderEmulator.Endpoints.cs; this file holds the state they share (issued tokens, counters, faults).
 /// </summary>
 public sealed partial class ProviderEmulator : IAsyncDisposable
 {
@@ -334,12 +336,11 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         return space >= 0 ? token[(space + 1)..] : token;
     }
 
-    private string NewOpaqueToken(string prefix) => prefix + Base64Url(RandomNumberGenerator.GetBytes(24));
+    private string NewOpaqueToken(string prefix) => prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 
     /// <summary>An HS256 JWT with the emulator's key: clients read its claims, only the emulator checks it.</summary>
     private string NewJwt(string provider, string subject, DateTimeOffset expiresAt, string? scope)
     {
-        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}"""));
         var claims = new JsonObject
         {
             ["iss"] = $"tokenauth-emulator/{provider}",
@@ -354,12 +355,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
             claims["scope"] = scope;
         }
 
-        var payload = Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
-        var signature = Base64Url(HMACSHA256.HashData(_signingKey, Encoding.ASCII.GetBytes(header + "." + payload)));
-        return $"{header}.{payload}.{signature}";
+        return Jwt.Write("""{"alg":"HS256","typ":"JWT"}""", claims, input => HMACSHA256.HashData(_signingKey, input));
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private string Issue(string provider, string identity, TimeSpan lifetime, string? scope, bool jwt, out DateTimeOffset expiresAt)
     {
