@@ -88,14 +88,9 @@ Console.WriteLine($"Pipeline OIDC tokens: GET {emulator.RootUri}github-actions/i
     + $"POST {emulator.RootUri}azure-devops/oidctoken (bearer {options.AzureDevOpsAccessToken}).");
 Console.WriteLine($"Control: GET {emulator.RootUri}_emulator/counters, POST {emulator.RootUri}_emulator/faults, POST {emulator.RootUri}_emulator/reset");
 
-var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
-await stop.Task;
+// The host turns Ctrl+C (SIGINT), SIGTERM and SIGQUIT into a stop request and keeps the signal from ending the process,
+// so the stop request is what to wait for; then disposing stops the host, and Main returns 0.
+await emulator.WaitForStopRequestAsync().ConfigureAwait(false);
 
 static (string Name, string Value) Split(string argument)
 {

@@ -1,8 +1,8 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace TokenAuth.Emulator;
@@ -19,7 +20,9 @@ namespace TokenAuth.Emulator;
 /// <summary>
 /// Speaks the five providers' wire formats (shared/PROVIDERS.md) on 127.0.0.1, each under its own path prefix
 /// (/akiba, /kitegateway, /ankorstore, /corebanking, /apimw). Counts requests per endpoint, injects faults,
-/// and serves protected sample resources for request tests. Loopback only.
+/// and serves protected sample resources for request tests. Loopback only. Each provider's dialect is a file of its
+/// own (ProviderEmulator.Akiba.cs, … .OAuth2.cs); the route table and what the dialects share are in
+/// ProviderEmulator.Endpoints.cs; this file holds the state they share (issued tokens, counters, faults).
 /// </summary>
 public sealed partial class ProviderEmulator : IAsyncDisposable
 {
@@ -53,6 +56,20 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
 
     public EmulatorOptions Options => _options;
 
+    /// <summary>How long requests in flight get to finish once the emulator stops.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Completes when the emulator is asked to stop: by Ctrl+C, SIGTERM or SIGQUIT (the host's console lifetime turns
+    /// each into a stop request), or by <see cref="DisposeAsync"/>.
+    /// </summary>
+    public Task WaitForStopRequestAsync()
+    {
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _app.Lifetime.ApplicationStopping.Register(() => requested.TrySetResult());
+        return requested.Task;
+    }
+
     /// <summary>Every token, refresh token and pipeline OIDC token issued so far: what must never show up in a message or log line.</summary>
     public IReadOnlyCollection<string> IssuedSecrets => _tokens.Keys.Concat(_refreshTokens.Keys).Concat(_oidcTokens).ToList();
 
@@ -64,6 +81,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         options ??= new EmulatorOptions();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Requests still open when the emulator stops (a stalled body, a silent fault) are cut off after this, not waited for.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownGrace);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port);
@@ -317,12 +336,11 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         return space >= 0 ? token[(space + 1)..] : token;
     }
 
-    private string NewOpaqueToken(string prefix) => prefix + Base64Url(RandomNumberGenerator.GetBytes(24));
+    private string NewOpaqueToken(string prefix) => prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 
     /// <summary>An HS256 JWT with the emulator's key: clients read its claims, only the emulator checks it.</summary>
     private string NewJwt(string provider, string subject, DateTimeOffset expiresAt, string? scope)
     {
-        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}"""));
         var claims = new JsonObject
         {
             ["iss"] = $"tokenauth-emulator/{provider}",
@@ -337,12 +355,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
             claims["scope"] = scope;
         }
 
-        var payload = Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
-        var signature = Base64Url(HMACSHA256.HashData(_signingKey, Encoding.ASCII.GetBytes(header + "." + payload)));
-        return $"{header}.{payload}.{signature}";
+        return Jwt.Write("""{"alg":"HS256","typ":"JWT"}""", claims, input => HMACSHA256.HashData(_signingKey, input));
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private string Issue(string provider, string identity, TimeSpan lifetime, string? scope, bool jwt, out DateTimeOffset expiresAt)
     {

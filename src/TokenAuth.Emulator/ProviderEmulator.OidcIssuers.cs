@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,9 +7,9 @@ using Microsoft.AspNetCore.Http;
 namespace TokenAuth.Emulator;
 
 /// <summary>
-/// Workload identity federation: the emulator plays GitHub Actions' and Azure Pipelines' OIDC token endpoints (the
-/// two issuers), and its OAuth2 server trusts their tokens as client assertions for the clients that have a federated
-/// credential for the token's subject, as Entra ID does.
+/// Workload identity federation's two OIDC issuers: the emulator plays GitHub Actions' and Azure Pipelines' OIDC token
+/// endpoints. Its OAuth2 server trusts their tokens as client assertions (ProviderEmulator.ClientAssertions.cs) for
+/// the clients that have a federated credential for the token's subject, as Entra ID does.
 /// </summary>
 public sealed partial class ProviderEmulator
 {
@@ -28,7 +27,7 @@ public sealed partial class ProviderEmulator
     /// <summary>Every OIDC token the emulated pipelines issued: client assertions that must never show up anywhere.</summary>
     public IReadOnlyCollection<string> OidcTokens => _oidcTokens.ToList();
 
-    private void MapFederation(WebApplication app)
+    private void MapOidcIssuers(WebApplication app)
     {
         // GitHub Actions: GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=..., bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN, {"value": jwt}.
         app.MapGet("/github-actions/idtoken", Endpoint("github-actions", "idtoken", async context =>
@@ -74,7 +73,6 @@ public sealed partial class ProviderEmulator
     /// <summary>An RS256 JWT from one of the emulated pipelines' issuers.</summary>
     private string NewOidcToken(string pipeline, string subject, string audience)
     {
-        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"RS256","typ":"JWT","kid":"emulator-oidc"}"""));
         var now = Now.ToUnixTimeSeconds();
         var claims = new JsonObject
         {
@@ -86,36 +84,10 @@ public sealed partial class ProviderEmulator
             ["nbf"] = now,
             ["exp"] = now + (long)OidcTokenLifetime.TotalSeconds,
         };
-        var input = header + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
-        var token = input + "." + Base64Url(_oidcKey.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        var token = Jwt.Write("""{"alg":"RS256","typ":"JWT","kid":"emulator-oidc"}""", claims,
+            input => _oidcKey.SignData(input, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
         _oidcTokens.Enqueue(token);
         return token;
-    }
-
-    /// <summary>
-    /// Why a federated assertion is refused, or null: an RS256 token from one of the emulated pipelines, signed with
-    /// their key, for the federated audience, whose subject has a federated credential for the client.
-    /// </summary>
-    private string? FederatedAssertionRefusal(string client, JsonNode? header, JsonNode? claims, string[] parts)
-    {
-        if ((string?)header?["alg"] != "RS256"
-            || !_oidcKey.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64UrlDecode(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
-        {
-            return "The assertion's signature does not verify with its issuer's key";
-        }
-
-        if ((string?)claims?["aud"] != FederatedAudience)
-        {
-            return $"The assertion's audience must be {FederatedAudience}";
-        }
-
-        var subject = (string?)claims?["sub"];
-        if (!_options.FederatedCredentials.TryGetValue(client, out var subjects) || subject == null || !subjects.Contains(subject))
-        {
-            return $"No federated credential of client '{client}' matches the assertion's issuer and subject ({subject})";
-        }
-
-        return null;
     }
 
     private bool IsPipelineIssuer(string? issuer) => issuer == IssuerOf("github-actions") || issuer == IssuerOf("azure-devops");
