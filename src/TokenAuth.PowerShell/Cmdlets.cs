@@ -7,6 +7,7 @@ using System.Management.Automation;
 using System.Threading.Tasks;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
+using TokenAuth.Http;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Requests;
@@ -319,7 +320,7 @@ namespace TokenAuth.Commands
             if ((method == "GET" || method == "HEAD") && PowerShellValues.ToEngine(Body) is IDictionary<string, object?> query)
             {
                 // As Invoke-RestMethod: a dictionary body of a GET is its query string.
-                (uri, body) = (WithQuery(Uri, query), null);
+                (uri, body) = (UriQuery.Append(Uri, query.Select(field => new KeyValuePair<string, string?>(field.Key, Convert.ToString(field.Value, CultureInfo.InvariantCulture)))), null);
             }
 
             var apiRequest = new ApiRequest(method, uri)
@@ -402,13 +403,6 @@ namespace TokenAuth.Commands
                 // Arrays are unrolled into the pipeline, as Invoke-RestMethod does.
                 WriteObject(PowerShellValues.FromEngine(response.Content), enumerateCollection: response.Kind == ResponseKind.Json);
             }
-        }
-
-        private static string WithQuery(string uri, IDictionary<string, object?> fields)
-        {
-            var query = string.Join("&", fields.Select(field =>
-                System.Uri.EscapeDataString(field.Key) + "=" + System.Uri.EscapeDataString(Convert.ToString(field.Value, CultureInfo.InvariantCulture) ?? "")));
-            return query.Length == 0 ? uri : uri + (uri.IndexOf('?') >= 0 ? "&" : "?") + query;
         }
 
         /// <summary>-Form's fields: FileInfo values (and lists of them) are file parts, anything else a field's text.</summary>
