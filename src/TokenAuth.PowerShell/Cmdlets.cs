@@ -168,6 +168,9 @@ namespace TokenAuth.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 1;
 
+        /// <summary>The form answers are returned in, whether read whole or back from -OutFile.</summary>
+        private ResponseMode ResponseMode => Raw ? ResponseMode.Text : ResponseMode.Auto;
+
         /// <summary>Piped requests started and not yet written, with -ThrottleLimit above 1.</summary>
         private OrderedWindow<InFlight> _window = new OrderedWindow<InFlight>(1);
 
@@ -340,7 +343,7 @@ namespace TokenAuth.Commands
                 Timeout = CallTimeout,
                 OutFile = OutFile == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile),
                 Resume = Resume,
-                ResponseMode = Raw ? ResponseMode.Text : ResponseMode.Auto,
+                ResponseMode = ResponseMode,
             };
             foreach (DictionaryEntry header in Headers ?? new Hashtable())
             {
@@ -392,16 +395,12 @@ namespace TokenAuth.Commands
                 SessionState.PSVariable.Set(ResponseHeadersVariable, headers);
             }
 
-            if (response.Kind == ResponseKind.File && PassThru)
-            {
-                // As Invoke-RestMethod -PassThru: the file written is read back as the answer would have been.
-                var (kind, content) = response.ReadOutFile();
-                WriteObject(PowerShellValues.FromEngine(content), enumerateCollection: kind == ResponseKind.Json);
-            }
-            else if (response.Kind != ResponseKind.File && response.Kind != ResponseKind.Empty)
+            // As Invoke-RestMethod -PassThru: the file written is read back as the answer would have been returned.
+            var (kind, content) = response.Kind == ResponseKind.File && PassThru ? response.ReadOutFile(ResponseMode) : (response.Kind, response.Content);
+            if (kind != ResponseKind.File && kind != ResponseKind.Empty)
             {
                 // Arrays are unrolled into the pipeline, as Invoke-RestMethod does.
-                WriteObject(PowerShellValues.FromEngine(response.Content), enumerateCollection: response.Kind == ResponseKind.Json);
+                WriteObject(PowerShellValues.FromEngine(content), enumerateCollection: kind == ResponseKind.Json);
             }
         }
 
