@@ -1,12 +1,8 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
-using TokenAuth.Http;
 using TokenAuth.Requests;
 
 namespace TokenAuth.Commands
@@ -132,43 +128,27 @@ namespace TokenAuth.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 1;
 
-        /// <summary>The form answers are returned in, whether read whole or back from -OutFile.</summary>
-        private ResponseMode ResponseMode => Raw ? ResponseMode.Text : ResponseMode.Auto;
+        /// <summary>This command's parameters in the engine's terms: made in BeginProcessing, once they are bound.</summary>
+        private RestMethodTranslation _translation = null!;
 
         /// <summary>Piped requests started and not yet written, with -ThrottleLimit above 1.</summary>
-        private OrderedWindow<InFlight> _window = new OrderedWindow<InFlight>(1);
-
-        /// <summary>The paging asked for: none of it binds from the pipeline, so it is read once for every item.</summary>
-        private PagingOptions _paging = new PagingOptions();
+        private InFlightRequests? _inFlight;
 
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            _paging = new PagingOptions
-            {
-                Follow = FollowRelLink,
-                MaxLinks = MaximumFollowRelLink,
-                NextLinkPath = NextLinkPath,
-                NextLinkTemplate = NextLinkTemplate,
-                ItemsPath = ItemsPath,
-            };
-            _window = new OrderedWindow<InFlight>(ThrottleLimit);
-            if (ThrottleLimit > 1 && (OutFile != null || _paging.Applies))
+            _translation = new RestMethodTranslation(this, SessionState.Path, MyInvocation.BoundParameters.ContainsKey(nameof(Method)));
+            _inFlight = new InFlightRequests(ThrottleLimit, (uri, response) => ForItem(uri, () => WriteResponse(Await(response))), finishing => Await(finishing));
+            if (ThrottleLimit > 1 && (OutFile != null || _translation.Paging.Applies))
             {
                 ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
                     "-ThrottleLimit cannot be combined with -OutFile or with paging (-FollowRelLink, -NextLinkPath, -ItemsPath): "
                     + "those requests write one after another. Leave -ThrottleLimit out for them."), ThrottleLimit));
             }
 
-            var conflict = new[]
+            if (_translation.Conflict() is { } conflict)
             {
-                (CustomMethod != null && MyInvocation.BoundParameters.ContainsKey(nameof(Method)), "-CustomMethod and -Method: give one"),
-                (new[] { Body != null, Form != null, InFile != null }.Count(given => given) > 1, "-Body, -Form and -InFile each give the body: give one"),
-                ((Resume || PassThru) && OutFile == null, "-Resume and -PassThru go with -OutFile"),
-            }.FirstOrDefault(check => check.Item1);
-            if (conflict.Item1)
-            {
-                ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null, conflict.Item2 + ", as for Invoke-RestMethod."), null));
+                ThrowTerminatingError(ToErrorRecord(conflict, null));
             }
         }
 
@@ -182,9 +162,9 @@ namespace TokenAuth.Commands
 
             ForItem(Uri, () =>
             {
-                using var upload = OpenUpload();
-                var apiRequest = CreateApiRequest(upload);
-                if (_paging.Applies)
+                using var upload = _translation.OpenUpload();
+                var apiRequest = _translation.ToApiRequest(Uri, upload, CallTimeout);
+                if (_translation.Paging.Applies)
                 {
                     WritePages(apiRequest);
                     return;
@@ -196,137 +176,34 @@ namespace TokenAuth.Commands
 
         protected override void EndProcessing()
         {
-            while (_window.TakeOldest() is { } oldest)
-            {
-                Write(oldest);
-            }
-
+            _inFlight?.WriteAll();
             base.EndProcessing();
         }
 
-        /// <summary>
-        /// Sends this item's request without waiting for it, writes what has finished in the input's order, and waits
-        /// only while <see cref="ThrottleLimit"/> requests are in flight (or the window is full). A failure before
-        /// sending is queued too, so that errors and results keep the input's order.
-        /// </summary>
+        /// <summary>Requests still in flight when the pipeline stops early are cancelled, and their uploads closed.</summary>
+        protected override void ReleaseUnfinished() => _inFlight?.Abandon();
+
+        /// <summary>Sends this item's request without waiting for it; a failure before sending is queued too, to keep the input's order.</summary>
         private void Start()
         {
-            var upload = OpenUpload();
+            var upload = _translation.OpenUpload();
             Task<ApiResponse> response;
             try
             {
-                response = TokenAuthSession.Engine.SendAsync(CreateTokenRequest(), CreateApiRequest(upload), Log, Cancellation);
+                response = TokenAuthSession.Engine.SendAsync(CreateTokenRequest(), _translation.ToApiRequest(Uri, upload, CallTimeout), Log, Cancellation);
             }
             catch (TokenAuthException ex)
             {
                 response = Task.FromException<ApiResponse>(ex);
             }
 
-            _window.Add(new InFlight(Uri, response, upload), response);
-            WriteFinished();
-            while (!_window.HasRoom)
-            {
-                Await(_window.AnyFinishes());
-                WriteFinished();
-            }
-        }
-
-        private void WriteFinished()
-        {
-            while (_window.TakeFinished() is { } finished)
-            {
-                Write(finished);
-            }
-        }
-
-        private void Write(InFlight request)
-        {
-            try
-            {
-                ForItem(request.Uri, () => WriteResponse(Await(request.Response)));
-            }
-            finally
-            {
-                request.Upload?.Dispose();
-            }
-        }
-
-        /// <summary>Requests still in flight when the pipeline stops early are cancelled, and their uploads closed.</summary>
-        protected override void ReleaseUnfinished()
-        {
-            while (_window.TakeOldest() is { } left)
-            {
-                left.Upload?.Dispose();
-            }
-        }
-
-        private sealed class InFlight
-        {
-            public InFlight(string uri, Task<ApiResponse> response, IDisposable? upload)
-            {
-                Uri = uri;
-                Response = response;
-                Upload = upload;
-            }
-
-            public string Uri { get; }
-
-            public Task<ApiResponse> Response { get; }
-
-            public IDisposable? Upload { get; }
-        }
-
-        /// <summary>A file is streamed, not read whole; the caller closes the stream once the request is done.</summary>
-        private System.IO.FileStream? OpenUpload() =>
-            (Body is PSObject { BaseObject: System.IO.FileInfo file } ? file : Body as System.IO.FileInfo)?.OpenRead();
-
-        private ApiRequest CreateApiRequest(System.IO.Stream? upload)
-        {
-            var method = CustomMethod?.ToUpperInvariant() ?? Method;
-            var (uri, body) = (Uri, Body);
-            if ((method == "GET" || method == "HEAD") && PowerShellValues.ToEngine(Body) is IDictionary<string, object?> query)
-            {
-                // As Invoke-RestMethod: a dictionary body of a GET is its query string.
-                (uri, body) = (UriQuery.Append(Uri, query.Select(field => new KeyValuePair<string, string?>(field.Key, Convert.ToString(field.Value, CultureInfo.InvariantCulture)))), null);
-            }
-
-            var apiRequest = new ApiRequest(method, uri)
-            {
-                Body = upload != null ? RequestBody.Stream(upload, ContentType ?? "application/octet-stream")
-                    : InFile != null ? RequestBody.File(SessionState.Path.GetUnresolvedProviderPathFromPSPath(InFile), ContentType ?? "application/octet-stream")
-                    : Form != null ? MultipartBody(Form)
-                    : RequestBodyFrom(body),
-                SkipHttpErrorCheck = SkipHttpErrorCheck,
-                MaxRetries = MaximumRetryCount >= 0 ? MaximumRetryCount : (int?)null,
-                RetryInterval = RetryIntervalSec > 0 ? TimeSpan.FromSeconds(RetryIntervalSec) : (TimeSpan?)null,
-                MaxRedirects = MaximumRedirection >= 0 ? MaximumRedirection : (int?)null,
-                PreserveMethodOnRedirect = PreserveHttpMethodOnRedirect,
-                HttpVersion = HttpVersion,
-                ConnectionTimeout = ConnectionTimeoutSeconds > 0 ? TimeSpan.FromSeconds(ConnectionTimeoutSeconds) : (TimeSpan?)null,
-                OperationTimeout = OperationTimeoutSeconds > 0 ? TimeSpan.FromSeconds(OperationTimeoutSeconds) : (TimeSpan?)null,
-                Timeout = CallTimeout,
-                OutFile = OutFile == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile),
-                Resume = Resume,
-                ResponseMode = ResponseMode,
-            };
-            foreach (DictionaryEntry header in Headers ?? new Hashtable())
-            {
-                apiRequest.Headers[header.Key.ToString() ?? ""] = header.Value?.ToString() ?? "";
-            }
-
-            if (UserAgent != null)
-            {
-                // A header like the caller's others, checked as they are; it wins over one in -Headers, as with Invoke-RestMethod.
-                apiRequest.Headers["User-Agent"] = UserAgent;
-            }
-
-            return apiRequest;
+            _inFlight!.Add(Uri, response, upload);
         }
 
         /// <summary>Each page's items go down the pipeline as the page arrives, so Select-Object -First ends the paging.</summary>
         private void WritePages(ApiRequest apiRequest)
         {
-            var pages = TokenAuthSession.Engine.SendPagesAsync(CreateTokenRequest(), apiRequest, _paging, Log, Cancellation).GetAsyncEnumerator();
+            var pages = TokenAuthSession.Engine.SendPagesAsync(CreateTokenRequest(), apiRequest, _translation.Paging, Log, Cancellation).GetAsyncEnumerator();
             try
             {
                 while (Await(pages.MoveNextAsync()))
@@ -350,57 +227,13 @@ namespace TokenAuth.Commands
 
             if (ResponseHeadersVariable != null)
             {
-                var headers = new Hashtable(StringComparer.OrdinalIgnoreCase);
-                foreach (var header in response.Headers)
-                {
-                    headers[header.Key] = header.Value;
-                }
-
-                SessionState.PSVariable.Set(ResponseHeadersVariable, headers);
+                SessionState.PSVariable.Set(ResponseHeadersVariable, RestMethodTranslation.HeadersOf(response));
             }
 
-            // As Invoke-RestMethod -PassThru: the file written is read back as the answer would have been returned.
-            var (kind, content) = response.Kind == ResponseKind.File && PassThru ? response.ReadOutFile(ResponseMode) : (response.Kind, response.Content);
-            if (kind != ResponseKind.File && kind != ResponseKind.Empty)
+            if (_translation.TryGetOutput(response, out var output, out var unroll))
             {
-                // Arrays are unrolled into the pipeline, as Invoke-RestMethod does.
-                WriteObject(PowerShellValues.FromEngine(content), enumerateCollection: kind == ResponseKind.Json);
+                WriteObject(output, enumerateCollection: unroll);
             }
-        }
-
-        /// <summary>-Form's fields: FileInfo values (and lists of them) are file parts, anything else a field's text.</summary>
-        private static RequestBody MultipartBody(IDictionary form) =>
-            RequestBody.Multipart(form.Cast<DictionaryEntry>().Select(entry => new KeyValuePair<string, object?>(entry.Key.ToString() ?? "", FormValue(entry.Value))));
-
-        private static object? FormValue(object? value) => (value is PSObject wrapped ? wrapped.BaseObject : value) switch
-        {
-            string text => text,
-            System.IO.FileInfo file => file,
-            IEnumerable values => values.Cast<object?>().Select(FormValue).ToList(),
-            var other => other,
-        };
-
-        private RequestBody? RequestBodyFrom(object? body)
-        {
-            var value = body is PSObject wrapped ? wrapped.BaseObject : body;
-            if (value == null)
-            {
-                return null;
-            }
-
-            if (ContentType != null && ContentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
-                && PowerShellValues.ToEngine(body) is IDictionary<string, object?> fields)
-            {
-                // As Invoke-RestMethod: a dictionary with this content type is sent URL-encoded.
-                return RequestBody.Form(fields.Select(field => new KeyValuePair<string, string>(field.Key, Convert.ToString(field.Value, CultureInfo.InvariantCulture) ?? "")));
-            }
-
-            return value switch
-            {
-                string text => RequestBody.Text(text, ContentType ?? "application/json; charset=utf-8"),
-                byte[] bytes => RequestBody.Bytes(bytes, ContentType ?? "application/octet-stream"),
-                _ => RequestBody.Json(PowerShellValues.ToEngine(body)),
-            };
         }
     }
 }
