@@ -19,10 +19,10 @@ namespace TokenAuth.Requests
         private const long MaxPreallocationBytes = 8 << 20;
 
         /// <summary>
-        /// How a body is returned, from the form asked for and its media type: the one rule for an answer read whole and
-        /// for a file read back (<see cref="ApiResponse.ReadOutFile"/>). Json: parsed, or text if it is not JSON; a body
-        /// with no type is tried as JSON too. Text: JSON that is not asked to be parsed, text/*, XML, a form, a script.
-        /// Bytes: any other type.
+        /// How a body is returned: the one rule for an answer read whole and for a file read back
+        /// (<see cref="ApiResponse.ReadOutFile"/>). The form asked for (<see cref="ResponseMode.Text"/>, <see cref="ResponseMode.Bytes"/>)
+        /// wins; else the media type says. Json: a JSON type, or none at all, parsed (text if it is not JSON). Text: text/*,
+        /// XML, a form, a script. Bytes: any other type.
         /// </summary>
         internal static ResponseKind KindFor(ResponseMode mode, string? mediaType)
         {
