@@ -14,7 +14,7 @@ namespace TokenAuth.Commands
     /// <summary>
     /// Invoke-RestMethod's parameters in the engine's terms, and the engine's answer as Invoke-RestMethod writes it:
     /// the one place that knows what -Body, -Form, -InFile, -Headers, the limits and the paging parameters of
-    /// Invoke-AuthenticatedRequest mean. Made once per command: of its parameters only -Uri changes from item to item.
+    /// Invoke-AuthenticatedRequest mean. Made once per command: of the parameters it reads, only -Uri changes from item to item.
     /// </summary>
     internal sealed class RestMethodTranslation
     {
