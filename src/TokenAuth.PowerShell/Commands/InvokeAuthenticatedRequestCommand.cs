@@ -131,14 +131,13 @@ namespace TokenAuth.Commands
         /// <summary>This command's parameters in the engine's terms: made in BeginProcessing, once they are bound.</summary>
         private RestMethodTranslation _translation = null!;
 
-        /// <summary>Piped requests started and not yet written, with -ThrottleLimit above 1.</summary>
+        /// <summary>Piped requests started and not yet written, with -ThrottleLimit above 1; null without it.</summary>
         private InFlightRequests? _inFlight;
 
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
             _translation = new RestMethodTranslation(this, SessionState.Path, MyInvocation.BoundParameters.ContainsKey(nameof(Method)));
-            _inFlight = new InFlightRequests(ThrottleLimit, (uri, response) => ForItem(uri, () => WriteResponse(Await(response))), finishing => Await(finishing));
             if (ThrottleLimit > 1 && (OutFile != null || _translation.Paging.Applies))
             {
                 ThrowTerminatingError(ToErrorRecord(new InvalidRequestException(null,
@@ -149,6 +148,11 @@ namespace TokenAuth.Commands
             if (_translation.Conflict() is { } conflict)
             {
                 ThrowTerminatingError(ToErrorRecord(conflict, null));
+            }
+
+            if (ThrottleLimit > 1)
+            {
+                _inFlight = new InFlightRequests(ThrottleLimit, (uri, response) => ForItem(uri, () => WriteResponse(Await(response))), finishing => Await(finishing));
             }
         }
 
