@@ -90,6 +90,13 @@ public sealed partial class ProviderEmulator
             return ctx.Response.WriteAsync($"Plain text from {provider}.", ctx.RequestAborted);
         })));
 
+        // XML, a text type that is neither text/* nor JSON: answered as ?type= says (application/xml by default).
+        group.MapGet("/xml", Endpoint(provider, "xml", context => Protected(context, provider, (_, ctx) =>
+        {
+            ctx.Response.ContentType = (string?)ctx.Request.Query["type"] ?? "application/xml; charset=utf-8";
+            return ctx.Response.WriteAsync($"<sample provider=\"{provider}\">XML from {provider}.</sample>", ctx.RequestAborted);
+        })));
+
         group.MapGet("/bytes", Endpoint(provider, "bytes", context => Protected(context, provider, async (_, ctx) =>
         {
             var size = long.TryParse(ctx.Request.Query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out var requested) ? requested : 1024;

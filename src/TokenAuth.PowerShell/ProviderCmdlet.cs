@@ -234,14 +234,4 @@ namespace TokenAuth.Commands
             : Credential != null || ClientId != null ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
-
-    /// <summary>TLS versions for -SslProtocol, as Invoke-RestMethod names them; TLS 1.0 and 1.1 are not offered (retired, RFC 8996).</summary>
-    [Flags]
-    public enum TokenAuthSslProtocol
-    {
-        Default = 0,
-        Tls12 = SslProtocols.Tls12,
-        // SslProtocols.Tls13, which netstandard2.0 does not name.
-        Tls13 = 12288,
-    }
 }

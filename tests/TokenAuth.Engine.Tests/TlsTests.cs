@@ -56,7 +56,7 @@ public sealed class TlsTests : IAsyncLifetime
         var response = await _harness.Engine.SendAsync(Request("APIMW", _harness.Emulator.HttpsRootUri!, Trusting), new ApiRequest("GET", "resources/sample"));
 
         Assert.Equal(200, response.StatusCode);
-        Assert.Equal("https", response.RequestUri.Scheme);
+        Assert.Equal("https", response.DisplayEndpoint.Scheme);
         Assert.Equal(1, _harness.Count("apimw", "token"));
     }
 

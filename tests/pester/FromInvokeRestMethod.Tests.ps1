@@ -164,6 +164,36 @@ Describe 'Downloads' {
         $answer.provider | Should -Be 'apimw'
         (Get-Content $file -Raw | ConvertFrom-Json).provider | Should -Be 'apimw'
     }
+
+    # One rule decides JSON, text or bytes, for an answer returned and for one read back from -OutFile alike.
+    It 'returns a <Type> answer as <Expected>, with or without -OutFile -PassThru' -TestCases @(
+        @{ Type = 'application/xml; charset=utf-8'; Expected = 'String' }
+        @{ Type = 'application/atom+xml'; Expected = 'String' }
+        @{ Type = 'text/xml'; Expected = 'String' }
+        @{ Type = 'application/octet-stream'; Expected = 'Byte[]' }
+    ) {
+        $uri = "resources/xml?type=$([uri]::EscapeDataString($Type))"
+        $file = Join-Path $TestDrive 'answer.xml'
+
+        $returned = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri $uri
+        $readBack = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri $uri -OutFile $file -PassThru
+
+        $returned.GetType().Name | Should -Be $Expected
+        $readBack.GetType().Name | Should -Be $Expected
+        $text = '<sample provider="apimw">XML from apimw.</sample>'
+        if ($Expected -eq 'String') { $returned, $readBack | Should -BeExactly $text, $text }
+        else { [Text.Encoding]::UTF8.GetString($readBack) | Should -BeExactly ([Text.Encoding]::UTF8.GetString($returned)) }
+    }
+
+    It 'reads the file back as a string with -Raw, as -Raw returns an answer' {
+        $file = Join-Path $TestDrive 'raw.json'
+
+        $returned = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample -Raw
+        $readBack = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample -Raw -OutFile $file -PassThru
+
+        $readBack | Should -BeOfType [string]
+        $readBack | Should -BeExactly $returned
+    }
 }
 
 Describe 'Request options' {

@@ -93,12 +93,12 @@ namespace TokenAuth.Requests
 
                 if (!Uri.TryCreate(response.AnsweredUri, link, out var next))
                 {
-                    throw new MalformedResponseException(target.ProviderName, ProviderOperation.Request, response.RequestUri, linkSource, "is not a valid URI, so the next page cannot be requested");
+                    throw new MalformedResponseException(target.ProviderName, ProviderOperation.Request, response.DisplayEndpoint, linkSource, "is not a valid URI, so the next page cannot be requested");
                 }
 
                 if (!target.IsSameOrigin(next))
                 {
-                    var refusal = $"The page from {response.RequestUri} links its next page to {_client.Shown(request, next)}, which is not on "
+                    var refusal = $"The page from {response.DisplayEndpoint} links its next page to {_client.Shown(request, next)}, which is not on "
                         + $"{target.ProviderName}'s origin ({target.BaseUri.GetLeftPart(UriPartial.Authority)}): it was not followed, so the token stays with the provider.";
                     if (!apiRequest.SkipHttpErrorCheck)
                     {
@@ -111,13 +111,13 @@ namespace TokenAuth.Requests
 
                 if (seen.Contains(next.AbsoluteUri))
                 {
-                    log.Warning($"The page from {response.RequestUri} links back to a page already read ({_client.Shown(request, next)}); paging stopped there.");
+                    log.Warning($"The page from {response.DisplayEndpoint} links back to a page already read ({_client.Shown(request, next)}); paging stopped there.");
                     yield break;
                 }
 
                 if (followed >= paging.MaxLinks)
                 {
-                    log.Verbose($"Paging stopped after {followed} next link(s), the most asked for; more pages follow {response.RequestUri}.");
+                    log.Verbose($"Paging stopped after {followed} next link(s), the most asked for; more pages follow {response.DisplayEndpoint}.");
                     yield break;
                 }
 
@@ -156,8 +156,8 @@ namespace TokenAuth.Requests
             return JsonFieldPath.Find(page.Kind == ResponseKind.Json ? page.Content : null, itemsPath) switch
             {
                 List<object?> items => items,
-                null => throw new MalformedResponseException(provider, ProviderOperation.Request, page.RequestUri, itemsPath, "is missing from the page, so it has no items to return"),
-                _ => throw new MalformedResponseException(provider, ProviderOperation.Request, page.RequestUri, itemsPath, "is not a list of items"),
+                null => throw new MalformedResponseException(provider, ProviderOperation.Request, page.DisplayEndpoint, itemsPath, "is missing from the page, so it has no items to return"),
+                _ => throw new MalformedResponseException(provider, ProviderOperation.Request, page.DisplayEndpoint, itemsPath, "is not a list of items"),
             };
         }
     }

@@ -18,12 +18,40 @@ namespace TokenAuth.Requests
         private const int DownloadChunkBytes = 81920;
         private const long MaxPreallocationBytes = 8 << 20;
 
+        /// <summary>
+        /// How a body is returned: the one rule for an answer read whole and for a file read back
+        /// (<see cref="ApiResponse.ReadOutFile"/>). The form asked for (<see cref="ResponseMode.Text"/>, <see cref="ResponseMode.Bytes"/>)
+        /// wins; else the media type says. Json: a JSON type, or none at all, parsed (text if it is not JSON). Text: text/*,
+        /// XML, a form, a script. Bytes: any other type.
+        /// </summary>
+        internal static ResponseKind KindFor(ResponseMode mode, string? mediaType)
+        {
+            if (mode != ResponseMode.Auto)
+            {
+                return mode == ResponseMode.Bytes ? ResponseKind.Bytes : ResponseKind.Text;
+            }
+
+            if (string.IsNullOrEmpty(mediaType) || EndsWithEither(mediaType!, "/json", "+json"))
+            {
+                return ResponseKind.Json;
+            }
+
+            return mediaType!.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || EndsWithEither(mediaType, "/xml", "+xml")
+                || mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+                || mediaType.Equals("application/javascript", StringComparison.OrdinalIgnoreCase)
+                ? ResponseKind.Text
+                : ResponseKind.Bytes;
+        }
+
+        private static bool EndsWithEither(string mediaType, string first, string second) =>
+            mediaType.EndsWith(first, StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith(second, StringComparison.OrdinalIgnoreCase);
+
         /// <param name="answerLimit">Read only up to this many bytes, whatever the type (a provider's own answer); null: no limit.</param>
         /// <param name="resumeFrom">With -Resume, the length of the file already there (the range asked for starts after it).</param>
         public static async Task<(ResponseKind Kind, object? Content, long Length)> ReadAsync(SentResponse sent, ApiRequest apiRequest, long? answerLimit, long resumeFrom)
         {
             var content = sent.Response.Content;
-            var mediaType = content.Headers.ContentType?.MediaType ?? "";
+            var mediaType = content.Headers.ContentType?.MediaType;
             if (apiRequest.OutFile != null)
             {
                 var fullPath = Path.GetFullPath(apiRequest.OutFile);
@@ -38,9 +66,7 @@ namespace TokenAuth.Requests
                 return (ResponseKind.Empty, null, 0);
             }
 
-            var isJson = mediaType.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-            var isText = isJson || mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("/xml", StringComparison.OrdinalIgnoreCase)
-                || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase) || mediaType == "application/x-www-form-urlencoded" || mediaType == "application/javascript";
+            var kind = KindFor(apiRequest.ResponseMode, mediaType);
             // A provider's own answer (who-am-I) is read only up to its limit, whatever its type; an API response as
             // JSON is parsed from the bytes buffered within the attempt: no intermediate string, no copy, and the
             // buffer is still there for text.
@@ -50,12 +76,12 @@ namespace TokenAuth.Requests
                 bounded = await BoundedRead.ReadWithinAsync(content, limit, sent.AttemptCancellation).ConfigureAwait(false)
                     ?? throw BoundedRead.AnswerTooLarge(sent.Call, sent.DisplayEndpoint, limit);
             }
-            else if (apiRequest.ResponseMode == ResponseMode.Bytes || (apiRequest.ResponseMode == ResponseMode.Auto && !isText && mediaType.Length > 0))
+            else if (kind == ResponseKind.Bytes)
             {
                 var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
                 return (bytes.Length == 0 ? ResponseKind.Empty : ResponseKind.Bytes, bytes.Length == 0 ? null : bytes, bytes.Length);
             }
-            else if (apiRequest.ResponseMode != ResponseMode.Auto || !(isJson || mediaType.Length == 0))
+            else if (kind == ResponseKind.Text)
             {
                 var text = await content.ReadAsStringAsync().ConfigureAwait(false);
                 return text.Length == 0 ? (ResponseKind.Empty, null, 0) : (ResponseKind.Text, text, text.Length);

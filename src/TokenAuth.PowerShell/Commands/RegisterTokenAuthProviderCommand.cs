@@ -1,0 +1,39 @@
+using System;
+using System.Management.Automation;
+using TokenAuth.Credentials;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>Register-TokenAuthProvider: adds a provider described in JSON for this session.</summary>
+    [Cmdlet(VerbsLifecycle.Register, "TokenAuthProvider", SupportsShouldProcess = true)]
+    [OutputType(typeof(TokenAuthProviderInfo))]
+    public sealed class RegisterTokenAuthProviderCommand : TokenAuthCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        protected override void ProcessRecord()
+        {
+            foreach (var path in Path)
+            {
+                ForItem(path, () =>
+                {
+                    var fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                    var definition = ProviderDefinitionLoader.LoadFile(fullPath);
+                    if (ShouldProcess(definition.Name, "Register provider"))
+                    {
+                        if (AmbientIdentity.Of(definition) is { } ambient)
+                        {
+                            WriteWarning(ambient.Describe(definition.Name));
+                        }
+
+                        TokenAuthSession.Providers.Register(definition);
+                        WriteObject(new TokenAuthProviderInfo(definition, builtIn: false));
+                    }
+                });
+            }
+        }
+    }
+}
