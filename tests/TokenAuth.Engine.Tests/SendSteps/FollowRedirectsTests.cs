@@ -20,7 +20,9 @@ public sealed class FollowRedirectsTests
         return new FollowRedirects(() => options, next);
     }
 
-    private static Action<HttpResponseMessage> To(string location) => response => response.Headers.Location = new Uri(location, UriKind.RelativeOrAbsolute);
+    /// <summary>A Location header: a path is relative (said so, since Mono reads "/a" as an absolute file URI).</summary>
+    private static Action<HttpResponseMessage> To(string location) =>
+        response => response.Headers.Location = new Uri(location, location.StartsWith("/", StringComparison.Ordinal) ? UriKind.Relative : UriKind.Absolute);
 
     private Task<(ApiCall Call, Tokens.TokenManager Tokens)> StartAsync(ApiRequest apiRequest) =>
         Stepping.StartedCallAsync(new ScriptedHandler().ThenToken("stepping-token-redirects-1"), _clock, apiRequest, _log);

@@ -41,7 +41,7 @@ public sealed class TransientRetryTests
     public async Task Retry_After_as_a_date_waits_until_that_date_on_the_clock()
     {
         var next = new ScriptedStep()
-            .Then(HttpStatusCode.TooManyRequests, response => response.Headers.RetryAfter = new RetryConditionHeaderValue(_clock.GetUtcNow().AddSeconds(42)))
+            .Then((HttpStatusCode)429, response => response.Headers.RetryAfter = new RetryConditionHeaderValue(_clock.GetUtcNow().AddSeconds(42)))
             .Then(HttpStatusCode.OK);
 
         var sending = Step(next).SendAsync(Stepping.Exchange(Stepping.Call(_clock), new FakeRequest())).AsTask();
