@@ -24,6 +24,10 @@ namespace TokenAuth.Requests
             _next = next;
         }
 
+#if NET8_0_OR_GREATER
+        // Pooled: a step that waits on the network would otherwise allocate its state on every request.
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
         public async ValueTask<SentResponse> SendAsync(ApiCall call)
         {
             var options = _options();
