@@ -13,12 +13,6 @@ using TokenAuth.Tokens;
 
 namespace TokenAuth.Requests
 {
-    /// <summary>A step of sending an API call, around the next one (<see cref="RenewOnUnauthorized"/>, <see cref="FollowRedirects"/>).</summary>
-    internal interface IApiStep
-    {
-        ValueTask<SentResponse> SendAsync(ApiCall call);
-    }
-
     /// <summary>
     /// An API call: whose it is and how long it may take (<see cref="CallContext"/>), the caller's request, and the
     /// token it carries. What goes on the wire, hop by hop, is its <see cref="Wire"/>.
