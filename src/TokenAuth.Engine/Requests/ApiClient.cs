@@ -11,9 +11,10 @@ using TokenAuth.Tokens;
 namespace TokenAuth.Requests
 {
     /// <summary>
-    /// Sends a caller's request with the session's token: where it may go (<see cref="RequestGuards"/>), a 401 renewing
-    /// the token once, redirects that keep the token on the provider's origin, the answer read into what the caller asked
-    /// for (<see cref="ResponseContent"/>). Asks <see cref="TokenManager"/> for tokens; the token manager never calls back.
+    /// Sends a caller's request with the session's token: where it may go (<see cref="RequestGuards"/>), then its steps
+    /// (<see cref="RenewOnUnauthorized"/> around <see cref="FollowRedirects"/> around the sender's), then the answer read
+    /// into what the caller asked for (<see cref="ResponseContent"/>). Asks <see cref="TokenManager"/> for tokens; the
+    /// token manager never calls back.
     /// </summary>
     internal sealed class ApiClient
     {
