@@ -178,7 +178,7 @@ namespace TokenAuth.Http
                 handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
             }
 #else
-            // .NET Framework: connection recycling is set per origin through ServicePointManager (see HttpSender).
+            // .NET Framework: connection recycling is set per origin through ServicePointManager (see TimedAttempt).
             var handler = new HttpClientHandler
             {
                 AllowAutoRedirect = false,
