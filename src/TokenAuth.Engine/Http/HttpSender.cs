@@ -144,11 +144,11 @@ namespace TokenAuth.Http
 
         private readonly ClientLease? _ownClient;
         private readonly TimeProvider _clock;
-        private readonly Func<TokenAuthOptions> _options;
+        private readonly Func<ISendDefaults> _options;
 
         /// <param name="ownClient">Every call through this client, whatever its connection settings; null: the <see cref="HttpClientPool"/>.</param>
         /// <param name="options">The session's options as they are now: Set-TokenAuthOption takes effect on the next call.</param>
-        public HttpSender(HttpClient? ownClient, TimeProvider clock, Func<TokenAuthOptions> options)
+        public HttpSender(HttpClient? ownClient, TimeProvider clock, Func<ISendDefaults> options)
         {
             _ownClient = ownClient == null ? null : new ClientLease(ownClient);
             _clock = clock;

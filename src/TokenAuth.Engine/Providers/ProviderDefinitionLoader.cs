@@ -7,6 +7,7 @@ using System.Text.Json.Serialization;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 
 namespace TokenAuth.Providers
 {

@@ -13,6 +13,7 @@ using System.Threading.Tasks;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Tokens;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http.Headers;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 
 namespace TokenAuth.Requests
@@ -69,8 +70,8 @@ namespace TokenAuth.Requests
 
         /// <summary>
         /// The most the whole call may take: the token it needs, every attempt, the waits between them, redirects and
-        /// reading the response. Null: each attempt has <see cref="Http.TokenAuthOptions.Timeout"/>, a token request
-        /// <see cref="Http.TokenAuthOptions.TokenTimeout"/>.
+        /// reading the response. Null: each attempt has <see cref="TokenAuthOptions.Timeout"/>, a token request
+        /// <see cref="TokenAuthOptions.TokenTimeout"/>.
         /// </summary>
         public TimeSpan? Timeout { get; set; }
 
@@ -159,7 +160,7 @@ namespace TokenAuth.Requests
         public ResponseKind Kind { get; }
 
         /// <summary>
-        /// Json: dictionaries, lists and scalars (see <see cref="Providers.JsonValues"/>); Text: a string;
+        /// Json: dictionaries, lists and scalars (see <see cref="Json.JsonValues"/>); Text: a string;
         /// Bytes: a byte array; File: the full path written; Empty: null.
         /// </summary>
         public object? Content { get; }
@@ -197,7 +198,7 @@ namespace TokenAuth.Requests
                 try
                 {
                     using var document = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
-                    return (ResponseKind.Json, Providers.JsonValues.ToObject(document.RootElement));
+                    return (ResponseKind.Json, Json.JsonValues.ToObject(document.RootElement));
                 }
                 catch (System.Text.Json.JsonException)
                 {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Text.Json;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
+using TokenAuth.Json;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Tokens
