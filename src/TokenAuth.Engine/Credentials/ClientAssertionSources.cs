@@ -37,7 +37,7 @@ namespace TokenAuth.Credentials
     public abstract class ClientAssertionSource
     {
         /// <summary>The sources as a definition's token.assertion.source and -ClientAssertion name them.</summary>
-        public const string Syntax = "GitHubActions[:audience], AzureDevOps[:serviceConnectionId], Env:NAME or File[:path]";
+        public const string Syntax = AssertionSourceName.Syntax;
 
         /// <summary>The longest assertion a variable or file may hold: OIDC tokens are a few KiB.</summary>
         private const int MaxLength = 64 * 1024;
@@ -71,38 +71,14 @@ namespace TokenAuth.Credentials
 
         internal static ClientAssertionSource Parse(string text, string? baseFolder, Func<string, string?> environment)
         {
-            var colon = (text ?? throw new ArgumentNullException(nameof(text))).IndexOf(':');
-            var kind = (colon < 0 ? text : text.Substring(0, colon)).Trim();
-            var argument = colon < 0 ? null : text.Substring(colon + 1).Trim();
-            argument = string.IsNullOrEmpty(argument) ? null : argument;
-            switch (kind.ToUpperInvariant())
+            var name = AssertionSourceName.Parse(text, baseFolder);
+            return name.Kind switch
             {
-                case "GITHUBACTIONS":
-                    return new GitHubActionsSource(argument, environment);
-                case "AZUREDEVOPS":
-                    if (argument != null && !Guid.TryParse(argument, out _))
-                    {
-                        throw new ArgumentException("AzureDevOps: the service connection id must be its GUID (the service connection's page in Project settings shows it).");
-                    }
-
-                    return new AzureDevOpsSource(argument, environment);
-                case "ENV":
-                    return argument != null && argument.All(c => char.IsLetterOrDigit(c) || c == '_')
-                        ? new EnvironmentVariableSource(argument, environment)
-                        : throw new ArgumentException("Env: needs the name of the environment variable that holds the assertion, as Env:NAME.");
-                case "FILE":
-                    return new FileSource(argument == null ? null : Path.GetFullPath(Path.Combine(baseFolder ?? Environment.CurrentDirectory, argument)), environment);
-            }
-
-            if (text.Split('.').Length == 3 && text.Length > 40)
-            {
-                throw new ArgumentException("That is an assertion itself, not where to get one: TokenAuth takes no credential as a plain string. "
-                    + $"Name its source ({Syntax}) or give a script block that returns it.");
-            }
-
-            // A word is shown back; anything else may be a credential given by mistake, and is not.
-            var named = kind.Length > 0 && kind.Length <= 24 && kind.All(char.IsLetterOrDigit) ? $"'{kind}' is not a client assertion source" : "That is not a client assertion source";
-            throw new ArgumentException($"{named}: name one of {Syntax}, or give a script block.");
+                AssertionSourceKind.GitHubActions => new GitHubActionsSource(name.Argument, environment),
+                AssertionSourceKind.AzureDevOps => new AzureDevOpsSource(name.Argument, environment),
+                AssertionSourceKind.Environment => new EnvironmentVariableSource(name.Argument!, environment),
+                _ => new FileSource(name.Argument, environment),
+            };
         }
 
         /// <summary>The caller's own code (a PowerShell script block), run on the caller's thread through its <see cref="IClientAssertionHost"/>.</summary>
@@ -475,7 +451,7 @@ namespace TokenAuth.Credentials
         public HttpRequestMessage Create()
         {
             var message = new HttpRequestMessage(_method, Endpoint);
-            message.Headers.Accept.Add(TokenProtocol.AcceptJson);
+            message.Headers.Accept.Add(TokenCalls.AcceptJson);
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _bearer);
             if (_method == HttpMethod.Post)
             {

@@ -62,7 +62,7 @@ namespace TokenAuth.Requests
                         .ConfigureAwait(false);
                     if (answer.Absence == null)
                     {
-                        return TokenProtocol.ReadIdentity(definition, whoAmI, endpoint, answer.Content);
+                        return new IdentityInfo(definition.Name, true, endpoint.ToString(), TokenAnswers.ReadIdentityClaims(definition, whoAmI, endpoint, answer.Content));
                     }
 
                     evidence = answer.Absence;
@@ -146,7 +146,7 @@ namespace TokenAuth.Requests
                 {
                     var errorBody = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
                     call.Log.Verbose($"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms after {retries} retries.");
-                    var error = TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                    var error = ProviderErrors.Read(call.Request.Target, call, sent.DisplayEndpoint, response, errorBody);
                     throw status == 401 && call.TokenWithheldAt is { } foreign ? error.WithHint(TokenWithheldHint(target, foreign)) : error;
                 }
 
@@ -234,8 +234,8 @@ namespace TokenAuth.Requests
             }
         }
 
-        /// <summary>A URI the provider gave (a next link) as it may be shown: see <see cref="CallContext.Shown(Uri, AccessToken)"/>.</summary>
-        public Uri Shown(TokenRequest request, Uri uri) => CallContext.Shown(uri, _tokens.Current(request));
+        /// <summary>A URI the provider gave (a next link) as it may be shown: see <see cref="TokenCallContext.Shown(Uri, AccessToken)"/>.</summary>
+        public Uri Shown(TokenRequest request, Uri uri) => TokenCallContext.Shown(uri, _tokens.Current(request));
 
         /// <summary>
         /// A provider's own endpoint (who-am-I) is read only up to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>,
@@ -248,7 +248,7 @@ namespace TokenAuth.Requests
         /// the Authorization header change as redirects are followed; a fresh message is made from it for each attempt.
         /// One object for both, since every request allocates it.
         /// </summary>
-        private sealed class ApiCall : CallContext, IRequestFactory
+        private sealed class ApiCall : TokenCallContext, IRequestFactory
         {
             private string _method;
             private RequestBody? _body;
@@ -378,7 +378,7 @@ namespace TokenAuth.Requests
 
                 if (message.Headers.Accept.Count == 0)
                 {
-                    message.Headers.Accept.Add(TokenProtocol.AcceptJson);
+                    message.Headers.Accept.Add(TokenCalls.AcceptJson);
                 }
 
                 if (_authorization != null)
