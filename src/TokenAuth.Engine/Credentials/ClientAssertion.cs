@@ -79,13 +79,6 @@ namespace TokenAuth.Credentials
         /// <summary>JWT's base64url: no padding, '-' and '_' for '+' and '/'.</summary>
         public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-        /// <summary>The bytes of a base64url part (a JWT's header or claims); a <see cref="FormatException"/> when it is not one.</summary>
-        public static byte[] FromBase64Url(string part)
-        {
-            var base64 = part.Replace('-', '+').Replace('_', '/');
-            return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
-        }
-
         private static byte[] Sign(string provider, byte[] input, X509Certificate2 certificate, AssertionAlgorithm algorithm)
         {
             try

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using TokenAuth.Json;
 
 namespace TokenAuth.Providers
 {
@@ -68,7 +69,7 @@ namespace TokenAuth.Providers
                         argument == null ? null : Path.GetFullPath(Path.Combine(baseFolder ?? Environment.CurrentDirectory, argument)));
             }
 
-            if (text.Split('.').Length == 3 && text.Length > 40)
+            if (text.Length > 40 && Jwt.HasShape(text.Trim()))
             {
                 throw new ArgumentException("That is an assertion itself, not where to get one: TokenAuth takes no credential as a plain string. "
                     + $"Name its source ({Syntax}) or give a script block that returns it.");

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
@@ -73,7 +74,7 @@ namespace TokenAuth.Requests
             }
 
             var token = (await _tokens.GetAsync(request, false, log, CallBudget.Starting(_clock, timeout), cancellationToken).ConfigureAwait(false)).Token;
-            if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
+            if (Jwt.TryReadClaims(TokenAnswers.WithoutScheme(token.Value, token.AuthorizationScheme), out var jwtClaims))
             {
                 log.Verbose($"{definition.Name} {without}; showing the token's own claims, which the provider did not verify.");
                 return new IdentityInfo(definition.Name, false, "token claims (not verified by the provider)", jwtClaims);
