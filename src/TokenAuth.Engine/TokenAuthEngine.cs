@@ -107,7 +107,7 @@ namespace TokenAuth
         /// Sends a request with the session's token for <paramref name="request"/>. The token goes only to the
         /// provider's own origin; a 401 renews the token and sends the request once more; throttling and transient
         /// faults are retried per <see cref="TokenAuthOptions.Retry"/>. Non-success answers raise a
-        /// <see cref="ProviderErrorException"/> unless <see cref="ApiRequest.SkipHttpErrorCheck"/> is set.
+        /// <see cref="ApiErrorException"/> unless <see cref="ApiRequest.SkipHttpErrorCheck"/> is set.
         /// </summary>
         public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
             _client.SendAsync(request, apiRequest, log, cancellationToken);

@@ -144,7 +144,7 @@ namespace TokenAuth.Commands
         internal static ErrorRecord ToErrorRecord(TokenAuthException ex, object? target)
         {
             var record = new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex), target);
-            if (ex is ProviderErrorException provider)
+            if (ex is ErrorResponseException provider)
             {
                 // The default error view shows ErrorDetails alone: it must say whose refusal, of what, and why.
                 record.ErrorDetails = new ErrorDetails(provider.Summary)
@@ -159,7 +159,7 @@ namespace TokenAuth.Commands
         private static ErrorCategory CategoryOf(TokenAuthException ex) => ex switch
         {
             ProviderErrorException { Operation: ProviderOperation.Token or ProviderOperation.Refresh } => ErrorCategory.AuthenticationError,
-            ProviderErrorException provider => (int)provider.StatusCode switch
+            ErrorResponseException provider => (int)provider.StatusCode switch
             {
                 401 => ErrorCategory.AuthenticationError,
                 403 => ErrorCategory.PermissionDenied,

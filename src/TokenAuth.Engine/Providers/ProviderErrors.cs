@@ -17,7 +17,7 @@ namespace TokenAuth.Providers
     internal static class ProviderErrors
     {
         /// <summary>Turns a non-success response (its body's first 64 KiB) into the provider's own code and message, plus a hint.</summary>
-        public static ProviderErrorException Read(ProviderTarget target, CallContext call, Uri endpoint, HttpResponseMessage response, BodyPrefix errorBody)
+        public static ErrorResponseException Read(ProviderTarget target, CallContext call, Uri endpoint, HttpResponseMessage response, BodyPrefix errorBody)
         {
             var operation = call.Operation;
             var status = response.StatusCode;
@@ -52,7 +52,7 @@ namespace TokenAuth.Providers
             var scrub = Redaction.ScrubberFor(call.SensitiveValues());
             code = AsShown(scrub, code);
             message = AsShown(scrub, message);
-            return new ProviderErrorException(definition.Name, operation, endpoint, status, code, message,
+            return ErrorResponseException.Create(definition.Name, operation, endpoint, status, code, message,
                 HintFor(target, operation, status, code, message), scrub(body));
         }
 
