@@ -144,7 +144,7 @@ namespace TokenAuth.Providers
     public sealed record AssertionSpec
     {
         /// <summary>
-        /// A FederatedAssertion provider's source, as <see cref="Credentials.ClientAssertionSource.Syntax"/> names it; a
+        /// A FederatedAssertion provider's source, as <see cref="AssertionSourceName.Syntax"/> names it; a
         /// relative File: path is from the definition's folder. Null: -ClientAssertion or the session's source.
         /// </summary>
         public string? Source { get; init; }
