@@ -209,8 +209,9 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// The channel from the engine to the pipeline thread: engine log lines, queued from any thread until the pipeline thread writes them; likewise a client assertion
-        /// source's script block, which PowerShell runs only there, and the assertions to mask in a CI's log.
+        /// The channel from the engine to the pipeline thread: engine log lines, queued from any thread until the pipeline
+        /// thread writes them; likewise a client assertion source's script block, which PowerShell runs only there, and the
+        /// assertions to mask in a CI's log.
         /// </summary>
         private sealed class PipelineThreadChannel : ITokenAuthLog, IClientAssertionHost
         {
