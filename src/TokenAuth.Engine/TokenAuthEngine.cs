@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
@@ -19,7 +20,7 @@ namespace TokenAuth
     /// <item><see cref="ApiClient"/> and <see cref="Pager"/> (Requests/): send the caller's requests with those tokens, and follow pages.</item>
     /// </list>
     /// Both send through one <see cref="HttpSender"/> (Http/: retries, timeouts) on one clock, and read wire formats
-    /// only through <see cref="Providers.TokenProtocol"/> (Providers/). Knows nothing of PowerShell: it reports through
+    /// only through Providers/ (<see cref="Providers.TokenCalls"/>, <see cref="Providers.TokenAnswers"/>, <see cref="Providers.ProviderErrors"/>). Knows nothing of PowerShell: it reports through
     /// <see cref="ITokenAuthLog"/> and raises <see cref="TokenAuthException"/>s.
     /// </summary>
     public sealed class TokenAuthEngine
@@ -91,8 +92,8 @@ namespace TokenAuth
         /// it was not then (-SkipCertificateCheck holds for its own call only).
         /// </param>
         public Task<RevokeResult> RevokeAsync(AccessToken token, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null,
-            ConnectionSettings? connection = null) =>
-            _tokens.RevokeAsync(token, connection, log, cancellationToken, timeout);
+            ConnectionSettings? connection = null, IClientAssertionHost? host = null) =>
+            _tokens.RevokeAsync(token, connection, log, host, cancellationToken, timeout);
 
         /// <summary>
         /// Who the token belongs to: from the provider's who-am-I endpoint where it has one; else a JWT's own claims,
@@ -106,7 +107,7 @@ namespace TokenAuth
         /// Sends a request with the session's token for <paramref name="request"/>. The token goes only to the
         /// provider's own origin; a 401 renews the token and sends the request once more; throttling and transient
         /// faults are retried per <see cref="TokenAuthOptions.Retry"/>. Non-success answers raise a
-        /// <see cref="ProviderErrorException"/> unless <see cref="ApiRequest.SkipHttpErrorCheck"/> is set.
+        /// <see cref="ApiErrorException"/> unless <see cref="ApiRequest.SkipHttpErrorCheck"/> is set.
         /// </summary>
         public Task<ApiResponse> SendAsync(TokenRequest request, ApiRequest apiRequest, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
             _client.SendAsync(request, apiRequest, log, cancellationToken);

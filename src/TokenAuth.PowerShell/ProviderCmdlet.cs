@@ -218,7 +218,7 @@ namespace TokenAuth.Commands
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
             return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
-                AssertionSourceFor(definition));
+                AssertionSourceFor(definition), AssertionHost);
         }
 
         /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using TokenAuth.Credentials;
+using TokenAuth.Errors;
 
 namespace TokenAuth.Commands
 {

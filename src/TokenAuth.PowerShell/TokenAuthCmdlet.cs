@@ -18,10 +18,15 @@ namespace TokenAuth.Commands
     public abstract class TokenAuthCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
-        private QueuedLog? _log;
+        private PipelineThreadChannel? _channel;
+
+        private PipelineThreadChannel Channel => _channel ??= new PipelineThreadChannel(IsOn("VerbosePreference", "Verbose"), IsOn("DebugPreference", "Debug"));
 
         /// <summary>The engine's log for this invocation; lines reach the streams on the pipeline thread.</summary>
-        internal ITokenAuthLog Log => _log ??= new QueuedLog(IsOn("VerbosePreference", "Verbose"), IsOn("DebugPreference", "Debug"));
+        internal ITokenAuthLog Log => Channel;
+
+        /// <summary>What runs a script block source on the pipeline thread and masks assertions in a CI's log: passed to the engine with each request.</summary>
+        internal IClientAssertionHost AssertionHost => Channel;
 
         protected CancellationToken Cancellation => _stopping.Token;
 
@@ -74,17 +79,17 @@ namespace TokenAuth.Commands
 
         private void Flush()
         {
-            if (_log == null)
+            if (_channel == null)
             {
                 return;
             }
 
-            while (_log.PipelineThreadWork.TryDequeue(out var work))
+            while (_channel.PipelineThreadWork.TryDequeue(out var work))
             {
                 work();
             }
 
-            while (_log.SecretsToMask.TryDequeue(out var secret))
+            while (_channel.SecretsToMask.TryDequeue(out var secret))
             {
                 foreach (var command in CiMasking.CommandsFor(secret, System.Environment.GetEnvironmentVariables()))
                 {
@@ -92,7 +97,7 @@ namespace TokenAuth.Commands
                 }
             }
 
-            while (_log.Lines.TryDequeue(out var line))
+            while (_channel.Lines.TryDequeue(out var line))
             {
                 switch (line.Level)
                 {
@@ -139,7 +144,7 @@ namespace TokenAuth.Commands
         internal static ErrorRecord ToErrorRecord(TokenAuthException ex, object? target)
         {
             var record = new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex), target);
-            if (ex is ProviderErrorException provider)
+            if (ex is ErrorResponseException provider)
             {
                 // The default error view shows ErrorDetails alone: it must say whose refusal, of what, and why.
                 record.ErrorDetails = new ErrorDetails(provider.Summary)
@@ -154,7 +159,7 @@ namespace TokenAuth.Commands
         private static ErrorCategory CategoryOf(TokenAuthException ex) => ex switch
         {
             ProviderErrorException { Operation: ProviderOperation.Token or ProviderOperation.Refresh } => ErrorCategory.AuthenticationError,
-            ProviderErrorException provider => (int)provider.StatusCode switch
+            ErrorResponseException provider => (int)provider.StatusCode switch
             {
                 401 => ErrorCategory.AuthenticationError,
                 403 => ErrorCategory.PermissionDenied,
@@ -204,15 +209,16 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// Engine log lines, queued from any thread until the pipeline thread writes them; likewise a client assertion
-        /// source's script block, which PowerShell runs only there, and the assertions to mask in a CI's log.
+        /// The channel from the engine to the pipeline thread: engine log lines, queued from any thread until the pipeline
+        /// thread writes them; likewise a client assertion source's script block, which PowerShell runs only there, and the
+        /// assertions to mask in a CI's log.
         /// </summary>
-        private sealed class QueuedLog : ITokenAuthLog, IClientAssertionHost
+        private sealed class PipelineThreadChannel : ITokenAuthLog, IClientAssertionHost
         {
             private readonly bool _verbose;
             private readonly bool _debug;
 
-            public QueuedLog(bool verbose, bool debug)
+            public PipelineThreadChannel(bool verbose, bool debug)
             {
                 _verbose = verbose;
                 _debug = debug;

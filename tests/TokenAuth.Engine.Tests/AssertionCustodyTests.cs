@@ -43,7 +43,7 @@ public sealed class AssertionCustodyTests : IAsyncLifetime
     {
         _harness.Emulator.InjectFault("oauth2", "token", new EmulatorFault { StatusCode = status, Body = EchoingRefusal });
         var host = new MaskingHost();
-        var request = new TokenRequest(_target, new ProviderCredential(clientId: Client), connection: new ConnectionSettings { ClientCertificate = _certificate });
+        var request = new TokenRequest(_target, new ProviderCredential(clientId: Client), connection: new ConnectionSettings { ClientCertificate = _certificate }, host: host);
 
         var error = await Expect.Throws<ProviderErrorException>(() => _harness.Engine.GetTokenAsync(request, log: host).AsTask());
 
@@ -65,7 +65,7 @@ public sealed class AssertionCustodyTests : IAsyncLifetime
         _harness.Emulator.InjectFault("oauth2", "token", new EmulatorFault { StatusCode = 200, Body = EchoingRefusal });
         var host = new MaskingHost();
         var request = new TokenRequest(target, new ProviderCredential(clientId: "demo-federated-client"),
-            assertionSource: ClientAssertionSource.Parse("Env:TOKENAUTH_ASSERTION", null, _ => fetched));
+            assertionSource: ClientAssertionSource.Parse("Env:TOKENAUTH_ASSERTION", null, _ => fetched), host: host);
 
         var error = await Expect.Throws<ProviderErrorException>(() => _harness.Engine.GetTokenAsync(request, log: host).AsTask());
 

@@ -25,7 +25,7 @@ public sealed class AssertionThumbprintTests
 
         var assertion = ClientAssertion.Create("Example", "client-7", "https://auth.example/token", certificate, AssertionAlgorithm.RS256, includeCertificate: false, Now, thumbprint);
 
-        using var header = JsonDocument.Parse(ClientAssertion.FromBase64Url(assertion.Split('.')[0]));
+        using var header = JsonDocument.Parse(Json.Jwt.FromBase64Url(assertion.Split('.')[0]));
         using var sha = SHA256.Create();
         Assert.Equal(sha256 ? ClientAssertion.Base64Url(sha.ComputeHash(certificate.RawData)) : null, Property(header, "x5t#S256"));
         Assert.Equal(sha1 ? ClientAssertion.Base64Url(SHA1Of(certificate.RawData)) : null, Property(header, "x5t"));

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
+using TokenAuth.Providers;
 using Xunit;
 
 namespace TokenAuth.Tests;

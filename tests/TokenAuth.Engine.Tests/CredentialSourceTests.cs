@@ -2,6 +2,7 @@ using System.Collections;
 using System.Net;
 using System.Security;
 using TokenAuth.Credentials;
+using TokenAuth.Errors;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using Xunit;

@@ -154,9 +154,9 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
     public async Task An_assertion_over_64_KiB_is_refused_before_anything_is_sent()
     {
         var huge = "eyJhbGciOiJSUzI1NiJ9." + new string('A', 70_000) + ".c2ln";
-        var request = Request(ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 3", () => huge));
+        var request = Request(ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 3", () => huge), new TestHost(runsWork: true));
 
-        var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request, log: new TestHost(runsWork: true)).AsTask());
+        var error = await Expect.Throws<ClientAssertionException>(() => _harness.Engine.GetTokenAsync(request).AsTask());
 
         Assert.EndsWith("it is over 64 KiB, too long for an assertion", error.Message);
         Assert.Equal(0, _harness.Count("oauth2", "token"));
@@ -271,9 +271,9 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
     {
         await using var harness = await Harness.StartAsync(configureEngine: options => options with { TokenTimeout = TimeSpan.FromMilliseconds(300) });
         var request = new TokenRequest(_target, new ProviderCredential(clientId: Client),
-            assertionSource: ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 2", () => "never.run.here"));
+            assertionSource: ClientAssertionSource.OnCallerThread("the -ClientAssertion script block", "script 2", () => "never.run.here"), host: new TestHost(runsWork: false));
 
-        var error = await Expect.Throws<ClientAssertionException>(() => harness.Engine.GetTokenAsync(request, log: new TestHost(runsWork: false)).AsTask());
+        var error = await Expect.Throws<ClientAssertionException>(() => harness.Engine.GetTokenAsync(request).AsTask());
 
         Assert.Contains("no client assertion from the -ClientAssertion script block: none came within the token request's 0.3 s", error.Message);
     }
@@ -313,7 +313,8 @@ public sealed class FederatedAssertionTests : IAsyncLifetime
         Assert.Contains(expected, error.Message);
     }
 
-    private TokenRequest Request(ClientAssertionSource source) => new(_target, new ProviderCredential(clientId: Client), assertionSource: source);
+    private TokenRequest Request(ClientAssertionSource source, IClientAssertionHost? host = null) =>
+        new(_target, new ProviderCredential(clientId: Client), assertionSource: source, host: host);
 
     private Func<string, string?> GitHubVariables()
     {

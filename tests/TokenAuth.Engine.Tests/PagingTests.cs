@@ -1,6 +1,7 @@
 using TokenAuth.Emulator;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Requests;

@@ -95,7 +95,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
         var token = (await _harness.Engine.GetTokenAsync(request)).Token.Value;
         var elsewhere = new UriBuilder(new Uri(_elsewhere.RootUri, $"akiba/resources/{token}/x")) { UserName = token }.Uri;
 
-        var error = await Expect.Throws<ProviderErrorException>(() =>
+        var error = await Expect.Throws<ApiErrorException>(() =>
             _harness.Engine.SendAsync(request, new ApiRequest("GET", "resources/redirect?to=" + Uri.EscapeDataString(elsewhere.ToString())), _harness.Log));
 
         Assert.True(_harness.Log.Contains("redirected to another origin"));
@@ -200,7 +200,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     {
         _harness.Emulator.InjectFault("apimw", "sample", new EmulatorFault { StatusCode = 401, Times = 2, Body = """{"success":false,"error":{"code":"INVALID_TOKEN","message":"Token not accepted here"}}""" });
 
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("APIMW", new ApiRequest("GET", "resources/sample")));
+        var error = await Expect.Throws<ApiErrorException>(() => Send("APIMW", new ApiRequest("GET", "resources/sample")));
 
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
         Assert.Equal("INVALID_TOKEN", error.ProviderCode);
@@ -213,7 +213,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     {
         _harness.Emulator.InjectFault("ankorstore", "sample", new EmulatorFault { StatusCode = 403 });
 
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("Ankorstore", new ApiRequest("GET", "resources/sample")));
+        var error = await Expect.Throws<ApiErrorException>(() => Send("Ankorstore", new ApiRequest("GET", "resources/sample")));
 
         Assert.Equal(HttpStatusCode.Forbidden, error.StatusCode);
         Assert.Equal("Injected fault 403", error.ProviderMessage);
@@ -274,7 +274,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     {
         _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 503, Times = 10 });
 
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample") { MaxRetries = 2 }));
+        var error = await Expect.Throws<ApiErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample") { MaxRetries = 2 }));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
         Assert.Equal(3, _harness.Count("akiba", "sample"));
@@ -287,7 +287,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
         await using var harness = await Harness.StartAsync(fakeTimers: true);
         harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 429, RetryAfter = "120" });
 
-        var error = await Expect.Throws<ProviderErrorException>(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample")));
+        var error = await Expect.Throws<ApiErrorException>(() => harness.Engine.SendAsync(harness.Request("Akiba"), new ApiRequest("GET", "resources/sample")));
 
         Assert.Equal((HttpStatusCode)429, error.StatusCode);
         Assert.DoesNotContain(TimeSpan.FromSeconds(120), harness.Clock.Waits);
@@ -301,7 +301,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
         var put = await Send("Akiba", new ApiRequest("PUT", "resources/echo") { Body = RequestBody.Text("x") });
         _harness.Emulator.InjectFault("akiba", "echo", new EmulatorFault { StatusCode = 502 });
 
-        var post = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("POST", "resources/echo") { Body = RequestBody.Text("x") }));
+        var post = await Expect.Throws<ApiErrorException>(() => Send("Akiba", new ApiRequest("POST", "resources/echo") { Body = RequestBody.Text("x") }));
 
         Assert.Equal(1, put.Retries);
         Assert.Equal(HttpStatusCode.BadGateway, post.StatusCode);
@@ -314,7 +314,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
         _harness.Emulator.InjectFault("akiba", "echo", new EmulatorFault { StatusCode = 503 });
         using var stream = new MemoryStream("streamed"u8.ToArray());
 
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("POST", "resources/echo") { Body = RequestBody.Stream(stream) }));
+        var error = await Expect.Throws<ApiErrorException>(() => Send("Akiba", new ApiRequest("POST", "resources/echo") { Body = RequestBody.Stream(stream) }));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
         Assert.Equal(1, _harness.Count("akiba", "echo"));
@@ -370,7 +370,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     {
         _harness.Emulator.InjectFault("akiba", "sample", new EmulatorFault { StatusCode = 500, Body = new string('x', 3_000_000), ContentType = "text/plain" });
 
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample")));
+        var error = await Expect.Throws<ApiErrorException>(() => Send("Akiba", new ApiRequest("GET", "resources/sample")));
 
         Assert.Equal(64 * 1024, error.ResponseBody!.Length);
         Assert.Null(error.ProviderMessage);
@@ -581,7 +581,7 @@ public sealed class RequestPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_non_success_answer_is_a_typed_error_with_the_providers_code_message_and_body()
     {
-        var error = await Expect.Throws<ProviderErrorException>(() => Send("APIMW", new ApiRequest("GET", "resources/status/404")));
+        var error = await Expect.Throws<ApiErrorException>(() => Send("APIMW", new ApiRequest("GET", "resources/status/404")));
 
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
         Assert.Equal("STATUS_404", error.ProviderCode);

@@ -61,7 +61,7 @@ public sealed class RetryTokenRecheckTests
 
         var call = harness.Engine.SendAsync(request, new ApiRequest("GET", "resources/sample"), harness.Log);
         await harness.Clock.AdvanceOnceWaitingAsync(RetryAfter);
-        var failure = await Assert.ThrowsAsync<ProviderErrorException>(() => call);
+        var failure = await Assert.ThrowsAsync<ApiErrorException>(() => call);
 
         Assert.Equal(HttpStatusCode.Unauthorized, failure.StatusCode);
         // The first token, the one renewed for the retry, and the one renewed once for the 401: no more.

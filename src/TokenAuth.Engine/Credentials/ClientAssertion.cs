@@ -1,32 +1,15 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using TokenAuth.Errors;
+using TokenAuth.Providers;
 
 namespace TokenAuth.Credentials
 {
-    /// <summary>The signature of a client assertion: RSA with PKCS#1 v1.5 or PSS padding, or ECDSA on P-256, each over SHA-256.</summary>
-    public enum AssertionAlgorithm
-    {
-        RS256,
-        PS256,
-        ES256,
-    }
-
-    /// <summary>
-    /// Which thumbprint of the certificate an assertion's header names it by: SHA-256 (x5t#S256, the default), SHA-1
-    /// (x5t, which older Entra ID configurations and ADFS look for), or both.
-    /// </summary>
-    public enum AssertionThumbprint
-    {
-        Sha256,
-        Sha1,
-        Both,
-    }
-
     /// <summary>
     /// RFC 7523 client assertions (OpenID Connect's private_key_jwt): a short-lived JWT the client signs with its
     /// certificate's private key, sent in place of a client secret. Built with the framework's own RSA and ECDsa, on
@@ -85,15 +68,16 @@ namespace TokenAuth.Credentials
             return signingInput + "." + Base64Url(Sign(provider, Encoding.ASCII.GetBytes(signingInput), certificate, algorithm));
         }
 
+        /// <summary>RFC 7523 2.2: the client's id and an assertion, as the form fields that carry them.</summary>
+        internal static IReadOnlyList<KeyValuePair<string, string>> FormFields(string clientId, string assertion) => new[]
+        {
+            new KeyValuePair<string, string>("client_id", clientId),
+            new KeyValuePair<string, string>("client_assertion_type", Type),
+            new KeyValuePair<string, string>("client_assertion", assertion),
+        };
+
         /// <summary>JWT's base64url: no padding, '-' and '_' for '+' and '/'.</summary>
         public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-        /// <summary>The bytes of a base64url part (a JWT's header or claims); a <see cref="FormatException"/> when it is not one.</summary>
-        public static byte[] FromBase64Url(string part)
-        {
-            var base64 = part.Replace('-', '+').Replace('_', '/');
-            return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
-        }
 
         private static byte[] Sign(string provider, byte[] input, X509Certificate2 certificate, AssertionAlgorithm algorithm)
         {

@@ -12,7 +12,7 @@ namespace TokenAuth.Credentials
     /// The fields a provider may ask for. Secret parts (ClientSecret, ClientCredential, ApiSecret) never appear in
     /// <see cref="ToString"/>, and the ApiKey is shown only by its first characters, since some providers treat it as secret too.
     /// </summary>
-    public sealed class ProviderCredential
+    public sealed class ProviderCredential : ICredentialValues
     {
         /// <summary>One value per <see cref="CredentialField"/>, indexed by it.</summary>
         private readonly string?[] _values = new string?[CredentialFields.All.Count];

@@ -32,11 +32,14 @@ namespace TokenAuth.Errors
         public abstract string ErrorId { get; }
     }
 
-    /// <summary>The provider answered with an error (in its own error shape).</summary>
-    public sealed class ProviderErrorException : TokenAuthException
+    /// <summary>
+    /// An answer with an error status (or a 200 carrying an error object), read in the answerer's own error shape: a
+    /// provider's own endpoint refusing (<see cref="ProviderErrorException"/>) or an API request failing (<see cref="ApiErrorException"/>).
+    /// </summary>
+    public abstract class ErrorResponseException : TokenAuthException
     {
-        public ProviderErrorException(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode statusCode,
-            string? providerCode, string? providerMessage, string? hint, string? responseBody = null)
+        private protected ErrorResponseException(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode statusCode,
+            string? providerCode, string? providerMessage, string? hint, string? responseBody)
             : base(Compose(provider, operation, endpoint, statusCode, providerCode, providerMessage, hint), provider)
         {
             Operation = operation;
@@ -68,8 +71,15 @@ namespace TokenAuth.Errors
         public override string ErrorId => Operation == ProviderOperation.Request ? "RequestFailed" : "ProviderRejected" + Operation;
 
         /// <summary>The same error, with what TokenAuth knows better about its cause.</summary>
-        public ProviderErrorException WithHint(string hint) =>
-            new ProviderErrorException(Provider!, Operation, Endpoint, StatusCode, ProviderCode, ProviderMessage, hint, ResponseBody);
+        public ErrorResponseException WithHint(string hint) =>
+            Create(Provider!, Operation, Endpoint, StatusCode, ProviderCode, ProviderMessage, hint, ResponseBody);
+
+        /// <summary>The error for this operation: an API request's, or the refusal of one of the provider's own endpoints.</summary>
+        public static ErrorResponseException Create(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode statusCode,
+            string? providerCode, string? providerMessage, string? hint, string? responseBody = null) =>
+            operation == ProviderOperation.Request
+                ? new ApiErrorException(provider, endpoint, statusCode, providerCode, providerMessage, hint, responseBody)
+                : new ProviderErrorException(provider, operation, endpoint, statusCode, providerCode, providerMessage, hint, responseBody);
 
         /// <summary>
         /// One line for a console's error view: provider, call, status and code, then the provider's own words,
@@ -133,6 +143,26 @@ namespace TokenAuth.Errors
             }
 
             return hint == null ? text + "." : $"{text}. {hint}";
+        }
+    }
+
+    /// <summary>One of the provider's own endpoints (token, refresh, revoke, who-am-I) refused the call.</summary>
+    public sealed class ProviderErrorException : ErrorResponseException
+    {
+        public ProviderErrorException(string provider, ProviderOperation operation, Uri endpoint, HttpStatusCode statusCode,
+            string? providerCode, string? providerMessage, string? hint, string? responseBody = null)
+            : base(provider, operation, endpoint, statusCode, providerCode, providerMessage, hint, responseBody)
+        {
+        }
+    }
+
+    /// <summary>An API request was answered with an error status (a 404 for a missing resource, a 403, a 500...).</summary>
+    public sealed class ApiErrorException : ErrorResponseException
+    {
+        public ApiErrorException(string provider, Uri endpoint, HttpStatusCode statusCode, string? providerCode, string? providerMessage, string? hint,
+            string? responseBody = null)
+            : base(provider, ProviderOperation.Request, endpoint, statusCode, providerCode, providerMessage, hint, responseBody)
+        {
         }
     }
 

@@ -42,12 +42,12 @@ namespace TokenAuth.Http
     /// </summary>
     internal sealed class HttpSender : ISendStep
     {
-        private readonly Func<TokenAuthOptions> _options;
+        private readonly Func<ISendDefaults> _options;
         private readonly ISendStep _steps;
 
         /// <param name="ownClient">Every call through this client, whatever its connection settings; null: the <see cref="HttpClientPool"/>.</param>
         /// <param name="options">The session's options as they are now: Set-TokenAuthOption takes effect on the next call.</param>
-        public HttpSender(HttpClient? ownClient, TimeProvider clock, Func<TokenAuthOptions> options)
+        public HttpSender(HttpClient? ownClient, TimeProvider clock, Func<ISendDefaults> options)
         {
             _options = options;
             _steps = new TransientRetry(clock, new TimedAttempt(ownClient, clock));

@@ -20,7 +20,7 @@ namespace TokenAuth.Http
     internal readonly struct Exchange
     {
         /// <param name="options">The session's options when the hop began: every step of it works with the same ones.</param>
-        public Exchange(CallContext call, IRequestFactory request, TokenAuthOptions options, RetryPolicy retry, bool bufferSuccessBody)
+        public Exchange(CallContext call, IRequestFactory request, ISendDefaults options, RetryPolicy retry, bool bufferSuccessBody)
         {
             Call = call;
             Request = request;
@@ -35,7 +35,7 @@ namespace TokenAuth.Http
 
         public IRequestFactory Request { get; }
 
-        public TokenAuthOptions Options { get; }
+        public ISendDefaults Options { get; }
 
         public RetryPolicy Retry { get; }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using TokenAuth.Credentials;
 
 namespace TokenAuth.Providers
 {
@@ -22,7 +21,7 @@ namespace TokenAuth.Providers
     /// <summary>The values a call can fill its templates with.</summary>
     internal sealed class TemplateValues
     {
-        public TemplateValues(ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, string? refreshToken = null, string? accessToken = null)
+        public TemplateValues(ICredentialValues credential, string? scope = null, TimeSpan? lifetime = null, string? refreshToken = null, string? accessToken = null)
         {
             Credential = credential;
             Scope = scope;
@@ -31,7 +30,7 @@ namespace TokenAuth.Providers
             AccessToken = accessToken;
         }
 
-        public ProviderCredential Credential { get; }
+        public ICredentialValues Credential { get; }
 
         public string? Scope { get; }
 

@@ -84,15 +84,6 @@ namespace TokenAuth.Providers
         public override string ToString() => Name;
     }
 
-    public enum CredentialField
-    {
-        ClientId,
-        ClientSecret,
-        ClientCredential,
-        ApiKey,
-        ApiSecret,
-    }
-
     public sealed record CredentialSpec
     {
         /// <summary>Fields the provider needs, e.g. ClientId and ClientSecret.</summary>
@@ -130,16 +121,35 @@ namespace TokenAuth.Providers
         FederatedAssertion,
     }
 
+    /// <summary>The signature of a client assertion: RSA with PKCS#1 v1.5 or PSS padding, or ECDSA on P-256, each over SHA-256.</summary>
+    public enum AssertionAlgorithm
+    {
+        RS256,
+        PS256,
+        ES256,
+    }
+
+    /// <summary>
+    /// Which thumbprint of the certificate an assertion's header names it by: SHA-256 (x5t#S256, the default), SHA-1
+    /// (x5t, which older Entra ID configurations and ADFS look for), or both.
+    /// </summary>
+    public enum AssertionThumbprint
+    {
+        Sha256,
+        Sha1,
+        Both,
+    }
+
     /// <summary>How a client assertion is made (<see cref="ClientAuthentication.PrivateKeyJwt"/>) or where it comes from (<see cref="ClientAuthentication.FederatedAssertion"/>).</summary>
     public sealed record AssertionSpec
     {
         /// <summary>
-        /// A FederatedAssertion provider's source, as <see cref="Credentials.ClientAssertionSource.Syntax"/> names it; a
+        /// A FederatedAssertion provider's source, as <see cref="AssertionSourceName.Syntax"/> names it; a
         /// relative File: path is from the definition's folder. Null: -ClientAssertion or the session's source.
         /// </summary>
         public string? Source { get; init; }
 
-        public Credentials.AssertionAlgorithm Algorithm { get; init; } = Credentials.AssertionAlgorithm.RS256;
+        public AssertionAlgorithm Algorithm { get; init; } = AssertionAlgorithm.RS256;
 
         /// <summary>The assertion's aud; null: the token endpoint's URL, as RFC 7523 suggests.</summary>
         public string? Audience { get; init; }
@@ -148,7 +158,7 @@ namespace TokenAuth.Providers
         public bool IncludeCertificate { get; init; }
 
         /// <summary>Which thumbprint the header names the certificate by: x5t#S256 (the default), x5t (SHA-1) or both.</summary>
-        public Credentials.AssertionThumbprint Thumbprint { get; init; } = Credentials.AssertionThumbprint.Sha256;
+        public AssertionThumbprint Thumbprint { get; init; } = AssertionThumbprint.Sha256;
     }
 
     /// <summary>

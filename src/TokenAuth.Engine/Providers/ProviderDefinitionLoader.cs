@@ -4,9 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 
 namespace TokenAuth.Providers
 {
@@ -67,7 +67,7 @@ namespace TokenAuth.Providers
                 ClientCertificate = certificate == null ? null
                     : certificate with { CertificateFile = Resolve(certificate.CertificateFile), KeyFile = Resolve(certificate.KeyFile) },
                 Token = assertion?.Source == null ? definition.Token
-                    : definition.Token with { Assertion = assertion with { Source = ClientAssertionSource.Parse(assertion.Source, folder).Description } },
+                    : definition.Token with { Assertion = assertion with { Source = AssertionSourceName.Parse(assertion.Source, folder).Description } },
             };
         }
 
@@ -336,7 +336,7 @@ namespace TokenAuth.Providers
             string? refusal = null;
             try
             {
-                _ = assertion?.Source == null ? null : ClientAssertionSource.Parse(assertion.Source);
+                _ = assertion?.Source == null ? null : AssertionSourceName.Parse(assertion.Source);
             }
             catch (ArgumentException ex)
             {

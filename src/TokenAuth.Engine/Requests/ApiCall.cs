@@ -14,10 +14,10 @@ using TokenAuth.Tokens;
 namespace TokenAuth.Requests
 {
     /// <summary>
-    /// An API call: whose it is and how long it may take (<see cref="CallContext"/>), the caller's request, and the
+    /// An API call: whose it is and how long it may take (<see cref="TokenCallContext"/>), the caller's request, and the
     /// token it carries. What goes on the wire, hop by hop, is its <see cref="Wire"/>.
     /// </summary>
-    internal sealed class ApiCall : CallContext
+    internal sealed class ApiCall : TokenCallContext
     {
         private readonly TokenManager _tokens;
 
@@ -192,7 +192,7 @@ namespace TokenAuth.Requests
 
             if (message.Headers.Accept.Count == 0)
             {
-                message.Headers.Accept.Add(TokenProtocol.AcceptJson);
+                message.Headers.Accept.Add(TokenCalls.AcceptJson);
             }
 
             if (_authorization != null)

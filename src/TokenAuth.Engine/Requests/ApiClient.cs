@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
@@ -60,7 +61,7 @@ namespace TokenAuth.Requests
                         .ConfigureAwait(false);
                     if (answer.Absence == null)
                     {
-                        return TokenProtocol.ReadIdentity(definition, whoAmI, endpoint, answer.Content);
+                        return new IdentityInfo(definition.Name, true, endpoint.ToString(), TokenAnswers.ReadIdentityClaims(definition, whoAmI, endpoint, answer.Content));
                     }
 
                     evidence = answer.Absence;
@@ -71,7 +72,7 @@ namespace TokenAuth.Requests
             }
 
             var token = (await _tokens.GetAsync(request, false, log, CallBudget.Starting(_clock, timeout), cancellationToken).ConfigureAwait(false)).Token;
-            if (JwtClaims.TryRead(token.Value, token.AuthorizationScheme, out var jwtClaims))
+            if (Jwt.TryReadClaims(TokenAnswers.WithoutScheme(token.Value, token.AuthorizationScheme), out var jwtClaims))
             {
                 log.Verbose($"{definition.Name} {without}; showing the token's own claims, which the provider did not verify.");
                 return new IdentityInfo(definition.Name, false, "token claims (not verified by the provider)", jwtClaims);
@@ -126,7 +127,7 @@ namespace TokenAuth.Requests
                 {
                     var errorBody = await sent.ReadErrorBodyAsync().ConfigureAwait(false);
                     call.Log.Verbose($"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms after {retries} retries.");
-                    var error = TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, errorBody);
+                    var error = ProviderErrors.Read(call.Request.Target, call, sent.DisplayEndpoint, response, errorBody);
                     throw status == 401 && call.Wire.TokenWithheldAt is { } foreign ? error.WithHint(TokenWithheldHint(target, foreign)) : error;
                 }
 
@@ -151,7 +152,7 @@ namespace TokenAuth.Requests
             + $"this 401 is no sign of a bad token. If {foreign} belongs to {target.ProviderName}, name it in the provider definition's trustedOrigins "
             + $"(\"trustedOrigins\": [\"{foreign}\"]), and the token will follow redirects there.";
 
-        /// <summary>A URI the provider gave (a next link) as it may be shown: see <see cref="CallContext.Shown(Uri, AccessToken)"/>.</summary>
-        public Uri Shown(TokenRequest request, Uri uri) => CallContext.Shown(uri, _tokens.Current(request));
+        /// <summary>A URI the provider gave (a next link) as it may be shown: see <see cref="TokenCallContext.Shown(Uri, AccessToken)"/>.</summary>
+        public Uri Shown(TokenRequest request, Uri uri) => TokenCallContext.Shown(uri, _tokens.Current(request));
     }
 }

@@ -66,8 +66,8 @@ namespace TokenAuth.Requests
 
         /// <summary>
         /// The most the whole call may take: the token it needs, every attempt, the waits between them, redirects and
-        /// reading the response. Null: each attempt has <see cref="Http.TokenAuthOptions.Timeout"/>, a token request
-        /// <see cref="Http.TokenAuthOptions.TokenTimeout"/>.
+        /// reading the response. Null: each attempt has <see cref="TokenAuthOptions.Timeout"/>, a token request
+        /// <see cref="TokenAuthOptions.TokenTimeout"/>.
         /// </summary>
         public TimeSpan? Timeout { get; set; }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 using TokenAuth.Requests;

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
 

@@ -27,7 +27,7 @@ namespace TokenAuth.Tokens
         /// </summary>
         public static string? Evidence(TokenAuthException error) => error switch
         {
-            ProviderErrorException { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented } refused
+            ErrorResponseException { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented } refused
                 => $"it answered HTTP {(int)refused.StatusCode}",
             MalformedResponseException { HtmlPage: true } => "it answered with an HTML page instead of JSON",
             _ => null,

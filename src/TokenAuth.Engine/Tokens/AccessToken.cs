@@ -1,4 +1,5 @@
 using System;
+using TokenAuth.Providers;
 
 namespace TokenAuth.Tokens
 {
@@ -25,15 +26,10 @@ namespace TokenAuth.Tokens
             ExpiresOn = expiresOn;
             ExpiryAssumed = expiryAssumed;
             RenewAfterTicks = renewAfter.UtcTicks;
-            var carriesScheme = CarriesScheme(value, authorizationScheme);
+            var carriesScheme = TokenAnswers.CarriesScheme(value, authorizationScheme);
             _authorizationHeaderValue = carriesScheme ? value : authorizationScheme + " " + value;
             _valueStart = carriesScheme ? 0 : authorizationScheme.Length + 1;
         }
-
-        /// <summary>The token as sent after the scheme: a token that already starts with its scheme ("JWT eyJ…") loses it.</summary>
-        internal static string WithoutScheme(string value, string scheme) => CarriesScheme(value, scheme) ? value.Substring(scheme.Length + 1) : value;
-
-        private static bool CarriesScheme(string value, string scheme) => value.StartsWith(scheme + " ", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>What the token was obtained for: provider, base URI, credential identity and options.</summary>
         public TokenRequest Request { get; }
@@ -78,19 +74,5 @@ namespace TokenAuth.Tokens
         internal long RenewAfterTicks { get; }
 
         public override string ToString() => $"{Provider} token (expires {ExpiresOn:u})";
-    }
-
-    /// <summary>A token and whether it came from the session cache.</summary>
-    public readonly struct TokenResult
-    {
-        public TokenResult(AccessToken token, bool fromCache)
-        {
-            Token = token;
-            FromCache = fromCache;
-        }
-
-        public AccessToken Token { get; }
-
-        public bool FromCache { get; }
     }
 }

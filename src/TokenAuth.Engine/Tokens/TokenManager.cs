@@ -15,7 +15,7 @@ namespace TokenAuth.Tokens
     /// <summary>
     /// Where a token is cached, renewed, refreshed and revoked. It alone calls the provider's own token, refresh and
     /// revoke endpoints, reads their answers within <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/> and turns their
-    /// refusals into errors; <see cref="TokenProtocol"/> knows what those calls look like on the wire.
+    /// refusals into errors; <see cref="TokenCalls"/> and <see cref="TokenAnswers"/> know what those calls and answers look like on the wire.
     /// </summary>
     internal sealed class TokenManager
     {
@@ -81,12 +81,14 @@ namespace TokenAuth.Tokens
                     $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke."));
             }
 
-            return RevokeAtProviderAsync(token, forgotten: true, request.Connection, log, cancellationToken, timeout);
+            return RevokeAtProviderAsync(token, forgotten: true, request.Connection, log, request.Host, cancellationToken, timeout);
         }
 
         /// <param name="connection">How this revoke call goes; null: as the token was got, but with the server's certificate checked.</param>
-        public Task<RevokeResult> RevokeAsync(AccessToken token, ConnectionSettings? connection, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout) =>
-            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), connection ?? Checked(token.Request.Connection), log, cancellationToken, timeout);
+        /// <param name="host">The revoking caller's host, never the one the token was got for.</param>
+        public Task<RevokeResult> RevokeAsync(AccessToken token, ConnectionSettings? connection, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken,
+            TimeSpan? timeout) =>
+            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), connection ?? Checked(token.Request.Connection), log, host, cancellationToken, timeout);
 
         /// <summary>-SkipCertificateCheck is for the call it was given to, not for every later call with the token it got.</summary>
         private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
@@ -128,58 +130,73 @@ namespace TokenAuth.Tokens
         private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
-            if (TokenProtocol.RefreshCall(request, previous) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
+            var target = request.Target;
+            if (TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
             {
                 try
                 {
-                    return await CallTokenEndpointAsync(refresh, new CallContext(request, ProviderOperation.Refresh, log, budget, abandoned) { Token = previous })
+                    return await CallTokenEndpointAsync(refresh, new TokenCallContext(request, ProviderOperation.Refresh, log, budget, abandoned) { Token = previous })
                         .ConfigureAwait(false);
                 }
-                catch (ProviderErrorException ex) when (TokenProtocol.IsRefusedRefresh(request.Target.Definition.Refresh!, ex))
+                catch (ProviderErrorException ex) when (TokenAnswers.IsRefusedRefresh(target.Definition.Refresh!, ex))
                 {
-                    log.Verbose($"{request.Target.ProviderName} refused the refresh token ({ex.ProviderCode ?? ((int)ex.StatusCode).ToString()}); getting a new token with the credentials.");
+                    log.Verbose($"{target.ProviderName} refused the refresh token ({ex.ProviderCode ?? ((int)ex.StatusCode).ToString()}); getting a new token with the credentials.");
                 }
                 catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
                 {
                     _absent.Remember(refresh.Endpoint, evidence);
-                    log.Verbose($"{request.Target.ProviderName} has no refresh endpoint at {Redaction.RedactUri(refresh.Endpoint)} ({evidence}); "
+                    log.Verbose($"{target.ProviderName} has no refresh endpoint at {Redaction.RedactUri(refresh.Endpoint)} ({evidence}); "
                         + "getting new tokens with the credentials instead, without asking there again in this session.");
                 }
             }
 
-            var tokenCall = TokenProtocol.TokenCall(request, _clock);
-            var call = new CallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
-            await PrepareAssertionAsync(tokenCall, call, entry).ConfigureAwait(false);
+            var call = new TokenCallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
+            var client = await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, entry).ConfigureAwait(false);
+            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client);
             try
             {
                 return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
             }
-            catch (ProviderErrorException ex) when (request.Target.Definition.Token.PathAssumed
+            catch (ProviderErrorException ex) when (target.Definition.Token.PathAssumed
                 && (ex.StatusCode == HttpStatusCode.NotFound || ex.StatusCode == HttpStatusCode.MethodNotAllowed))
             {
-                throw new AssumedTokenPathException(request.Target.ProviderName, request.Target.Definition.Token.Path, ex);
+                throw new AssumedTokenPathException(target.ProviderName, target.Definition.Token.Path, ex);
             }
         }
 
         /// <summary>
-        /// When the call takes a client assertion: each one it signs is held by the call as it is made; else a fresh one
-        /// from the request's source, fetched for this token request alone. Held, an assertion is hidden from the
-        /// call's errors on every answer path and handed to the caller's host for CI log masking.
+        /// How the client proves who it is on this call, as the definition says: a secret in the body or in Basic, an
+        /// assertion signed with the request's client certificate for each attempt, or one fetched from the request's
+        /// source for this token request alone. Held, an assertion is hidden from the call's errors on every answer path
+        /// and handed to the caller's host for CI log masking.
         /// </summary>
         /// <param name="renewing">The cache entry a token request renews, which tells its callers what it waits on; null for a revocation.</param>
-        private async Task PrepareAssertionAsync(EndpointCall endpoint, CallContext call, TokenCache.Entry? renewing = null)
+        private async Task<IClientCredential> ClientCredentialAsync(ClientAuthentication authentication, TokenCallContext call, TokenCache.Entry? renewing)
         {
-            if (!endpoint.TakesClientAssertion)
+            var request = call.Request;
+            switch (authentication)
             {
-                return;
+                case ClientAuthentication.Basic:
+                    return new SecretInBasic(request.Credential);
+                case ClientAuthentication.PrivateKeyJwt when request.AssertionSource == null:
+                    var certificate = request.Connection?.ClientCertificate
+                        ?? throw new CredentialException(call.Provider, "its client certificate",
+                            "is missing: the provider takes a signed client assertion (PrivateKeyJwt) instead of a secret; name the certificate in the definition's clientCertificate, or pass -Certificate");
+                    var token = request.Target.Definition.Token;
+                    var spec = token.Assertion ?? new AssertionSpec();
+                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? request.Target.ServiceEndpoint(token.Path).AbsoluteUri,
+                        certificate, spec, _clock, call.HoldAssertion);
+                case ClientAuthentication.PrivateKeyJwt:
+                case ClientAuthentication.FederatedAssertion:
+                    return new FederatedAssertion(request.Credential.ClientId ?? "", await FetchAssertionAsync(call, renewing).ConfigureAwait(false));
+                default:
+                    return SecretInBody.Instance;
             }
+        }
 
-            if (endpoint.Signer != null)
-            {
-                endpoint.AssertionSigned = call.HoldAssertion;
-                return;
-            }
-
+        /// <summary>A fresh assertion from the request's source, fetched for this token request alone and held by the call at once.</summary>
+        private async Task<string> FetchAssertionAsync(TokenCallContext call, TokenCache.Entry? renewing)
+        {
             var source = call.Request.AssertionSource
                 ?? throw new CredentialException(call.Provider, "its client assertion",
                     $"has no source: the provider takes a federated assertion (FederatedAssertion); pass -ClientAssertion, or give the session's source to this provider "
@@ -188,7 +205,6 @@ namespace TokenAuth.Tokens
                         ? $". Its definition names {named.Source.Description}, which is read only when you name it yourself"
                         : ""));
             call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
-            var host = call.Log as IClientAssertionHost;
             string fetched;
             if (renewing != null)
             {
@@ -199,7 +215,7 @@ namespace TokenAuth.Tokens
             {
                 // Within the token request's time: a script block left waiting for a command that was stopped ends with it.
                 var timeLeft = call.Budget?.Remaining is { } left ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
-                fetched = await source.FetchAsync(new AssertionFetch(call.Provider, host, call.Cancellation,
+                fetched = await source.FetchAsync(new AssertionFetch(call.Provider, call.Request.Host, call.Cancellation,
                         (method, uri, bearer) => CallAssertionEndpointAsync(call, method, uri, bearer)))
                     .WaitAsync(timeLeft, _clock, call.Cancellation).ConfigureAwait(false);
             }
@@ -222,7 +238,7 @@ namespace TokenAuth.Tokens
 
             var assertion = ClientAssertionSource.Checked(fetched, call.Provider, source.Description, _clock.GetUtcNow());
             call.HoldAssertion(assertion);
-            endpoint.FederatedAssertion = assertion;
+            return assertion;
         }
 
         /// <summary>
@@ -230,9 +246,9 @@ namespace TokenAuth.Tokens
         /// proxy but with the pipeline's own trust (<see cref="ConnectionSettings.ForPipelineEndpoint"/>): the
         /// pipeline's bearer token is checked into no connection the provider's settings loosened.
         /// </summary>
-        private async Task<AssertionAnswer> CallAssertionEndpointAsync(CallContext tokenCall, HttpMethod method, Uri endpoint, string bearer)
+        private async Task<AssertionAnswer> CallAssertionEndpointAsync(TokenCallContext tokenCall, HttpMethod method, Uri endpoint, string bearer)
         {
-            var call = new CallContext(tokenCall.Request, tokenCall.Operation, tokenCall.Log, tokenCall.Budget, tokenCall.Cancellation)
+            var call = new TokenCallContext(tokenCall.Request, tokenCall.Operation, tokenCall.Log, tokenCall.Budget, tokenCall.Cancellation)
             {
                 Connection = (tokenCall.Request.Connection ?? Options.Connection).ForPipelineEndpoint(Options.Connection.TrustedCertificates),
                 EndpointBearer = bearer,
@@ -252,48 +268,55 @@ namespace TokenAuth.Tokens
             return new AssertionAnswer((int)response.StatusCode, BoundedRead.Decode(body, response.Content));
         }
 
-        private async Task<AccessToken> CallTokenEndpointAsync(EndpointCall endpoint, CallContext call)
+        private async Task<AccessToken> CallTokenEndpointAsync(EndpointCall endpoint, TokenCallContext call)
         {
             var provider = call.Provider;
             call.Log.Verbose($"{provider}: {(call.Operation == ProviderOperation.Refresh ? "refreshing the token" : "requesting a token")} at {endpoint.Endpoint} "
                 + $"for {call.Request.Credential.DisplayIdentity}.");
             var sentAt = _clock.GetUtcNow();
             var body = await CallProviderAsync(endpoint, call).ConfigureAwait(false);
-            var token = TokenProtocol.ReadToken(call, endpoint.Endpoint, body, sentAt, Options);
+            var answer = TokenAnswers.ReadToken(endpoint.Target, call, endpoint.Endpoint, body, sentAt);
+            var renewAfter = answer.ExpiresOn - Options.MarginFor(answer.ExpiresOn - sentAt);
+            var token = new AccessToken(call.Request, answer.Value, answer.TokenType, answer.Scheme, answer.RefreshToken, answer.Scope ?? call.Request.Scope, sentAt,
+                answer.ExpiresOn, answer.ExpiryAssumed, renewAfter);
             call.Log.Verbose($"{provider}: new token, expires {token.ExpiresOn.UtcDateTime:u}, renewed after {token.RenewAfter.UtcDateTime:u}.");
             return token;
         }
 
         /// <param name="connection">The connection of the call that asks for the revocation, never the one the token was got over; null: the engine's.</param>
         private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ConnectionSettings? connection, ITokenAuthLog? log,
-            CancellationToken cancellationToken, TimeSpan? timeout)
+            IClientAssertionHost? host, CancellationToken cancellationToken, TimeSpan? timeout)
         {
             var target = token.Request.Target;
             var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
-            var revoke = TokenProtocol.RevokeCall(token, _clock);
-            if (revoke == null)
+            if (target.Definition.Revoke is not { } revokeSpec)
             {
                 return NotToldResult("has no revoke endpoint");
             }
 
-            if (_absent.EvidenceFor(revoke.Endpoint) is { } known)
+            var revokeEndpoint = target.ServiceEndpoint(revokeSpec.Path);
+            if (_absent.EvidenceFor(revokeEndpoint) is { } known)
             {
-                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revoke.Endpoint)} ({known} earlier in this session)");
+                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revokeEndpoint)} ({known} earlier in this session)");
             }
 
             try
             {
-                log.Verbose($"{target.ProviderName}: revoking the token at {revoke.Endpoint}.");
+                log.Verbose($"{target.ProviderName}: revoking the token at {revokeEndpoint}.");
                 var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
-                var call = new CallContext(token.Request, ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token, Connection = connection };
-                await PrepareAssertionAsync(revoke, call).ConfigureAwait(false);
+                var call = new TokenCallContext(token.Request.WithHost(host), ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token, Connection = connection };
+                // The token itself is the bearer credential, or the client authenticates as on the token endpoint (RFC 7009).
+                var client = revokeSpec.Authentication == RevokeAuthentication.Bearer
+                    ? new TokenAsBearer(token.AuthorizationHeaderValue)
+                    : await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, renewing: null).ConfigureAwait(false);
+                var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
             catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
             {
-                _absent.Remember(revoke.Endpoint, evidence);
-                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revoke.Endpoint)} ({evidence})");
+                _absent.Remember(revokeEndpoint, evidence);
+                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revokeEndpoint)} ({evidence})");
             }
             catch (TokenAuthException ex)
             {
@@ -316,7 +339,7 @@ namespace TokenAuth.Tokens
         /// One call to a token, refresh or revoke endpoint, within the call's budget: sent with retries, its body read up
         /// to <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/>, a refusal raised in the provider's terms.
         /// </summary>
-        private async Task<string> CallProviderAsync(EndpointCall endpoint, CallContext call)
+        private async Task<string> CallProviderAsync(EndpointCall endpoint, TokenCallContext call)
         {
             var started = _clock.GetTimestamp();
             using var sent = await _sender.SendAsync(call, endpoint, Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
@@ -324,7 +347,7 @@ namespace TokenAuth.Tokens
             call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint} in {_clock.GetElapsedTime(started).TotalMilliseconds:0} ms.");
             if (!response.IsSuccessStatusCode)
             {
-                throw TokenProtocol.ReadError(call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
+                throw ProviderErrors.Read(endpoint.Target, call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
             }
 
             using var body = await sent.ReadAsync(static (sent, limit) => BoundedRead.ReadWithinAsync(sent.Response.Content, limit, sent.AttemptCancellation),

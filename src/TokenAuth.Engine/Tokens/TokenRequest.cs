@@ -17,8 +17,12 @@ namespace TokenAuth.Tokens
         /// Where this request's client assertions come from (FederatedAssertion), or instead of the certificate it signs
         /// with (PrivateKeyJwt); null: none. A definition's own source is used only when the caller passes it here.
         /// </param>
+        /// <param name="host">
+        /// The caller's host, passed with the request: it runs a script block source on the caller's thread and hides each
+        /// assertion from a CI's log. Not part of the cached token's identity.
+        /// </param>
         public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null,
-            ClientAssertionSource? assertionSource = null)
+            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Credential = credential ?? throw new ArgumentNullException(nameof(credential));
@@ -40,12 +44,13 @@ namespace TokenAuth.Tokens
             Connection = connection;
             // Never the definition's own token.assertion.source: anyone's JSON may name one (AmbientIdentity), and only the caller chooses.
             AssertionSource = assertionSource;
+            Host = host;
             // A token got with one client certificate or assertion source is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
                 Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "");
         }
 
-        private TokenRequest(TokenRequest request, ConnectionSettings connection)
+        private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host)
         {
             Target = request.Target;
             Credential = request.Credential;
@@ -53,7 +58,8 @@ namespace TokenAuth.Tokens
             Lifetime = request.Lifetime;
             Connection = connection;
             AssertionSource = request.AssertionSource;
-            Key = request.Key.WithCertificate(connection.ClientCertificateThumbprint ?? "");
+            Host = host;
+            Key = ReferenceEquals(connection, request.Connection) ? request.Key : request.Key.WithCertificate(connection?.ClientCertificateThumbprint ?? "");
         }
 
         public ProviderTarget Target { get; }
@@ -72,10 +78,16 @@ namespace TokenAuth.Tokens
         /// <summary>Where the client assertions come from, when not signed with the client certificate; null: none.</summary>
         public ClientAssertionSource? AssertionSource { get; }
 
+        /// <summary>The caller's host: runs a script block source on the caller's thread and masks assertions in a CI's log; null: none.</summary>
+        public IClientAssertionHost? Host { get; }
+
         internal TokenCacheKey Key { get; }
 
         /// <summary>The same request over another connection: the same cached token, unless the client certificate differs.</summary>
-        public TokenRequest WithConnection(ConnectionSettings connection) => Equals(connection, Connection) ? this : new TokenRequest(this, connection);
+        public TokenRequest WithConnection(ConnectionSettings connection) => Equals(connection, Connection) ? this : new TokenRequest(this, connection, Host);
+
+        /// <summary>The same request from another caller (a held token revoked by a later command): that caller's host.</summary>
+        internal TokenRequest WithHost(IClientAssertionHost? host) => ReferenceEquals(host, Host) ? this : new TokenRequest(this, Connection, host);
 
         public override string ToString() => $"{Target} as {Credential.DisplayIdentity}";
     }

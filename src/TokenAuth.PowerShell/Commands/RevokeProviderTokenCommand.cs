@@ -57,7 +57,7 @@ namespace TokenAuth.Commands
             }
 
             var result = Await(token != null
-                ? TokenAuthSession.Engine.RevokeAsync(token, Log, Cancellation, CallTimeout, ConnectionFor(token))
+                ? TokenAuthSession.Engine.RevokeAsync(token, Log, Cancellation, CallTimeout, ConnectionFor(token), AssertionHost)
                 : TokenAuthSession.Engine.RevokeAsync(request, Log, Cancellation, CallTimeout));
             if (result.Forgotten && !result.ProviderNotified && result.ProviderFailure == null)
             {

@@ -211,7 +211,7 @@ internal static class Stepping
     public static TokenRequest Request() => new(ProviderTarget.Resolve(Definition), new ProviderCredential("stepping-client", ClientSecret));
 
     public static CallContext Call(TestClock clock, TimeSpan? budget = null, CancellationToken cancellation = default, RecordingLog? log = null) =>
-        new(Request(), ProviderOperation.Request, log, CallBudget.Starting(clock, budget), cancellation);
+        new TokenCallContext(Request(), ProviderOperation.Request, log, CallBudget.Starting(clock, budget), cancellation);
 
     public static TokenAuthOptions Options(int maxRetries = 3) => new()
     {

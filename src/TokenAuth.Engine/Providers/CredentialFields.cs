@@ -1,13 +1,22 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using TokenAuth.Providers;
 
-namespace TokenAuth.Credentials
+namespace TokenAuth.Providers
 {
+    /// <summary>The fields a provider may ask for, as its definition names them; <see cref="CredentialFields"/> is their table.</summary>
+    public enum CredentialField
+    {
+        ClientId,
+        ClientSecret,
+        ClientCredential,
+        ApiKey,
+        ApiSecret,
+    }
+
     /// <summary>
     /// The one table of credential fields: their names (as vault keys, definition entries and template placeholders
-    /// alike) and which of them are secret.
+    /// alike) and which of them are secret. Beside the definitions, which name them, below the credentials, which hold them.
     /// </summary>
     public static class CredentialFields
     {

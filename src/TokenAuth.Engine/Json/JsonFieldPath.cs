@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text.Json;
 
-namespace TokenAuth.Providers
+namespace TokenAuth.Json
 {
     /// <summary>
     /// The one path dialect for every value TokenAuth looks up in JSON, in a token answer or in a parsed page alike:
