@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading.Tasks;
+using TokenAuth.Http;
 
 namespace TokenAuth.Credentials
 {
@@ -29,8 +31,13 @@ namespace TokenAuth.Credentials
             var (endpoint, bearer) = PipelineOidcEndpoint.Locate(fetch, Description, _environment, "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN",
                 "not running in an Azure Pipelines job?",
                 "map it into the step's environment (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)); the agent gives it to no script unasked");
-            var query = "api-version=7.1-preview.1" + (_serviceConnectionId == null ? "" : "&serviceConnectionId=" + Uri.EscapeDataString(_serviceConnectionId));
-            endpoint = new Uri(endpoint.AbsoluteUri + (string.IsNullOrEmpty(endpoint.Query) ? "?" : "&") + query);
+            var fields = new List<KeyValuePair<string, string?>> { new KeyValuePair<string, string?>("api-version", "7.1-preview.1") };
+            if (_serviceConnectionId != null)
+            {
+                fields.Add(new KeyValuePair<string, string?>("serviceConnectionId", _serviceConnectionId));
+            }
+
+            endpoint = UriQuery.Append(endpoint, fields);
             var answer = await fetch.SendAsync(HttpMethod.Post, endpoint, bearer).ConfigureAwait(false);
             return PipelineOidcEndpoint.ReadAnswer(fetch, Description, "Azure DevOps' oidctoken endpoint", answer, "oidcToken",
                 "is the service connection id right, and may this pipeline use that connection?");

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading.Tasks;
+using TokenAuth.Http;
 using TokenAuth.Logging;
 
 namespace TokenAuth.Credentials
@@ -31,7 +33,7 @@ namespace TokenAuth.Credentials
                 "the runner sets it only for a job with `permissions: id-token: write`");
             if (_audience != null)
             {
-                endpoint = new Uri(endpoint.AbsoluteUri + (string.IsNullOrEmpty(endpoint.Query) ? "?" : "&") + "audience=" + Uri.EscapeDataString(_audience));
+                endpoint = UriQuery.Append(endpoint, new[] { new KeyValuePair<string, string?>("audience", _audience) });
             }
 
             var answer = await fetch.SendAsync(HttpMethod.Get, endpoint, bearer).ConfigureAwait(false);
