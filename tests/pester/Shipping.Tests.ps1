@@ -161,6 +161,24 @@ Describe 'From a clone' {
     }
 }
 
+Describe 'Without SecretManagement' {
+    It 'imports and authenticates without a vault, and names what to install when a vault is first needed' {
+        $empty = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-modules') -Force
+        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', [System.Net.NetworkCredential]::new('', '$($Credentials.apimw.apiSecret)').SecurePassword)"
+        # No module path but an empty folder: SecretManagement cannot be found, though it is installed here.
+        $script = "`$env:PSModulePath = '$empty'; Import-Module '$Manifest' -ErrorAction Stop; `$apimw = $apimw; " +
+            "(Invoke-AuthenticatedRequest APIMW -BaseUri '$(Base APIMW)' -Uri resources/sample -Credential `$apimw -ErrorAction Stop).GetType().Name; " +
+            "try { Get-ProviderToken APIMW -BaseUri '$(Base APIMW)' } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `"`$_`" }"
+
+        $output = Invoke-TokenAuthFreshPwsh $script -WithoutBuiltModule
+
+        $output[-4] | Should -Be 'PSCustomObject' -Because ($output -join "`n")
+        $output[-3] | Should -Be 'SecretManagementNotInstalled,TokenAuth.Commands.GetProviderTokenCommand'
+        $output[-2] | Should -Be 'NotInstalled'
+        $output[-1] | Should -BeLike "Microsoft.PowerShell.SecretManagement is not installed, so the secret 'TokenAuth.APIMW' cannot be read from a vault: Install-PSResource Microsoft.PowerShell.SecretManagement *"
+    }
+}
+
 Describe 'Dependencies for a machine with only the .NET SDK' {
     # The pinned .NET tool carries no Pester or Secret modules; PowerShells that carry them in their own folder have nothing to install.
     It 'build.ps1 Dependencies installs Pester and the Secret modules from the repository TOKENAUTH_PSREPOSITORY names' -Skip:(
