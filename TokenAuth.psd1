@@ -11,8 +11,8 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    # No RequiredModules: PowerShell would import SecretManagement with TokenAuth, a quarter of a second on every
-    # cold step, vault or not. TokenAuth imports it when a vault is first read; the package depends on it (below).
+    # No RequiredModules: PowerShell would import SecretManagement with TokenAuth on every import, vault or not.
+    # TokenAuth imports it when a vault is first read; the package depends on it (PackageDependencies, below).
     RequiredModules      = @()
     FormatsToProcess     = @('module/TokenAuth.format.ps1xml')
     CmdletsToExport      = @(
