@@ -11,7 +11,9 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    RequiredModules      = @('Microsoft.PowerShell.SecretManagement')
+    # No RequiredModules: PowerShell would import SecretManagement with TokenAuth on every import, vault or not.
+    # TokenAuth imports it when a vault is first read; the package depends on it (PackageDependencies, below).
+    RequiredModules      = @()
     FormatsToProcess     = @('module/TokenAuth.format.ps1xml')
     CmdletsToExport      = @(
         'Get-ProviderToken'
@@ -35,5 +37,8 @@
             # build.ps1 Package puts this version's section of CHANGELOG.md here.
             ReleaseNotes = 'See CHANGELOG.md.'
         }
+        # The package's dependencies, as in its .nuspec (build.ps1 Package writes them there), so that installing TokenAuth
+        # from a feed brings them along; each is imported when first needed, never at import.
+        PackageDependencies = @(@{ Id = 'Microsoft.PowerShell.SecretManagement'; Version = '1.1.0' })
     }
 }

@@ -14,7 +14,9 @@
              emulator, registers a throwaway vault with the demo credentials and runs the four cmdlets against the five
              providers, showing what a user sees.
     Package  builds in Release (unless -NoBuild) and makes out/TokenAuth.<version>.nupkg (or in -PackagePath) with
-             PSResourceGet: exactly the module folder, its manifest's release notes taken from CHANGELOG.md.
+             PSResourceGet: exactly the module folder, its manifest's release notes taken from CHANGELOG.md, and
+             its dependencies (SecretManagement) from the manifest's PrivateData.PackageDependencies. Publish it
+             as it is: Publish-PSResource -NupkgPath.
 .EXAMPLE
     ./build.ps1 Demo
 .EXAMPLE
@@ -145,6 +147,34 @@ function Invoke-DemoTask {
     }
 }
 
+# The manifest's PrivateData.PackageDependencies become the package's dependencies, which a feed (the PowerShell
+# Gallery, a NuGet server) hands to Install-PSResource. Compress-PSResource writes only RequiredModules there, and
+# those PowerShell imports with TokenAuth, where SecretManagement is imported when a vault is first read instead.
+function Add-PackageDependency([string] $Package, [hashtable[]] $Dependencies) {
+    Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+    $zip = [System.IO.Compression.ZipFile]::Open($Package, 'Update')
+    try {
+        $entry = $zip.Entries | Where-Object FullName -Like '*.nuspec'
+        $reader = [System.IO.StreamReader]::new($entry.Open())
+        try { $nuspec = [xml] $reader.ReadToEnd() } finally { $reader.Dispose() }
+        $metadata = $nuspec.package['metadata']
+        $list = $metadata['dependencies']
+        if (-not $list) { $list = $metadata.AppendChild($nuspec.CreateElement('dependencies', $metadata.NamespaceURI)) }
+        foreach ($dependency in $Dependencies) {
+            $element = $list.AppendChild($nuspec.CreateElement('dependency', $metadata.NamespaceURI))
+            $element.SetAttribute('id', $dependency.Id)
+            $element.SetAttribute('version', $dependency.Version)
+        }
+        $name = $entry.FullName
+        $entry.Delete()
+        $writer = [System.IO.StreamWriter]::new($zip.CreateEntry($name).Open(), [System.Text.UTF8Encoding]::new($false))
+        try { $nuspec.Save($writer) } finally { $writer.Dispose() }
+    }
+    finally {
+        $zip.Dispose()
+    }
+}
+
 function Invoke-PackageTask {
     if (-not $NoBuild) {
         $script:Configuration = 'Release'
@@ -158,11 +188,20 @@ function Invoke-PackageTask {
         Copy-Item -Path $module -Destination $staging -Recurse
         $manifest = Join-Path $staging 'TokenAuth/TokenAuth.psd1'
         $version = (Import-PowerShellDataFile $manifest).ModuleVersion
-        Update-PSModuleManifest -Path $manifest -ReleaseNotes (Get-ReleaseNote $version)
+        # In place of the placeholder, so that the manifest ships as written (Update-PSModuleManifest would rewrite
+        # all of it, dropping its comments and turning PackageDependencies' hashtables into text). With a BOM, so
+        # that Windows PowerShell reads the notes' non-ASCII characters as UTF-8.
+        $placeholder = "ReleaseNotes = 'See CHANGELOG.md.'"
+        $text = [System.IO.File]::ReadAllText($manifest)
+        if (-not $text.Contains($placeholder)) { throw "TokenAuth.psd1 has no $placeholder for the release notes." }
+        $notes = "ReleaseNotes = '" + (Get-ReleaseNote $version).Replace("'", "''") + "'"
+        [System.IO.File]::WriteAllText($manifest, $text.Replace($placeholder, $notes), [System.Text.UTF8Encoding]::new($true))
         $null = Test-ModuleManifest -Path $manifest -ErrorAction Stop
         $null = New-Item -ItemType Directory -Path $PackagePath -Force
         Compress-PSResource -Path (Join-Path $staging 'TokenAuth') -DestinationPath $PackagePath
-        Write-Host "Packaged $(Join-Path $PackagePath "TokenAuth.$version.nupkg")"
+        $package = Join-Path $PackagePath "TokenAuth.$version.nupkg"
+        Add-PackageDependency -Package $package -Dependencies (Import-PowerShellDataFile $manifest).PrivateData.PackageDependencies
+        Write-Host "Packaged $package"
     }
     finally {
         Remove-Item -LiteralPath $staging -Recurse -Force

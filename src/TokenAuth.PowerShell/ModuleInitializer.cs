@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Reflection;
 
@@ -15,13 +16,20 @@ namespace TokenAuth.Commands
 
     /// <summary>
     /// Windows PowerShell 5.1 has no assembly load contexts: the module's own dependencies (System.Text.Json and
-    /// friends) are resolved from its folder, whatever version another assembly asked for. PowerShell 7 needs none
-    /// of this: the net8.0 build ships nothing the runtime already has. No PowerShell type here, so that a test can
-    /// load the module folder on a .NET Framework-style runtime without PowerShell (tests/TokenAuth.ModuleFolderProbe).
+    /// friends) are resolved from its folder, whatever version they asked for. Only TokenAuth's requests are answered,
+    /// as PSResourceGet answers only its own: another module asking for System.Text.Json must get its own copy or its
+    /// own failure, never this one. PowerShell 7 needs none of this: the net8.0 build ships nothing the runtime already
+    /// has. No PowerShell type here, so that a test can load the module folder on a .NET Framework-style runtime
+    /// without PowerShell (tests/TokenAuth.ModuleFolderProbe).
     /// </summary>
     public static class ModuleFolderResolver
     {
-        private static readonly string ModuleBinFolder = Path.GetDirectoryName(typeof(ModuleFolderResolver).Assembly.Location) ?? "";
+        private static readonly Assembly Self = typeof(ModuleFolderResolver).Assembly;
+        private static readonly string ModuleBinFolder = Path.GetDirectoryName(Self.Location) ?? "";
+
+        /// <summary>TokenAuth's own assemblies by name: this one and the TokenAuth ones it references (read from metadata, so nothing loads).</summary>
+        private static readonly string[] OwnNames = Self.GetReferencedAssemblies().Append(Self.GetName()).Select(name => name.Name ?? "")
+            .Where(name => name.StartsWith("TokenAuth.", StringComparison.Ordinal)).ToArray();
 
         /// <summary>Runtimes without AssemblyLoadContext: .NET Framework, and Mono standing in for it.</summary>
         private static bool HasNoLoadContexts => Type.GetType("System.Runtime.Loader.AssemblyLoadContext") == null;
@@ -44,8 +52,16 @@ namespace TokenAuth.Commands
 
         private static Assembly? ResolveFromModuleFolder(object? sender, ResolveEventArgs args)
         {
-            var path = Path.Combine(ModuleBinFolder, new AssemblyName(args.Name).Name + ".dll");
-            return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+            var name = new AssemblyName(args.Name).Name ?? "";
+            // A request with no requester (Assembly.Load or Type.GetType by name) cannot be told to be ours: it gets
+            // only TokenAuth's own assemblies, which nobody else ships, never the folder's copy of a shared library.
+            var ours = args.RequestingAssembly is { } requester ? IsFromModuleFolder(requester) : OwnNames.Contains(name, StringComparer.Ordinal);
+            var path = Path.Combine(ModuleBinFolder, name + ".dll");
+            return ours && File.Exists(path) ? Assembly.LoadFrom(path) : null;
         }
+
+        /// <summary>TokenAuth's assemblies and the dependencies loaded from its folder, whose own requests are TokenAuth's too.</summary>
+        private static bool IsFromModuleFolder(Assembly assembly) =>
+            !assembly.IsDynamic && assembly.Location.Length > 0 && string.Equals(Path.GetDirectoryName(assembly.Location), ModuleBinFolder, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -57,8 +57,9 @@ namespace TokenAuth.Commands
         public string? Scope { get; set; }
 
         /// <summary>
-        /// Where this call's client assertions come from, instead of the definition's source or certificate: a source's
-        /// name or a script block, asked afresh for each token request; tokens are cached per source.
+        /// Where this call's client assertions come from, before the session's source and a PrivateKeyJwt provider's certificate
+        /// (a definition's own source counts only when named here): a source's name or a script block, asked afresh for each
+        /// token request; tokens are cached per source.
         /// </summary>
         [Parameter(ParameterSetName = ByProvider)]
         [ClientAssertionSourceTransformation]

@@ -11,7 +11,8 @@ namespace TokenAuth.Commands
 {
     /// <summary>
     /// Reads secrets through Microsoft.PowerShell.SecretManagement\Get-Secret in the caller's runspace, on the
-    /// pipeline thread. Its failures are sorted into the kinds a user can act on.
+    /// pipeline thread. Its failures are sorted into the kinds a user can act on. SecretManagement is imported here,
+    /// when a vault is first read, not by the manifest: a step that authenticates without a vault never loads it.
     /// </summary>
     internal sealed class SecretManagementStore : ISecretStore
     {
@@ -25,13 +26,7 @@ namespace TokenAuth.Commands
 
         public SecretValue GetSecret(string name, string? vault)
         {
-            if (_cmdlet.InvokeCommand.GetCommand(Module + "\\Get-Secret", CommandTypes.Cmdlet) == null)
-            {
-                throw new SecretLookupException(SecretFailure.ModuleMissing, null,
-                    $"{Module} is not installed, so the secret '{name}' cannot be read: Install-Module {Module} (and a vault such as Microsoft.PowerShell.SecretStore), "
-                    + "or pass -Credential.");
-            }
-
+            Import(name);
             using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
             // SecretManagement's own multi-line warning (no vault registered) is replaced by our error, which says what to do.
             powerShell.AddCommand(Module + "\\Get-Secret").AddParameter("Name", name)
@@ -68,6 +63,38 @@ namespace TokenAuth.Commands
                 null => throw new SecretLookupException(SecretFailure.SecretNotFound, null, $"The secret '{name}' was not found{InVault(vault)}."),
                 _ => SecretValue.Other(secret.GetType().Name),
             };
+        }
+
+        /// <summary>
+        /// Imports SecretManagement into the session, as RequiredModules would have, unless it is there already; explicitly,
+        /// so that it does not depend on $PSModuleAutoLoadingPreference.
+        /// </summary>
+        private static void Import(string name)
+        {
+            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            powerShell.AddCommand("Microsoft.PowerShell.Core\\Get-Module").AddParameter("Name", Module);
+            if (powerShell.Invoke().Count > 0)
+            {
+                return;
+            }
+
+            powerShell.Commands.Clear();
+            powerShell.AddCommand("Microsoft.PowerShell.Core\\Import-Module").AddParameter("Name", Module).AddParameter("Global")
+                .AddParameter("ErrorAction", ActionPreference.Stop);
+            try
+            {
+                powerShell.Invoke();
+            }
+            catch (RuntimeException ex) when (ex.ErrorRecord?.Exception is System.IO.FileNotFoundException)
+            {
+                throw new SecretLookupException(SecretFailure.ModuleMissing, null,
+                    $"{Module} is not installed, so the secret '{name}' cannot be read from a vault: Install-PSResource {Module} (Install-Module on Windows PowerShell "
+                    + "without PSResourceGet), with a vault such as Microsoft.PowerShell.SecretStore; or pass -Credential, or -ClientId for a provider that needs no secret.", ex);
+            }
+            catch (RuntimeException ex)
+            {
+                throw new SecretLookupException(SecretFailure.VaultFailed, null, $"Importing {Module} failed, so the secret '{name}' cannot be read: {ex.Message}", ex);
+            }
         }
 
         private bool AnyVaultRegistered()

@@ -1,33 +1,54 @@
 using System;
 using System.Collections.Concurrent;
 using System.IO;
+using System.Linq;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
 /// <summary>
 /// Loads TokenAuth.PowerShell.dll from the module's netstandard2.0 folder, attaches the module's resolver as its
 /// import would, and sends one authenticated request through the engine: proof that the folder is self-sufficient on
-/// a .NET Framework-style runtime. Prints where each assembly the engine needed came from, then the answer's status.
+/// a .NET Framework-style runtime. Before that, this program asks for System.Text.Json itself, which the folder holds
+/// and the program's own folder does not: the module's resolver must leave another assembly's request alone.
+/// Prints each request the module's resolver left unanswered, where each assembly the engine needed came from, then
+/// the answer's status.
 /// Arguments: the module's bin/netstandard2.0 folder, Akiba's base URI, and Akiba's client id, secret and credential;
-/// then --without-resolver, to show that without the resolver the engine is not found at all.
+/// then how the engine is reached: through TokenAuth.PowerShell's own reference to it (the default), --by-name
+/// (Assembly.Load, a request without a requesting assembly), or --without-resolver, to show that without the
+/// resolver the engine is not found at all.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
         var folder = Path.GetFullPath(args[0]);
+        var mode = args.Length > 5 ? args[5] : "";
         var loaded = new ConcurrentQueue<Assembly>();
         AppDomain.CurrentDomain.AssemblyLoad += (_, loading) => loaded.Enqueue(loading.LoadedAssembly);
 
         // LoadFile, not LoadFrom: nothing beside the module is probed for, so only the resolver can find the engine.
         var module = Assembly.LoadFile(Path.Combine(folder, "TokenAuth.PowerShell.dll"));
-        if (!(args.Length > 5 && args[5] == "--without-resolver"))
+        if (mode != "--without-resolver")
         {
             module.GetType("TokenAuth.Commands.ModuleFolderResolver", throwOnError: true)!.GetMethod("Attach")!.Invoke(null, null);
         }
 
-        var engine = Assembly.Load("TokenAuth.Engine");
+        // Attached after the module's: it sees only the requests the module's resolver left unanswered.
+        AppDomain.CurrentDomain.AssemblyResolve += (_, request) =>
+        {
+            Console.WriteLine($"unanswered {new AssemblyName(request.Name).Name} for {request.RequestingAssembly?.GetName().Name ?? "no requesting assembly"}");
+            return null;
+        };
+
+        Console.WriteLine("this program's System.Text.Json: " + Attempt(UseSystemTextJson));
+        Console.WriteLine("System.Text.Json by name: " + Attempt(() => System.Type.GetType("System.Text.Json.JsonSerializer, System.Text.Json", throwOnError: true)));
+
+        var engine = mode == "--by-name"
+            ? Assembly.Load("TokenAuth.Engine")
+            // TokenAuth.PowerShell's own request: its vault reader implements the engine's store interface.
+            : module.GetType("TokenAuth.Commands.SecretManagementStore", throwOnError: true)!.GetInterfaces().Single().Assembly;
         Type Type(string name) => engine.GetType(name, throwOnError: true)!;
 
         var registry = Activator.CreateInstance(Type("TokenAuth.Providers.ProviderRegistry"))!;
@@ -49,4 +70,22 @@ internal static class Program
         Console.WriteLine($"status {response.GetType().GetProperty("StatusCode")!.GetValue(response)}");
         return 0;
     }
+
+    private static string Attempt(Action use)
+    {
+        try
+        {
+            use();
+            return "loaded";
+        }
+        catch (Exception ex) when (ex is FileNotFoundException || ex is TypeLoadException)
+        {
+            // Mono reports a type asked for by an assembly-qualified name whose assembly is not found as TypeLoadException.
+            return "not found";
+        }
+    }
+
+    /// <summary>A method of its own, so that System.Text.Json is asked for when it is compiled, inside the attempt.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UseSystemTextJson() => _ = typeof(System.Text.Json.JsonSerializer).Assembly;
 }

@@ -336,6 +336,53 @@ Describe 'federated assertions (workload identity federation)' {
         (Get-TokenAuthOption).ClientAssertion | Should -BeNullOrEmpty
     }
 
+    It 'takes the assertion from the first source that applies: the call''s, the session''s, the certificate; the definition''s never on its say' {
+        # Each source presents another pipeline's token, so the emulator's counters tell which one a token request used:
+        # the definition names GitHub Actions, the session Azure Pipelines, the call a variable holding a token fetched beforehand.
+        $null = Register-FederatedVariant 'OrderFederatedOAuth2' -Source 'GitHubActions:api://AzureADTokenExchange'
+        $null = Register-JwtVariant 'OrderJwtOAuth2' -Certificate @{ certificateFile = 'client.pem'; keyFile = 'client.key' }
+        $fetch = { (Invoke-RestMethod "$($Base)github-actions/idtoken?audience=api://AzureADTokenExchange" -Headers @{ Authorization = "Bearer $($GitHubVariables.ACTIONS_ID_TOKEN_REQUEST_TOKEN)" }).value }
+        $variables = $GitHubVariables + $AzureDevOpsVariables + @{ TOKENAUTH_CALL_ASSERTION = (& $fetch); TOKENAUTH_JWT_CALL_ASSERTION = (& $fetch) }
+        $federated = @{ Provider = 'OrderFederatedOAuth2'; BaseUri = $Base; ClientId = 'demo-federated-client'; Force = $true }
+        $counters = { 'github-actions/idtoken', 'azure-devops/oidctoken', 'oauth2/assertion-accepted' | ForEach-Object { [int] (Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key $_) } }
+        Reset-TokenAuthEmulator $Emulator
+
+        $seen = Use-TokenAuthEnvironment $variables {
+            Set-TokenAuthOption -ClientAssertion AzureDevOps:$ServiceConnection -ClientAssertionProvider OrderFederatedOAuth2
+            try {
+                $byCall = Get-ProviderToken @federated -ClientAssertion Env:TOKENAUTH_CALL_ASSERTION
+                $afterCall = & $counters
+                $bySession = Get-ProviderToken @federated
+                $afterSession = & $counters
+            }
+            finally {
+                Set-TokenAuthOption -ClientAssertion '' -ClientAssertionProvider OrderFederatedOAuth2
+            }
+            Get-ProviderToken @federated -ErrorVariable unnamed -ErrorAction SilentlyContinue
+            $afterNone = & $counters
+            # PrivateKeyJwt: demo-jwt-client signs with its certificate; the federated client has none, so only the call's source can get it a token.
+            $bySignature = Get-ProviderToken OrderJwtOAuth2 -BaseUri $Base -ClientId demo-jwt-client -Force
+            $byCallOverSignature = Get-ProviderToken OrderJwtOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion Env:TOKENAUTH_JWT_CALL_ASSERTION -Force
+            @{ ByCall = $byCall; AfterCall = $afterCall; BySession = $bySession; AfterSession = $afterSession; Unnamed = $unnamed; AfterNone = $afterNone
+                BySignature = $bySignature; ByCallOverSignature = $byCallOverSignature; AfterAll = & $counters }
+        }
+
+        # (1) The call's source, though the session and the definition name others: neither pipeline was asked.
+        $seen.ByCall.ClientAssertion | Should -Be 'Env:TOKENAUTH_CALL_ASSERTION'
+        $seen.AfterCall | Should -Be 0, 0, 1
+        # (2) Without one on the call, the session's: Azure Pipelines was asked, GitHub Actions (the definition's) not.
+        $seen.BySession.ClientAssertion | Should -Be "AzureDevOps:$ServiceConnection"
+        $seen.AfterSession | Should -Be 0, 1, 2
+        # Neither: the definition's source is only named, never asked, and nothing is sent.
+        $seen.Unnamed[0].FullyQualifiedErrorId | Should -Be 'InvalidCredential,TokenAuth.Commands.GetProviderTokenCommand'
+        "$($seen.Unnamed[0])" | Should -Match 'Its definition names GitHubActions:api://AzureADTokenExchange, which is read only when you name it yourself'
+        $seen.AfterNone | Should -Be 0, 1, 2
+        # (3) A PrivateKeyJwt provider signs with its certificate, unless the call names a source, which comes first.
+        $seen.BySignature.ClientAssertion | Should -BeNullOrEmpty
+        $seen.ByCallOverSignature.ClientAssertion | Should -Be 'Env:TOKENAUTH_JWT_CALL_ASSERTION'
+        $seen.AfterAll | Should -Be 0, 1, 4
+    }
+
     It 'refuses -ClientAssertion for a provider that takes a secret, an assertion given as a string, and a source from a piped object''s provider' {
         $null = Register-FederatedVariant 'PipedFederatedOAuth2'
         $null = Register-TokenAuthExampleVariant -Example oauth2-client-credentials.json -Name 'SecretNotAssertionOAuth2' -Folder $Certificates.Folder

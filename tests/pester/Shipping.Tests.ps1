@@ -5,7 +5,9 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
     $script:Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
-    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json')
+    # The federated client trusts the emulated GitHub Actions job: the package test authenticates with -ClientId and -ClientAssertion.
+    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json') `
+        -EmulatorArgumentList '--federated-credential', 'demo-federated-client=repo:tokenauth/emulator:ref:refs/heads/main'
     $script:Emulator = $Session.Emulator
     $script:Manifest = $Session.Manifest
     $script:Credentials = $Session.Credentials
@@ -23,6 +25,57 @@ Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShe
         $output = Invoke-TokenAuthFreshPwsh "& '$Root/build.ps1' Package -NoBuild -PackagePath '$Packages'; exit `$LASTEXITCODE"
         $script:PackageOutput = $output -join "`n"
         $script:Package = Get-ChildItem $Packages -Filter 'TokenAuth.*.nupkg' | Select-Object -First 1
+
+        # A NuGet v3 feed on loopback, as static files: the service index, each package's registration and the packages.
+        # What a feed (the PowerShell Gallery, a NuGet server) tells Install-PSResource a package depends on comes from
+        # its .nuspec; only a folder repository reads the module manifest instead.
+        function Open-NuGetFeed([string] $Folder, [string[]] $Package) {
+            Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+            $uri = "http://127.0.0.1:$(Get-TokenAuthFreePort)/"
+            $null = New-Item -ItemType Directory -Path $Folder -Force
+            @{ version = '3.0.0'; resources = @(
+                    @{ '@id' = "${uri}registration/"; '@type' = 'RegistrationsBaseUrl/3.6.0' }
+                    @{ '@id' = "${uri}flatcontainer/"; '@type' = 'PackageBaseAddress/3.0.0' }
+                ) } | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $Folder 'index.json')
+            foreach ($path in $Package) {
+                $zip = [System.IO.Compression.ZipFile]::OpenRead($path)
+                try {
+                    $reader = [System.IO.StreamReader]::new(($zip.Entries | Where-Object FullName -Like '*.nuspec').Open())
+                    try { $metadata = ([xml] $reader.ReadToEnd()).package.metadata } finally { $reader.Dispose() }
+                }
+                finally { $zip.Dispose() }
+                $id = $metadata.id.ToLowerInvariant()
+                $version = $metadata.version
+                $dependencies = @($metadata['dependencies'].dependency | Where-Object { $_ } | ForEach-Object { @{ id = $_.id; range = "[$($_.version), )" } })
+                $entry = @{ id = $metadata.id; version = $version; tags = @($metadata.tags -split ' '); description = $metadata.description
+                    authors = $metadata.authors; dependencyGroups = @(@{ dependencies = $dependencies }) }
+                $page = @{ '@id' = "${uri}registration/$id/index.json#page"; count = 1; lower = $version; upper = $version
+                    items = @(@{ '@id' = "${uri}registration/$id/$version.json"; catalogEntry = $entry; packageContent = "${uri}flatcontainer/$id/$version/$id.$version.nupkg" })
+                }
+                $null = New-Item -ItemType Directory -Path (Join-Path $Folder "registration/$id"), (Join-Path $Folder "flatcontainer/$id/$version") -Force
+                @{ count = 1; items = @($page) } | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $Folder "registration/$id/index.json")
+                Copy-Item $path (Join-Path $Folder "flatcontainer/$id/$version/$id.$version.nupkg")
+            }
+            $listener = [System.Net.HttpListener]::new()
+            $listener.Prefixes.Add($uri)
+            $listener.Start()
+            $shell = [powershell]::Create()
+            $null = $shell.AddScript({
+                    param ($listener, $folder)
+                    while ($listener.IsListening) {
+                        try { $context = $listener.GetContext() } catch { break }
+                        $file = Join-Path $folder $context.Request.Url.AbsolutePath.TrimStart('/')
+                        if (Test-Path $file -PathType Leaf) {
+                            $bytes = [System.IO.File]::ReadAllBytes($file)
+                            $context.Response.OutputStream.Write($bytes, 0, $bytes.Length)
+                        }
+                        else { $context.Response.StatusCode = 404 }
+                        $context.Response.Close()
+                    }
+                }).AddArgument($listener).AddArgument($Folder)
+            $null = $shell.BeginInvoke()
+            [pscustomobject]@{ Uri = "${uri}index.json"; Listener = $listener; Shell = $shell }
+        }
     }
 
     It 'is out/TokenAuth.<version>.nupkg holding exactly the module folder' {
@@ -36,24 +89,46 @@ Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShe
         $entries | Where-Object { $_ -notmatch '^(_rels/|package/|\[Content_Types\]\.xml$|TokenAuth\.nuspec$)' -and $_ -notin $moduleFiles } | Should -BeNullOrEmpty
     }
 
-    It 'installs with Install-PSResource from a folder repository, bringing SecretManagement, into an empty user module path' {
-        $repository = Join-Path $TestDrive 'repository'
-        $null = New-Item -ItemType Directory $repository -Force
-        Copy-Item $Package.FullName $repository
+    It 'installs with Install-PSResource from a feed, bringing SecretManagement, which TokenAuth loads only when a vault is first read' {
         $secretManagement = (Get-Module -ListAvailable Microsoft.PowerShell.SecretManagement | Sort-Object Version -Descending | Select-Object -First 1).ModuleBase
+        $dependencies = Join-Path $TestDrive 'dependencies-packages'
+        $null = New-Item -ItemType Directory $dependencies -Force
+        Compress-PSResource -Path $secretManagement -DestinationPath $dependencies
+        $feed = Open-NuGetFeed -Folder (Join-Path $TestDrive 'feed') -Package (Get-ChildItem $dependencies -Filter *.nupkg).FullName, $Package.FullName
         $userModules = Join-Path $TestDrive 'install-home/.local/share/powershell/Modules'
-        $script = "Register-PSResourceRepository -Name TokenAuthTest -Uri '$repository' -Trusted; " +
-            "Publish-PSResource -Path '$secretManagement' -Repository TokenAuthTest; " +
+        $loaded = "'SecretManagement loaded: ' + [bool] (Get-Module Microsoft.PowerShell.SecretManagement)"
+        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Credentials.apimw.apiSecret)' -AsPlainText -Force))"
+        $script = "Register-PSResourceRepository -Name TokenAuthTest -Uri '$($feed.Uri)' -Trusted; " +
             "Install-PSResource -Name TokenAuth -Repository TokenAuthTest -Scope CurrentUser -TrustRepository; " +
             "(Get-ChildItem '$userModules' -Directory).Name -join ','; " +
-            "Import-Module TokenAuth -ErrorAction Stop; (Get-Module TokenAuth).ModuleBase; (Get-TokenAuthProvider | Where-Object BuiltIn).Count"
+            "Import-Module TokenAuth -ErrorAction Stop; (Get-Module TokenAuth).ModuleBase; $loaded; " +
+            "`$apimw = $apimw; (Invoke-AuthenticatedRequest APIMW -BaseUri '$(Base APIMW)' -Uri resources/sample -Credential `$apimw -ErrorAction Stop).GetType().Name; " +
+            "`$null = Register-TokenAuthProvider '$Root/examples/oauth2-federated.json' -WarningAction SilentlyContinue; " +
+            "(Get-ProviderToken ExampleOAuth2Federated -BaseUri '$($Emulator.Root)' -ClientId demo-federated-client -ClientAssertion GitHubActions:api://AzureADTokenExchange -ErrorAction Stop).Provider; " +
+            "$loaded; " +
+            "Get-ProviderToken APIMW -BaseUri '$(Base APIMW)' -ErrorAction SilentlyContinue -ErrorVariable vault; `$vault[0].FullyQualifiedErrorId; $loaded"
         # An empty user module path: only PowerShell's own modules, and nothing of this repository.
-        $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'install-home') -Environment @{ PSModulePath = Join-Path $PSHOME 'Modules' } -WithoutBuiltModule
+        try {
+            $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'install-home') -WithoutBuiltModule -Environment @{
+                PSModulePath                   = Join-Path $PSHOME 'Modules'
+                ACTIONS_ID_TOKEN_REQUEST_URL   = "$($Emulator.Root)github-actions/idtoken?api-version=2.0"
+                ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'emulator-actions-id-token-request-token'
+            }
+        }
+        finally {
+            $feed.Listener.Close()
+            $feed.Shell.Dispose()
+        }
 
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
-        $output[-3] | Should -Be 'Microsoft.PowerShell.SecretManagement,TokenAuth'
-        $output[-2] | Should -BeLike "$userModules*"
-        $output[-1] | Should -Be 5
+        $output[-8] | Should -Be 'Microsoft.PowerShell.SecretManagement,TokenAuth' -Because ($output -join "`n")
+        $output[-7] | Should -BeLike "$userModules*"
+        $output[-6] | Should -Be 'SecretManagement loaded: False' -Because 'importing TokenAuth imports no vault module'
+        $output[-5], $output[-4] | Should -Be 'PSCustomObject', 'ExampleOAuth2Federated'
+        $output[-3] | Should -Be 'SecretManagement loaded: False' -Because 'a call with -Credential, or -ClientId and -ClientAssertion, reads no vault'
+        # The isolated home has no vault registered: the call gets as far as asking SecretManagement for one.
+        $output[-2] | Should -Be 'SecretVaultNotFound,TokenAuth.Commands.GetProviderTokenCommand'
+        $output[-1] | Should -Be 'SecretManagement loaded: True'
     }
 
     It 'carries a manifest that Test-ModuleManifest passes, with the Gallery''s fields and this version''s release notes' {
@@ -65,6 +140,7 @@ Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShe
         $info.ProjectUri | Should -Not -BeNullOrEmpty
         $info.LicenseUri | Should -Not -BeNullOrEmpty
         $info.Tags | Should -Contain 'PSEdition_Core'
+        $info.RequiredModules | Should -BeNullOrEmpty -Because 'SecretManagement is imported when a vault is first read, and is the package''s dependency instead'
         $info.ReleaseNotes | Should -Match 'FollowRelLink'
         $changelog | Should -Match ([regex]::Escape("## $($info.Version)"))
         Test-Path (Join-Path $Root 'LICENSE') | Should -BeTrue
@@ -82,6 +158,24 @@ Describe 'From a clone' {
     It 'the built manifest passes Test-ModuleManifest' {
         $info = Test-ModuleManifest $Manifest -ErrorAction Stop
         $info.ExportedCmdlets.Count | Should -Be 9
+    }
+}
+
+Describe 'Without SecretManagement' {
+    It 'imports and authenticates without a vault, and names what to install when a vault is first needed' {
+        $empty = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-modules') -Force
+        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', [System.Net.NetworkCredential]::new('', '$($Credentials.apimw.apiSecret)').SecurePassword)"
+        # No module path but an empty folder: SecretManagement cannot be found, though it is installed here.
+        $script = "`$env:PSModulePath = '$empty'; Import-Module '$Manifest' -ErrorAction Stop; `$apimw = $apimw; " +
+            "(Invoke-AuthenticatedRequest APIMW -BaseUri '$(Base APIMW)' -Uri resources/sample -Credential `$apimw -ErrorAction Stop).GetType().Name; " +
+            "try { Get-ProviderToken APIMW -BaseUri '$(Base APIMW)' } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `"`$_`" }"
+
+        $output = Invoke-TokenAuthFreshPwsh $script -WithoutBuiltModule
+
+        $output[-4] | Should -Be 'PSCustomObject' -Because ($output -join "`n")
+        $output[-3] | Should -Be 'SecretManagementNotInstalled,TokenAuth.Commands.GetProviderTokenCommand'
+        $output[-2] | Should -Be 'NotInstalled'
+        $output[-1] | Should -BeLike "Microsoft.PowerShell.SecretManagement is not installed, so the secret 'TokenAuth.APIMW' cannot be read from a vault: Install-PSResource Microsoft.PowerShell.SecretManagement *"
     }
 }
 

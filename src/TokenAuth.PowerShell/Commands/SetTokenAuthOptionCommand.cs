@@ -72,7 +72,7 @@ namespace TokenAuth.Commands
         /// <summary>
         /// Where the FederatedAssertion providers -ClientAssertionProvider names get their assertions: a source's name
         /// (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH); an empty string: none (for those providers, or for all).
-        /// A script block goes on each call instead.
+        /// A script block goes on each call instead. A call's own -ClientAssertion comes first.
         /// </summary>
         [Parameter(ParameterSetName = "Change")]
         [ClientAssertionSourceTransformation]
