@@ -12,6 +12,7 @@
 .EXAMPLE
     pwsh tests/bench/Show-ColdPath.ps1
 #>
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator''s published demo credential, for a measurement on loopback.')]
 [CmdletBinding()]
 param ()
 
@@ -82,7 +83,7 @@ $walk = [ordered]@{}
 foreach ($entry in $listener.Methods) {
     $typeName, $token = $entry -split '\|'
     $outer = $fileOfType[($typeName -split '\+')[0] -replace '`.*$', '']
-    $file = if ($outer) { $fileOfMethod["$($outer.Assembly)|$token"] ?? $outer.File } else { "($typeName)" }
+    $file = if (-not $outer) { "($typeName)" } elseif ($fileOfMethod["$($outer.Assembly)|$token"]) { $fileOfMethod["$($outer.Assembly)|$token"] } else { $outer.File }
     $walk[$file] = 1 + $walk[$file]
 }
 $walk.GetEnumerator() | ForEach-Object { [pscustomobject]@{ File = $_.Key; Methods = $_.Value } }
