@@ -304,6 +304,23 @@ Describe 'federated assertions (workload identity federation)' {
         "$($failure[0])" | Should -Match 'no client assertion from the -ClientAssertion script block: it returned 2 objects, where the assertion must come back as one string'
     }
 
+    It 'runs a piped token''s script block with the command it is piped to, not the one that got it and has ended' {
+        $null = Register-FederatedVariant 'PipedScriptOAuth2'
+        $script:ScriptRuns = 0
+        $source = {
+            $script:ScriptRuns++
+            (Invoke-RestMethod "$($Base)github-actions/idtoken?audience=api://AzureADTokenExchange" -Headers @{ Authorization = "Bearer $($GitHubVariables.ACTIONS_ID_TOKEN_REQUEST_TOKEN)" }).value
+        }
+        $first = Get-ProviderToken PipedScriptOAuth2 -BaseUri $Base -ClientId demo-federated-client -ClientAssertion $source
+
+        # Renewing the piped token asks the script block again: on this command's thread, or it would wait for one that is gone.
+        $renewed = $first | Get-ProviderToken -Force -TimeoutSec 10 -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $failure | Should -BeNullOrEmpty
+        $renewed.FromCache | Should -BeFalse
+        $script:ScriptRuns | Should -Be 2
+    }
+
     It 'keeps one token per assertion source: another source never gets the first one''s token' {
         $null = Register-FederatedVariant 'TwoSourceOAuth2'
 

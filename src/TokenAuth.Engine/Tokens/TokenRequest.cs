@@ -86,8 +86,11 @@ namespace TokenAuth.Tokens
         /// <summary>The same request over another connection: the same cached token, unless the client certificate differs.</summary>
         public TokenRequest WithConnection(ConnectionSettings connection) => Equals(connection, Connection) ? this : new TokenRequest(this, connection, Host);
 
-        /// <summary>The same request from another caller (a held token revoked by a later command): that caller's host.</summary>
-        internal TokenRequest WithHost(IClientAssertionHost? host) => ReferenceEquals(host, Host) ? this : new TokenRequest(this, Connection, host);
+        /// <summary>
+        /// The same request from another caller (a held token piped to, or revoked by, a later command): that caller's
+        /// host, never the one of a command that has ended (its script blocks would never run, its CI masking is gone).
+        /// </summary>
+        public TokenRequest WithHost(IClientAssertionHost? host) => ReferenceEquals(host, Host) ? this : new TokenRequest(this, Connection, host);
 
         public override string ToString() => $"{Target} as {Credential.DisplayIdentity}";
     }
