@@ -249,6 +249,19 @@ Describe '2. A definition''s own assertion source is shown, and read only when t
         (TabExpansion2 -inputScript $otherProvider -cursorColumn $otherProvider.Length).CompletionMatches.CompletionText | Should -Not -Contain 'GitHubActions:sts.amazonaws.com'
     }
 
+    It 'completes a definition''s source that holds code as quoted text, which accepting cannot run' {
+        $null = Register-HostileDefinition 'HostileCodeCompleted' 'File:x;$global:TokenAuthCompletionRan=1'
+        $line = 'Get-ProviderToken HostileCodeCompleted -ClientAssertion '
+
+        $completion = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches[0].CompletionText
+
+        $completion | Should -BeLike "'File:*x;`$global:TokenAuthCompletionRan=1'"
+        # Accepted as completed, it is one string argument: nothing in it parses as a statement or a variable.
+        $tokens = $null; $errors = $null
+        $null = [System.Management.Automation.Language.Parser]::ParseInput($line + $completion, [ref] $tokens, [ref] $errors)
+        @($tokens | Where-Object Kind -In 'Semi', 'Variable') | Should -BeNullOrEmpty
+    }
+
     It 'sends the source the user names on the call: the hostile server''s log sees what a definition alone never gets' {
         $null = Register-HostileDefinition 'HostileConsented' 'Env:TOKENAUTH_HOSTILE_VARIABLE'
 

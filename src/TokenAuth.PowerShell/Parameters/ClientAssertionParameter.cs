@@ -117,9 +117,14 @@ namespace TokenAuth.Commands
                 .Select(source => new CompletionResult(source.Name, source.Name, CompletionResultType.ParameterValue, source.Description)));
         }
 
-        /// <summary>A source's name as it can be typed: single-quoted when it holds a space (a file's path).</summary>
+        /// <summary>
+        /// A source's name as it can be typed: bare only when every character is plainly part of a word or a path, else
+        /// single-quoted, so that a definition's source (File:x;iex ...) completes as text, never as code.
+        /// </summary>
         private static string AsArgument(string text) =>
-            text.Any(char.IsWhiteSpace) || text.IndexOf('\'') >= 0 ? "'" + CodeGeneration.EscapeSingleQuotedStringContent(text) + "'" : text;
+            BareArgument.IsMatch(text) ? text : "'" + CodeGeneration.EscapeSingleQuotedStringContent(text) + "'";
+
+        private static readonly System.Text.RegularExpressions.Regex BareArgument = new System.Text.RegularExpressions.Regex(@"^[\w:./\\-]+$");
 
         /// <summary>The sources the definitions of the providers on the command line (-Provider, -ClientAssertionProvider) name.</summary>
         private static IEnumerable<ClientAssertionSource> DefinitionSources(IDictionary fakeBoundParameters)
