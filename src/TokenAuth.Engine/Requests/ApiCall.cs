@@ -131,8 +131,17 @@ namespace TokenAuth.Requests
             ResumeFrom = apiRequest.Resume && apiRequest.OutFile is { } outFile && File.Exists(outFile) ? new FileInfo(outFile).Length : 0;
         }
 
-        /// <summary>The token it carries was renewed between attempts.</summary>
-        public void Renewed(string authorization) => _authorization = authorization;
+        /// <summary>
+        /// The token it carries was renewed between attempts. A request whose token a redirect left behind stays without
+        /// one: the renewed token is the provider's, never for the origin the request went on to.
+        /// </summary>
+        public void Renewed(string authorization)
+        {
+            if (_authorization != null)
+            {
+                _authorization = authorization;
+            }
+        }
 
         /// <summary>301, 302 and 303 turn a request with a body into a GET; off the provider's origin the token stays behind.</summary>
         public void Redirect(Uri next, bool keepsMethod, bool staysWithProvider)

@@ -225,8 +225,9 @@ namespace TokenAuth.Tokens
             }
             catch (Exception ex) when (!(ex is TokenAuthException || ex is OperationCanceledException))
             {
-                // The caller's own code failed (a script block that threw): its words, as it chose them.
-                throw new ClientAssertionException(call.Provider, source.Description, Redaction.Printable(ex.Message), ex);
+                // The caller's own code failed (a script block that threw): its words, as it chose them, less any of the
+                // call's credentials it echoed.
+                throw new ClientAssertionException(call.Provider, source.Description, Redaction.Printable(Redaction.Scrub(ex.Message, call.SensitiveValues()) ?? ""), ex);
             }
             finally
             {
