@@ -194,7 +194,7 @@ function Invoke-PackageTask {
         $placeholder = "ReleaseNotes = 'See CHANGELOG.md.'"
         $text = [System.IO.File]::ReadAllText($manifest)
         if (-not $text.Contains($placeholder)) { throw "TokenAuth.psd1 has no $placeholder for the release notes." }
-        $notes = "ReleaseNotes = '" + (Get-ReleaseNote $version).Replace("'", "''") + "'"
+        $notes = "ReleaseNotes = '" + [System.Management.Automation.Language.CodeGeneration]::EscapeSingleQuotedStringContent((Get-ReleaseNote $version)) + "'"
         [System.IO.File]::WriteAllText($manifest, $text.Replace($placeholder, $notes), [System.Text.UTF8Encoding]::new($true))
         $null = Test-ModuleManifest -Path $manifest -ErrorAction Stop
         $null = New-Item -ItemType Directory -Path $PackagePath -Force

@@ -29,6 +29,10 @@ namespace TokenAuth.Http
             return SendGuardedAsync(client, message, exchange, attempt, headersLimit, clock);
         }
 
+#if NET8_0_OR_GREATER
+        // Pooled, as the other steps: a request with a header or stall limit would otherwise allocate its state.
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
         private static async ValueTask<HttpResponseMessage> SendGuardedAsync(HttpClient client, HttpRequestMessage message, Exchange exchange, CancellationTokenSource attempt,
             TimeSpan? headersLimit, TimeProvider clock)
         {
