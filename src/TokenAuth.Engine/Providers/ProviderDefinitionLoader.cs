@@ -14,7 +14,7 @@ namespace TokenAuth.Providers
     /// Loads a custom provider from JSON (the schema of <see cref="ProviderDefinition"/>, camelCase, see
     /// docs/provider-definitions.md) and checks it, naming the bad field and where it is.
     /// </summary>
-    public static class ProviderDefinitionLoader
+    public static partial class ProviderDefinitionLoader
     {
         private static readonly JsonSerializerOptions SerializerOptions = new JsonSerializerOptions
         {
@@ -61,6 +61,9 @@ namespace TokenAuth.Providers
             string? Resolve(string? file) => file == null ? null : Path.Combine(folder, file);
             var certificate = definition.ClientCertificate;
             var assertion = definition.Token.Assertion;
+            GrantTokenSpec? Resolved(GrantTokenSpec? grant) =>
+                grant?.Source == null ? grant : grant with { Source = AssertionSourceName.Parse(grant.Source, folder).Description };
+            definition = definition with { Token = definition.Token with { Subject = Resolved(definition.Token.Subject), Actor = Resolved(definition.Token.Actor) } };
             return definition with
             {
                 TrustedCertificates = Resolve(definition.TrustedCertificates),
@@ -180,6 +183,11 @@ namespace TokenAuth.Providers
             }
 
             foreach (var problem in ValidateAssertion(definition))
+            {
+                yield return problem;
+            }
+
+            foreach (var problem in ValidateGrantTokens(definition))
             {
                 yield return problem;
             }
@@ -383,6 +391,12 @@ namespace TokenAuth.Providers
                 .Concat(endpoint.Headers.Select(header => ($"{at}.headers.{header.Key}", header.Value)));
             foreach (var (path, template) in templates)
             {
+                if (at == "$.token" && path.StartsWith("$.token.fields.", StringComparison.Ordinal) && IsGrantTokenTemplate(template ?? ""))
+                {
+                    // Checked with the grant's token (ValidateGrantTokens).
+                    continue;
+                }
+
                 foreach (var placeholder in FieldTemplates.PlaceholdersIn(template ?? ""))
                 {
                     var isCredential = CredentialFields.TryParse(placeholder, ignoreCase: false, out var field);
