@@ -3,7 +3,7 @@ using TokenAuth.Credentials;
 
 namespace TokenAuth.Commands
 {
-    /// <summary>-ActorToken: the actor of a token exchange (RFC 8693), for a definition whose grant has one (token.actor).</summary>
+    /// <summary>-ActorAssertion: the actor of a token exchange (RFC 8693), for a definition whose grant has one (token.actor).</summary>
     public abstract partial class ProviderCmdlet
     {
         /// <summary>
@@ -14,6 +14,6 @@ namespace TokenAuth.Commands
         [ClientAssertionSourceTransformation]
         [ArgumentCompleter(typeof(ClientAssertionSourceCompleter))]
         [ValidateNotNull]
-        public ClientAssertionSource? ActorToken { get; set; }
+        public ClientAssertionSource? ActorAssertion { get; set; }
     }
 }

@@ -201,11 +201,11 @@ namespace TokenAuth.Commands
                     : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost);
             }
 
-            if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || ActorToken != null || Certificate != null
+            if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || ActorAssertion != null || Certificate != null
                     || EnvironmentVariable) && !_providerNamed)
             {
                 throw new UnsafeRequestException(Provider,
-                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion, -ActorToken, "
+                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion, -ActorAssertion, "
                     + "-EnvironmentVariable or -Certificate "
                     + "goes only to a provider named with -Provider on the command line; nothing was sent.");
             }
@@ -223,7 +223,7 @@ namespace TokenAuth.Commands
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
             var request = new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
                 AssertionSourceFor(definition), AssertionHost);
-            return ActorToken == null ? request : request.WithActor(ActorToken);
+            return ActorAssertion == null ? request : request.WithActor(ActorAssertion);
         }
 
         /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>

@@ -113,12 +113,12 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
         foreach ($secret in Get-EverySecret) { $all | Should -Not -BeLike "*$secret*" }
     }
 
-    It 'sends an actor token from its own source (-ActorToken) with its type' {
+    It 'sends an actor token from its own source (-ActorAssertion) with its type' {
         $file = Join-Path $TestDrive 'actor-token'
         $null = New-ProjectedToken $file
         $all = Use-TokenAuthEnvironment $GitHubVariables {
             Get-TokenAuthAllStream {
-                $null = Get-ProviderToken ExchangeWithActor -Credential $OAuth2Credential -ClientAssertion GitHubActions:tokenauth-exchange -ActorToken "File:$file" -Verbose
+                $null = Get-ProviderToken ExchangeWithActor -Credential $OAuth2Credential -ClientAssertion GitHubActions:tokenauth-exchange -ActorAssertion "File:$file" -Verbose
             }
         }
 
@@ -126,14 +126,14 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
         foreach ($secret in Get-EverySecret) { $all | Should -Not -BeLike "*$secret*" }
     }
 
-    It 'names the missing actor token, and refuses -ActorToken for a grant without one' {
+    It 'names the missing actor token, and refuses -ActorAssertion for a grant without one' {
         $file = Join-Path $TestDrive 'actor-token-2'
         $null = New-ProjectedToken $file
         $null = Get-ProviderToken ExchangeWithActor -Credential $OAuth2Credential -ClientAssertion "File:$file" -ErrorVariable missing -ErrorAction SilentlyContinue
-        $null = Get-ProviderToken ExchangeKeycloak -Credential $OAuth2Credential -ClientAssertion "File:$file" -ActorToken "File:$file" -ErrorVariable unwanted -ErrorAction SilentlyContinue
+        $null = Get-ProviderToken ExchangeKeycloak -Credential $OAuth2Credential -ClientAssertion "File:$file" -ActorAssertion "File:$file" -ErrorVariable unwanted -ErrorAction SilentlyContinue
 
         $missing[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCredential,*'
-        "$($missing[0])" | Should -BeLike '*actor token*-ActorToken*'
+        "$($missing[0])" | Should -BeLike '*actor token*-ActorAssertion*'
         $unwanted[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRequest,*'
         Get-Counter 'oauth2/exchange' | Should -Be 0
     }

@@ -80,54 +80,59 @@ namespace TokenAuth.Http
 
                 var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 SkipSpaces(header, ref at);
-                while (at < header.Length && parameters.Count < MaxParameters)
+                // A token68 (Negotiate's blob, say) in place of parameters: skipped, TokenAuth needs none.
+                if (!LooksLikeToken68(header, ref at))
                 {
-                    var start = at;
-                    var name = ReadToken(header, ref at);
-                    SkipSpaces(header, ref at);
-                    if (name.Length == 0 || at >= header.Length || header[at] != '=')
-                    {
-                        // Not name=value: the next challenge's scheme (or a token68, which TokenAuth does not need).
-                        at = start;
-                        if (name.Length > 0 && parameters.Count == 0 && LooksLikeToken68(header, ref at))
-                        {
-                            continue;
-                        }
-
-                        break;
-                    }
-
-                    at++;
-                    SkipSpaces(header, ref at);
-                    var value = at < header.Length && header[at] == '"' ? ReadQuoted(header, ref at) : ReadToken(header, ref at);
-                    if (value == null)
-                    {
-                        // An unterminated quoted string: nothing after it can be trusted to be what it seems.
-                        challenges.Add(new AuthenticationChallenge(scheme, parameters));
-                        return challenges;
-                    }
-
-                    if (!parameters.ContainsKey(name))
-                    {
-                        parameters[name] = value;
-                    }
-
-                    SkipSpaces(header, ref at);
-                    if (at < header.Length && header[at] == ',')
-                    {
-                        at++;
-                        SkipSpaces(header, ref at);
-                    }
+                    at = SkipParameters(header, at, parameters);
                 }
 
                 challenges.Add(new AuthenticationChallenge(scheme, parameters));
-                if (parameters.Count >= MaxParameters)
+                if (parameters.Count >= MaxParameters || at < 0)
                 {
                     break;
                 }
             }
 
             return challenges;
+        }
+
+        /// <summary>Reads name=value pairs into <paramref name="parameters"/>; where the next challenge starts, or -1 when nothing after can be trusted.</summary>
+        private static int SkipParameters(string header, int at, Dictionary<string, string> parameters)
+        {
+            while (at < header.Length && parameters.Count < MaxParameters)
+            {
+                var start = at;
+                var name = ReadToken(header, ref at);
+                SkipSpaces(header, ref at);
+                if (name.Length == 0 || at >= header.Length || header[at] != '=')
+                {
+                    // Not name=value: the next challenge's scheme.
+                    return start;
+                }
+
+                at++;
+                SkipSpaces(header, ref at);
+                var value = at < header.Length && header[at] == '"' ? ReadQuoted(header, ref at) : ReadToken(header, ref at);
+                if (value == null)
+                {
+                    // An unterminated quoted string: nothing after it can be trusted to be what it seems.
+                    return -1;
+                }
+
+                if (!parameters.ContainsKey(name))
+                {
+                    parameters[name] = value;
+                }
+
+                SkipSpaces(header, ref at);
+                if (at < header.Length && header[at] == ',')
+                {
+                    at++;
+                    SkipSpaces(header, ref at);
+                }
+            }
+
+            return at;
         }
 
         private static bool LooksLikeToken68(string header, ref int at)

@@ -214,7 +214,7 @@ namespace TokenAuth.Providers
 
     /// <summary>
     /// A token a grant carries in one of its fields (token exchange's subject or actor, a JWT-bearer assertion). Where
-    /// it comes from is the caller's choice (-ClientAssertion / -ActorToken, or the session's source): a definition's
+    /// it comes from is the caller's choice (-ClientAssertion / -ActorAssertion, or the session's source): a definition's
     /// <see cref="Source"/> is shown, never read on its say, as with token.assertion.source.
     /// </summary>
     public sealed record GrantTokenSpec

@@ -32,7 +32,7 @@ namespace TokenAuth.Tokens
             {
                 var actorSource = request.ActorSource
                     ?? throw new CredentialException(call.Provider, "its actor token",
-                        "has no source: the provider's grant sends an actor token (token.actor); pass -ActorToken SOURCE"
+                        "has no source: the provider's grant sends an actor token (token.actor); pass -ActorAssertion SOURCE"
                         + (token.Actor.Source is { } actorNamed ? $". Its definition names {actorNamed}, which is read only when you name it yourself" : ""));
                 actor = await FetchAssertionAsync(call, renewing, actorSource).ConfigureAwait(false);
             }

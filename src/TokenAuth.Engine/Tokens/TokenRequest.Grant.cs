@@ -27,7 +27,7 @@ namespace TokenAuth.Tokens
             if (Target.Definition.Token.Actor == null)
             {
                 throw new InvalidRequestException(Target.ProviderName,
-                    $"{Target.ProviderName}'s grant takes no actor token (its definition has no token.actor); -ActorToken goes only to one that does. Nothing was sent.");
+                    $"{Target.ProviderName}'s grant takes no actor token (its definition has no token.actor); -ActorAssertion goes only to one that does. Nothing was sent.");
             }
 
             return new TokenRequest(this, actor, Claims, Key.WithAssertionSource(Key.AssertionSource + " actor " + actor.Identity));
