@@ -33,7 +33,7 @@ BeforeAll {
     }
 
     # A projected service-account token from the emulated cluster, written where a pod would find it.
-    function New-ProjectedToken([string] $Path) {
+    function Get-ProjectedToken([string] $Path) {
         $token = (Invoke-RestMethod "$($Base)kubernetes/token?audience=tokenauth-exchange").token
         Set-Content -Path $Path -Value $token -NoNewline
         $token
@@ -81,12 +81,12 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
 
     It 'exchanges a Kubernetes projected token read from a file, reading the file again for each token request' {
         $file = Join-Path $TestDrive 'projected-token'
-        $first = New-ProjectedToken $file
+        $first = Get-ProjectedToken $file
         $all = Get-TokenAuthAllStream {
             $token = Get-ProviderToken ExchangeKeycloak -Credential $OAuth2Credential -ClientAssertion "File:$file" -Verbose -Debug
             Invoke-AuthenticatedRequest ExchangeKeycloak oauth2/resources/sample -Credential $OAuth2Credential -ClientAssertion "File:$file" -Verbose -Debug
             # The kubelet rotates the token; the next token request reads the new one.
-            $script:second = New-ProjectedToken $file
+            $script:second = Get-ProjectedToken $file
             $null = Get-ProviderToken ExchangeKeycloak -Credential $OAuth2Credential -ClientAssertion "File:$file" -Force -Verbose
             "expires $($token.ExpiresOn)"
         }
@@ -113,9 +113,23 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
         foreach ($secret in Get-EverySecret) { $all | Should -Not -BeLike "*$secret*" }
     }
 
+    It 'takes the subject token from the session''s source for the provider, named on the command line' {
+        $file = Join-Path $TestDrive 'session-token'
+        $null = Get-ProjectedToken $file
+        Set-TokenAuthOption -ClientAssertion "File:$file" -ClientAssertionProvider ExchangeKeycloak
+        try {
+            $null = Get-ProviderToken ExchangeKeycloak -Credential $OAuth2Credential -Force
+        }
+        finally {
+            Set-TokenAuthOption -ClientAssertion '' -ClientAssertionProvider ExchangeKeycloak
+        }
+
+        Get-Counter 'oauth2/exchange-accepted' | Should -Be 1
+    }
+
     It 'sends an actor token from its own source (-ActorAssertion) with its type' {
         $file = Join-Path $TestDrive 'actor-token'
-        $null = New-ProjectedToken $file
+        $null = Get-ProjectedToken $file
         $all = Use-TokenAuthEnvironment $GitHubVariables {
             Get-TokenAuthAllStream {
                 $null = Get-ProviderToken ExchangeWithActor -Credential $OAuth2Credential -ClientAssertion GitHubActions:tokenauth-exchange -ActorAssertion "File:$file" -Verbose
@@ -128,7 +142,7 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
 
     It 'names the missing actor token, and refuses -ActorAssertion for a grant without one' {
         $file = Join-Path $TestDrive 'actor-token-2'
-        $null = New-ProjectedToken $file
+        $null = Get-ProjectedToken $file
         $null = Get-ProviderToken ExchangeWithActor -Credential $OAuth2Credential -ClientAssertion "File:$file" -ErrorVariable missing -ErrorAction SilentlyContinue
         $null = Get-ProviderToken ExchangeKeycloak -Credential $OAuth2Credential -ClientAssertion "File:$file" -ActorAssertion "File:$file" -ErrorVariable unwanted -ErrorAction SilentlyContinue
 
