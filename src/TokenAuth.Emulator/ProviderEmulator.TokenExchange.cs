@@ -148,6 +148,8 @@ public sealed partial class ProviderEmulator
             return Json(context, 403, new JsonObject { ["errors"] = new JsonArray("permission denied") });
         }
 
+        Count("vault", header.Length > 0 ? "secret-by-x-vault-token" : "secret-by-bearer");
+
         return Json(context, 200, new JsonObject
         {
             ["data"] = new JsonObject { ["data"] = new JsonObject { ["name"] = context.Request.RouteValues["name"]?.ToString(), ["role"] = token.Identity } },

@@ -174,6 +174,9 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
         }
 
         Get-Counter 'vault/login-accepted' | Should -Be 1
+        # The Vault token went in X-Vault-Token, as the definition's authorization.header says, not as a Bearer token.
+        Get-Counter 'vault/secret-by-x-vault-token' | Should -Be 1
+        Get-Counter 'vault/secret-by-bearer' | Should -Be 0
         $read.data.data.name | Should -Be 'deploy'
         $read.data.data.role | Should -Be 'tokenauth-ci'
         ([DateTimeOffset] $vaultToken.ExpiresOn - [DateTimeOffset]::UtcNow).TotalMinutes | Should -BeGreaterThan 55
@@ -213,6 +216,7 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
         @{ Case = 'in a header'; Edit = { param ($d) $d.token.headers = @{ 'X-Subject' = '{SubjectToken}' } }; Path = '$.token.headers.X-Subject' }
         @{ Case = 'with a federated client'; Edit = { param ($d) $d.token.clientAuthentication = 'FederatedAssertion'; $d.credential.fields = @('ClientId') ; $d.token.fields.Remove('client_secret') }; Path = '$.token.subject' }
         @{ Case = 'an actor without its field'; Edit = { param ($d) $d.token.actor = @{} }; Path = '$.token.actor' }
+        @{ Case = 'a token header that does not read as a credential''s'; Edit = { param ($d) $d.authorization = @{ header = 'X-Trace' } }; Path = '$.authorization.header' }
         @{ Case = 'a source that is no source'; Edit = { param ($d) $d.token.subject = @{ source = 'Nowhere:x' } }; Path = '$.token.subject.source' }
     ) {
         $definition = Get-Content (Join-Path $PSScriptRoot '../../examples/keycloak-token-exchange.json') -Raw | ConvertFrom-Json -AsHashtable

@@ -268,6 +268,13 @@ namespace TokenAuth.Providers
 
         /// <summary>Use the token type from the token response as the scheme (CoreBanking); Scheme when it is empty.</summary>
         public bool SchemeFromTokenType { get; init; }
+
+        /// <summary>
+        /// Optional: the header the token travels in instead of Authorization, the token alone without a scheme
+        /// (HashiCorp Vault's X-Vault-Token). Its name must read as a credential's (holding "token", "auth" or "key"),
+        /// so that it is masked in logs like Authorization; off the provider's origin it stays behind as Authorization does.
+        /// </summary>
+        public string? Header { get; init; }
     }
 
     public sealed record RefreshSpec : EndpointSpec

@@ -219,6 +219,13 @@ namespace TokenAuth.Providers
                 yield return new Problem("$.authorization.scheme", "must be one word of letters, digits and !#$%&'*+-.^_`|~ (an HTTP token), such as Bearer");
             }
 
+            if (definition.Authorization.Header is { } tokenHeader
+                && (!HeaderValues.IsToken(tokenHeader) || !Logging.Redaction.IsSensitiveName(tokenHeader) || definition.Authorization.SchemeFromTokenType))
+            {
+                yield return new Problem("$.authorization.header",
+                    "must be a header name (an HTTP token) that reads as a credential's, holding 'token', 'auth' or 'key' (X-Vault-Token), so that logs mask it; not with schemeFromTokenType");
+            }
+
             if (definition.Refresh != null)
             {
                 foreach (var problem in ValidateEndpoint("$.refresh", definition.Refresh, definition, allowed: new[] { "RefreshToken" }))
