@@ -197,7 +197,7 @@ namespace TokenAuth.Tokens
             }
         }
 
-        /// <summary>A fresh assertion from the request's source, fetched for this token request alone and held by the call at once.</summary>
+        /// <summary>The request's client assertion source, or the error that says how to give one.</summary>
         private static ClientAssertionSource RequiredSource(TokenCallContext call) =>
             call.Request.AssertionSource
                 ?? throw new CredentialException(call.Provider, "its client assertion",
@@ -207,6 +207,7 @@ namespace TokenAuth.Tokens
                         ? $". Its definition names {named.Source.Description}, which is read only when you name it yourself"
                         : ""));
 
+        /// <summary>A fresh assertion from <paramref name="source"/>, fetched for this token request alone and held by the call at once.</summary>
         private async Task<string> FetchAssertionAsync(TokenCallContext call, TokenCache.Entry? renewing, ClientAssertionSource source)
         {
             call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
