@@ -38,6 +38,13 @@ public sealed partial class ProviderEmulator
         app.MapPost("/oauth2/exchange", Endpoint("oauth2", "exchange", OAuth2Exchange));
         app.MapPost("/vault/v1/auth/{mount}/login", Endpoint("vault", "login", VaultLogin));
         app.MapGet("/vault/v1/secret/data/{name}", Endpoint("vault", "secret", VaultSecret));
+        // A redirect for a request with a Vault token, to wherever "to" says (for off-origin tests).
+        app.MapGet("/vault/v1/redirect", Endpoint("vault", "redirect", context =>
+        {
+            context.Response.StatusCode = context.Request.Headers["X-Vault-Token"].Count > 0 ? 302 : 403;
+            context.Response.Headers.Location = context.Request.Query["to"].ToString();
+            return Task.CompletedTask;
+        }));
         app.MapGet("/kubernetes/token", Endpoint("kubernetes", "token", context =>
         {
             var audience = context.Request.Query["audience"].ToString();

@@ -183,6 +183,21 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
         foreach ($secret in Get-EverySecret) { $all | Should -Not -BeLike "*$secret*" }
     }
 
+    It 'leaves the X-Vault-Token behind on a redirect to another origin, and keeps it on the provider''s own' {
+        $other = $Base -replace '127\.0\.0\.1', 'localhost'
+        $away = Use-TokenAuthEnvironment $GitHubVariables {
+            Invoke-AuthenticatedRequest VaultJwt "v1/redirect?to=$([uri]::EscapeDataString("$($other)oauth2/resources/open"))" -ClientId tokenauth-ci -ClientAssertion GitHubActions:vault
+        }
+        $home_ = Use-TokenAuthEnvironment $GitHubVariables {
+            Invoke-AuthenticatedRequest VaultJwt "v1/redirect?to=$([uri]::EscapeDataString("$($Base)vault/v1/secret/data/kept"))" -ClientId tokenauth-ci -ClientAssertion GitHubActions:vault
+        }
+
+        $away.open | Should -BeTrue
+        $away.headers | Should -Not -Contain 'X-Vault-Token'
+        $home_.data.data.name | Should -Be 'kept'
+        Get-Counter 'vault/secret-by-x-vault-token' | Should -Be 1
+    }
+
     It 'quotes Vault''s refusal of an unknown role, never the token' {
         $all = Use-TokenAuthEnvironment $GitHubVariables {
             Get-TokenAuthAllStream {
@@ -341,7 +356,8 @@ Describe 'Challenges from the API (WWW-Authenticate)' {
     }
 
     It 'asks for a token with the claims of an insufficient_claims challenge once, and sends the request again with it' {
-        $claims = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}'
+        # Form delimiters inside the claims travel as their value: no grant_type or scope of their own.
+        $claims = '{"access_token":{"acrs":{"essential":true,"value":"c1&grant_type=password&scope=admin"}}}'
         $encoded = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($claims))
         Add-Challenge -UnlessClaims -Header "Bearer realm=`"`", authorization_uri=`"https://login.microsoftonline.com/common/oauth2/authorize`", error=`"insufficient_claims`", claims=`"$encoded`""
 
