@@ -51,6 +51,11 @@ public sealed partial class ProviderEmulator
             return Json(context, 200, new JsonObject { ["token"] = NewOidcToken("kubernetes", KubernetesSubject, audience.Length == 0 ? ExchangeAudience : audience) });
         }));
         app.MapGet("/oauth2/resources/challenged", Endpoint("oauth2", "challenged", context => Protected(context, "oauth2", Challenged)));
+        app.MapDelete("/_emulator/challenges", context =>
+        {
+            _challenges.Clear();
+            return Json(context, 200, new JsonObject { ["queued"] = 0 });
+        });
         app.MapPost("/_emulator/challenges", async context =>
         {
             var body = await ReadJson(context).ConfigureAwait(false);

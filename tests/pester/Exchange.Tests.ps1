@@ -305,6 +305,7 @@ Describe 'Credentials from environment variables (-EnvironmentVariable)' {
 Describe 'Challenges from the API (WWW-Authenticate)' {
     BeforeEach {
         Reset-TokenAuthEmulator $Emulator
+        $null = Invoke-RestMethod -Method Delete "$($Base)_emulator/challenges"
         $null = Get-ProviderToken ChallengedOAuth2 -Credential $OAuth2Credential -Force
     }
 
@@ -386,6 +387,7 @@ Describe 'Challenges from the API (WWW-Authenticate)' {
         $item = Invoke-AuthenticatedRequest ChallengedOAuth2 oauth2/resources/challenged -Credential $OAuth2Credential
 
         # A 401 like any other: the one renewal, and no claims in the token request.
+        $item.id | Should -Be 'challenged'
         $item.claims | Should -BeNullOrEmpty
         Get-Counter 'oauth2/token' | Should -Be 2
         Get-Counter 'oauth2/challenged' | Should -Be 2
