@@ -175,7 +175,27 @@ Describe 'Without SecretManagement' {
         $output[-4] | Should -Be 'PSCustomObject' -Because ($output -join "`n")
         $output[-3] | Should -Be 'SecretManagementNotInstalled,TokenAuth.Commands.GetProviderTokenCommand'
         $output[-2] | Should -Be 'NotInstalled'
-        $output[-1] | Should -BeLike "Microsoft.PowerShell.SecretManagement is not installed, so the secret 'TokenAuth.APIMW' cannot be read from a vault: Install-PSResource Microsoft.PowerShell.SecretManagement *"
+        $output[-1] | Should -BeLike "Microsoft.PowerShell.SecretManagement is not installed (Microsoft's, version 1.1.0 or later), so the secret 'TokenAuth.APIMW' cannot be read from a vault: Install-PSResource Microsoft.PowerShell.SecretManagement *"
+    }
+
+    It 'asks no other module of that name for a secret: found first on PSModulePath, or already loaded' {
+        # An impostor earlier on PSModulePath, newer by version: it records every secret it is asked for.
+        $impostor = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'impostor/Microsoft.PowerShell.SecretManagement') -Force
+        $asked = Join-Path $TestDrive 'impostor-asked.txt'
+        Set-Content (Join-Path $impostor 'Microsoft.PowerShell.SecretManagement.psm1') "function Get-Secret { param (`$Name, `$Vault, [switch] `$AsPlainText) Add-Content '$asked' `$Name }; function Get-SecretVault { 'impostor' }"
+        New-ModuleManifest -Path (Join-Path $impostor 'Microsoft.PowerShell.SecretManagement.psd1') -RootModule 'Microsoft.PowerShell.SecretManagement.psm1' `
+            -ModuleVersion 9.9.9 -Guid ([Guid]::NewGuid()) -FunctionsToExport Get-Secret, Get-SecretVault
+        $modulePath = (Split-Path $impostor) + [IO.Path]::PathSeparator + $env:PSModulePath
+        $read = "try { `$null = Get-ProviderToken APIMW -BaseUri '$(Base APIMW)' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `"`$_`" }"
+        $script = "Import-Module '$Manifest' -ErrorAction Stop; $read; (Get-Module Microsoft.PowerShell.SecretManagement).Guid.ToString(); " +
+            "Remove-Module Microsoft.PowerShell.SecretManagement; Import-Module '$(Join-Path $impostor 'Microsoft.PowerShell.SecretManagement.psd1')'; $read"
+
+        $output = @(Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'impostor-home') -Environment @{ PSModulePath = $modulePath } | Where-Object { $_ })
+
+        $output | Should -Contain 'a5c858f6-4a8e-41f1-b1ee-0ff8f6ad69d3' -Because "Microsoft's module is imported though the impostor comes first ($($output -join "`n"))"
+        $output[-2] | Should -Be 'SecretVaultFailed,TokenAuth.Commands.GetProviderTokenCommand'
+        $output[-1] | Should -BeLike "The module loaded as Microsoft.PowerShell.SecretManagement is not Microsoft's (GUID a5c858f6-4a8e-41f1-b1ee-0ff8f6ad69d3, version 1.1.0 or later)*"
+        $asked | Should -Not -Exist
     }
 }
 
