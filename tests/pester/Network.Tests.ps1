@@ -225,9 +225,9 @@ Describe 'Through a real proxy' {
         $revoked = Revoke-ProviderToken Akiba -BaseUri $base -Confirm:$false
 
         $revoked.ProviderNotified | Should -BeTrue
+        # Each call reached the emulator by a name only the proxy resolves: it went through the proxy (through a tunnel
+        # an earlier call may have opened, since connections are pooled, so the proxy's log need not grow).
         foreach ($endpoint in 'token', 'whoami', 'revoke') { Get-TokenAuthEmulatorCounter -Emulator $Tls -Key "akiba/$endpoint" | Should -Be 1 -Because "the $endpoint call went through the proxy" }
-        # Through one tunnel, which an earlier call through the same proxy may have opened (connections are pooled).
-        Get-TokenAuthTestProxyRequest $Proxy | Should -Contain (ProxiedConnect)
     }
 
     It 'takes no proxy from a piped object''s properties: only the command line names one' {
