@@ -134,12 +134,12 @@ Describe '8b. A credential typed on the command line goes only to the environmen
             $definition.environments = @{ Main = $Base; Other = $OtherOrigin }
             $definition.defaultEnvironment = 'Main'
         }
-        function New-TypedCredential {
+        function ConvertTo-TypedCredential {
             [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator''s published demo credential, typed as a user would.')]
             param ($Demo)
             [pscredential]::new($Demo.clientId, (ConvertTo-SecureString $Demo.clientSecret -AsPlainText -Force))
         }
-        $script:Typed = New-TypedCredential $Session.Credentials.oauth2
+        $script:Typed = ConvertTo-TypedCredential $Session.Credentials.oauth2
     }
     BeforeEach { Reset-TokenAuthEmulator $Emulator }
 
