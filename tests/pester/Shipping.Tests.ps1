@@ -97,7 +97,7 @@ Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShe
         $feed = Open-NuGetFeed -Folder (Join-Path $TestDrive 'feed') -Package (Get-ChildItem $dependencies -Filter *.nupkg).FullName, $Package.FullName
         $userModules = Join-Path $TestDrive 'install-home/.local/share/powershell/Modules'
         $loaded = "'SecretManagement loaded: ' + [bool] (Get-Module Microsoft.PowerShell.SecretManagement)"
-        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Credentials.apimw.apiSecret)' -AsPlainText -Force))"
+        $apimw = Get-TokenAuthCredentialScript $Credentials.apimw
         $script = "Register-PSResourceRepository -Name TokenAuthTest -Uri '$($feed.Uri)' -Trusted; " +
             "Install-PSResource -Name TokenAuth -Repository TokenAuthTest -Scope CurrentUser -TrustRepository; " +
             "(Get-ChildItem '$userModules' -Directory).Name -join ','; " +
@@ -164,7 +164,7 @@ Describe 'From a clone' {
 Describe 'Without SecretManagement' {
     It 'imports and authenticates without a vault, and names what to install when a vault is first needed' {
         $empty = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-modules') -Force
-        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', [System.Net.NetworkCredential]::new('', '$($Credentials.apimw.apiSecret)').SecurePassword)"
+        $apimw = Get-TokenAuthCredentialScript $Credentials.apimw
         # No module path but an empty folder: SecretManagement cannot be found, though it is installed here.
         $script = "`$env:PSModulePath = '$empty'; Import-Module '$Manifest' -ErrorAction Stop; `$apimw = $apimw; " +
             "(Invoke-AuthenticatedRequest APIMW -BaseUri '$(Base APIMW)' -Uri resources/sample -Credential `$apimw -ErrorAction Stop).GetType().Name; " +
@@ -298,7 +298,7 @@ Describe 'Pipeline examples' {
     It 'the nightly sync stops at the first error with exit code 1, leaving no partial file' {
         $output = Join-Path $TestDrive 'failed.jsonl'
         Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint pages -StatusCode 404 -Times 1
-        $credential = "[pscredential]::new('$($Apimw.apiKey)', (ConvertTo-SecureString '$($Apimw.apiSecret)' -AsPlainText -Force))"
+        $credential = Get-TokenAuthCredentialScript $Apimw
         $script = "`$PSDefaultParameterValues['Invoke-AuthenticatedRequest:Credential'] = $credential; " +
             "& '$Examples/Invoke-NightlySync.ps1' -Provider APIMW -BaseUri '$(Base APIMW)' -Uri 'resources/pages/link?pages=3&size=4' -OutputPath '$output'; exit `$LASTEXITCODE"
         $lines = Invoke-TokenAuthFreshPwsh $script
