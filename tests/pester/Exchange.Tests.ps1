@@ -250,28 +250,39 @@ Describe 'Token exchange (RFC 8693), the JWT-bearer grant (RFC 7523 2.1) and Vau
 Describe 'Credentials from environment variables (-EnvironmentVariable)' {
     BeforeEach { Reset-TokenAuthEmulator $Emulator }
 
-    It 'reads the TOKENAUTH_ variables, masks the secret in Azure Pipelines'' and GitHub Actions'' logs, and never loads SecretManagement' {
+    It 'reads the TOKENAUTH_ variables, masks the secret and an exchanged subject token in Azure Pipelines'' and GitHub Actions'' logs, and never loads SecretManagement' {
         $definition = Join-Path $Folder 'EnvOAuth2.json'
         $json = Get-Content (Join-Path $PSScriptRoot '../../examples/oauth2-client-credentials.json') -Raw | ConvertFrom-Json -AsHashtable
         $json.name = 'Env-OAuth2'
         $json.environments = @{ Live = $Base.TrimEnd('/') }
         $json | ConvertTo-Json -Depth 10 | Set-Content $definition
+        # The same process exchanges a projected token (client id and secret from the variables too): a subject token is masked as a secret is.
+        $projected = Join-Path $TestDrive 'masked-projected-token'
+        $subject = Get-ProjectedToken $projected
         $script = "`$null = Register-TokenAuthProvider '$definition'; " +
             "`$item = Invoke-AuthenticatedRequest Env-OAuth2 oauth2/resources/sample -EnvironmentVariable -Verbose; " +
-            "'ITEM:' + (`$null -ne `$item); 'SECRETMANAGEMENT:' + [bool] (Get-Module Microsoft.PowerShell.SecretManagement)"
+            "`$null = Register-TokenAuthProvider '$(Join-Path $Folder 'ExchangeKeycloak.json')'; " +
+            "`$exchanged = Get-ProviderToken ExchangeKeycloak -EnvironmentVariable -ClientAssertion 'File:$projected' -Verbose; " +
+            "'ITEM:' + (`$null -ne `$item); 'EXCHANGED:' + (`$null -ne `$exchanged); 'SECRETMANAGEMENT:' + [bool] (Get-Module Microsoft.PowerShell.SecretManagement)"
         # One process for both agents (each fresh process costs seconds, under three PowerShells): each writes its own command.
-        $variables = @{ TOKENAUTH_ENV_OAUTH2_CLIENTID = 'demo-oauth2-client'; TOKENAUTH_ENV_OAUTH2_CLIENTSECRET = $OAuth2Secret; TF_BUILD = 'True'; GITHUB_ACTIONS = 'true' }
+        $variables = @{ TOKENAUTH_ENV_OAUTH2_CLIENTID = 'demo-oauth2-client'; TOKENAUTH_ENV_OAUTH2_CLIENTSECRET = $OAuth2Secret
+            TOKENAUTH_EXCHANGEKEYCLOAK_CLIENTID = 'demo-oauth2-client'; TOKENAUTH_EXCHANGEKEYCLOAK_CLIENTSECRET = $OAuth2Secret; TF_BUILD = 'True'; GITHUB_ACTIONS = 'true' }
 
         $output = Invoke-TokenAuthFreshPwsh $script -Environment $variables
 
         $output | Should -Contain 'ITEM:True'
+        $output | Should -Contain 'EXCHANGED:True'
         $output | Should -Contain 'SECRETMANAGEMENT:False'
-        @($output | Where-Object { $_ -eq "##vso[task.setsecret]$OAuth2Secret" }).Count | Should -Be 1
-        @($output | Where-Object { $_ -eq "::add-mask::$OAuth2Secret" }).Count | Should -Be 1
-        # The mask commands are the only lines that hold it; the client id is no secret and is not masked.
-        @($output | Where-Object { $_.Contains($OAuth2Secret) }).Count | Should -Be 2
+        foreach ($secret in $OAuth2Secret, $subject) {
+            @($output | Where-Object { $_ -eq "##vso[task.setsecret]$secret" }).Count | Should -BeGreaterOrEqual 1
+            @($output | Where-Object { $_ -eq "::add-mask::$secret" }).Count | Should -BeGreaterOrEqual 1
+            # The mask commands are the only lines that hold it.
+            @($output | Where-Object { $_.Contains($secret) -and -not ($_.StartsWith('##vso[task.setsecret]') -or $_.StartsWith('::add-mask::')) }).Count | Should -Be 0
+        }
+        # The client id is no secret and is not masked.
         @($output | Where-Object { $_.Contains('demo-oauth2-client') -and $_.StartsWith('::add-mask::') }).Count | Should -Be 0
         Get-Counter 'oauth2/token' | Should -Be 1
+        Get-Counter 'oauth2/exchange-accepted' | Should -Be 1
     }
 
     It 'names the variable that is missing, and sends nothing' {
