@@ -19,7 +19,7 @@ namespace TokenAuth.Commands
     /// (SecretName, Vault) and what is asked for (Scope) come from the command line alone, so that an API item piped
     /// back in (with a "baseUri" field, say) cannot send the client secret elsewhere.
     /// </summary>
-    public abstract class ProviderCmdlet : TokenAuthCmdlet
+    public abstract partial class ProviderCmdlet : TokenAuthCmdlet
     {
         protected const string ByProvider = "ByProvider";
         protected const string ByToken = "ByToken";
@@ -206,11 +206,13 @@ namespace TokenAuth.Commands
                     : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost);
             }
 
-            var commandLineCredential = Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || Certificate != null;
+            var commandLineCredential = Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || ActorAssertion != null
+                || Certificate != null || EnvironmentVariable;
             if (commandLineCredential && !_providerNamed)
             {
                 throw new UnsafeRequestException(Provider,
-                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion or -Certificate "
+                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion, -ActorAssertion, "
+                    + "-EnvironmentVariable or -Certificate "
                     + "goes only to a provider named with -Provider on the command line; nothing was sent.");
             }
 
@@ -220,7 +222,7 @@ namespace TokenAuth.Commands
             {
                 throw new UnsafeRequestException(Provider,
                     $"A piped object names the environment '{Environment}' of '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, "
-                    + "-ClientAssertion or -Certificate goes only to the environment named with -Environment on the command line (or the default); nothing was sent.");
+                    + "-ClientAssertion, -ActorAssertion, -EnvironmentVariable or -Certificate goes only to the environment named with -Environment on the command line (or the default); nothing was sent.");
             }
 
             if (ClientId != null && (Credential != null || SecretName != null))
@@ -230,24 +232,26 @@ namespace TokenAuth.Commands
 
             var definition = TokenAuthSession.Providers.Get(Provider);
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
-            var credential = Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
+            var credential = EnvironmentVariable ? CredentialFromEnvironment(definition)
+                : Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
-            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
+            var request = new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
                 AssertionSourceFor(definition), AssertionHost);
+            return ActorAssertion == null ? request : request.WithActor(ActorAssertion);
         }
 
         /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>
         private ClientAssertionSource? AssertionSourceFor(ProviderDefinition definition) =>
             ClientAssertion
-            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion
+            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion || definition.Token.Subject != null
                 ? _settings.ClientAssertions.For(definition.Name, _providerNamed)
                 : null);
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null || ClientId != null ? (null, null)
+            : Credential != null || ClientId != null || EnvironmentVariable ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 }
