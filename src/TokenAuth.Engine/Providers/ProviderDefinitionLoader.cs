@@ -284,6 +284,11 @@ namespace TokenAuth.Providers
                 }
             }
 
+            if (definition.TokenCacheVault != null && (definition.TokenCacheVault.Trim().Length == 0 || definition.TokenCacheVault.Any(char.IsControl)))
+            {
+                yield return new Problem("$.tokenCacheVault", "must name a registered SecretManagement vault (Get-SecretVault lists them)");
+            }
+
             foreach (var (list, name) in new[] { (definition.Errors.CodePaths, "codePaths"), (definition.Errors.MessagePaths, "messagePaths") })
             {
                 for (var i = 0; i < list.Count; i++)
