@@ -78,7 +78,8 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         var request = _harness.Request("Akiba");
         var token = (await _harness.Engine.GetTokenAsync(request)).Token;
 
-        var (key, text) = Assert.Single(_store.Entries);
+        var entry = Assert.Single(_store.Entries);
+        var (key, text) = (entry.Key, entry.Value);
 
         Assert.StartsWith(PersistedTokenName.Prefix, key.Name);
         Assert.Matches("^TokenAuth\\.Token\\.[0-9a-f]{32}$", key.Name);
