@@ -210,6 +210,21 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_persisted_token_the_API_refuses_is_renewed_and_replaced_not_read_back()
+    {
+        var first = (await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"))).Token;
+        _harness.Emulator.RevokeAllTokens("akiba");
+        var engine = NextProcess();
+
+        var response = await engine.SendAsync(_harness.Request("Akiba"), new Requests.ApiRequest("GET", "resources/sample"));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(2, _harness.Count("Akiba", "token"));
+        var persisted = _store.Get(Vault, PersistedTokenName.For(_harness.Request("Akiba")).Name);
+        Assert.DoesNotContain(first.Value, persisted);
+    }
+
+    [Fact]
     public async Task A_failing_vault_warns_once_and_the_session_carries_on_without_it()
     {
         var failing = new MemoryTokenStore { Failure = new InvalidOperationException("The vault is locked: a password is required") };

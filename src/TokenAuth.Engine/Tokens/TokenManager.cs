@@ -26,6 +26,10 @@ namespace TokenAuth.Tokens
         private readonly AbsentEndpoints _absent;
         private readonly TokenPersistence _persistence;
 
+        /// <summary>Per key, the last token an API refused, while tokens persist: a vault entry holding it is renewed, not used.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<TokenCacheKey, string> _refused =
+            new System.Collections.Concurrent.ConcurrentDictionary<TokenCacheKey, string>();
+
         public TokenManager(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, AbsentEndpoints absent, Func<ITokenStore?>? store = null)
         {
             _options = options;
@@ -67,8 +71,19 @@ namespace TokenAuth.Tokens
         /// <summary>The token the session holds for the request now, fresh or not; null when it holds none.</summary>
         public AccessToken? Current(TokenRequest request) => _cache.Current(request.Key);
 
-        /// <summary>Forgets this very token, if the session still holds it (a newer one is kept).</summary>
-        public bool ForgetIfCurrent(AccessToken token) => _cache.RemoveIfCurrent(token);
+        /// <summary>
+        /// Forgets this very token, if the session still holds it (a newer one is kept): the API refused it. Where tokens
+        /// persist, the vault's entry may hold the same token, which must not come back from there either.
+        /// </summary>
+        public bool ForgetIfCurrent(AccessToken token)
+        {
+            if (_persistence.VaultFor(token.Request) != null)
+            {
+                _refused[token.Request.Key] = token.Value;
+            }
+
+            return _cache.RemoveIfCurrent(token);
+        }
 
         public bool Forget(TokenRequest request) => _cache.Remove(request.Key) != null;
 
@@ -169,7 +184,11 @@ namespace TokenAuth.Tokens
 
             if (!forceNew && await _persistence.ReadAsync(request, vault, log, abandoned).ConfigureAwait(false) is { Token: { } persisted } read)
             {
-                if (read.State == PersistedEntryState.Usable)
+                if (_refused.TryGetValue(request.Key, out var refused) && refused == persisted.Value)
+                {
+                    log.Verbose($"{request.Target.ProviderName}: the token persisted in the vault '{vault}' is the one just refused; renewing it.");
+                }
+                else if (read.State == PersistedEntryState.Usable)
                 {
                     return persisted;
                 }
@@ -178,6 +197,7 @@ namespace TokenAuth.Tokens
             }
 
             var token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            _refused.TryRemove(request.Key, out _);
             await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
             return token;
         }

@@ -179,8 +179,8 @@ namespace TokenAuth.Tokens
         {
             if (_failed.TryAdd(vault, error.Message))
             {
-                log.Warning($"{provider}: the vault '{vault}' could not be {action} ({Reason(error)}), so tokens are kept for this session only, "
-                    + "and the vault is not asked again in it.");
+                log.Warning($"{provider}: the vault '{vault}' could not be {action}, so tokens are kept for this session only and the vault is not asked again in it: "
+                    + Reason(error));
             }
         }
 
