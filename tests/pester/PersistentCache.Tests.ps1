@@ -2,6 +2,7 @@
 # with a real Microsoft.PowerShell.SecretStore vault in a home of its own under TestDrive (the user's store is never
 # touched), against one emulator whose counters say how many tokens were asked for.
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator publishes its demo credentials; they protect nothing.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers acting on a throwaway emulator, homes and vaults: nothing to confirm.')]
 param ()
 
 BeforeDiscovery {
@@ -22,17 +23,17 @@ BeforeAll {
     $script:SeenTokens = [System.Collections.Generic.List[string]]::new()
     $script:AllOutput = [System.Collections.Generic.List[string]]::new()
 
-    function Credential([string] $Provider, [string] $Secret) {
+    function CredentialScript([string] $Provider, [string] $Secret) {
         $credential = $Demo.($Provider.ToLowerInvariant())
         if (-not $Secret) { $Secret = $credential.apiSecret }
         "([pscredential]::new('$($credential.apiKey)', (ConvertTo-SecureString '$Secret' -AsPlainText -Force)))"
     }
 
     # A home with a SecretStore vault named TokenAuthStore, unattended (or locked with -Password); returns its path.
-    function New-VaultHome([string] $Name, [string] $Password) {
+    function New-VaultHome([string] $Name, [string] $LockedWith) {
         $home_ = Join-Path $TestDrive $Name
-        $reset = if ($Password) {
-            "Reset-SecretStore -Authentication Password -Password (ConvertTo-SecureString '$Password' -AsPlainText -Force) -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; "
+        $reset = if ($LockedWith) {
+            "Reset-SecretStore -Authentication Password -Password (ConvertTo-SecureString '$LockedWith' -AsPlainText -Force) -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; "
         }
         else {
             "Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; "
@@ -79,7 +80,7 @@ AfterAll {
 Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     It 'writes nothing anywhere, and loads no SecretManagement, when the option is off' {
         $before = @(Get-VaultEntry $StoreHome)
-        $output = Step $StoreHome -Off ("`$null = Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(Credential Kitegateway); " +
+        $output = Step $StoreHome -Off ("`$null = Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway); " +
             "'SecretManagement loaded: ' + [bool](Get-Module Microsoft.PowerShell.SecretManagement); (Get-ProviderTokenCache).PersistedIn -eq `$null")
 
         $output | Should -Contain 'SecretManagement loaded: False'
@@ -89,7 +90,7 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     }
 
     It 'serves later processes from the vault, renews and writes back when due, and forgets it when revoked in another process' {
-        $request = "Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(Credential APIMW) -Verbose 4>&1 | " +
+        $request = "Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(CredentialScript APIMW) -Verbose 4>&1 | " +
             "Where-Object { `$_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { `"`$_`" }; "
         $where = "'PersistedIn: ' + (Get-ProviderTokenCache APIMW).PersistedIn"
         Reset-Counter
@@ -120,33 +121,34 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $renewed.Count | Should -Be 1
         $renewed[0].Content.accessToken | Should -Not -Be $entries[0].Content.accessToken
 
-        $revoking = Step $StoreHome "Revoke-ProviderToken APIMW -BaseUri '$Apimw' -Credential $(Credential APIMW) | ForEach-Object { `$_.Message; 'Removed: ' + `$_.RemovedFromVault }"
-        ($revoking -join "`n") | Should -Match "removed"
+        $entriesLeft = "'Entries: ' + @(Get-SecretInfo -Vault TokenAuthStore -Name 'TokenAuth.Token.*').Count"
+        $revoking = Step $StoreHome ("Revoke-ProviderToken APIMW -BaseUri '$Apimw' -Credential $(CredentialScript APIMW) | ForEach-Object { `$_.Message; 'Removed: ' + `$_.RemovedFromVault }; " + $entriesLeft)
+        ($revoking -join "`n") | Should -Match "Its entry persisted in the vault 'TokenAuthStore' was removed"
         $revoking | Should -Contain 'Removed: TokenAuthStore'
+        $revoking | Should -Contain 'Entries: 0'
         (Counters).'apimw/revoke' | Should -Be 1
-        @(Get-VaultEntry $StoreHome).Count | Should -Be 0
 
-        Step $StoreHome $request | Out-Null
+        $after = Step $StoreHome ($request + $entriesLeft)
         (Counters).'apimw/token' | Should -Be 2
-        @(Get-VaultEntry $StoreHome).Count | Should -Be 1
+        $after | Should -Contain 'Entries: 1'
     }
 
     It 'never hands one credential the entry another wrote for the same provider' {
         Reset-Counter
         $wrongSecret = 'not-the-kite-secret-0000'
         $script:Secrets += $wrongSecret
-        $output = Step $StoreHome ("`$null = Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(Credential Kitegateway); 'first'; " +
-            "Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(Credential Kitegateway $wrongSecret) -ErrorAction Continue -ErrorVariable failed 2>`$null | Out-Null; 'refused: ' + `$failed.Count")
+        $output = Step $StoreHome ("`$null = Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway); 'first'; " +
+            "Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway $wrongSecret) -ErrorAction Continue -ErrorVariable failed 2>`$null | Out-Null; 'refused: ' + `$failed.Count")
         $output | Should -Contain 'first'
         $output | Should -Contain 'refused: 1'
         (Counters).'kitegateway/token' | Should -Be 2
 
         # A fresh process with the other credential: asks the provider (and is refused) rather than reading the first one's entry.
-        $other = Step $StoreHome "Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(Credential Kitegateway $wrongSecret) -ErrorAction Continue -ErrorVariable failed 2>`$null | Out-Null; 'refused: ' + `$failed.Count"
+        $other = Step $StoreHome "Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway $wrongSecret) -ErrorAction Continue -ErrorVariable failed 2>`$null | Out-Null; 'refused: ' + `$failed.Count"
         $other | Should -Contain 'refused: 1'
         (Counters).'kitegateway/token' | Should -Be 3
 
-        $same = Step $StoreHome "(Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(Credential Kitegateway)).Provider"
+        $same = Step $StoreHome "(Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway)).Provider"
         $same | Should -Contain 'Kitegateway'
         (Counters).'kitegateway/token' | Should -Be 3
     }
@@ -154,7 +156,7 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     It 'ignores a hand-corrupted entry and a future-format entry with one warning each, works, and replaces them' {
         $name = (Get-VaultEntry $StoreHome | Where-Object { $_.Content.provider -eq 'Kitegateway' }).Name
         $name | Should -Not -BeNullOrEmpty
-        $request = "(Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(Credential Kitegateway)).provider; "
+        $request = "(Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway)).provider; "
         Reset-Counter
 
         $corrupt = Step $StoreHome ("Set-Secret -Name $name -Vault TokenAuthStore -Secret '{`"format`":`"TokenAuth.PersistedToken`",`"version`":1,`"accessToken'; " + $request)
@@ -173,10 +175,10 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     }
 
     It 'carries on with the session''s cache, one warning and no prompt, when the vault is locked' {
-        $lockedHome = New-VaultHome 'locked' -Password 'throwaway-store-password-1'
+        $lockedHome = New-VaultHome 'locked' -LockedWith 'throwaway-store-password-1'
         Reset-Counter
 
-        $output = Step $lockedHome ("1..2 | ForEach-Object { (Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(Credential Kitegateway)).provider }")
+        $output = Step $lockedHome ("1..2 | ForEach-Object { (Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway)).provider }")
 
         $LASTEXITCODE | Should -Be 0
         @($output | Where-Object { $_ -eq 'kitegateway' }).Count | Should -Be 2
@@ -197,7 +199,7 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
 Describe 'Processes starting at once' -Skip:(-not ($HasSecretStore -and $RunsHeavy)) -Tag Heavy {
     BeforeAll {
         # Processes started together, each with the isolated home in its own environment (never the test's process-wide one).
-        function Start-Steps([string] $VaultHome, [string] $Script, [int] $Count) {
+        function Start-Step([string] $VaultHome, [string] $Script, [int] $Count) {
             $process = (Get-Process -Id $PID).Path
             $arguments = if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
             foreach ($i in 1..$Count) {
@@ -218,7 +220,7 @@ Describe 'Processes starting at once' -Skip:(-not ($HasSecretStore -and $RunsHea
             }
         }
 
-        function Wait-Steps($Steps) {
+        function Wait-Step($Steps) {
             foreach ($step in $Steps) {
                 $step.Process.WaitForExit()
                 $output = $step.Output.GetAwaiter().GetResult() + $step.Errors.GetAwaiter().GetResult()
@@ -230,10 +232,10 @@ Describe 'Processes starting at once' -Skip:(-not ($HasSecretStore -and $RunsHea
 
     It 'four cold processes each get a token with at most four requests and leave one valid entry; forty more ask for none' {
         $coldHome = New-VaultHome 'cold'
-        $request = "(Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(Credential APIMW)).provider"
+        $request = "(Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(CredentialScript APIMW)).provider"
         Reset-Counter
 
-        $cold = @(Wait-Steps (Start-Steps $coldHome $request 4))
+        $cold = @(Wait-Step (Start-Step -VaultHome $coldHome -Script $request -Count 4))
 
         $cold | ForEach-Object { $_.ExitCode | Should -Be 0; $_.Output | Should -Match 'apimw' }
         (Counters).'apimw/token' | Should -BeLessOrEqual 4
@@ -244,7 +246,7 @@ Describe 'Processes starting at once' -Skip:(-not ($HasSecretStore -and $RunsHea
 
         Reset-Counter
         foreach ($batch in 1..5) {
-            $warm = @(Wait-Steps (Start-Steps $coldHome $request 8))
+            $warm = @(Wait-Step (Start-Step -VaultHome $coldHome -Script $request -Count 8))
             $warm | ForEach-Object { $_.ExitCode | Should -Be 0; $_.Output | Should -Match 'apimw' }
         }
         (Counters).'apimw/token' | Should -BeNullOrEmpty
