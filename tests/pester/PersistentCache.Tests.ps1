@@ -7,8 +7,6 @@ param ()
 
 BeforeDiscovery {
     $script:HasSecretStore = [bool] (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)
-    # The heavy multi-process test runs under the newest PowerShell alone: it proves the cross-process rule, not a PowerShell version.
-    $script:RunsHeavy = $PSVersionTable.PSVersion -ge [version] '7.6'
 }
 
 BeforeAll {
@@ -196,7 +194,7 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     }
 }
 
-Describe 'Processes starting at once' -Skip:(-not ($HasSecretStore -and $RunsHeavy)) -Tag Heavy {
+Describe 'Processes starting at once' -Skip:(-not $HasSecretStore) -Tag Heavy {
     BeforeAll {
         # Processes started together, each with the isolated home in its own environment (never the test's process-wide one).
         function Start-Step([string] $VaultHome, [string] $Script, [int] $Count) {
@@ -231,6 +229,11 @@ Describe 'Processes starting at once' -Skip:(-not ($HasSecretStore -and $RunsHea
     }
 
     It 'four cold processes each get a token with at most four requests and leave one valid entry; forty more ask for none' {
+        if ($PSVersionTable.PSVersion -lt [version] '7.6') {
+            Set-ItResult -Skipped -Because "its 44 processes run under PowerShell 7.6 alone, to keep the suite's time (the rule it proves is the vault's, not the PowerShell's); this is $($PSVersionTable.PSVersion)"
+            return
+        }
+
         $coldHome = New-VaultHome 'cold'
         $request = "(Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(CredentialScript APIMW)).provider"
         Reset-Counter
