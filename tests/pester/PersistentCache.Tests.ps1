@@ -151,7 +151,7 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         (Counters).'kitegateway/token' | Should -Be 3
     }
 
-    It 'ignores a hand-corrupted entry and a future-format entry with one warning each, works, and replaces them' {
+    It 'ignores a hand-corrupted entry and a future-format entry with one warning each, works, and replaces them; -All clears them all' {
         $name = (Get-VaultEntry $StoreHome | Where-Object { $_.Content.provider -eq 'Kitegateway' }).Name
         $name | Should -Not -BeNullOrEmpty
         $request = "(Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway)).provider; "
@@ -170,6 +170,15 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         (Counters).'kitegateway/token' | Should -Be 2
 
         (Get-VaultEntry $StoreHome | Where-Object Name -EQ $name).Content.version | Should -Be 1
+
+        # -All clears every TokenAuth entry in the vault, this process's or not, and nothing else in it.
+        $count = "@(Get-SecretInfo -Vault TokenAuthStore -Name 'TokenAuth.Token.*').Count"
+        $cleared = Step $StoreHome ("Set-Secret -Name NotTokenAuth -Vault TokenAuthStore -Secret kept; 'Before: ' + $count; " +
+            "Revoke-ProviderToken -All -Confirm:`$false | ForEach-Object Message; 'After: ' + $count; 'Kept: ' + (Get-Secret -Name NotTokenAuth -Vault TokenAuthStore -AsPlainText)")
+        $cleared | Should -Not -Contain 'Before: 0'
+        $cleared | Should -Contain 'After: 0'
+        $cleared | Should -Contain 'Kept: kept'
+        ($cleared -join "`n") | Should -Match "Removed \d+ persisted token entr(y|ies) from the vault 'TokenAuthStore'"
     }
 
     It 'carries on with the session''s cache, one warning and no prompt, when the vault is locked' {
