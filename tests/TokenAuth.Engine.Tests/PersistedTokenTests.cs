@@ -195,6 +195,32 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_definition_file_gives_the_same_fingerprint_each_time_it_is_loaded_and_another_once_edited()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "tokenauth-fingerprint-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var path = Path.Combine(folder, "provider.json");
+            var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "oauth2-client-credentials.json"));
+            File.WriteAllText(path, json);
+            var first = DefinitionFingerprint.Of(ProviderDefinitionLoader.LoadFile(path));
+            var again = DefinitionFingerprint.Of(ProviderDefinitionLoader.LoadFile(path));
+            File.WriteAllText(path, json.Insert(json.LastIndexOf('}'), ", \"tokenCacheVault\": \"Elsewhere\""));
+            var edited = DefinitionFingerprint.Of(ProviderDefinitionLoader.LoadFile(path));
+
+            Assert.Equal(first, again);
+            Assert.NotEqual(first, edited);
+            Assert.NotEqual(first, DefinitionFingerprint.Of(_harness.Providers.Get("APIMW")));
+            Assert.Equal(DefinitionFingerprint.Of(_harness.Providers.Get("APIMW")), DefinitionFingerprint.Of(new ProviderRegistry().Get("APIMW")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_due_entry_is_renewed_with_its_refresh_token_by_the_sessions_renewal_rule_and_written_back()
     {
         var request = _harness.Request("APIMW");

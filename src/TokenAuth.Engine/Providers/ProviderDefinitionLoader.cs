@@ -51,8 +51,10 @@ namespace TokenAuth.Providers
                 throw new ProviderConfigurationException($"Cannot read the provider definition '{path}': {ex.Message}", null, path, ex);
             }
 
-            var definition = Parse(json, path);
-            return WithPathsFrom(definition, Path.GetDirectoryName(Path.GetFullPath(path)) ?? "");
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+            var definition = WithPathsFrom(Parse(json, path), folder);
+            DefinitionFingerprint.FromSource(definition, json, folder);
+            return definition;
         }
 
         /// <summary>Files a definition names are relative to the definition's own folder.</summary>

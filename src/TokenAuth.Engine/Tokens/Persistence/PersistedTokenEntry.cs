@@ -1,8 +1,6 @@
 using System;
 using System.Globalization;
 using System.IO;
-using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TokenAuth.Http;
@@ -67,8 +65,6 @@ namespace TokenAuth.Tokens
         public const int MaxLength = 256 * 1024;
 
         private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
-
-        private static readonly ConditionalWeakTable<ProviderDefinition, string> DefinitionFingerprints = new ConditionalWeakTable<ProviderDefinition, string>();
 
         public static string Write(AccessToken token, PersistedTokenName name)
         {
@@ -169,13 +165,8 @@ namespace TokenAuth.Tokens
             }
         }
 
-        /// <summary>The definition as it is now, hashed: an entry written under another is not used.</summary>
-        internal static string DefinitionFingerprint(ProviderDefinition definition) =>
-            DefinitionFingerprints.GetValue(definition, static definition =>
-            {
-                using var sha = SHA256.Create();
-                return Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(ProviderDefinitionLoader.ToJson(definition))));
-            });
+        /// <summary>The definition as it is now: an entry written under another is not used.</summary>
+        internal static string DefinitionFingerprint(ProviderDefinition definition) => Providers.DefinitionFingerprint.Of(definition);
 
         private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
         {
