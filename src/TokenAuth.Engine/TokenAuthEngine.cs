@@ -43,7 +43,7 @@ namespace TokenAuth
             Func<TokenAuthOptions> current = () => _options;
             var sender = new HttpSender(handler == null ? null : new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, _clock, current);
             var absent = new AbsentEndpoints();
-            _tokens = new TokenManager(current, _clock, sender, absent);
+            _tokens = new TokenManager(current, _clock, sender, absent, () => _tokenStore);
             _client = new ApiClient(current, _clock, sender, _tokens, absent);
             _pager = new Pager(_client);
         }
@@ -58,6 +58,18 @@ namespace TokenAuth
         {
             get => _options;
             set => _options = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        private volatile ITokenStore? _tokenStore;
+
+        /// <summary>
+        /// Where tokens persist beyond the session, for the requests whose vault <see cref="TokenAuthOptions.TokenCacheVault"/>
+        /// or their provider's definition names; null: nowhere, whatever they name.
+        /// </summary>
+        public ITokenStore? TokenStore
+        {
+            get => _tokenStore;
+            set => _tokenStore = value;
         }
 
         /// <summary>How many tokens the session holds.</summary>
@@ -81,7 +93,14 @@ namespace TokenAuth
         /// <summary>Forgets every cached token; returns how many there were.</summary>
         public int ForgetAll() => _tokens.ForgetAll();
 
-        /// <summary>Revokes the session's token for the request: forgotten first, always; then the provider is told where it can be.</summary>
+        /// <summary>Removes every TokenAuth token entry persisted in the vault, whoever wrote it; returns how many there were.</summary>
+        public Task<int> ClearPersistedTokensAsync(string vault, ITokenAuthLog? log = null, IClientAssertionHost? host = null, CancellationToken cancellationToken = default) =>
+            _tokens.ClearPersistedAsync(vault, log, host, cancellationToken);
+
+        /// <summary>
+        /// Revokes the session's token for the request: forgotten first, always, and its persisted entry removed; then the
+        /// provider is told where it can be.
+        /// </summary>
         /// <param name="timeout">The most the call to the provider may take; <see cref="TokenAuthOptions.TokenTimeout"/> when that is less.</param>
         public Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log = null, CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
             _tokens.RevokeAsync(request, log, cancellationToken, timeout);

@@ -30,6 +30,12 @@ namespace TokenAuth
 
         public RetryPolicy Retry { get; init; } = new RetryPolicy();
 
+        /// <summary>
+        /// The vault tokens persist in beyond the session (Set-TokenAuthOption -TokenCacheVault), through the engine's
+        /// token store; null (the default): tokens live in the session's memory only, and nothing is written anywhere.
+        /// </summary>
+        public string? TokenCacheVault { get; init; }
+
         /// <summary>How calls reach providers (proxy, trusted CAs) unless a request says otherwise: the session's settings.</summary>
         public ConnectionSettings Connection { get; init; } = ConnectionSettings.Default;
 

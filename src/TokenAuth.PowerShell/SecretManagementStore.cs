@@ -17,7 +17,7 @@ namespace TokenAuth.Commands
     /// </summary>
     internal sealed class SecretManagementStore : ISecretStore
     {
-        private const string Module = "Microsoft.PowerShell.SecretManagement";
+        internal const string Module = "Microsoft.PowerShell.SecretManagement";
 
         /// <summary>
         /// Microsoft's module by its GUID and the oldest version TokenAuth supports, as RequiredModules would pin it: any
@@ -78,7 +78,7 @@ namespace TokenAuth.Commands
         /// Imports SecretManagement into the session, as RequiredModules would have, unless it is there already; explicitly,
         /// so that it does not depend on $PSModuleAutoLoadingPreference.
         /// </summary>
-        private static void Import(string name)
+        internal static void Import(string name)
         {
             using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
             powerShell.AddCommand("Microsoft.PowerShell.Core\\Get-Module").AddParameter("Name", Module);
@@ -128,7 +128,7 @@ namespace TokenAuth.Commands
                 $"No secret vault is registered, so the secret '{name}' cannot be read: register one (for example Register-SecretVault -Name TokenAuth "
                 + "-ModuleName Microsoft.PowerShell.SecretStore -DefaultVault) and store the secret with Set-Secret, or pass -Credential.", inner);
 
-        private static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner)
+        internal static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner)
         {
             var id = error?.FullyQualifiedErrorId ?? "";
             // SecretManagement wraps the vault's own reason ("Unable to get secret x from vault y"); the reason is innermost.

@@ -58,9 +58,13 @@ namespace TokenAuth.Commands
             // it as it was thrown. Task.Wait spins briefly before it blocks, which a fast answer often makes unneeded.
             if (!task.IsCompleted)
             {
-                var completed = task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                while (!completed.Wait(25))
+                // Woken at once when the engine hands the pipeline thread work (a vault call, a script block), not at the next poll.
+                var channel = Channel;
+                var completed = task.ContinueWith(static (_, state) => ((PipelineThreadChannel)state!).Wake(), channel, CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                while (!completed.IsCompleted)
                 {
+                    channel.WaitForWork(25);
                     Flush();
                 }
             }
@@ -232,6 +236,13 @@ namespace TokenAuth.Commands
 
             public ConcurrentQueue<Action> PipelineThreadWork { get; } = new ConcurrentQueue<Action>();
 
+            // Released for each piece of work queued and when the awaited task ends; never disposed, so it makes no wait handle.
+            private readonly SemaphoreSlim _wake = new SemaphoreSlim(0);
+
+            public void Wake() => _wake.Release();
+
+            public void WaitForWork(int milliseconds) => _wake.Wait(milliseconds);
+
             public ConcurrentQueue<string> SecretsToMask { get; } = new ConcurrentQueue<string>();
 
             /// <summary>Runs when the pipeline thread next waits on the engine; cancelled if it never does (the command was stopped).</summary>
@@ -256,6 +267,7 @@ namespace TokenAuth.Commands
                         result.TrySetException(ex);
                     }
                 });
+                Wake();
                 return result.Task;
             }
 

@@ -16,7 +16,7 @@ namespace TokenAuth.Commands
     {
         public static readonly ProviderRegistry Providers = new ProviderRegistry();
 
-        public static readonly TokenAuthEngine Engine = new TokenAuthEngine(DefaultOptions());
+        public static readonly TokenAuthEngine Engine = new TokenAuthEngine(DefaultOptions()) { TokenStore = new SecretManagementTokenStore() };
 
         public static readonly CredentialResolver Credentials = new CredentialResolver();
 

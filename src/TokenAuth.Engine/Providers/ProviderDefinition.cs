@@ -65,6 +65,12 @@ namespace TokenAuth.Providers
         /// <summary>Optional: the client certificate presented to this provider (mutual TLS); -Certificate overrides it per call.</summary>
         public ClientCertificateSpec? ClientCertificate { get; init; }
 
+        /// <summary>
+        /// Optional: the SecretManagement vault this provider's tokens always persist in, so that each new process reuses
+        /// them; the session's -TokenCacheVault, when set, is used instead. Absent: the session decides.
+        /// </summary>
+        public string? TokenCacheVault { get; init; }
+
         /// <summary>The base URI of the environment of this name, whatever its case.</summary>
         public bool TryGetEnvironment(string name, out string baseUri)
         {

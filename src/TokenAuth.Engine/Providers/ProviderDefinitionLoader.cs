@@ -51,8 +51,10 @@ namespace TokenAuth.Providers
                 throw new ProviderConfigurationException($"Cannot read the provider definition '{path}': {ex.Message}", null, path, ex);
             }
 
-            var definition = Parse(json, path);
-            return WithPathsFrom(definition, Path.GetDirectoryName(Path.GetFullPath(path)) ?? "");
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+            var definition = WithPathsFrom(Parse(json, path), folder);
+            DefinitionFingerprint.FromSource(definition, json, folder);
+            return definition;
         }
 
         /// <summary>Files a definition names are relative to the definition's own folder.</summary>
@@ -297,6 +299,11 @@ namespace TokenAuth.Providers
                 {
                     yield return new Problem("$.clientCertificate.storeLocation", "must be CurrentUser or LocalMachine");
                 }
+            }
+
+            if (definition.TokenCacheVault != null && (definition.TokenCacheVault.Trim().Length == 0 || definition.TokenCacheVault.Any(char.IsControl)))
+            {
+                yield return new Problem("$.tokenCacheVault", "must name a registered SecretManagement vault (Get-SecretVault lists them)");
             }
 
             foreach (var (list, name) in new[] { (definition.Errors.CodePaths, "codePaths"), (definition.Errors.MessagePaths, "messagePaths") })

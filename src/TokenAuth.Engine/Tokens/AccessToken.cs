@@ -58,6 +58,18 @@ namespace TokenAuth.Tokens
 
         public bool HasRefreshToken => RefreshToken != null;
 
+        /// <summary>Who the token is for, when the provider says (a person signed in); null for a client's own token.</summary>
+        public string? Account { get; internal init; }
+
+        /// <summary>The vault the token is persisted in (written there, or read from there); null: the session's memory only.</summary>
+        public string? PersistedIn
+        {
+            get => _persistedIn;
+            internal set => _persistedIn = value;
+        }
+
+        private volatile string? _persistedIn;
+
         public string? Scope { get; }
 
         public DateTimeOffset IssuedOn { get; }

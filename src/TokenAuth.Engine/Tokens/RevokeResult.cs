@@ -26,5 +26,15 @@ namespace TokenAuth.Tokens
 
         /// <summary>Why the provider could not be told, when it has a revoke endpoint and the call failed.</summary>
         public TokenAuthException? ProviderFailure { get; }
+
+        /// <summary>The vault the token's persisted entry was removed from; null when none was.</summary>
+        public string? RemovedFromVault { get; private set; }
+
+        /// <summary>The same result, saying that the persisted entry was removed from the vault as well.</summary>
+        internal RevokeResult WithVaultEntryRemoved(string vault) =>
+            new RevokeResult(Provider, Forgotten, ProviderNotified, $"{Message} Its entry persisted in the vault '{vault}' was removed.", ProviderFailure)
+            {
+                RemovedFromVault = vault,
+            };
     }
 }

@@ -24,13 +24,19 @@ namespace TokenAuth.Tokens
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
         private readonly AbsentEndpoints _absent;
+        private readonly TokenPersistence _persistence;
 
-        public TokenManager(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, AbsentEndpoints absent)
+        /// <summary>Per key, the last token an API refused, while tokens persist: a vault entry holding it is renewed, not used.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<TokenCacheKey, string> _refused =
+            new System.Collections.Concurrent.ConcurrentDictionary<TokenCacheKey, string>();
+
+        public TokenManager(Func<TokenAuthOptions> options, TimeProvider clock, HttpSender sender, AbsentEndpoints absent, Func<ITokenStore?>? store = null)
         {
             _options = options;
             _clock = clock;
             _sender = sender;
             _absent = absent;
+            _persistence = new TokenPersistence(options, store ?? (() => null), clock);
         }
 
         /// <summary>The session's options as they are now.</summary>
@@ -65,30 +71,66 @@ namespace TokenAuth.Tokens
         /// <summary>The token the session holds for the request now, fresh or not; null when it holds none.</summary>
         public AccessToken? Current(TokenRequest request) => _cache.Current(request.Key);
 
-        /// <summary>Forgets this very token, if the session still holds it (a newer one is kept).</summary>
-        public bool ForgetIfCurrent(AccessToken token) => _cache.RemoveIfCurrent(token);
+        /// <summary>
+        /// Forgets this very token, if the session still holds it (a newer one is kept): the API refused it. Where tokens
+        /// persist, the vault's entry may hold the same token, which must not come back from there either.
+        /// </summary>
+        public bool ForgetIfCurrent(AccessToken token)
+        {
+            if (_persistence.VaultFor(token.Request) != null)
+            {
+                _refused[token.Request.Key] = token.Value;
+            }
+
+            return _cache.RemoveIfCurrent(token);
+        }
 
         public bool Forget(TokenRequest request) => _cache.Remove(request.Key) != null;
 
         public int ForgetAll() => _cache.Clear();
 
-        public Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
+        /// <summary>
+        /// Forgets the session's token for the request and removes its persisted entry, then tells the provider. A process
+        /// that holds no token in memory revokes the one persisted for the request.
+        /// </summary>
+        public async Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
         {
             var token = _cache.Remove(request.Key);
-            if (token == null)
+            var forgotten = token != null;
+            var vault = _persistence.VaultFor(request);
+            var removed = false;
+            if (vault != null)
             {
-                return Task.FromResult(new RevokeResult(request.Target.ProviderName, false, false,
-                    $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke."));
+                if (token == null && await _persistence.ReadAsync(request, vault, log, cancellationToken).ConfigureAwait(false) is { Token: { } persisted })
+                {
+                    token = persisted;
+                }
+
+                removed = await _persistence.RemoveAsync(request, vault, log, request.Host, cancellationToken).ConfigureAwait(false);
             }
 
-            return RevokeAtProviderAsync(token, forgotten: true, request.Connection, log, request.Host, cancellationToken, timeout);
+            var result = token == null
+                ? new RevokeResult(request.Target.ProviderName, false, false,
+                    $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke.")
+                : await RevokeAtProviderAsync(token, forgotten, request.Connection, log, request.Host, cancellationToken, timeout).ConfigureAwait(false);
+            return removed ? result.WithVaultEntryRemoved(vault!) : result;
         }
 
         /// <param name="connection">How this revoke call goes; null: as the token was got, but with the server's certificate checked.</param>
         /// <param name="host">The revoking caller's host, never the one the token was got for.</param>
-        public Task<RevokeResult> RevokeAsync(AccessToken token, ConnectionSettings? connection, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken,
-            TimeSpan? timeout) =>
-            RevokeAtProviderAsync(token, _cache.RemoveIfCurrent(token), connection ?? Checked(token.Request.Connection), log, host, cancellationToken, timeout);
+        public async Task<RevokeResult> RevokeAsync(AccessToken token, ConnectionSettings? connection, ITokenAuthLog? log, IClientAssertionHost? host,
+            CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            var forgotten = _cache.RemoveIfCurrent(token);
+            var vault = _persistence.VaultFor(token.Request);
+            var removed = vault != null && await _persistence.RemoveAsync(token.Request, vault, log, host, cancellationToken).ConfigureAwait(false);
+            var result = await RevokeAtProviderAsync(token, forgotten, connection ?? Checked(token.Request.Connection), log, host, cancellationToken, timeout).ConfigureAwait(false);
+            return removed ? result.WithVaultEntryRemoved(vault!) : result;
+        }
+
+        /// <summary>Removes every TokenAuth token entry persisted in the vault; returns how many there were.</summary>
+        public Task<int> ClearPersistedAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            _persistence.ClearAsync(vault, log, host, cancellationToken);
 
         /// <summary>-SkipCertificateCheck is for the call it was given to, not for every later call with the token it got.</summary>
         private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
@@ -105,7 +147,7 @@ namespace TokenAuth.Tokens
             // The shared request runs on while any caller waits on it, so the others (and the cache) still get its
             // token; this caller stops waiting at once on Ctrl+C or when its own time is up. The request itself ends
             // within TokenTimeout, or as soon as the last caller waiting on it gives up.
-            var renewal = entry.Renew((previous, abandoned) => FetchAsync(entry, request, previous, log, abandoned), IsFresh, forceNew, out var started);
+            var renewal = entry.Renew((previous, abandoned) => FetchThroughVaultAsync(entry, request, previous, forceNew, log, abandoned), IsFresh, forceNew, out var started);
             if (!started && !renewal.Task.IsCompleted)
             {
                 log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");
@@ -126,6 +168,39 @@ namespace TokenAuth.Tokens
         }
 
         private bool IsFresh(AccessToken token) => _clock.GetUtcNow().UtcTicks < token.RenewAfterTicks;
+
+        /// <summary>
+        /// Where the request's tokens persist: the vault's entry while it is fresh (another process may have renewed it),
+        /// else a token from the provider (refreshed with the entry's refresh token where it has one), written back.
+        /// Without a vault for the request, the provider alone, as always.
+        /// </summary>
+        private async Task<AccessToken> FetchThroughVaultAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, bool forceNew, ITokenAuthLog? log,
+            CancellationToken abandoned)
+        {
+            if (_persistence.VaultFor(request) is not { } vault)
+            {
+                return await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            }
+
+            if (!forceNew && await _persistence.ReadAsync(request, vault, log, abandoned).ConfigureAwait(false) is { Token: { } persisted } read)
+            {
+                if (_refused.TryGetValue(request.Key, out var refused) && refused == persisted.Value)
+                {
+                    log.Verbose($"{request.Target.ProviderName}: the token persisted in the vault '{vault}' is the one just refused; renewing it.");
+                }
+                else if (read.State == PersistedEntryState.Usable)
+                {
+                    return persisted;
+                }
+
+                previous ??= persisted;
+            }
+
+            var token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            _refused.TryRemove(request.Key, out _);
+            await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
+            return token;
+        }
 
         private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {

@@ -162,6 +162,26 @@ namespace TokenAuth.Tokens
         /// <summary>The client assertion source's identity; empty without one.</summary>
         public string AssertionSource { get; }
 
+        /// <summary>
+        /// Every identity field, in a fixed order and each length-prefixed, so that no two different keys give the same
+        /// text: what a token kept outside the session (a vault entry's name and check) is derived from. A field added to
+        /// the key is added here too. Holds the secret's fingerprint: derive from it, never show or store it.
+        /// </summary>
+        public string CanonicalIdentity()
+        {
+            var text = new System.Text.StringBuilder("TokenCacheKey/1\n");
+            void Field(string name, string value) => text.Append(name).Append('=').Append(value.Length).Append(':').Append(value).Append('\n');
+            Field("provider", Provider.ToUpperInvariant());
+            Field("baseUri", BaseUri);
+            Field("identity", Identity);
+            Field("secretFingerprint", SecretFingerprint);
+            Field("scope", Scope);
+            Field("lifetimeSeconds", LifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Field("certificateThumbprint", CertificateThumbprint);
+            Field("assertionSource", AssertionSource);
+            return text.ToString();
+        }
+
         public TokenCacheKey WithCertificate(string thumbprint) =>
             new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource);
 

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using TokenAuth.Tokens;
 
@@ -23,9 +25,14 @@ namespace TokenAuth.Commands
         {
             if (ParameterSetName == AllTokens)
             {
-                if (ShouldProcess($"{TokenAuthSession.Engine.CachedTokenCount} cached token(s)", "Forget"))
+                var vaults = PersistenceVaults();
+                if (ShouldProcess($"{TokenAuthSession.Engine.CachedTokenCount} cached token(s)"
+                    + string.Concat(vaults.Select(vault => $" and every token persisted in the vault '{vault}'")), "Forget"))
                 {
-                    WriteObject(new TokenRevocation(TokenAuthSession.Engine.ForgetAll()));
+                    var forgotten = TokenAuthSession.Engine.ForgetAll();
+                    var removed = vaults.Select(vault => new KeyValuePair<string, int>(vault,
+                        Await(TokenAuthSession.Engine.ClearPersistedTokensAsync(vault, Log, AssertionHost, Cancellation)))).ToList();
+                    WriteObject(new TokenRevocation(forgotten, removed));
                     TokenAuthSession.Credentials.ForgetAll();
                     TokenAuthSession.ClientCertificates.ForgetAll();
                 }
@@ -45,6 +52,12 @@ namespace TokenAuth.Commands
 
             ForItem(ErrorTarget, () => Revoke(CreateTokenRequest(), ParameterSetName == ByToken ? Token!.Access : null, ErrorTarget));
         }
+
+        /// <summary>The vaults tokens may persist in: the session's, and those the registered definitions name.</summary>
+        private static List<string> PersistenceVaults() =>
+            new[] { TokenAuthSession.Engine.Options.TokenCacheVault }
+                .Concat(TokenAuthSession.Providers.All.Select(definition => definition.TokenCacheVault))
+                .Where(vault => !string.IsNullOrWhiteSpace(vault)).Select(vault => vault!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
         /// <param name="request">What the token is for.</param>
         /// <param name="token">This very token (from a token object or the cache list); null: the session's token for the request.</param>

@@ -87,6 +87,15 @@ namespace TokenAuth.Commands
         [ValidateNotNullOrEmpty]
         public string[]? ClientAssertionProvider { get; set; }
 
+        /// <summary>
+        /// The SecretManagement vault where tokens persist beyond the session, so that each new process reuses them until
+        /// they are due for renewal; an empty string: the session's memory only again (the default).
+        /// </summary>
+        [Parameter(ParameterSetName = "Change")]
+        [AllowEmptyString]
+        [ValidatePattern(@"^[^\p{Cc}]*$")]
+        public string? TokenCacheVault { get; set; }
+
         /// <summary>Every setting back to its default.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
         public SwitchParameter Reset { get; set; }
@@ -192,6 +201,7 @@ namespace TokenAuth.Commands
             if (Given(nameof(MaximumRetryCount))) options = options with { Retry = options.Retry with { MaxRetries = MaximumRetryCount } };
             if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
             if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
+            if (Given(nameof(TokenCacheVault))) options = options with { TokenCacheVault = string.IsNullOrWhiteSpace(TokenCacheVault) ? null : TokenCacheVault!.Trim() };
 
             var clientAssertions = settings.ClientAssertions;
             if (Given(nameof(ClientAssertion)))

@@ -37,6 +37,9 @@ namespace TokenAuth.Commands
 
         public bool ExpiryAssumed => Access.ExpiryAssumed;
 
+        /// <summary>The vault the token is persisted in, where later processes find it; null: this session's memory only.</summary>
+        public string? PersistedIn => Access.PersistedIn;
+
         /// <summary>Where the client assertions for this token came from; null: a secret or the client certificate.</summary>
         public string? ClientAssertion => Access.Request.AssertionSource?.Description;
 

@@ -22,6 +22,7 @@ namespace TokenAuth.Commands
             ProxyUseDefaultCredentials = proxy.UseDefaultCredentials;
             CertificateBundle = settings.Connection.TrustedCertificates?.Source;
             TrustedCertificates = settings.Connection.TrustedCertificates?.Certificates.Count ?? 0;
+            TokenCacheVault = options.TokenCacheVault;
             ClientAssertion = settings.ClientAssertions.Entries.Select(entry => $"{entry.Key}={entry.Value.Description}").ToArray();
         }
 
@@ -55,6 +56,9 @@ namespace TokenAuth.Commands
 
         /// <summary>How many certificates the bundle holds.</summary>
         public int TrustedCertificates { get; }
+
+        /// <summary>The vault tokens persist in beyond the session; null: the session's memory only.</summary>
+        public string? TokenCacheVault { get; }
 
         /// <summary>The session's client assertion sources, as Provider=Source, each for the provider it was named for.</summary>
         public string[] ClientAssertion { get; }

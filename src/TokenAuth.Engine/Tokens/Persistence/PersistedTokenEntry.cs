@@ -1,0 +1,203 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using TokenAuth.Http;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Tokens
+{
+    /// <summary>What reading a persisted entry found.</summary>
+    internal enum PersistedEntryState
+    {
+        /// <summary>Written for this request and still outside its renewal margin: used as it is.</summary>
+        Usable,
+
+        /// <summary>Written for this request but due for renewal: its refresh token, if it has one, may still serve.</summary>
+        Due,
+
+        /// <summary>Written for this request under another provider definition: never used.</summary>
+        DefinitionChanged,
+
+        /// <summary>Not an entry TokenAuth can read (cut short, edited by hand, not JSON).</summary>
+        Corrupt,
+
+        /// <summary>A well-formed entry for something else under this request's name (it can only have been put there on purpose).</summary>
+        Foreign,
+
+        /// <summary>Written by a later TokenAuth in a format this one does not know.</summary>
+        FutureVersion,
+    }
+
+    /// <summary>One persisted entry read: its state and, when written for this request, the token.</summary>
+    internal readonly struct PersistedRead
+    {
+        public PersistedRead(PersistedEntryState state, AccessToken? token = null, string? problem = null)
+        {
+            State = state;
+            Token = token;
+            Problem = problem;
+        }
+
+        public PersistedEntryState State { get; }
+
+        public AccessToken? Token { get; }
+
+        /// <summary>What is wrong with an entry that cannot be used, in words without any of its content.</summary>
+        public string? Problem { get; }
+    }
+
+    /// <summary>
+    /// The persisted entry's format, one JSON object per token: a format marker and version, the name's check, the
+    /// provider definition's fingerprint, the access token with its type, scheme, scope and times, and the refresh token
+    /// and account when there are. Never a client secret, an assertion, a private key or a PKCE verifier: the entry
+    /// is made from the token alone, which holds none of them. What is read back is checked as a provider's answer is:
+    /// an entry is only text someone could have written.
+    /// </summary>
+    internal static class PersistedTokenEntry
+    {
+        public const string Format = "TokenAuth.PersistedToken";
+
+        public const int Version = 1;
+
+        /// <summary>No entry TokenAuth writes comes near it; a larger one is not parsed.</summary>
+        public const int MaxLength = 256 * 1024;
+
+        private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
+
+        public static string Write(AccessToken token, PersistedTokenName name)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteString("format", Format);
+                json.WriteNumber("version", Version);
+                json.WriteString("check", name.Check);
+                json.WriteString("definition", DefinitionFingerprint(token.Request.Target.Definition));
+                json.WriteString("provider", token.Provider);
+                json.WriteString("accessToken", token.Value);
+                WriteOptional(json, "tokenType", token.TokenType);
+                json.WriteString("scheme", token.AuthorizationScheme);
+                WriteOptional(json, "refreshToken", token.RefreshToken);
+                WriteOptional(json, "account", token.Account);
+                WriteOptional(json, "scope", token.Scope);
+                json.WriteString("issuedOn", token.IssuedOn.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+                json.WriteString("expiresOn", token.ExpiresOn.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+                json.WriteBoolean("expiryAssumed", token.ExpiryAssumed);
+                json.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.ToArray());
+        }
+
+        /// <param name="margin">The session's renewal rule: the margin for a token of the given lifetime.</param>
+        public static PersistedRead Read(string text, TokenRequest request, PersistedTokenName name, Func<TimeSpan, TimeSpan> margin, DateTimeOffset now)
+        {
+            if (text.Length > MaxLength)
+            {
+                return new PersistedRead(PersistedEntryState.Corrupt, problem: $"it is larger than {MaxLength} characters");
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(text);
+            }
+            catch (JsonException)
+            {
+                return new PersistedRead(PersistedEntryState.Corrupt, problem: "it is not JSON (cut short or edited)");
+            }
+
+            using (document)
+            {
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || String(root, "format") != Format)
+                {
+                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "it is not a TokenAuth token entry");
+                }
+
+                if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var number) || number < 1)
+                {
+                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "its format version is missing or not a number");
+                }
+
+                if (number > Version)
+                {
+                    return new PersistedRead(PersistedEntryState.FutureVersion, problem: $"it has format version {number}, and this TokenAuth reads version {Version}");
+                }
+
+                if (!FixedTimeEquals(String(root, "check"), name.Check))
+                {
+                    return new PersistedRead(PersistedEntryState.Foreign, problem: "it was not written for this provider, credential and scope");
+                }
+
+                var definition = request.Target.Definition;
+                if (String(root, "definition") != DefinitionFingerprint(definition))
+                {
+                    return new PersistedRead(PersistedEntryState.DefinitionChanged, problem: $"it was written under another definition of {definition.Name}");
+                }
+
+                var value = String(root, "accessToken");
+                var scheme = String(root, "scheme");
+                var refreshToken = String(root, "refreshToken");
+                if (value == null || scheme == null || !HeaderValues.IsToken(scheme) || !HeaderValues.IsVisible(TokenAnswers.WithoutScheme(value, scheme))
+                    || HeaderValues.HasControlCharacter(refreshToken) || HeaderValues.HasControlCharacter(String(root, "account"))
+                    || (!definition.Authorization.SchemeFromTokenType && !string.Equals(scheme, definition.Authorization.Scheme, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "its token or scheme is missing or not fit for a header");
+                }
+
+                if (Time(root, "issuedOn") is not { } issuedOn || Time(root, "expiresOn") is not { } expiresOn || expiresOn <= issuedOn || expiresOn - now > MaxLifetime
+                    || issuedOn - now > TimeSpan.FromDays(1))
+                {
+                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "its times are missing or impossible");
+                }
+
+                var renewAfter = expiresOn - margin(expiresOn - issuedOn);
+                var token = new AccessToken(request, value!, String(root, "tokenType"), scheme!, refreshToken, String(root, "scope"), issuedOn, expiresOn,
+                    root.TryGetProperty("expiryAssumed", out var assumed) && assumed.ValueKind == JsonValueKind.True, renewAfter)
+                {
+                    Account = String(root, "account"),
+                };
+                return new PersistedRead(now < renewAfter ? PersistedEntryState.Usable : PersistedEntryState.Due, token);
+            }
+        }
+
+        /// <summary>The definition as it is now: an entry written under another is not used.</summary>
+        internal static string DefinitionFingerprint(ProviderDefinition definition) => Providers.DefinitionFingerprint.Of(definition);
+
+        private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+        {
+            if (value != null)
+            {
+                json.WriteString(name, value);
+            }
+        }
+
+        private static string? String(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        private static DateTimeOffset? Time(JsonElement root, string name) =>
+            String(root, name) is { } text && DateTimeOffset.TryParseExact(text, "o", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+                ? time.ToUniversalTime()
+                : null;
+
+        private static bool FixedTimeEquals(string? left, string right)
+        {
+            if (left == null || left.Length != right.Length)
+            {
+                return false;
+            }
+
+            var difference = 0;
+            for (var i = 0; i < right.Length; i++)
+            {
+                difference |= left[i] ^ right[i];
+            }
+
+            return difference == 0;
+        }
+    }
+}

@@ -1,0 +1,373 @@
+using System.Collections.Concurrent;
+using TokenAuth.Credentials;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+using TokenAuth.Tokens;
+using Xunit;
+
+namespace TokenAuth.Tests;
+
+/// <summary>
+/// Tokens persisted through the engine's <see cref="ITokenStore"/> seam, with an in-memory store standing in for the
+/// vault and a second engine standing in for the next process: the entry's format, naming and checks, and the read,
+/// write and failure rules. The module's SecretManagement store is proven through the cmdlets (PersistentCache.Tests.ps1).
+/// </summary>
+public sealed class PersistedTokenTests : IAsyncLifetime
+{
+    private const string Vault = "TestVault";
+    private Harness _harness = null!;
+    private readonly MemoryTokenStore _store = new();
+
+    public async Task InitializeAsync()
+    {
+        _harness = await Harness.StartAsync(configureEngine: options => options with { TokenCacheVault = Vault });
+        _harness.Engine.TokenStore = _store;
+    }
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    /// <summary>Another process: its own memory, the same vault and provider.</summary>
+    private TokenAuthEngine NextProcess(Func<TokenAuthOptions, TokenAuthOptions>? change = null, ITokenStore? store = null) =>
+        new(change?.Invoke(_harness.Engine.Options) ?? _harness.Engine.Options, _harness.Clock) { TokenStore = store ?? _store };
+
+    [Fact]
+    public async Task A_later_process_uses_the_persisted_token_without_asking_the_provider()
+    {
+        var first = (await _harness.Engine.GetTokenAsync(_harness.Request("APIMW"), log: _harness.Log)).Token;
+        var log = new RecordingLog();
+
+        var second = (await NextProcess().GetTokenAsync(_harness.Request("APIMW"), log: log)).Token;
+
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+        Assert.Equal(first.Value, second.Value);
+        Assert.Equal(first.ExpiresOn, second.ExpiresOn);
+        Assert.Equal(Vault, second.PersistedIn);
+        Assert.Equal(Vault, first.PersistedIn);
+        Assert.True(log.Contains("token read from the vault"));
+        Assert.Single(_store.Entries);
+    }
+
+    [Fact]
+    public async Task Nothing_is_written_without_a_vault_for_the_request()
+    {
+        var engine = NextProcess(options => options with { TokenCacheVault = null });
+
+        var token = (await engine.GetTokenAsync(_harness.Request("APIMW"))).Token;
+
+        Assert.Empty(_store.Entries);
+        Assert.Equal(0, _store.Calls);
+        Assert.Null(token.PersistedIn);
+    }
+
+    [Fact]
+    public async Task A_definition_that_names_a_vault_persists_its_tokens_without_the_session_option()
+    {
+        var engine = NextProcess(options => options with { TokenCacheVault = null });
+        var definition = _harness.Providers.Get("APIMW") with { Name = "PersistedApimw", TokenCacheVault = "DefinitionVault" };
+        var request = new TokenRequest(ProviderTarget.Resolve(definition, baseUri: _harness.Emulator.BaseUriOf("APIMW").ToString()), _harness.CredentialFor("APIMW"));
+
+        var token = (await engine.GetTokenAsync(request)).Token;
+
+        Assert.Equal("DefinitionVault", token.PersistedIn);
+        Assert.Equal("DefinitionVault", Assert.Single(_store.Entries).Key.Vault);
+    }
+
+    [Fact]
+    public async Task The_entry_holds_the_tokens_but_never_the_credential_and_its_name_reveals_nothing()
+    {
+        var request = _harness.Request("Akiba");
+        var token = (await _harness.Engine.GetTokenAsync(request)).Token;
+
+        var entry = Assert.Single(_store.Entries);
+        var (key, text) = (entry.Key, entry.Value);
+
+        Assert.StartsWith(PersistedTokenName.Prefix, key.Name);
+        Assert.Matches("^TokenAuth\\.Token\\.[0-9a-f]{32}$", key.Name);
+        Assert.Contains(token.Value, text);
+        Assert.Contains("\"refreshToken\"", text);
+        Assert.Contains("\"version\":1", text);
+        foreach (var part in new[] { request.Credential.ClientId!, request.Credential.ClientSecret!, request.Credential.ClientCredential!, request.Credential.SecretFingerprint })
+        {
+            Assert.DoesNotContain(part, text);
+            Assert.DoesNotContain(part, key.Name);
+        }
+
+        Assert.DoesNotContain("Akiba", key.Name, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Every_identity_field_changes_the_canonical_identity_and_so_the_name()
+    {
+        var key = new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb", "source");
+        var variants = new[]
+        {
+            new TokenCacheKey("Q", "https://a/", "id", "fp", "scope", 0, "thumb", "source"),
+            new TokenCacheKey("P", "https://b/", "id", "fp", "scope", 0, "thumb", "source"),
+            new TokenCacheKey("P", "https://a/", "id2", "fp", "scope", 0, "thumb", "source"),
+            new TokenCacheKey("P", "https://a/", "id", "fp2", "scope", 0, "thumb", "source"),
+            new TokenCacheKey("P", "https://a/", "id", "fp", "scope2", 0, "thumb", "source"),
+            new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 60, "thumb", "source"),
+            new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb2", "source"),
+            new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb", "source2"),
+            // Length-prefixed: moving a character from one field to the next is another identity.
+            new TokenCacheKey("P", "https://a/", "i", "dfp", "scope", 0, "thumb", "source"),
+        };
+
+        var names = variants.Select(variant => PersistedTokenName.Of(variant).Name).Append(PersistedTokenName.Of(key).Name).ToList();
+
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Equal(PersistedTokenName.Of(key).Name, PersistedTokenName.Of(new TokenCacheKey("p", "https://a/", "id", "fp", "scope", 0, "thumb", "source")).Name);
+        Assert.DoesNotContain("fp", PersistedTokenName.Of(key).Check);
+    }
+
+    [Fact]
+    public async Task Another_credentials_entry_under_this_name_is_foreign_warned_once_and_replaced()
+    {
+        var mine = _harness.Request("APIMW");
+        var other = _harness.Request("APIMW", new ProviderCredential(apiKey: "ak_other", apiSecret: "sk_other_secret"));
+        var theirs = PersistedTokenEntry.Write(new AccessToken(other, "their-token-value", "Bearer", "Bearer", null, null, _harness.Clock.GetUtcNow(),
+            _harness.Clock.GetUtcNow().AddHours(1), false, _harness.Clock.GetUtcNow().AddMinutes(59)), PersistedTokenName.For(other));
+        _store.Put(Vault, PersistedTokenName.For(mine).Name, theirs);
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(mine, log: log)).Token;
+
+        Assert.NotEqual("their-token-value", token.Value);
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+        Assert.Single(log.Lines, line => line.Level == LogLevel.Warning);
+        Assert.Contains("not written for this provider, credential and scope", log.Lines.Single(line => line.Level == LogLevel.Warning).Message);
+        Assert.Contains(token.Value, _store.Get(Vault, PersistedTokenName.For(mine).Name));
+        Assert.NotEqual(PersistedTokenName.For(mine).Name, PersistedTokenName.For(other).Name);
+    }
+
+    [Theory]
+    [InlineData("{\"format\":\"TokenAuth.PersistedToken\",\"version\":1,\"accessTo", "not JSON")]
+    [InlineData("{\"format\":\"TokenAuth.PersistedToken\",\"version\":7}", "format version 7")]
+    [InlineData("[1,2,3]", "not a TokenAuth token entry")]
+    [InlineData("", "not JSON")]
+    public async Task A_corrupt_or_future_entry_gives_one_warning_a_working_call_and_is_replaced(string text, string said)
+    {
+        var request = _harness.Request("APIMW");
+        _store.Put(Vault, PersistedTokenName.For(request).Name, text);
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(request, log: log)).Token;
+
+        var warning = Assert.Single(log.Lines, line => line.Level == LogLevel.Warning);
+        Assert.Contains(said, warning.Message);
+        Assert.Contains(token.Value, _store.Get(Vault, PersistedTokenName.For(request).Name));
+    }
+
+    [Fact]
+    public async Task An_entry_whose_token_would_break_the_header_is_not_used()
+    {
+        var request = _harness.Request("APIMW");
+        var name = PersistedTokenName.For(request);
+        var now = _harness.Clock.GetUtcNow();
+        var good = PersistedTokenEntry.Write(new AccessToken(request, "fine", "Bearer", "Bearer", null, null, now, now.AddHours(1), false, now.AddMinutes(59)), name);
+        _store.Put(Vault, name.Name, good.Replace("\"fine\"", "\"x\\r\\nX-Injected: 1\""));
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(request, log: log)).Token;
+
+        Assert.DoesNotContain("X-Injected", token.AuthorizationHeaderValue);
+        Assert.Contains("not fit for a header", Assert.Single(log.Lines, line => line.Level == LogLevel.Warning).Message);
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+    }
+
+    [Fact]
+    public async Task An_entry_written_under_another_definition_is_not_used_and_not_warned_about()
+    {
+        var request = _harness.Request("APIMW");
+        var name = PersistedTokenName.For(request);
+        var now = _harness.Clock.GetUtcNow();
+        var changed = request.Target.Definition with { Description = "edited since" };
+        var otherDefinition = new TokenRequest(ProviderTarget.Resolve(changed, baseUri: request.Target.BaseUri.ToString()), request.Credential);
+        _store.Put(Vault, name.Name, PersistedTokenEntry.Write(new AccessToken(otherDefinition, "old-definition-token", "Bearer", "Bearer", null, null, now,
+            now.AddHours(1), false, now.AddMinutes(59)), name));
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(request, log: log)).Token;
+
+        Assert.NotEqual("old-definition-token", token.Value);
+        Assert.DoesNotContain(log.Lines, line => line.Level == LogLevel.Warning);
+        Assert.True(log.Contains("written under another definition"));
+    }
+
+    [Fact]
+    public void A_definition_file_gives_the_same_fingerprint_each_time_it_is_loaded_and_another_once_edited()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "tokenauth-fingerprint-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var path = Path.Combine(folder, "provider.json");
+            var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "examples", "oauth2-client-credentials.json"));
+            File.WriteAllText(path, json);
+            var first = DefinitionFingerprint.Of(ProviderDefinitionLoader.LoadFile(path));
+            var again = DefinitionFingerprint.Of(ProviderDefinitionLoader.LoadFile(path));
+            File.WriteAllText(path, json.Insert(json.LastIndexOf('}'), ", \"tokenCacheVault\": \"Elsewhere\""));
+            var edited = DefinitionFingerprint.Of(ProviderDefinitionLoader.LoadFile(path));
+
+            Assert.Equal(first, again);
+            Assert.NotEqual(first, edited);
+            Assert.NotEqual(first, DefinitionFingerprint.Of(_harness.Providers.Get("APIMW")));
+            Assert.Equal(DefinitionFingerprint.Of(_harness.Providers.Get("APIMW")), DefinitionFingerprint.Of(new ProviderRegistry().Get("APIMW")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_due_entry_is_renewed_with_its_refresh_token_by_the_sessions_renewal_rule_and_written_back()
+    {
+        var request = _harness.Request("APIMW");
+        var first = (await _harness.Engine.GetTokenAsync(request)).Token;
+        _harness.Clock.Advance(first.RenewAfter - _harness.Clock.GetUtcNow() + TimeSpan.FromSeconds(1));
+
+        var renewed = (await NextProcess().GetTokenAsync(_harness.Request("APIMW"))).Token;
+
+        Assert.NotEqual(first.Value, renewed.Value);
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+        Assert.Equal(1, _harness.Count("APIMW", "refresh"));
+        Assert.Contains(renewed.Value, _store.Get(Vault, PersistedTokenName.For(request).Name));
+    }
+
+    [Fact]
+    public async Task A_persisted_token_the_API_refuses_is_renewed_and_replaced_not_read_back()
+    {
+        var first = (await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"))).Token;
+        _harness.Emulator.RevokeAllTokens("akiba");
+        var engine = NextProcess();
+
+        var response = await engine.SendAsync(_harness.Request("Akiba"), new Requests.ApiRequest("GET", "resources/sample"));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(2, _harness.Count("Akiba", "token"));
+        var persisted = _store.Get(Vault, PersistedTokenName.For(_harness.Request("Akiba")).Name);
+        Assert.DoesNotContain(first.Value, persisted);
+    }
+
+    [Fact]
+    public async Task A_failing_vault_warns_once_and_the_session_carries_on_without_it()
+    {
+        var failing = new MemoryTokenStore { Failure = new InvalidOperationException("The vault is locked: a password is required") };
+        var engine = NextProcess(store: failing);
+        var log = new RecordingLog();
+
+        var first = (await engine.GetTokenAsync(_harness.Request("APIMW"), log: log)).Token;
+        var again = (await engine.GetTokenAsync(_harness.Request("APIMW"), forceNew: true, log: log)).Token;
+        await engine.GetTokenAsync(_harness.Request("Akiba"), log: log);
+
+        var warning = Assert.Single(log.Lines, line => line.Level == LogLevel.Warning);
+        Assert.Contains("locked", warning.Message);
+        Assert.Equal(1, failing.Calls);
+        Assert.Null(first.PersistedIn);
+        Assert.NotEqual(first.Value, again.Value);
+    }
+
+    [Fact]
+    public async Task A_vault_that_does_not_answer_is_given_up_within_the_token_timeout()
+    {
+        var silent = new MemoryTokenStore { Silent = true };
+        var engine = NextProcess(options => options with { TokenTimeout = TimeSpan.FromMilliseconds(300) }, silent);
+        var log = new RecordingLog();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var token = (await engine.GetTokenAsync(_harness.Request("APIMW"), log: log)).Token;
+
+        Assert.NotNull(token.Value);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.Contains("did not answer within the token timeout", Assert.Single(log.Lines, line => line.Level == LogLevel.Warning).Message);
+        Assert.True(silent.Cancelled, "the store's call was cancelled");
+    }
+
+    [Fact]
+    public async Task Revoking_in_a_fresh_process_revokes_the_persisted_token_and_removes_its_entry()
+    {
+        await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"));
+
+        var result = await NextProcess().RevokeAsync(_harness.Request("Akiba"));
+        var after = await NextProcess().GetTokenAsync(_harness.Request("Akiba"));
+
+        Assert.True(result.ProviderNotified);
+        Assert.Equal(Vault, result.RemovedFromVault);
+        Assert.Contains($"vault '{Vault}' was removed", result.Message);
+        Assert.Equal(1, _harness.Count("Akiba", "revoke"));
+        Assert.Equal(2, _harness.Count("Akiba", "token"));
+        Assert.False(after.FromCache);
+    }
+
+    [Fact]
+    public async Task Clearing_removes_every_TokenAuth_entry_and_nothing_else()
+    {
+        await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"));
+        await _harness.Engine.GetTokenAsync(_harness.Request("APIMW"));
+        _store.Put(Vault, "SomeoneElses.Secret", "kept");
+
+        var removed = await _harness.Engine.ClearPersistedTokensAsync(Vault);
+
+        Assert.Equal(2, removed);
+        Assert.Equal("SomeoneElses.Secret", Assert.Single(_store.Entries).Key.Name);
+    }
+
+    /// <summary>A vault in memory: entries by (vault, name); can fail every call, or never answer until cancelled.</summary>
+    private sealed class MemoryTokenStore : ITokenStore
+    {
+        private readonly ConcurrentDictionary<(string Vault, string Name), string> _entries = new();
+        private int _calls;
+
+        public Exception? Failure { get; init; }
+
+        public bool Silent { get; init; }
+
+        public bool Cancelled { get; private set; }
+
+        public int Calls => _calls;
+
+        public IReadOnlyList<KeyValuePair<(string Vault, string Name), string>> Entries => _entries.ToList();
+
+        public void Put(string vault, string name, string text) => _entries[(vault, name)] = text;
+
+        public string Get(string vault, string name) => _entries[(vault, name)];
+
+        public Task<string?> ReadAsync(string vault, string name, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            Call(() => _entries.TryGetValue((vault, name), out var text) ? text : null, cancellationToken);
+
+        public Task WriteAsync(string vault, string name, string text, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            Call(() => _entries[(vault, name)] = text, cancellationToken);
+
+        public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            Call(() => names.Count(name => _entries.TryRemove((vault, name), out _)), cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            Call(() => (IReadOnlyList<string>)_entries.Keys.Where(key => key.Vault == vault && key.Name.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(key => key.Name).ToList(), cancellationToken);
+
+        private async Task<T> Call<T>(Func<T> work, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            if (Failure != null)
+            {
+                throw Failure;
+            }
+
+            if (Silent)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Cancelled = true;
+                    throw;
+                }
+            }
+
+            return work();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+# Tokens that outlive the session (issue 31): each step is a fresh pwsh, as a scheduled task's or a pipeline's steps are,
+# with a real Microsoft.PowerShell.SecretStore vault in a home of its own under TestDrive (the user's store is never
+# touched), against one emulator whose counters say how many tokens were asked for.
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator publishes its demo credentials; they protect nothing.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Test helpers acting on a throwaway emulator, homes and vaults: nothing to confirm.')]
+param ()
+
+BeforeDiscovery {
+    $script:HasSecretStore = [bool] (Get-Module -ListAvailable Microsoft.PowerShell.SecretStore)
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
+
+    $script:Emulator = Start-TokenAuthEmulator
+    $script:Kite = Get-TokenAuthEmulatorBaseUri -Emulator $Emulator -Provider Kitegateway
+    $script:Apimw = Get-TokenAuthEmulatorBaseUri -Emulator $Emulator -Provider APIMW
+    $script:Demo = Invoke-RestMethod "$($Emulator.Root)_emulator/credentials"
+    $script:Secrets = @($Demo.kitegateway.apiSecret, $Demo.apimw.apiSecret)
+    # Every access and refresh token the vault held at some point: none may appear in any step's streams.
+    $script:SeenTokens = [System.Collections.Generic.List[string]]::new()
+    $script:AllOutput = [System.Collections.Generic.List[string]]::new()
+
+    function CredentialScript([string] $Provider, [string] $Secret) {
+        $credential = $Demo.($Provider.ToLowerInvariant())
+        if (-not $Secret) { $Secret = $credential.apiSecret }
+        "([pscredential]::new('$($credential.apiKey)', (ConvertTo-SecureString '$Secret' -AsPlainText -Force)))"
+    }
+
+    # A home with a SecretStore vault named TokenAuthStore, unattended (or locked with -Password); returns its path.
+    function New-VaultHome([string] $Name, [string] $LockedWith) {
+        $home_ = Join-Path $TestDrive $Name
+        $reset = if ($LockedWith) {
+            "Reset-SecretStore -Authentication Password -Password (ConvertTo-SecureString '$LockedWith' -AsPlainText -Force) -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; "
+        }
+        else {
+            "Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:`$false -WarningAction SilentlyContinue; "
+        }
+        $output = Invoke-TokenAuthFreshPwsh -IsolatedHome $home_ ("Import-Module Microsoft.PowerShell.SecretStore; $reset" +
+            "Register-SecretVault -Name TokenAuthStore -ModuleName Microsoft.PowerShell.SecretStore -DefaultVault; 'ready'")
+        $output | Should -Contain 'ready'
+        $home_
+    }
+
+    # One pipeline step: a fresh pwsh in the home, persisting in TokenAuthStore unless -Off; its output is kept for the leak audit.
+    function Step([string] $VaultHome, [string] $Script, [switch] $Off) {
+        $option = if ($Off) { '' } else { 'Set-TokenAuthOption -TokenCacheVault TokenAuthStore; ' }
+        $output = @(Invoke-TokenAuthFreshPwsh -IsolatedHome $VaultHome ($option + $Script))
+        $script:AllOutput.AddRange([string[]] $output)
+        $output
+    }
+
+    # The TokenAuth entries in the home's vault, read as a user with the vault could: name and content.
+    function Get-VaultEntry([string] $VaultHome) {
+        $lines = Invoke-TokenAuthFreshPwsh -IsolatedHome $VaultHome ("foreach (`$info in Get-SecretInfo -Vault TokenAuthStore) { " +
+            "[pscustomobject]@{ Name = `$info.Name; Text = (Get-Secret -Name `$info.Name -Vault TokenAuthStore -AsPlainText) } | ConvertTo-Json -Compress }")
+        foreach ($line in $lines) {
+            $entry = $line | ConvertFrom-Json
+            $content = $entry.Text | ConvertFrom-Json -ErrorAction Ignore
+            foreach ($token in $content.accessToken, $content.refreshToken) { if ($token) { $script:SeenTokens.Add($token) } }
+            [pscustomobject]@{ Name = $entry.Name; Text = $entry.Text; Content = $content }
+        }
+    }
+
+    function Counters { Invoke-RestMethod "$($Emulator.Root)_emulator/counters" }
+
+    function Reset-Counter { Reset-TokenAuthEmulator -Emulator $Emulator }
+
+    function Warnings($Output) { @($Output | Where-Object { $_ -match '^WARNING:' }) }
+
+    $script:StoreHome = if ($HasSecretStore) { New-VaultHome 'store' }
+}
+
+AfterAll {
+    Stop-TokenAuthEmulator -Emulator $Emulator
+}
+
+Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
+    It 'writes nothing anywhere, and loads no SecretManagement, when the option is off' {
+        $before = @(Get-VaultEntry $StoreHome)
+        $output = Step $StoreHome -Off ("`$null = Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway); " +
+            "'SecretManagement loaded: ' + [bool](Get-Module Microsoft.PowerShell.SecretManagement); (Get-ProviderTokenCache).PersistedIn -eq `$null")
+
+        $output | Should -Contain 'SecretManagement loaded: False'
+        $output | Should -Contain 'True'
+        $before.Count | Should -Be 0
+        @(Get-VaultEntry $StoreHome).Count | Should -Be 0
+    }
+
+    It 'serves later processes from the vault, renews and writes back when due, and forgets it when revoked in another process' {
+        $request = "Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(CredentialScript APIMW) -Verbose 4>&1 | " +
+            "Where-Object { `$_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { `"`$_`" }; "
+        $where = "'PersistedIn: ' + (Get-ProviderTokenCache APIMW).PersistedIn"
+        Reset-Counter
+
+        $first = Step $StoreHome ($request + $where)
+        (Counters).'apimw/token' | Should -Be 1
+        $first | Should -Contain 'PersistedIn: TokenAuthStore'
+        $entries = @(Get-VaultEntry $StoreHome)
+        $entries.Count | Should -Be 1
+        $entries[0].Name | Should -Match '^TokenAuth\.Token\.[0-9a-f]{32}$'
+        $entries[0].Content.version | Should -Be 1
+        $entries[0].Content.refreshToken | Should -Not -BeNullOrEmpty
+        # Never stored: the credential, in any form the entry could carry it.
+        $entries[0].Text | Should -Not -Match ([regex]::Escape($Demo.apimw.apiSecret))
+        $entries[0].Text | Should -Not -Match ([regex]::Escape($Demo.apimw.apiKey))
+
+        $second = Step $StoreHome ($request + $where)
+        (Counters).'apimw/token' | Should -Be 1
+        ($second -join "`n") | Should -Match "token read from the vault 'TokenAuthStore'"
+        $second | Should -Contain 'PersistedIn: TokenAuthStore'
+
+        # Due by the session's renewal rule (a margin of all but a second of the hour's lifetime): refreshed with the persisted refresh token, written back.
+        $renewing = Step $StoreHome ("Set-TokenAuthOption -RenewalMarginSec 3599; " + $request)
+        ($renewing -join "`n") | Should -Match 'due for renewal'
+        (Counters).'apimw/refresh' | Should -Be 1
+        (Counters).'apimw/token' | Should -Be 1
+        $renewed = @(Get-VaultEntry $StoreHome)
+        $renewed.Count | Should -Be 1
+        $renewed[0].Content.accessToken | Should -Not -Be $entries[0].Content.accessToken
+
+        $entriesLeft = "'Entries: ' + @(Get-SecretInfo -Vault TokenAuthStore -Name 'TokenAuth.Token.*').Count"
+        $revoking = Step $StoreHome ("Revoke-ProviderToken APIMW -BaseUri '$Apimw' -Credential $(CredentialScript APIMW) | ForEach-Object { `$_.Message; 'Removed: ' + `$_.RemovedFromVault }; " + $entriesLeft)
+        ($revoking -join "`n") | Should -Match "Its entry persisted in the vault 'TokenAuthStore' was removed"
+        $revoking | Should -Contain 'Removed: TokenAuthStore'
+        $revoking | Should -Contain 'Entries: 0'
+        (Counters).'apimw/revoke' | Should -Be 1
+
+        $after = Step $StoreHome ($request + $entriesLeft)
+        (Counters).'apimw/token' | Should -Be 2
+        $after | Should -Contain 'Entries: 1'
+    }
+
+    It 'never hands one credential the entry another wrote for the same provider' {
+        Reset-Counter
+        $wrongSecret = 'not-the-kite-secret-0000'
+        $script:Secrets += $wrongSecret
+        $output = Step $StoreHome ("`$null = Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway); 'first'; " +
+            "Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway $wrongSecret) -ErrorAction Continue -ErrorVariable failed 2>`$null | Out-Null; 'refused: ' + `$failed.Count")
+        $output | Should -Contain 'first'
+        $output | Should -Contain 'refused: 1'
+        (Counters).'kitegateway/token' | Should -Be 2
+
+        # A fresh process with the other credential: asks the provider (and is refused) rather than reading the first one's entry.
+        $other = Step $StoreHome "Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway $wrongSecret) -ErrorAction Continue -ErrorVariable failed 2>`$null | Out-Null; 'refused: ' + `$failed.Count"
+        $other | Should -Contain 'refused: 1'
+        (Counters).'kitegateway/token' | Should -Be 3
+
+        $same = Step $StoreHome "(Get-ProviderToken Kitegateway -BaseUri '$Kite' -Credential $(CredentialScript Kitegateway)).Provider"
+        $same | Should -Contain 'Kitegateway'
+        (Counters).'kitegateway/token' | Should -Be 3
+    }
+
+    It 'ignores a hand-corrupted entry and a future-format entry with one warning each, works, and replaces them; -All clears them all' {
+        $name = (Get-VaultEntry $StoreHome | Where-Object { $_.Content.provider -eq 'Kitegateway' }).Name
+        $name | Should -Not -BeNullOrEmpty
+        $request = "(Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway)).provider; "
+        Reset-Counter
+
+        $corrupt = Step $StoreHome ("Set-Secret -Name $name -Vault TokenAuthStore -Secret '{`"format`":`"TokenAuth.PersistedToken`",`"version`":1,`"accessToken'; " + $request)
+        Warnings $corrupt | Should -HaveCount 1
+        @(Warnings $corrupt)[0] | Should -Match 'ignored and will be replaced'
+        $corrupt | Should -Contain 'kitegateway'
+        (Counters).'kitegateway/token' | Should -Be 1
+
+        $future = Step $StoreHome ("Set-Secret -Name $name -Vault TokenAuthStore -Secret '{`"format`":`"TokenAuth.PersistedToken`",`"version`":99}'; " + $request)
+        Warnings $future | Should -HaveCount 1
+        @(Warnings $future)[0] | Should -Match 'format version 99'
+        $future | Should -Contain 'kitegateway'
+        (Counters).'kitegateway/token' | Should -Be 2
+
+        (Get-VaultEntry $StoreHome | Where-Object Name -EQ $name).Content.version | Should -Be 1
+
+        # -All clears every TokenAuth entry in the vault, this process's or not, and nothing else in it.
+        $count = "@(Get-SecretInfo -Vault TokenAuthStore -Name 'TokenAuth.Token.*').Count"
+        $cleared = Step $StoreHome ("Set-Secret -Name NotTokenAuth -Vault TokenAuthStore -Secret kept; 'Before: ' + $count; " +
+            "Revoke-ProviderToken -All -Confirm:`$false | ForEach-Object Message; 'After: ' + $count; 'Kept: ' + (Get-Secret -Name NotTokenAuth -Vault TokenAuthStore -AsPlainText)")
+        $cleared | Should -Not -Contain 'Before: 0'
+        $cleared | Should -Contain 'After: 0'
+        $cleared | Should -Contain 'Kept: kept'
+        ($cleared -join "`n") | Should -Match "Removed \d+ persisted token entr(y|ies) from the vault 'TokenAuthStore'"
+    }
+
+    It 'carries on with the session''s cache, one warning and no prompt, when the vault is locked' {
+        $lockedHome = New-VaultHome 'locked' -LockedWith 'throwaway-store-password-1'
+        Reset-Counter
+
+        $output = Step $lockedHome ("1..2 | ForEach-Object { (Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway)).provider }")
+
+        $LASTEXITCODE | Should -Be 0
+        @($output | Where-Object { $_ -eq 'kitegateway' }).Count | Should -Be 2
+        Warnings $output | Should -HaveCount 1
+        @(Warnings $output)[0] | Should -Match "vault 'TokenAuthStore'.*locked"
+        (Counters).'kitegateway/token' | Should -Be 1
+    }
+}
+
+Describe 'Processes starting at once' -Skip:(-not $HasSecretStore) -Tag Heavy {
+    BeforeAll {
+        # Processes started together, each with the isolated home in its own environment (never the test's process-wide one).
+        function Start-Step([string] $VaultHome, [string] $Script, [int] $Count) {
+            $process = (Get-Process -Id $PID).Path
+            $arguments = if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+            foreach ($i in 1..$Count) {
+                $start = [System.Diagnostics.ProcessStartInfo]::new($process)
+                foreach ($argument in $arguments + @('-NoProfile', '-NonInteractive', '-Command', "`$ProgressPreference = 'SilentlyContinue'; Set-TokenAuthOption -TokenCacheVault TokenAuthStore; $Script")) {
+                    $start.ArgumentList.Add($argument)
+                }
+                $start.RedirectStandardOutput = $true
+                $start.RedirectStandardError = $true
+                $start.UseShellExecute = $false
+                $start.Environment['HOME'] = $VaultHome
+                $start.Environment['XDG_DATA_HOME'] = Join-Path $VaultHome '.local/share'
+                $start.Environment['XDG_CONFIG_HOME'] = Join-Path $VaultHome '.config'
+                $start.Environment['LOCALAPPDATA'] = Join-Path $VaultHome 'AppData/Local'
+                $start.Environment['PSModulePath'] = (Join-Path (Resolve-Path "$PSScriptRoot/../..") 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
+                $started = [System.Diagnostics.Process]::Start($start)
+                [pscustomobject]@{ Process = $started; Output = $started.StandardOutput.ReadToEndAsync(); Errors = $started.StandardError.ReadToEndAsync() }
+            }
+        }
+
+        function Wait-Step($Steps) {
+            foreach ($step in $Steps) {
+                $step.Process.WaitForExit()
+                $output = $step.Output.GetAwaiter().GetResult() + $step.Errors.GetAwaiter().GetResult()
+                $script:AllOutput.Add($output)
+                [pscustomobject]@{ ExitCode = $step.Process.ExitCode; Output = $output }
+            }
+        }
+    }
+
+    It 'four cold processes each get a token with at most four requests and leave one valid entry; forty more ask for none' {
+        if ($PSVersionTable.PSVersion -lt [version] '7.6') {
+            Set-ItResult -Skipped -Because "its 44 processes run under PowerShell 7.6 alone, to keep the suite's time (the rule it proves is the vault's, not the PowerShell's); this is $($PSVersionTable.PSVersion)"
+            return
+        }
+
+        $coldHome = New-VaultHome 'cold'
+        $request = "(Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $(CredentialScript APIMW)).provider"
+        Reset-Counter
+
+        $cold = @(Wait-Step (Start-Step -VaultHome $coldHome -Script $request -Count 4))
+
+        $cold | ForEach-Object { $_.ExitCode | Should -Be 0; $_.Output | Should -Match 'apimw' }
+        (Counters).'apimw/token' | Should -BeLessOrEqual 4
+        $entries = @(Get-VaultEntry $coldHome)
+        $entries.Count | Should -Be 1
+        $entries[0].Content.provider | Should -Be 'APIMW'
+        [datetimeoffset] $entries[0].Content.expiresOn | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddMinutes(30))
+
+        Reset-Counter
+        foreach ($batch in 1..5) {
+            $warm = @(Wait-Step (Start-Step -VaultHome $coldHome -Script $request -Count 8))
+            $warm | ForEach-Object { $_.ExitCode | Should -Be 0; $_.Output | Should -Match 'apimw' }
+        }
+        (Counters).'apimw/token' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Leak audit' -Skip:(-not $HasSecretStore) {
+    It 'shows no secret, token or refresh token in any stream of any step above' {
+        $script:SeenTokens.Count | Should -BeGreaterThan 2
+        $text = $script:AllOutput -join "`n"
+        foreach ($value in @($script:SeenTokens) + $script:Secrets) {
+            $text.Contains($value) | Should -BeFalse -Because 'no step may show a token or secret'
+        }
+    }
+}
