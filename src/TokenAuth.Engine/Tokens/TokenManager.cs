@@ -131,7 +131,7 @@ namespace TokenAuth.Tokens
         {
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             var target = request.Target;
-            if (TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
+            if (TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance, request.Parameters) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
             {
                 try
                 {
@@ -152,7 +152,7 @@ namespace TokenAuth.Tokens
 
             var call = new TokenCallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
             var client = await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, entry).ConfigureAwait(false);
-            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client);
+            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client, request.Parameters);
             try
             {
                 return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
@@ -184,7 +184,7 @@ namespace TokenAuth.Tokens
                             "is missing: the provider takes a signed client assertion (PrivateKeyJwt) instead of a secret; name the certificate in the definition's clientCertificate, or pass -Certificate");
                     var token = request.Target.Definition.Token;
                     var spec = token.Assertion ?? new AssertionSpec();
-                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? request.Target.ServiceEndpoint(token.Path).AbsoluteUri,
+                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? CallEndpoints.For(request.Target, token.Path, request.Parameters).AbsoluteUri,
                         certificate, spec, _clock, call.HoldAssertion);
                 case ClientAuthentication.PrivateKeyJwt:
                 case ClientAuthentication.FederatedAssertion:
@@ -295,7 +295,7 @@ namespace TokenAuth.Tokens
                 return NotToldResult("has no revoke endpoint");
             }
 
-            var revokeEndpoint = target.ServiceEndpoint(revokeSpec.Path);
+            var revokeEndpoint = CallEndpoints.For(target, revokeSpec.Path, token.Request.Parameters);
             if (_absent.EvidenceFor(revokeEndpoint) is { } known)
             {
                 return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revokeEndpoint)} ({known} earlier in this session)");
@@ -310,7 +310,7 @@ namespace TokenAuth.Tokens
                 var client = revokeSpec.Authentication == RevokeAuthentication.Bearer
                     ? new TokenAsBearer(token.AuthorizationHeaderValue)
                     : await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, renewing: null).ConfigureAwait(false);
-                var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client);
+                var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client, token.Request.Parameters);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }
