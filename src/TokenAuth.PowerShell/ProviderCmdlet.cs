@@ -18,7 +18,7 @@ namespace TokenAuth.Commands
     /// (SecretName, Vault) and what is asked for (Scope) come from the command line alone, so that an API item piped
     /// back in (with a "baseUri" field, say) cannot send the client secret elsewhere.
     /// </summary>
-    public abstract class ProviderCmdlet : TokenAuthCmdlet
+    public abstract partial class ProviderCmdlet : TokenAuthCmdlet
     {
         protected const string ByProvider = "ByProvider";
         protected const string ByToken = "ByToken";
@@ -215,11 +215,12 @@ namespace TokenAuth.Commands
 
             var definition = TokenAuthSession.Providers.Get(Provider);
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
-            var credential = Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
+            var credential = definition.Credential.Fields.Count == 0 ? WithoutCredential(definition)
+                : Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
             return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
-                AssertionSourceFor(definition), AssertionHost);
+                AssertionSourceFor(definition), AssertionHost, CallTokenParameters());
         }
 
         /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>
@@ -232,7 +233,7 @@ namespace TokenAuth.Commands
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null || ClientId != null ? (null, null)
+            : Credential != null || ClientId != null || TokenAuthSession.Providers.Get(Provider).Credential.Fields.Count == 0 ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 }

@@ -36,7 +36,7 @@ Describe 'Loading' {
         $output = Invoke-TokenAuthFreshPwsh $script
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be @('9', 'APIMW', '5', '1')
+        $output | Should -Be @('9', 'APIMW', '6', '1')
     }
 
     It 'autoloads from a folder on $env:PSModulePath without Import-Module' {

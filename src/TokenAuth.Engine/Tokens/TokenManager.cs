@@ -17,7 +17,7 @@ namespace TokenAuth.Tokens
     /// revoke endpoints, reads their answers within <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/> and turns their
     /// refusals into errors; <see cref="TokenCalls"/> and <see cref="TokenAnswers"/> know what those calls and answers look like on the wire.
     /// </summary>
-    internal sealed class TokenManager
+    internal sealed partial class TokenManager
     {
         private readonly TokenCache _cache = new TokenCache();
         private readonly Func<TokenAuthOptions> _options;
@@ -151,6 +151,11 @@ namespace TokenAuth.Tokens
             }
 
             var call = new TokenCallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
+            if (target.Definition.Token.FromManagedIdentity)
+            {
+                return await ManagedIdentityTokenAsync(call).ConfigureAwait(false);
+            }
+
             var client = await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, entry).ConfigureAwait(false);
             var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client, request.Parameters);
             try
@@ -215,8 +220,7 @@ namespace TokenAuth.Tokens
             {
                 // Within the token request's time: a script block left waiting for a command that was stopped ends with it.
                 var timeLeft = call.Budget?.Remaining is { } left ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
-                fetched = await source.FetchAsync(new AssertionFetch(call.Provider, call.Request.Host, call.Cancellation,
-                        (method, uri, bearer) => CallAssertionEndpointAsync(call, method, uri, bearer)))
+                fetched = await source.FetchAsync(NewFetch(call))
                     .WaitAsync(timeLeft, _clock, call.Cancellation).ConfigureAwait(false);
             }
             catch (TimeoutException)

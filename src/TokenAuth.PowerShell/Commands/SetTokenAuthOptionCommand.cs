@@ -87,6 +87,14 @@ namespace TokenAuth.Commands
         [ValidateNotNullOrEmpty]
         public string[]? ClientAssertionProvider { get; set; }
 
+        /// <summary>
+        /// The folder an Azure Arc challenge's key file must be directly in, for an agent installed elsewhere or a test;
+        /// an empty string: the agent's own folder again. Only code sets it, never the environment.
+        /// </summary>
+        [Parameter(ParameterSetName = "Change")]
+        [AllowEmptyString]
+        public string? ArcKeyFolder { get; set; }
+
         /// <summary>Every setting back to its default.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
         public SwitchParameter Reset { get; set; }
@@ -192,6 +200,10 @@ namespace TokenAuth.Commands
             if (Given(nameof(MaximumRetryCount))) options = options with { Retry = options.Retry with { MaxRetries = MaximumRetryCount } };
             if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
             if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
+            if (Given(nameof(ArcKeyFolder)))
+            {
+                options = options with { ArcKeyFolder = string.IsNullOrEmpty(ArcKeyFolder) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ArcKeyFolder) };
+            }
 
             var clientAssertions = settings.ClientAssertions;
             if (Given(nameof(ClientAssertion)))
