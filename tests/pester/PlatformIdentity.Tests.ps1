@@ -3,6 +3,7 @@
 # assertion, and per-call token parameters (-TenantId, -Resource, -Audience, -TokenParameter). Every managed identity
 # endpoint is the emulator's, on loopback, named by the platform's own variables: a guard below refuses to run a test
 # whose variables would resolve anywhere else, so no test can reach 169.254.169.254 or any other host.
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator publishes its demo credentials; they protect nothing.')]
 param ()
 
 BeforeAll {

@@ -124,7 +124,7 @@ Describe 'Help' {
 Describe 'Tab completion' {
     It 'completes -Provider with the provider names' {
         $completion = TabExpansion2 -inputScript 'Get-ProviderToken -Provider A' -cursorColumn 29
-        $completion.CompletionMatches.CompletionText | Should -Be @('Akiba', 'Ankorstore', 'APIMW')
+        $completion.CompletionMatches.CompletionText | Should -Be @('Akiba', 'Ankorstore', 'APIMW', 'AzureManagedIdentity')
     }
 
     It 'completes -Environment with the environments of the provider given' {
