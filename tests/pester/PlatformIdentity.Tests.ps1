@@ -104,7 +104,7 @@ Describe 'Which managed identity endpoint' {
 }
 
 Describe 'AzureManagedIdentity' {
-    BeforeEach { $null = Get-ProviderTokenCache | Revoke-ProviderToken -ErrorAction SilentlyContinue }
+    BeforeEach { $null = Get-ProviderTokenCache | Revoke-ProviderToken -ErrorAction SilentlyContinue -WarningAction SilentlyContinue }
 
     It 'gets a token from the App Service endpoint (its header checked), and calls the API with it' {
         Reset-TokenAuthEmulator $Emulator
