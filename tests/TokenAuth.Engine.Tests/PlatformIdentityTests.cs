@@ -208,4 +208,23 @@ public sealed class PlatformIdentityTests : IDisposable
             CallEndpoints.For(target, definition.Token.Path, new TokenParameters("contoso.example", null, "a/b@c", null)).AbsoluteUri);
         Assert.Equal("TokenParameterRefused", Assert.Throws<TokenParameterException>(() => CallEndpoints.For(target, definition.Token.Path, TokenParameters.None)).ErrorId);
     }
+
+    [Fact]
+    public void A_value_that_passes_its_own_check_is_still_refused_when_the_address_it_makes_has_another_origin()
+    {
+        // Not a definition the loader would take (a placeholder in the host): the check after substitution stands on its own.
+        var definition = new ProviderDefinition
+        {
+            Name = "T",
+            Environments = new Dictionary<string, string> { ["Live"] = "https://api.example.com" },
+            Credential = new CredentialSpec { Fields = new[] { CredentialField.ClientId } },
+            Token = new TokenEndpointSpec { Path = "https://{TenantId}.login.example.com/token" },
+        };
+
+        var ex = Assert.Throws<TokenParameterException>(() => CallEndpoints.For(ProviderTarget.Resolve(definition), definition.Token.Path, new TokenParameters("contoso", null, null, null)));
+
+        Assert.Equal("TokenParameterChangesOrigin", ex.ErrorId);
+        Assert.Throws<ProviderConfigurationException>(() => ProviderDefinitionLoader.Parse(
+            """{ "name": "T", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://{TenantId}.login.example.com/token" } }"""));
+    }
 }

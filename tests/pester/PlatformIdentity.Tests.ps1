@@ -89,16 +89,18 @@ Describe 'Which managed identity endpoint' {
         }
     }
 
+    # 0.0.0.0 is no loopback address to the engine, but a connection to it never leaves the machine: were the check
+    # broken, this test would still send nothing off it (the engine tests refuse LAN and internet hosts without sending).
     It 'is refused by name when a variable names a host that is not this machine''s own, and nothing is sent' {
         Reset-TokenAuthEmulator $Emulator
-        $variables = @{ IDENTITY_ENDPOINT = 'http://10.11.12.13:8081/msi/token'; IDENTITY_HEADER = $IdentityHeader; IMDS_ENDPOINT = $null; AZURE_POD_IDENTITY_AUTHORITY_HOST = $null }
+        $variables = @{ IDENTITY_ENDPOINT = 'http://0.0.0.0:9/msi/token'; IDENTITY_HEADER = $IdentityHeader; IMDS_ENDPOINT = $null; AZURE_POD_IDENTITY_AUTHORITY_HOST = $null }
 
         $failure = Use-TokenAuthEnvironment $variables { Get-ProviderToken AzureManagedIdentity -Resource https://graph.microsoft.com -ErrorAction SilentlyContinue -ErrorVariable e; $e }
 
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'ManagedIdentityEndpointRefused,*'
-        "$($failure[0])" | Should -Match 'IDENTITY_ENDPOINT names http://10\.11\.12\.13:8081'
+        "$($failure[0])" | Should -Match 'IDENTITY_ENDPOINT names http://0\.0\.0\.0:9'
         "$($failure[0])" | Should -Not -Match $IdentityHeader
-        { Use-TokenAuthEnvironment @{ AZURE_POD_IDENTITY_AUTHORITY_HOST = 'http://metadata.example.com'; IDENTITY_ENDPOINT = $null } { Get-ProviderToken AzureManagedIdentity -ErrorAction Stop } } |
+        { Use-TokenAuthEnvironment @{ AZURE_POD_IDENTITY_AUTHORITY_HOST = 'http://0.0.0.0:9'; IDENTITY_ENDPOINT = $null } { Get-ProviderToken AzureManagedIdentity -ErrorAction Stop } } |
             Should -Throw -ErrorId 'ManagedIdentityEndpointRefused,*'
     }
 }
@@ -267,6 +269,8 @@ Describe 'No managed identity secret in any stream' {
         $keys.Count | Should -BeGreaterThan 0
         $text = ($Streams -join "`n") + (Get-TokenAuthAllStream {
                 Use-Platform AppService { Get-ProviderToken AzureManagedIdentity -Resource https://graph.microsoft.com -Force -Verbose -Debug }
+                Set-TokenAuthOption -ArcKeyFolder $ArcFolder
+                Use-Platform Arc { Get-ProviderToken AzureManagedIdentity -Resource https://storage.azure.com -Force -Verbose -Debug }
                 Use-Platform AppService { Get-ProviderToken AzureManagedIdentity -Resource 'not a uri' -Verbose -Debug -ErrorAction Continue }
                 Use-Platform Imds { Get-ProviderToken AzureManagedIdentity -ClientId 11111111-2222-3333-4444-555555555555 -Resource https://graph.microsoft.com -Verbose -Debug -ErrorAction Continue }
             })
