@@ -210,6 +210,23 @@ public sealed class PlatformIdentityTests : IDisposable
     }
 
     [Fact]
+    public void Several_resources_are_refused_before_sending_where_the_definition_has_room_for_one()
+    {
+        var definition = new ProviderDefinition
+        {
+            Name = "T",
+            Environments = new Dictionary<string, string> { ["Live"] = "https://api.example.com" },
+            Credential = new CredentialSpec { Fields = new[] { CredentialField.ClientId } },
+            Token = new TokenEndpointSpec { Path = "/token", Fields = new Dictionary<string, string> { ["target"] = "res:{Resource}" } },
+        };
+        var target = ProviderTarget.Resolve(definition);
+
+        Assert.Equal("TokenParameterRefused", Assert.Throws<TokenParameterException>(() =>
+            TokenParameterFields.Check(target, new TokenParameters(null, new[] { "https://a", "https://b" }, null, null))).ErrorId);
+        Assert.Single(TokenParameterFields.Check(target, new TokenParameters(null, new[] { "https://a" }, null, null)).Resources);
+    }
+
+    [Fact]
     public void A_value_that_passes_its_own_check_is_still_refused_when_the_address_it_makes_has_another_origin()
     {
         // Not a definition the loader would take (a placeholder in the host): the check after substitution stands on its own.

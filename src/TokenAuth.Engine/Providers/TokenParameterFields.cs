@@ -41,6 +41,16 @@ namespace TokenAuth.Providers
                     $"has nowhere to go: the definition of {target.ProviderName} names no {{TenantId}} in its token path, fields or headers");
             }
 
+            // Several resources fit only a field that is {Resource} alone (repeated in a form, an array in JSON): refused here, before anything is sent.
+            const string resource = "{Resource}";
+            if (parameters.Resources.Count > 1
+                && ((token.Path ?? "").Contains(resource) || token.Headers.Values.Any(value => (value ?? "").Contains(resource))
+                    || token.Fields.Values.Any(value => value != resource && (value ?? "").Contains(resource))))
+            {
+                throw new TokenParameterException(target.ProviderName, "-Resource",
+                    $"names {parameters.Resources.Count} resources, but the definition of {target.ProviderName} places {{Resource}} where only one fits");
+            }
+
             foreach (var pair in parameters.Extra)
             {
                 if (token.Fields.Keys.Any(name => string.Equals(name, pair.Key, StringComparison.OrdinalIgnoreCase))
