@@ -128,7 +128,8 @@ function Invoke-DemoTask {
         Write-Host "Emulator at $($emulator.Root); demo credentials stored in the throwaway vault '$vault' as TokenAuth.<Provider>." -ForegroundColor Green
         Get-TokenAuthProvider | Format-Table | Out-Host
 
-        foreach ($provider in Get-TokenAuthProvider | Where-Object BuiltIn) {
+        # AzureManagedIdentity takes no credential: its identity is the machine's, which a demo on this machine does not have.
+        foreach ($provider in Get-TokenAuthProvider | Where-Object { $_.BuiltIn -and $_.CredentialFields.Count -gt 0 }) {
             $target = @{ Provider = $provider.Name; BaseUri = (Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider $provider.Name); Vault = $vault }
             Write-Host "`n=== $($provider.Name) ===" -ForegroundColor Cyan
 

@@ -5,7 +5,7 @@ namespace TokenAuth.Emulator;
 /// <summary>One provider's demo credential. Unused fields stay null.</summary>
 public sealed record EmulatorCredential(string? ClientId = null, string? ClientSecret = null, string? ClientCredential = null, string? ApiKey = null, string? ApiSecret = null);
 
-public sealed class EmulatorOptions
+public sealed partial class EmulatorOptions
 {
     /// <summary>0 lets the system choose a free port.</summary>
     public int Port { get; set; }

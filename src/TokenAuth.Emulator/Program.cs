@@ -57,6 +57,10 @@ for (var i = 0; i < args.Length; i++)
             options.FederatedCredentials.TryAdd(federatedClient, new HashSet<string>(StringComparer.Ordinal));
             options.FederatedCredentials[federatedClient].Add(subject);
             break;
+        case "--arc-key-folder" when i + 1 < args.Length:
+            // FOLDER: where the emulated Azure Arc agent writes its challenge key files.
+            options.ArcKeyFolder = args[++i];
+            break;
         case "--write-test-certificates" when i + 1 < args.Length:
             using (var certificates = TestCertificates.Create())
             {

@@ -67,6 +67,7 @@ public sealed partial class ProviderEmulator
 
         MapOidcIssuers(app);
         MapTokenExchange(app);
+        MapManagedIdentity(app);
         MapControl(app.MapGroup("/_emulator"));
     }
 

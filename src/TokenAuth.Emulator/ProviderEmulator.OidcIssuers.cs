@@ -90,5 +90,5 @@ public sealed partial class ProviderEmulator
         return token;
     }
 
-    private bool IsPipelineIssuer(string? issuer) => issuer == IssuerOf("github-actions") || issuer == IssuerOf("azure-devops");
+    private bool IsPipelineIssuer(string? issuer) => issuer == IssuerOf("github-actions") || issuer == IssuerOf("azure-devops") || issuer == IssuerOf(ManagedIdentityProvider);
 }

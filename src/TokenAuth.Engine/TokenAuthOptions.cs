@@ -41,6 +41,13 @@ namespace TokenAuth
 
         public int MaxRedirects { get; init; } = 10;
 
+        /// <summary>
+        /// The folder an Azure Arc challenge's key file must be directly in; null (the default): the agent's own
+        /// (/var/opt/azcmagent/tokens, or the Tokens folder of AzureConnectedMachineAgent under ProgramData). Set only by
+        /// the caller's code (Set-TokenAuthOption -ArcKeyFolder), never from the environment, which steers the endpoint.
+        /// </summary>
+        public string? ArcKeyFolder { get; init; }
+
         /// <summary>Sent with every call whose request names no other: TokenAuth and its version, and whoever hosts it.</summary>
         public string UserAgent { get; init; } = DefaultUserAgent;
 

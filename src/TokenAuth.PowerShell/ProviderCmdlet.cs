@@ -233,11 +233,12 @@ namespace TokenAuth.Commands
             var definition = TokenAuthSession.Providers.Get(Provider);
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
             var credential = EnvironmentVariable ? CredentialFromEnvironment(definition)
+                : definition.Credential.Fields.Count == 0 ? WithoutCredential(definition)
                 : Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
             var request = new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
-                AssertionSourceFor(definition), AssertionHost);
+                AssertionSourceFor(definition), AssertionHost, CallTokenParameters());
             return ActorAssertion == null ? request : request.WithActor(ActorAssertion);
         }
 
@@ -251,7 +252,7 @@ namespace TokenAuth.Commands
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null || ClientId != null || EnvironmentVariable ? (null, null)
+            : Credential != null || ClientId != null || EnvironmentVariable || TokenAuthSession.Providers.Get(Provider).Credential.Fields.Count == 0 ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 }

@@ -84,7 +84,8 @@ public sealed class ProviderDefinitionTests
     [Fact]
     public void Built_in_definitions_round_trip_through_the_documented_JSON_schema()
     {
-        foreach (var definition in BuiltInProviders.All)
+        // AzureManagedIdentity's token comes from the machine, which no JSON definition may say (FromManagedIdentity).
+        foreach (var definition in BuiltInProviders.All.Where(definition => !definition.Token.FromManagedIdentity))
         {
             var json = ProviderDefinitionLoader.ToJson(definition);
 

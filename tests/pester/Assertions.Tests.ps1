@@ -427,7 +427,7 @@ Describe 'federated assertions (workload identity federation)' {
         }
         finally { Remove-Item Env:TOKENAUTH_COMPLETION_PROBE }
 
-        $sources | Should -Be 'GitHubActions', 'AzureDevOps:', 'Env:', 'File'
+        $sources | Should -Be 'GitHubActions', 'AzureDevOps:', 'ManagedIdentity', 'Env:', 'File'
         $variables | Should -Be 'Env:TOKENAUTH_COMPLETION_PROBE'
     }
 

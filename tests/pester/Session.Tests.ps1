@@ -34,7 +34,7 @@ Describe 'Loading' {
         $output = Invoke-TokenAuthFreshPwsh $script
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be @('9', 'APIMW', '5', '1')
+        $output | Should -Be @('9', 'APIMW', '6', '1')
     }
 
     It 'autoloads from a folder on $env:PSModulePath without Import-Module' {
@@ -122,7 +122,7 @@ Describe 'Help' {
 Describe 'Tab completion' {
     It 'completes -Provider with the provider names' {
         $completion = TabExpansion2 -inputScript 'Get-ProviderToken -Provider A' -cursorColumn 29
-        $completion.CompletionMatches.CompletionText | Should -Be @('Akiba', 'Ankorstore', 'APIMW')
+        $completion.CompletionMatches.CompletionText | Should -Be @('Akiba', 'Ankorstore', 'APIMW', 'AzureManagedIdentity')
     }
 
     It 'completes -Environment with the environments of the provider given' {

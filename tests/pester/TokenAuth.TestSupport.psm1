@@ -327,7 +327,8 @@ function Set-TokenAuthDemoSecret {
     param ([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Vault)
 
     $credentials = Invoke-RestMethod -Uri "$($Emulator.Root)_emulator/credentials"
-    foreach ($provider in Get-TokenAuthProvider | Where-Object BuiltIn) {
+    # A provider that takes no credential (AzureManagedIdentity: the machine is the identity) has none to store.
+    foreach ($provider in Get-TokenAuthProvider | Where-Object { $_.BuiltIn -and $_.CredentialFields.Count -gt 0 }) {
         $credential = $credentials.($provider.Name.ToLowerInvariant())
         $secret = if ($provider.CredentialFields.Count -gt 2) {
             $table = @{}

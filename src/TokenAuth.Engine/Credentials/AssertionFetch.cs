@@ -38,6 +38,15 @@ namespace TokenAuth.Credentials
 
         public CancellationToken Cancellation { get; }
 
+        /// <summary>Sends to this machine's managed identity endpoint, within the token request's time; null where the fetch cannot.</summary>
+        internal Func<ManagedIdentityCall, Task<ManagedIdentityAnswer>>? SendToPlatform { get; init; }
+
+        /// <summary>Takes a secret into the call's care the moment it exists (an identity header, an Arc key, a token): hidden from errors, masked in a CI's log.</summary>
+        internal Action<string>? HoldSecret { get; init; }
+
+        /// <summary>The folder an Azure Arc key file must be in; null: the agent's own.</summary>
+        internal string? ArcKeyFolder { get; init; }
+
         /// <summary>Sends to the endpoint with the bearer token (POSTs an empty JSON object), within the token request's time.</summary>
         public Task<AssertionAnswer> SendAsync(HttpMethod method, Uri endpoint, string bearer) => _send(method, endpoint, bearer);
     }

@@ -57,6 +57,7 @@ namespace TokenAuth.Credentials
                 AssertionSourceKind.GitHubActions => new GitHubActionsSource(name.Argument, environment),
                 AssertionSourceKind.AzureDevOps => new AzureDevOpsSource(name.Argument, environment),
                 AssertionSourceKind.Environment => new EnvironmentVariableSource(name.Argument!, environment),
+                AssertionSourceKind.ManagedIdentity => new ManagedIdentitySource(name.Argument == null ? null : ManagedIdentityId.Parse(name.Argument), environment),
                 _ => new FileSource(name.Argument, environment),
             };
         }

@@ -12,6 +12,7 @@ namespace TokenAuth.Providers
         AzureDevOps,
         Environment,
         File,
+        ManagedIdentity,
     }
 
     /// <summary>
@@ -21,7 +22,7 @@ namespace TokenAuth.Providers
     internal sealed class AssertionSourceName
     {
         /// <summary>The sources by name.</summary>
-        public const string Syntax = "GitHubActions[:audience], AzureDevOps[:serviceConnectionId], Env:NAME or File[:path]";
+        public const string Syntax = "GitHubActions[:audience], AzureDevOps[:serviceConnectionId], ManagedIdentity[:clientId], Env:NAME or File[:path]";
 
         private AssertionSourceName(AssertionSourceKind kind, string? argument)
         {
@@ -31,7 +32,7 @@ namespace TokenAuth.Providers
 
         public AssertionSourceKind Kind { get; }
 
-        /// <summary>The audience, the service connection's id, the variable's name or the file's full path; null: the kind's default.</summary>
+        /// <summary>The audience, the service connection's id, the managed identity's id, the variable's name or the file's full path; null: the kind's default.</summary>
         public string? Argument { get; }
 
         /// <summary>The name as the user gave it, with a relative file path made full.</summary>
@@ -64,6 +65,8 @@ namespace TokenAuth.Providers
                     return argument != null && argument.All(c => char.IsLetterOrDigit(c) || c == '_')
                         ? new AssertionSourceName(AssertionSourceKind.Environment, argument)
                         : throw new ArgumentException("Env: needs the name of the environment variable that holds the assertion, as Env:NAME.");
+                case "MANAGEDIDENTITY":
+                    return new AssertionSourceName(AssertionSourceKind.ManagedIdentity, argument == null ? null : ManagedIdentityId.Parse(argument).ToString());
                 case "FILE":
                     return new AssertionSourceName(AssertionSourceKind.File,
                         argument == null ? null : Path.GetFullPath(Path.Combine(baseFolder ?? Environment.CurrentDirectory, argument)));

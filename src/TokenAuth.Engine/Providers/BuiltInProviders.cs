@@ -15,7 +15,7 @@ namespace TokenAuth.Providers
 
         public static IReadOnlyList<ProviderDefinition> All { get; } = new[]
         {
-            Akiba(), Kitegateway(), Ankorstore(), CoreBanking(), Apimw(),
+            Akiba(), Kitegateway(), Ankorstore(), CoreBanking(), Apimw(), AzureManagedIdentity(),
         };
 
         private static ProviderDefinition Akiba() => new ProviderDefinition
@@ -152,6 +152,23 @@ namespace TokenAuth.Providers
             Revoke = new RevokeSpec { Path = "/v1/auth/revoke", Fields = Fields(("token", "{AccessToken}")) },
             WhoAmI = new WhoAmISpec { Path = "/v1/auth/me", ResultPath = "data" },
             Errors = Errors(new[] { "error.code" }, new[] { "error.message" }),
+        };
+
+        /// <summary>
+        /// The machine's own Azure identity (App Service, Functions, Automation, Arc, a VM): no credential at all, or the
+        /// user-assigned identity -ClientId names. Its token is for -Resource (or -Scope less /.default), else for the API
+        /// at the base URI, which is where it may then be sent. Not expressible as JSON (<see cref="TokenEndpointSpec.FromManagedIdentity"/>).
+        /// </summary>
+        private static ProviderDefinition AzureManagedIdentity() => new ProviderDefinition
+        {
+            Name = "AzureManagedIdentity",
+            Description = "The Azure managed identity of the machine the script runs on (App Service, Functions, Automation, Arc, VM): no secret anywhere.",
+            Environments = Environments(("Graph", "https://graph.microsoft.com"), ("Management", "https://management.azure.com")),
+            DefaultEnvironment = "Graph",
+            Token = new TokenEndpointSpec { FromManagedIdentity = true },
+            TokenResponse = new TokenResponseSpec { AccessToken = "access_token", TokenType = "token_type" },
+            Paging = new PagingSpec { NextLinkPath = "@odata.nextLink", ItemsPath = "value" },
+            Errors = Errors(new[] { "error.code", "error" }, new[] { "error.message", "error_description" }),
         };
 
         private static Dictionary<string, string> Environments(params (string Name, string Uri)[] environments)

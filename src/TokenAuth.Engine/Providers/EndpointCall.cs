@@ -19,7 +19,7 @@ namespace TokenAuth.Providers
             Spec = spec;
             Values = values;
             Client = client;
-            Endpoint = target.ServiceEndpoint(spec.Path);
+            Endpoint = CallEndpoints.For(target, spec.Path, values.Parameters);
         }
 
         public ProviderTarget Target { get; }

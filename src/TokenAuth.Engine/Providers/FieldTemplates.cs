@@ -22,10 +22,12 @@ namespace TokenAuth.Providers
     internal sealed class TemplateValues
     {
         public TemplateValues(ICredentialValues credential, string? scope = null, TimeSpan? lifetime = null, string? refreshToken = null, string? accessToken = null,
-            GrantTokens? grant = null)
+            GrantTokens? grant = null, TokenParameters? parameters = null, string? provider = null)
         {
             Grant = grant ?? GrantTokens.None;
             Credential = credential;
+            Parameters = parameters ?? TokenParameters.None;
+            Provider = provider;
             Scope = scope;
             Lifetime = lifetime;
             RefreshToken = refreshToken;
@@ -45,6 +47,12 @@ namespace TokenAuth.Providers
         /// <summary>The grant's subject and actor tokens, and the claims a challenge asked for.</summary>
         public GrantTokens Grant { get; }
 
+        /// <summary>The call's own parameters: {TenantId}, {Resource}, {Audience}.</summary>
+        public TokenParameters Parameters { get; }
+
+        /// <summary>Named in a refusal of the parameters.</summary>
+        public string? Provider { get; }
+
         public string? Get(string placeholder) => CredentialFields.TryParse(placeholder, ignoreCase: false, out var field) ? Credential.Get(field) : placeholder switch
         {
             "Scope" => Scope,
@@ -53,6 +61,9 @@ namespace TokenAuth.Providers
             "AccessToken" => AccessToken,
             "SubjectToken" => Grant.SubjectToken,
             "ActorToken" => Grant.ActorToken,
+            "TenantId" => Parameters.TenantId,
+            "Resource" => Parameters.SingleResource(Provider, "a {Resource} that is not a whole form field"),
+            "Audience" => Parameters.Audience,
             _ => null,
         };
     }
@@ -84,7 +95,10 @@ namespace TokenAuth.Providers
     internal static class FieldTemplates
     {
         /// <summary>Placeholders that may have no value: a field made of one of them alone is then left out.</summary>
-        public static readonly IReadOnlyList<string> OptionalPlaceholders = new[] { "Scope", "Lifetime" };
+        public static readonly IReadOnlyList<string> OptionalPlaceholders = new[] { "Scope", "Lifetime", "TenantId", "Resource", "Audience" };
+
+        /// <summary>The per-call placeholders (<see cref="TokenParameters"/>), the only ones an endpoint's path may name.</summary>
+        public static readonly IReadOnlyList<string> CallPlaceholders = new[] { "TenantId", "Resource", "Audience" };
 
         /// <summary>The placeholders a template names, in order; unbalanced braces are reported as a placeholder named "{".</summary>
         public static IEnumerable<string> PlaceholdersIn(string template)

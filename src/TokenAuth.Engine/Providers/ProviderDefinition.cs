@@ -211,6 +211,12 @@ namespace TokenAuth.Providers
         /// </summary>
         internal bool PathAssumed { get; init; }
 
+        /// <summary>
+        /// The token comes from this machine's managed identity endpoint, not from a path: the built-in AzureManagedIdentity
+        /// alone. Not a JSON field: anyone's definition could otherwise take the machine's identity for a base URI of its choosing.
+        /// </summary>
+        internal bool FromManagedIdentity { get; init; }
+
         /// <summary>Whether the client proves itself with a client assertion (RFC 7523) rather than a secret.</summary>
         internal bool TakesAssertion => ClientAuthentication == ClientAuthentication.PrivateKeyJwt || ClientAuthentication == ClientAuthentication.FederatedAssertion;
 

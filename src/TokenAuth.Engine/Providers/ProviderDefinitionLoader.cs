@@ -371,6 +371,14 @@ namespace TokenAuth.Providers
             }
         }
 
+        /// <summary>The scheme and authority of an absolute address: what comes before its path.</summary>
+        private static string AuthorityOf(string address)
+        {
+            var start = address.IndexOf("://", StringComparison.Ordinal) + 3;
+            var end = address.IndexOfAny(new[] { '/', '?', '#' }, start);
+            return end < 0 ? address : address.Substring(0, end);
+        }
+
         private static IEnumerable<Problem> ValidateEndpoint(string at, EndpointSpec endpoint, ProviderDefinition definition, string[] allowed)
         {
             var endpointPath = endpoint.Path ?? "";
@@ -386,6 +394,20 @@ namespace TokenAuth.Providers
             {
                 yield return new Problem(at + ".path",
                     "is required: a path relative to the base URI, such as /oauth/token, or the https address of a token service on another host");
+            }
+
+            // A path may name the call's own parameters, in its path and query only: a host of a placeholder's choosing is never the definition's.
+            foreach (var placeholder in FieldTemplates.PlaceholdersIn(endpointPath))
+            {
+                if (!FieldTemplates.CallPlaceholders.Contains(placeholder))
+                {
+                    yield return new Problem(at + ".path", $"uses '{{{placeholder}}}', which a path cannot hold; known: {string.Join(" ", FieldTemplates.CallPlaceholders.Select(name => "{" + name + "}"))}");
+                }
+            }
+
+            if (ProviderTarget.IsAbsoluteAddress(endpointPath) && AuthorityOf(endpointPath).IndexOf('{') >= 0)
+            {
+                yield return new Problem(at + ".path", "names a placeholder in its host: the token service's host is the definition's own, never a parameter's");
             }
 
             if (endpoint.Method != "POST" && endpoint.Method != "GET" && endpoint.Method != "PUT")

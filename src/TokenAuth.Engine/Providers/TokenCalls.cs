@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
+using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -23,28 +23,36 @@ namespace TokenAuth.Providers
         /// <summary>The call that gets a token with the credentials.</summary>
         /// <param name="grant">The grant's subject and actor tokens and a challenge's claims, for this request alone; null: none.</param>
         public static EndpointCall TokenCall(ProviderTarget target, ICredentialValues credential, string? scope, TimeSpan? lifetime, IClientCredential client,
-            GrantTokens? grant = null) =>
-            new EndpointCall(target, ProviderOperation.Token, target.Definition.Token, new TemplateValues(credential, scope, lifetime, grant: grant), client);
+            GrantTokens? grant = null, TokenParameters? parameters = null) =>
+            new EndpointCall(target, ProviderOperation.Token, target.Definition.Token,
+                new TemplateValues(credential, scope, lifetime, grant: grant, parameters: parameters, provider: target.ProviderName), client);
 
         /// <summary>The call that trades a refresh token for a new token, or null when the provider or the token has none.</summary>
-        public static EndpointCall? RefreshCall(ProviderTarget target, ICredentialValues credential, string? refreshToken, IClientCredential client) =>
+        public static EndpointCall? RefreshCall(ProviderTarget target, ICredentialValues credential, string? refreshToken, IClientCredential client,
+            TokenParameters? parameters = null) =>
             refreshToken != null && target.Definition.Refresh is { } refresh
-                ? new EndpointCall(target, ProviderOperation.Refresh, refresh, new TemplateValues(credential, refreshToken: refreshToken), client)
+                ? new EndpointCall(target, ProviderOperation.Refresh, refresh,
+                    new TemplateValues(credential, refreshToken: refreshToken, parameters: parameters, provider: target.ProviderName), client)
                 : null;
 
         /// <summary>
         /// The call that revokes a token; its client credential is the token itself (a bearer revoke) or the token
         /// endpoint's, as the definition's revoke.authentication says (RFC 7009).
         /// </summary>
-        public static EndpointCall RevokeCall(ProviderTarget target, RevokeSpec revoke, ICredentialValues credential, string accessToken, IClientCredential client) =>
-            new EndpointCall(target, ProviderOperation.Revoke, revoke, new TemplateValues(credential, accessToken: accessToken), client);
+        public static EndpointCall RevokeCall(ProviderTarget target, RevokeSpec revoke, ICredentialValues credential, string accessToken, IClientCredential client,
+            TokenParameters? parameters = null) =>
+            new EndpointCall(target, ProviderOperation.Revoke, revoke,
+                new TemplateValues(credential, accessToken: accessToken, parameters: parameters, provider: target.ProviderName), client);
 
         public static HttpRequestMessage CreateMessage(EndpointCall call)
         {
             var target = call.Target;
             var spec = call.Spec;
             var values = call.Values;
-            var request = new HttpRequestMessage(HttpMethods.For(spec.Method), call.Endpoint);
+            // The call's own parameters the definition does not place itself: resource, audience and -TokenParameter's fields.
+            var added = call.Operation == ProviderOperation.Token ? TokenParameterFields.Unplaced(spec, values.Parameters) : TokenParameterFields.NoneAdded;
+            var isGet = string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase);
+            var request = new HttpRequestMessage(HttpMethods.For(spec.Method), isGet && added.Count > 0 ? UriQuery.Append(call.Endpoint, added.AsQuery()) : call.Endpoint);
             request.Headers.Accept.Add(AcceptJson);
             foreach (var header in spec.Headers)
             {
@@ -63,31 +71,38 @@ namespace TokenAuth.Providers
 
             // A challenge's claims go as the value of one field of their own, whatever they hold (OpenID Connect 5.5).
             var claims = values.Grant.Claims;
-            var added = claims == null ? proof.Fields
+            var proofFields = claims == null ? proof.Fields
                 : (proof.Fields ?? Array.Empty<KeyValuePair<string, string>>()).Concat(new[] { new KeyValuePair<string, string>("claims", claims) }).ToList();
-            if (spec.Fields.Count > 0 || added != null || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
+            if (spec.Fields.Count > 0 || proofFields != null || !isGet)
             {
-                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values, added) : JsonBody(spec, values, claims);
+                var body = isGet ? TokenParameterFields.NoneAdded : added;
+                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values, proofFields, body) : JsonBody(spec, values, claims, body);
             }
 
             return request;
         }
 
-        private static HttpContent FormBody(EndpointSpec spec, TemplateValues values, IReadOnlyList<KeyValuePair<string, string>>? proof)
+        private static HttpContent FormBody(EndpointSpec spec, TemplateValues values, IReadOnlyList<KeyValuePair<string, string>>? proof, TokenParameterFields added)
         {
             var pairs = proof == null ? new List<KeyValuePair<string, string>>() : new List<KeyValuePair<string, string>>(proof);
             foreach (var field in spec.Fields)
             {
-                if (FieldTemplates.Render(field.Value, values) is { } value)
+                // RFC 8707: a form field that is {Resource} alone is repeated, once per resource.
+                if (field.Value == "{Resource}")
+                {
+                    pairs.AddRange(values.Parameters.Resources.Select(resource => new KeyValuePair<string, string>(field.Key, resource)));
+                }
+                else if (FieldTemplates.Render(field.Value, values) is { } value)
                 {
                     pairs.Add(new KeyValuePair<string, string>(field.Key, value.Text));
                 }
             }
 
+            pairs.AddRange(added.AsQuery().Select(pair => new KeyValuePair<string, string>(pair.Key, pair.Value!)));
             return new FormUrlEncodedContent(pairs);
         }
 
-        private static HttpContent JsonBody(EndpointSpec spec, TemplateValues values, string? claims)
+        private static HttpContent JsonBody(EndpointSpec spec, TemplateValues values, string? claims, TokenParameterFields added)
         {
             using var buffer = new MemoryStream();
             using (var writer = new Utf8JsonWriter(buffer))
@@ -95,6 +110,12 @@ namespace TokenAuth.Providers
                 writer.WriteStartObject();
                 foreach (var field in spec.Fields)
                 {
+                    if (field.Value == "{Resource}" && values.Parameters.Resources.Count > 1)
+                    {
+                        WriteStrings(writer, field.Key, values.Parameters.Resources);
+                        continue;
+                    }
+
                     if (FieldTemplates.Render(field.Value, values) is not { } value)
                     {
                         continue;
@@ -115,12 +136,35 @@ namespace TokenAuth.Providers
                     writer.WriteString("claims", claims);
                 }
 
+                foreach (var group in added.Fields.GroupBy(pair => pair.Key, StringComparer.Ordinal))
+                {
+                    WriteStrings(writer, group.Key, group.Select(pair => pair.Value).ToList());
+                }
+
                 writer.WriteEndObject();
             }
 
             var content = new ByteArrayContent(buffer.ToArray());
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             return content;
+        }
+
+        /// <summary>One value as a string, several as an array of strings.</summary>
+        private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+        {
+            if (values.Count == 1)
+            {
+                writer.WriteString(name, values[0]);
+                return;
+            }
+
+            writer.WriteStartArray(name);
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
         }
     }
 }

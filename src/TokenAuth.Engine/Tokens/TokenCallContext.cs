@@ -44,6 +44,9 @@ namespace TokenAuth.Tokens
             Request.Host?.RegisterSecret(assertion);
         }
 
+        /// <summary>What the call holds so far, for a call made on its behalf (to a managed identity endpoint) to hide as well.</summary>
+        public IEnumerable<string> HeldAssertions => (IEnumerable<string>?)_assertions ?? Array.Empty<string>();
+
         public override Uri Shown(Uri uri) => Shown(uri, Token);
 
         /// <summary>The same for a URI shown outside a call (a next link), with the token the session holds.</summary>

@@ -208,7 +208,7 @@ namespace TokenAuth.Tokens
             var target = request.Target;
             // A challenge's claims are for a new token: a refresh would bring back one without them.
             if (request.Claims == null
-                && TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
+                && TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance, request.Parameters) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
             {
                 try
                 {
@@ -228,9 +228,14 @@ namespace TokenAuth.Tokens
             }
 
             var call = new TokenCallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
+            if (target.Definition.Token.FromManagedIdentity)
+            {
+                return await ManagedIdentityTokenAsync(call).ConfigureAwait(false);
+            }
+
             var client = await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, entry).ConfigureAwait(false);
             var grant = await GrantTokensAsync(call, entry).ConfigureAwait(false);
-            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client, grant);
+            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client, grant, request.Parameters);
             try
             {
                 return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
@@ -262,7 +267,7 @@ namespace TokenAuth.Tokens
                             "is missing: the provider takes a signed client assertion (PrivateKeyJwt) instead of a secret; name the certificate in the definition's clientCertificate, or pass -Certificate");
                     var token = request.Target.Definition.Token;
                     var spec = token.Assertion ?? new AssertionSpec();
-                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? request.Target.ServiceEndpoint(token.Path).AbsoluteUri,
+                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? CallEndpoints.For(request.Target, token.Path, request.Parameters).AbsoluteUri,
                         certificate, spec, _clock, call.HoldAssertion);
                 case ClientAuthentication.PrivateKeyJwt:
                 case ClientAuthentication.FederatedAssertion:
@@ -296,8 +301,7 @@ namespace TokenAuth.Tokens
             {
                 // Within the token request's time: a script block left waiting for a command that was stopped ends with it.
                 var timeLeft = call.Budget?.Remaining is { } left ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
-                fetched = await source.FetchAsync(new AssertionFetch(call.Provider, call.Request.Host, call.Cancellation,
-                        (method, uri, bearer) => CallAssertionEndpointAsync(call, method, uri, bearer)))
+                fetched = await source.FetchAsync(NewFetch(call))
                     .WaitAsync(timeLeft, _clock, call.Cancellation).ConfigureAwait(false);
             }
             catch (TimeoutException)
@@ -376,7 +380,7 @@ namespace TokenAuth.Tokens
                 return NotToldResult("has no revoke endpoint");
             }
 
-            var revokeEndpoint = target.ServiceEndpoint(revokeSpec.Path);
+            var revokeEndpoint = CallEndpoints.For(target, revokeSpec.Path, token.Request.Parameters);
             if (_absent.EvidenceFor(revokeEndpoint) is { } known)
             {
                 return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revokeEndpoint)} ({known} earlier in this session)");
@@ -391,7 +395,7 @@ namespace TokenAuth.Tokens
                 var client = revokeSpec.Authentication == RevokeAuthentication.Bearer
                     ? new TokenAsBearer(token.AuthorizationHeaderValue)
                     : await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, renewing: null).ConfigureAwait(false);
-                var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client);
+                var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client, token.Request.Parameters);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
                 return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
             }

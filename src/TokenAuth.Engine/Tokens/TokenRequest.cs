@@ -21,8 +21,12 @@ namespace TokenAuth.Tokens
         /// The caller's host, passed with the request: it runs a script block source on the caller's thread and hides each
         /// assertion from a CI's log. Not part of the cached token's identity.
         /// </param>
+        /// <param name="parameters">
+        /// This call's own token parameters (tenant, resources, audience, other fields); part of the cached token's
+        /// identity. Refused here, before anything is read or sent, when the definition cannot take them.
+        /// </param>
         public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null,
-            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null)
+            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null, TokenParameters? parameters = null)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Credential = credential ?? throw new ArgumentNullException(nameof(credential));
@@ -45,9 +49,11 @@ namespace TokenAuth.Tokens
             // Never the definition's own token.assertion.source: anyone's JSON may name one (AmbientIdentity), and only the caller chooses.
             AssertionSource = assertionSource;
             Host = host;
-            // A token got with one client certificate or assertion source is never handed to a call presenting another.
+            Parameters = TokenParameterFields.Check(target, parameters);
+            // A token got with one client certificate, assertion source or set of token parameters is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
-                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "");
+                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "",
+                Parameters.Canonical);
         }
 
         private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host)
@@ -61,6 +67,7 @@ namespace TokenAuth.Tokens
             ActorSource = request.ActorSource;
             Claims = request.Claims;
             Host = host;
+            Parameters = request.Parameters;
             Key = ReferenceEquals(connection, request.Connection) ? request.Key : request.Key.WithCertificate(connection?.ClientCertificateThumbprint ?? "");
         }
 
@@ -76,6 +83,7 @@ namespace TokenAuth.Tokens
             ActorSource = actor;
             Claims = claims;
             Host = request.Host;
+            Parameters = request.Parameters;
             Key = key;
         }
 
@@ -97,6 +105,9 @@ namespace TokenAuth.Tokens
 
         /// <summary>The caller's host: runs a script block source on the caller's thread and masks assertions in a CI's log; null: none.</summary>
         public IClientAssertionHost? Host { get; }
+
+        /// <summary>This call's own token parameters (-TenantId, -Resource, -Audience, -TokenParameter); <see cref="TokenParameters.None"/> without any.</summary>
+        public TokenParameters Parameters { get; }
 
         internal TokenCacheKey Key { get; }
 
@@ -121,7 +132,7 @@ namespace TokenAuth.Tokens
         private readonly int _hash;
 
         public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds, string certificateThumbprint,
-            string assertionSource)
+            string assertionSource, string tokenParameters = "")
         {
             Provider = provider;
             BaseUri = baseUri;
@@ -131,6 +142,7 @@ namespace TokenAuth.Tokens
             LifetimeSeconds = lifetimeSeconds;
             CertificateThumbprint = certificateThumbprint;
             AssertionSource = assertionSource;
+            TokenParameters = tokenParameters;
             unchecked
             {
                 var hash = ProviderDefinition.NameComparer.GetHashCode(provider);
@@ -140,7 +152,8 @@ namespace TokenAuth.Tokens
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(scope);
                 hash = (hash * 397) ^ lifetimeSeconds.GetHashCode();
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(certificateThumbprint);
-                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(assertionSource);
+                hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(assertionSource);
+                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(tokenParameters);
             }
         }
 
@@ -162,6 +175,9 @@ namespace TokenAuth.Tokens
         /// <summary>The client assertion source's identity; empty without one.</summary>
         public string AssertionSource { get; }
 
+        /// <summary>The per-call token parameters, canonical (<see cref="Providers.TokenParameters.Canonical"/>); empty without any.</summary>
+        public string TokenParameters { get; }
+
         /// <summary>
         /// Every identity field, in a fixed order and each length-prefixed, so that no two different keys give the same
         /// text: what a token kept outside the session (a vault entry's name and check) is derived from. A field added to
@@ -179,15 +195,16 @@ namespace TokenAuth.Tokens
             Field("lifetimeSeconds", LifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Field("certificateThumbprint", CertificateThumbprint);
             Field("assertionSource", AssertionSource);
+            Field("tokenParameters", TokenParameters);
             return text.ToString();
         }
 
         public TokenCacheKey WithCertificate(string thumbprint) =>
-            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource);
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource, TokenParameters);
 
         /// <summary>The same key for tokens got with other assertion sources (an actor token's besides the subject's).</summary>
         public TokenCacheKey WithAssertionSource(string assertionSource) =>
-            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, assertionSource);
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, assertionSource, TokenParameters);
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash
@@ -198,7 +215,8 @@ namespace TokenAuth.Tokens
             && string.Equals(Scope, other.Scope, StringComparison.Ordinal)
             && LifetimeSeconds == other.LifetimeSeconds
             && string.Equals(CertificateThumbprint, other.CertificateThumbprint, StringComparison.Ordinal)
-            && string.Equals(AssertionSource, other.AssertionSource, StringComparison.Ordinal);
+            && string.Equals(AssertionSource, other.AssertionSource, StringComparison.Ordinal)
+            && string.Equals(TokenParameters, other.TokenParameters, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is TokenCacheKey other && Equals(other);
 

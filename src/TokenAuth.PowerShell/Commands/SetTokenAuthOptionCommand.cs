@@ -96,6 +96,14 @@ namespace TokenAuth.Commands
         [ValidatePattern(@"^[^\p{Cc}]*$")]
         public string? TokenCacheVault { get; set; }
 
+        /// <summary>
+        /// The folder an Azure Arc challenge's key file must be directly in, for an agent installed elsewhere or a test;
+        /// an empty string: the agent's own folder again. Only code sets it, never the environment.
+        /// </summary>
+        [Parameter(ParameterSetName = "Change")]
+        [AllowEmptyString]
+        public string? ArcKeyFolder { get; set; }
+
         /// <summary>Every setting back to its default.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Reset")]
         public SwitchParameter Reset { get; set; }
@@ -202,6 +210,10 @@ namespace TokenAuth.Commands
             if (Given(nameof(MaximumRetryWaitSec))) options = options with { Retry = options.Retry with { MaxTotalWait = TimeSpan.FromSeconds(MaximumRetryWaitSec) } };
             if (Given(nameof(MaximumRedirection))) options = options with { MaxRedirects = MaximumRedirection };
             if (Given(nameof(TokenCacheVault))) options = options with { TokenCacheVault = string.IsNullOrWhiteSpace(TokenCacheVault) ? null : TokenCacheVault!.Trim() };
+            if (Given(nameof(ArcKeyFolder)))
+            {
+                options = options with { ArcKeyFolder = string.IsNullOrEmpty(ArcKeyFolder) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ArcKeyFolder) };
+            }
 
             var clientAssertions = settings.ClientAssertions;
             if (Given(nameof(ClientAssertion)))

@@ -14,7 +14,7 @@ using TokenAuth.Providers;
 namespace TokenAuth.Commands
 {
     /// <summary>
-    /// Binds -ClientAssertion: a source's name (GitHubActions, AzureDevOps:ID, Env:NAME, File:PATH, a relative path
+    /// Binds -ClientAssertion: a source's name (GitHubActions, AzureDevOps:ID, ManagedIdentity[:ID], Env:NAME, File:PATH, a relative path
     /// from the current location) or a script block, run on the pipeline thread for each token request. Never the
     /// assertion itself: it expires in minutes, and TokenAuth takes no credential as a plain string.
     /// </summary>
@@ -93,6 +93,7 @@ namespace TokenAuth.Commands
         {
             ("GitHubActions", "GitHub Actions' OIDC token for the job (needs permissions: id-token: write); GitHubActions:AUDIENCE asks for an audience"),
             ("AzureDevOps:", "Azure Pipelines' OIDC token for a service connection (AzureDevOps:ID) or the pipeline (needs SYSTEM_ACCESSTOKEN mapped)"),
+            ("ManagedIdentity", "this machine's Azure managed identity's token for api://AzureADTokenExchange; ManagedIdentity:CLIENTID for a user-assigned one"),
             ("Env:", "an environment variable holding the assertion"),
             ("File", "the file AZURE_FEDERATED_TOKEN_FILE names; File:PATH for another (a Kubernetes projected token)"),
         };
