@@ -18,7 +18,7 @@ namespace TokenAuth.Commands
     /// (SecretName, Vault) and what is asked for (Scope) come from the command line alone, so that an API item piped
     /// back in (with a "baseUri" field, say) cannot send the client secret elsewhere.
     /// </summary>
-    public abstract class ProviderCmdlet : TokenAuthCmdlet
+    public abstract partial class ProviderCmdlet : TokenAuthCmdlet
     {
         protected const string ByProvider = "ByProvider";
         protected const string ByToken = "ByToken";
@@ -79,7 +79,7 @@ namespace TokenAuth.Commands
         [ValidateRange(0, int.MaxValue)]
         public int TimeoutSec { get; set; }
 
-        protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+        protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) + SignInGrace : (TimeSpan?)null;
 
         /// <summary>A proxy for this call, token calls included, instead of the session's (Set-TokenAuthOption) or the system's.</summary>
         [Parameter]
@@ -217,9 +217,10 @@ namespace TokenAuth.Commands
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
             var credential = Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
+                : PublicClientOf(definition) is { } publicClient ? publicClient
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
             return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
-                AssertionSourceFor(definition), AssertionHost);
+                AssertionSourceFor(definition), AssertionHost, SignInFor(definition));
         }
 
         /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>
@@ -232,7 +233,7 @@ namespace TokenAuth.Commands
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null || ClientId != null ? (null, null)
+            : Credential != null || ClientId != null || PublicClientOf(TokenAuthSession.Providers.Get(Provider)) != null ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 }

@@ -30,6 +30,9 @@ namespace TokenAuth.Commands
 
         protected CancellationToken Cancellation => _stopping.Token;
 
+        /// <summary>Runs work on the pipeline thread the next time it waits on the engine (writing to a stream, which only that thread may).</summary>
+        internal void OnPipelineThread(Action work) => Channel.PipelineThreadWork.Enqueue(work);
+
         protected override void StopProcessing() => _stopping.Cancel();
 
         protected override void EndProcessing() => Flush();

@@ -15,8 +15,9 @@ namespace TokenAuth.Tokens
         private readonly int _valueStart;
 
         internal AccessToken(TokenRequest request, string value, string? tokenType, string authorizationScheme, string? refreshToken,
-            string? scope, DateTimeOffset issuedOn, DateTimeOffset expiresOn, bool expiryAssumed, DateTimeOffset renewAfter)
+            string? scope, DateTimeOffset issuedOn, DateTimeOffset expiresOn, bool expiryAssumed, DateTimeOffset renewAfter, string? account = null)
         {
+            Account = account;
             Request = request;
             TokenType = tokenType;
             AuthorizationScheme = authorizationScheme;
@@ -57,6 +58,9 @@ namespace TokenAuth.Tokens
         internal ReadOnlySpan<char> SentValue => _authorizationHeaderValue.AsSpan(AuthorizationScheme.Length + 1);
 
         public bool HasRefreshToken => RefreshToken != null;
+
+        /// <summary>Who the token is for when a person signed in (the ID token's name, e-mail or subject, else the login hint); null for a client's own token.</summary>
+        public string? Account { get; }
 
         public string? Scope { get; }
 

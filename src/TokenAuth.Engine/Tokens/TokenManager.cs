@@ -17,7 +17,7 @@ namespace TokenAuth.Tokens
     /// revoke endpoints, reads their answers within <see cref="TokenAuthOptions.MaxProviderAnswerBytes"/> and turns their
     /// refusals into errors; <see cref="TokenCalls"/> and <see cref="TokenAnswers"/> know what those calls and answers look like on the wire.
     /// </summary>
-    internal sealed class TokenManager
+    internal sealed partial class TokenManager
     {
         private readonly TokenCache _cache = new TokenCache();
         private readonly Func<TokenAuthOptions> _options;
@@ -129,6 +129,11 @@ namespace TokenAuth.Tokens
 
         private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
+            if (request.SignIn is { } signIn)
+            {
+                return await FetchForPersonAsync(request, signIn, previous, log, abandoned).ConfigureAwait(false);
+            }
+
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             var target = request.Target;
             if (TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
@@ -374,7 +379,10 @@ namespace TokenAuth.Tokens
             }
             catch (TimeoutException)
             {
-                throw entry.AwaitedSource is { } source
+                throw request.SignIn != null
+                    ? new SignInException(request.Target.ProviderName, SignInFailure.TimedOut,
+                        $"The sign-in to {request.Target.ProviderName} was not completed within the call's {budget!.Limit.TotalSeconds:0.###} s.")
+                    : entry.AwaitedSource is { } source
                     ? new ClientAssertionException(request.Target.ProviderName, source, $"none came within the call's {budget!.Limit.TotalSeconds:0.###} s")
                     : new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
                         true, budget!.Limit, null);

@@ -22,7 +22,7 @@ namespace TokenAuth.Tokens
         /// assertion from a CI's log. Not part of the cached token's identity.
         /// </param>
         public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null,
-            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null)
+            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null, SignInRequest? signIn = null)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Credential = credential ?? throw new ArgumentNullException(nameof(credential));
@@ -45,9 +45,16 @@ namespace TokenAuth.Tokens
             // Never the definition's own token.assertion.source: anyone's JSON may name one (AmbientIdentity), and only the caller chooses.
             AssertionSource = assertionSource;
             Host = host;
+            SignIn = signIn;
+            if (signIn != null && target.Definition.SignIn is { } people && string.IsNullOrWhiteSpace(scope))
+            {
+                Scope = people.DefaultScope;
+            }
+
             // A token got with one client certificate or assertion source is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
-                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "");
+                Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "",
+                signIn?.AccountKey ?? "");
         }
 
         private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host)
@@ -59,6 +66,7 @@ namespace TokenAuth.Tokens
             Connection = connection;
             AssertionSource = request.AssertionSource;
             Host = host;
+            SignIn = request.SignIn;
             Key = ReferenceEquals(connection, request.Connection) ? request.Key : request.Key.WithCertificate(connection?.ClientCertificateThumbprint ?? "");
         }
 
@@ -80,6 +88,9 @@ namespace TokenAuth.Tokens
 
         /// <summary>The caller's host: runs a script block source on the caller's thread and masks assertions in a CI's log; null: none.</summary>
         public IClientAssertionHost? Host { get; }
+
+        /// <summary>A person's sign-in, when the token is for a person rather than the client itself; null: the client's own token.</summary>
+        public SignInRequest? SignIn { get; }
 
         internal TokenCacheKey Key { get; }
 
@@ -104,7 +115,7 @@ namespace TokenAuth.Tokens
         private readonly int _hash;
 
         public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds, string certificateThumbprint,
-            string assertionSource)
+            string assertionSource, string account = "")
         {
             Provider = provider;
             BaseUri = baseUri;
@@ -114,6 +125,7 @@ namespace TokenAuth.Tokens
             LifetimeSeconds = lifetimeSeconds;
             CertificateThumbprint = certificateThumbprint;
             AssertionSource = assertionSource;
+            Account = account;
             unchecked
             {
                 var hash = ProviderDefinition.NameComparer.GetHashCode(provider);
@@ -123,7 +135,8 @@ namespace TokenAuth.Tokens
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(scope);
                 hash = (hash * 397) ^ lifetimeSeconds.GetHashCode();
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(certificateThumbprint);
-                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(assertionSource);
+                hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(assertionSource);
+                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(account);
             }
         }
 
@@ -145,8 +158,16 @@ namespace TokenAuth.Tokens
         /// <summary>The client assertion source's identity; empty without one.</summary>
         public string AssertionSource { get; }
 
+        /// <summary>Whose token it is when a person signed in ("person:" and the login hint); empty for the client's own token.</summary>
+        public string Account { get; }
+
         public TokenCacheKey WithCertificate(string thumbprint) =>
-            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource);
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource, Account);
+
+        /// <summary>Every identity field, in a fixed order: what tells one cached token from another, for anything that must name it.</summary>
+        public string CanonicalIdentity() =>
+            string.Join("\n", Provider.ToLowerInvariant(), BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                CertificateThumbprint, AssertionSource, Account);
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash
@@ -157,7 +178,8 @@ namespace TokenAuth.Tokens
             && string.Equals(Scope, other.Scope, StringComparison.Ordinal)
             && LifetimeSeconds == other.LifetimeSeconds
             && string.Equals(CertificateThumbprint, other.CertificateThumbprint, StringComparison.Ordinal)
-            && string.Equals(AssertionSource, other.AssertionSource, StringComparison.Ordinal);
+            && string.Equals(AssertionSource, other.AssertionSource, StringComparison.Ordinal)
+            && string.Equals(Account, other.Account, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is TokenCacheKey other && Equals(other);
 
