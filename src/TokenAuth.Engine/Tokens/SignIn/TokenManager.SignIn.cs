@@ -104,7 +104,7 @@ namespace TokenAuth.Tokens
             // RFC 8628 §3.5: 5 s when the server names no interval; at least a second whatever it says.
             var wait = TimeSpan.FromSeconds(interval is >= 1 and < 3600 ? interval.Value : interval is 0 ? 1 : 5);
             var slowedDown = false;
-            var poll = new List<KeyValuePair<string, string>> { Pair("grant_type", DeviceCodeGrant), Pair("device_code", deviceCode), Pair("client_id", ClientIdOf(request)) };
+            var poll = new List<KeyValuePair<string, string>> { Pair("grant_type", DeviceCodeGrant), Pair("device_code", deviceCode) };
             while (true)
             {
                 var left = deadline - _clock.GetUtcNow();
