@@ -308,6 +308,32 @@ Describe 'Register-TokenAuthProvider -Issuer' {
     }
 }
 
+Describe 'What a person sees' {
+    It 'Get-ProviderToken -Decoded shows the header and claims, marked not verified, never the signature or the token' {
+        $token = Get-ProviderToken -Provider People -Interactive -LoginHint alice -AsPlainText
+        $decoded = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -Decoded }
+        $shown = ($decoded | Format-List | Out-String) + ($decoded | ConvertTo-Json -Depth 5)
+
+        $decoded.Verified | Should -BeFalse
+        $decoded.Header.alg | Should -Be 'HS256'
+        $decoded.Claims.sub | Should -Not -BeNullOrEmpty
+        $decoded.ExpiresOn | Should -BeOfType [datetime]
+        $decoded.Scopes | Should -Contain 'openid'
+        $shown | Should -Match 'not checked'
+        $shown.Contains($token.Split('.')[2]) | Should -BeFalse
+        $shown.Contains($token) | Should -BeFalse
+    }
+
+    It 'Get-WhoAmI shows the signed-in person''s name and e-mail from userinfo' {
+        $identity = Watch { Get-WhoAmI -Provider People -Interactive -LoginHint alice }
+
+        $identity.VerifiedByProvider | Should -BeTrue
+        $identity.Name | Should -Be 'Alice Example'
+        $identity.Email | Should -Be 'alice@example.test'
+        ($identity | Format-List | Out-String) | Should -Match 'alice@example.test'
+    }
+}
+
 Describe 'The leak audit' {
     It 'finds no authorization code, verifier, device code, refresh token or ID token in any stream of these tests' {
         $secrets = @(Invoke-RestMethod "${Root}_emulator/people/secrets" | ForEach-Object { $_ })
