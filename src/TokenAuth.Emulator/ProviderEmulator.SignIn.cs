@@ -32,6 +32,8 @@ public sealed partial class ProviderEmulator
     private readonly ConcurrentDictionary<string, DeviceGrant> _deviceGrants = new(StringComparer.Ordinal);
     // Codes, device codes, verifiers and ID tokens seen or issued: what must never show up anywhere on the client's side.
     private readonly ConcurrentQueue<string> _signInSecrets = new();
+    // The scope each people's refresh token was granted: a refresh that names none keeps it (RFC 6749 §6).
+    private readonly ConcurrentDictionary<string, string> _refreshScopes = new(StringComparer.Ordinal);
     private int _deviceInterval = 5;
     private int _deviceCodeSeconds = 600;
 
@@ -305,7 +307,8 @@ public sealed partial class ProviderEmulator
                     return;
                 }
 
-                await IssuePersonTokens(context, refresh.Identity, form["scope"].ToString(), null).ConfigureAwait(false);
+                var refreshScope = form["scope"].ToString() is { Length: > 0 } asked ? asked : _refreshScopes.GetValueOrDefault(form["refresh_token"].ToString(), "");
+                await IssuePersonTokens(context, refresh.Identity, refreshScope, null).ConfigureAwait(false);
                 return;
             default:
                 await WriteError(context, "people", true, 400, "unsupported_grant_type", "Not a grant this server takes.").ConfigureAwait(false);
@@ -327,6 +330,8 @@ public sealed partial class ProviderEmulator
             claims["nonce"] = nonce;
         }
 
+        var refreshToken = IssueRefreshToken("people", user);
+        _refreshScopes[refreshToken] = scope;
         var idToken = Jwt.Write("""{"alg":"HS256","typ":"JWT"}""", claims, input => HMACSHA256.HashData(_signingKey, input));
         _signInSecrets.Enqueue(idToken);
         await Json(context, 200, new JsonObject
@@ -334,7 +339,7 @@ public sealed partial class ProviderEmulator
             ["access_token"] = token,
             ["token_type"] = "Bearer",
             ["expires_in"] = (long)lifetime.TotalSeconds,
-            ["refresh_token"] = IssueRefreshToken("people", user),
+            ["refresh_token"] = refreshToken,
             ["id_token"] = idToken,
             ["scope"] = scope,
         }).ConfigureAwait(false);

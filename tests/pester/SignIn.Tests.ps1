@@ -55,13 +55,13 @@ BeforeAll {
     $script:Person = $person
 
     # A command in a runspace of its own (the module's session is the process's, so its tokens are this one's too).
-    function Start-InRunspace([scriptblock] $Command) {
+    function Invoke-InRunspace([scriptblock] $Command) {
         Remove-Item $script:BrowserLog -ErrorAction Ignore
         $shell = [powershell]::Create()
         $null = $shell.AddScript("param(`$Manifest) Import-Module `$Manifest; $Command").AddArgument($script:Session.Manifest)
         [pscustomobject]@{ PowerShell = $shell; Pending = $shell.BeginInvoke(); Errors = $null }
     }
-    function Stop-InRunspace($Runspace) {
+    function Receive-FromRunspace($Runspace) {
         try { $Runspace.PowerShell.EndInvoke($Runspace.Pending) }
         finally {
             $Runspace.Errors = @($Runspace.PowerShell.Streams.Error)
@@ -140,14 +140,14 @@ Describe 'Signing in in the browser (-Interactive)' {
     It 'refuses a callback with the wrong state or on another path without ending the wait, signs in with the right one, and leaves no listener behind' {
         $env:BROWSER = $LoggingBrowser
         try {
-            $runspace = Start-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint alice@second.test -TimeoutSec 60 }
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint alice@second.test -TimeoutSec 60 }
             $address = Wait-BrowserOpened
             $redirect = [uri] [System.Web.HttpUtility]::ParseQueryString($address.Query)['redirect_uri']
             $forged = Invoke-WebRequest -Uri "${redirect}?code=stolen&state=forged" -SkipHttpErrorCheck -UseBasicParsing
             $elsewhere = Invoke-WebRequest -Uri "http://127.0.0.1:$($redirect.Port)/favicon.ico" -SkipHttpErrorCheck -UseBasicParsing
             $stillWaiting = $runspace.PowerShell.InvocationStateInfo.State
             & $Person -Address $address.AbsoluteUri
-            $token = Stop-InRunspace $runspace
+            $token = Receive-FromRunspace $runspace
         }
         finally { $env:BROWSER = $Browser }
 
@@ -164,10 +164,10 @@ Describe 'Signing in in the browser (-Interactive)' {
     It 'ends with SignInStateMismatch when only a forged callback came before the time was up' {
         $env:BROWSER = $LoggingBrowser
         try {
-            $runspace = Start-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint forged@example.test -TimeoutSec 2 }
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint forged@example.test -TimeoutSec 2 }
             $redirect = [uri] [System.Web.HttpUtility]::ParseQueryString((Wait-BrowserOpened).Query)['redirect_uri']
             $null = Invoke-WebRequest -Uri "${redirect}?code=stolen&state=forged" -SkipHttpErrorCheck -UseBasicParsing
-            $null = Stop-InRunspace $runspace
+            $null = Receive-FromRunspace $runspace
         }
         finally { $env:BROWSER = $Browser }
 
@@ -179,7 +179,7 @@ Describe 'Signing in with a device code (-UseDeviceCode)' {
     It 'gives a token, then a request, then a silent renewal by refresh token, then a rotation; the code comes on the information stream' {
         Reset-TokenAuthEmulator -Emulator $Emulator
         # The command runs in a runspace of its own; this test reads the code off its information stream and plays the person.
-        $runspace = Start-InRunspace { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 60 }
+        $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 60 }
         $information = $runspace.PowerShell.Streams.Information
         $deadline = [DateTime]::UtcNow.AddSeconds(30)
         while (-not ($information | Where-Object { "$_" -match 'enter the code' }) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
@@ -188,7 +188,7 @@ Describe 'Signing in with a device code (-UseDeviceCode)' {
         $verification, $userCode = $Matches[1], $Matches[2]
         $page = Invoke-WebRequest -Uri $verification -UseBasicParsing
         $null = Invoke-WebRequest -Uri $verification -Method Post -Body @{ user_code = $userCode; username = 'bob'; password = 'bob-password'; decision = 'allow' } -UseBasicParsing
-        $token = Stop-InRunspace $runspace
+        $token = Receive-FromRunspace $runspace
 
         $page.Content | Should -Match 'user_code'
         $shown | Should -Match '\(or open \S+user_code='
