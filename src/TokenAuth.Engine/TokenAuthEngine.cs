@@ -57,9 +57,11 @@ namespace TokenAuth
         /// A provider definition for people to sign in to, from the discovery document of the OpenID Connect or RFC 8414
         /// server at <paramref name="issuer"/>; refused when the document names another issuer. Not registered: the caller does that.
         /// </summary>
+        /// <param name="apiBaseUri">The API the tokens are for (where requests go, and the only origin tokens are sent to); null: the issuer.</param>
+        /// <param name="scope">The scope people are asked for by default; null: openid profile email offline_access.</param>
         public Task<Providers.ProviderDefinition> DiscoverProviderAsync(string name, Uri issuer, string clientId, ITokenAuthLog? log = null,
-            CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
-            Providers.OpenIdDiscovery.DiscoverAsync(_sender, _options, _clock, name, issuer, clientId, log, cancellationToken, timeout);
+            CancellationToken cancellationToken = default, TimeSpan? timeout = null, Uri? apiBaseUri = null, string? scope = null) =>
+            Providers.OpenIdDiscovery.DiscoverAsync(_sender, _options, _clock, name, issuer, clientId, apiBaseUri, scope, log, cancellationToken, timeout);
 
         /// <summary>
         /// The engine's settings. Replacing them (Set-TokenAuthOption) takes effect from the next call; calls under way

@@ -19,8 +19,10 @@ namespace TokenAuth.Providers
     /// </summary>
     internal static class OpenIdDiscovery
     {
+        /// <param name="apiBaseUri">Where the API the tokens are for is (the base URI requests go to); null: the issuer.</param>
+        /// <param name="scope">The scope people are asked for by default; null: openid profile email offline_access.</param>
         public static async Task<ProviderDefinition> DiscoverAsync(HttpSender sender, TokenAuthOptions options, TimeProvider clock, string name, Uri issuer, string clientId,
-            ITokenAuthLog? log, CancellationToken cancellation, TimeSpan? timeout)
+            Uri? apiBaseUri, string? scope, ITokenAuthLog? log, CancellationToken cancellation, TimeSpan? timeout)
         {
             if (!IsHttpsOrLoopback(issuer) || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment) || !string.IsNullOrEmpty(issuer.UserInfo))
             {
@@ -53,15 +55,20 @@ namespace TokenAuth.Providers
                 using var body = await sent.ReadAsync(static (sent, limit) => BoundedRead.ReadWithinAsync(sent.Response.Content, limit, sent.AttemptCancellation),
                         options.MaxProviderAnswerBytes).ConfigureAwait(false)
                     ?? throw BoundedRead.AnswerTooLarge(call, sent.DisplayEndpoint, options.MaxProviderAnswerBytes);
-                return FromDocument(name, issuer, clientId, BoundedRead.Decode(body, sent.Response.Content), candidate);
+                return FromDocument(name, issuer, clientId, BoundedRead.Decode(body, sent.Response.Content), candidate, apiBaseUri, scope);
             }
 
             throw new InvalidOperationException("unreachable");
         }
 
         /// <summary>The definition a discovery document describes, once its issuer and endpoints pass.</summary>
-        internal static ProviderDefinition FromDocument(string name, Uri issuer, string clientId, string json, Uri source)
+        internal static ProviderDefinition FromDocument(string name, Uri issuer, string clientId, string json, Uri source, Uri? apiBaseUri = null, string? scope = null)
         {
+            if (apiBaseUri != null && !IsHttpsOrLoopback(apiBaseUri))
+            {
+                throw new ProviderConfigurationException($"The API's base URI {Redaction.RedactUri(apiBaseUri)} must be an https address (http only on a loopback host).", name, "-BaseUri");
+            }
+
             string? Text(JsonElement root, string field) =>
                 root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
@@ -109,7 +116,7 @@ namespace TokenAuth.Providers
             {
                 Name = name,
                 Description = $"Discovered from {issuer.OriginalString}: people sign in with -UseDeviceCode or -Interactive.",
-                Environments = new Dictionary<string, string> { ["Live"] = issuer.AbsoluteUri },
+                Environments = new Dictionary<string, string> { ["Live"] = (apiBaseUri ?? issuer).AbsoluteUri },
                 Credential = new CredentialSpec { Fields = new[] { CredentialField.ClientId } },
                 Token = new TokenEndpointSpec
                 {
@@ -142,6 +149,7 @@ namespace TokenAuth.Providers
                     ClientId = clientId,
                     AuthorizationEndpoint = Endpoint("authorization_endpoint", required: false),
                     DeviceAuthorizationEndpoint = Endpoint("device_authorization_endpoint", required: false),
+                    DefaultScope = string.IsNullOrWhiteSpace(scope) ? new SignInSpec().DefaultScope : scope!,
                 },
             };
         }

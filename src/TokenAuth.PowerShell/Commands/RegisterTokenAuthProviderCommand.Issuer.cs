@@ -25,6 +25,16 @@ namespace TokenAuth.Commands
         [ValidateNotNullOrEmpty]
         public string ClientId { get; set; } = "";
 
+        /// <summary>The API the tokens are for: where requests go, and the only origin tokens are sent to; none: the issuer.</summary>
+        [Parameter(ParameterSetName = ByIssuer)]
+        [ValidateNotNull]
+        public Uri? BaseUri { get; set; }
+
+        /// <summary>The scope people are asked for when a call names none; none: openid profile email offline_access.</summary>
+        [Parameter(ParameterSetName = ByIssuer)]
+        [ValidateNotNullOrEmpty]
+        public string? Scope { get; set; }
+
         /// <summary>Keep the registration for the user's later sessions (in the user's profile folder; never a secret).</summary>
         [Parameter]
         public SwitchParameter Persist { get; set; }
@@ -42,7 +52,7 @@ namespace TokenAuth.Commands
             }
 
             var definition = Await(TokenAuthSession.Engine.DiscoverProviderAsync(Name, Issuer!, ClientId, Log, Cancellation,
-                TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null));
+                TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null, BaseUri, Scope));
             TokenAuthSession.Providers.Register(definition);
             PersistIfAsked(definition);
             WriteObject(new TokenAuthProviderInfo(definition, builtIn: false));

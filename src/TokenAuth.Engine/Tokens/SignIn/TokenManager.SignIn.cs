@@ -41,7 +41,8 @@ namespace TokenAuth.Tokens
                     log.Verbose($"{provider}: renewing {previous.Account ?? "the person"}'s token with its refresh token.");
                     return await RedeemAsync(request, ProviderOperation.Refresh, refresh, previous, log, abandoned).ConfigureAwait(false);
                 }
-                catch (ProviderErrorException ex) when (ex.StatusCode == HttpStatusCode.BadRequest || ex.StatusCode == HttpStatusCode.Unauthorized)
+                catch (ProviderErrorException ex) when (ex.StatusCode == HttpStatusCode.BadRequest || ex.StatusCode == HttpStatusCode.Unauthorized
+                    || ex.ProviderCode == "invalid_grant" || ex.ProviderCode == "bad_refresh_token")
                 {
                     // The refresh token is spent: forget it, so that the next sign-in starts afresh rather than meeting the same refusal.
                     _cache.RemoveIfCurrent(previous);
