@@ -178,6 +178,15 @@ namespace TokenAuth.Commands
             ProviderUnreachableException => ErrorCategory.ConnectionError,
             CredentialException => ErrorCategory.InvalidArgument,
             ClientAssertionException => ErrorCategory.AuthenticationError,
+            SignInException signIn => signIn.Failure switch
+            {
+                SignInFailure.NotInteractive => ErrorCategory.InvalidOperation,
+                SignInFailure.AccessDenied => ErrorCategory.PermissionDenied,
+                SignInFailure.TimedOut or SignInFailure.DeviceCodeExpired => ErrorCategory.OperationTimeout,
+                SignInFailure.StateMismatch => ErrorCategory.SecurityError,
+                SignInFailure.NotSupported => ErrorCategory.NotImplemented,
+                _ => ErrorCategory.AuthenticationError,
+            },
             ProviderConfigurationException => ErrorCategory.InvalidArgument,
             NotSupportedByProviderException => ErrorCategory.NotImplemented,
             UnsafeRequestException => ErrorCategory.SecurityError,
