@@ -99,7 +99,7 @@ Describe 'Signing in in the browser (-Interactive)' {
     It 'gives a token, then a request, then a silent renewal by refresh token, then a rotation' {
         Reset-TokenAuthEmulator -Emulator $Emulator
 
-        $token = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -TimeoutSec 60 }
+        $token = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -TimeoutSec 60 -Verbose -Debug }
         $answer = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint alice -Uri "${Root}people/resources/sample" }
 
         $token.Account | Should -Be 'alice'
@@ -111,7 +111,7 @@ Describe 'Signing in in the browser (-Interactive)' {
         $env:BROWSER = Join-Path $TestDrive 'no-such-browser'
         try {
             Start-Sleep -Milliseconds 2100
-            $renewed = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -TimeoutSec 5 }
+            $renewed = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -TimeoutSec 5 -Verbose -Debug }
             Start-Sleep -Milliseconds 2100
             $rotated = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint alice -Uri "${Root}people/resources/sample" -TimeoutSec 5 }
         }
@@ -161,6 +161,22 @@ Describe 'Signing in in the browser (-Interactive)' {
         { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $redirect.Port).Dispose() } | Should -Throw
     }
 
+    It 'ends at once on Ctrl+C (a stopped pipeline), and the listener goes with it' {
+        $env:BROWSER = $LoggingBrowser
+        try {
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint stopped@example.test -TimeoutSec 60 }
+            $redirect = [uri] [System.Web.HttpUtility]::ParseQueryString((Wait-BrowserOpened).Query)['redirect_uri']
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $runspace.PowerShell.Stop()
+            $watch.Stop()
+            try { $null = Receive-FromRunspace $runspace } catch [System.Management.Automation.PipelineStoppedException] { $null = $_ }
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $redirect.Port).Dispose() } | Should -Throw
+    }
+
     It 'ends with SignInStateMismatch when only a forged callback came before the time was up' {
         $env:BROWSER = $LoggingBrowser
         try {
@@ -196,7 +212,7 @@ Describe 'Signing in with a device code (-UseDeviceCode)' {
         $answer = Watch { Invoke-AuthenticatedRequest -Provider People -UseDeviceCode -LoginHint bob -Uri "${Root}people/resources/sample" }
         $answer.identity | Should -Be 'bob'
         Start-Sleep -Milliseconds 2100
-        $renewed = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 5 }
+        $renewed = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 5 -Verbose -Debug }
         Start-Sleep -Milliseconds 2100
         $rotated = Watch { Invoke-AuthenticatedRequest -Provider People -UseDeviceCode -LoginHint bob -Uri "${Root}people/resources/sample" -TimeoutSec 5 }
 
@@ -243,7 +259,7 @@ Describe 'A refused refresh' {
         Start-Sleep -Milliseconds 2100
         DeviceFault 'invalid_grant'
 
-        $refused = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 5 -ErrorAction Continue }
+        $refused = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 5 -ErrorAction Continue -Verbose -Debug }
 
         $errorRecord = $refused | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }
         $errorRecord.FullyQualifiedErrorId | Should -Be 'SignInAgainRequired,TokenAuth.Commands.GetProviderTokenCommand'
@@ -331,6 +347,16 @@ Describe 'What a person sees' {
         $identity.Name | Should -Be 'Alice Example'
         $identity.Email | Should -Be 'alice@example.test'
         ($identity | Format-List | Out-String) | Should -Match 'alice@example.test'
+    }
+}
+
+Describe 'Revoking a person''s token' {
+    It 'tells the server through its revocation endpoint and forgets the token' {
+        $revocation = Watch { Revoke-ProviderToken -Provider People -Interactive -LoginHint alice -Confirm:$false -Verbose }
+
+        $revocation.ProviderNotified | Should -BeTrue
+        Counter 'people/revoke' | Should -BeGreaterThan 0
+        Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'alice' } | Should -BeNullOrEmpty
     }
 }
 
