@@ -198,7 +198,7 @@ namespace TokenAuth.Commands
                     ? throw new UnsafeRequestException(Token!.Provider,
                         $"A piped token names the provider '{Token.Provider}', but -Certificate goes only to a provider named with -Provider on the command line; "
                         + "a piped token keeps the certificate it was got with. Nothing was sent.")
-                    : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost);
+                    : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost).WithSignInHost(new SignInHost(this));
             }
 
             if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || Certificate != null) && !_providerNamed)

@@ -95,6 +95,21 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_persons_request_piped_to_another_command_takes_that_commands_host_and_keeps_its_cache_entry()
+    {
+        var ended = new Person(_harness.Emulator.RootUri);
+        var current = new Person(_harness.Emulator.RootUri);
+        var request = PersonRequest(ended, SignInFlow.DeviceCode, "Alice");
+
+        var piped = request.WithSignInHost(current);
+
+        Assert.Same(current, piped.SignIn!.Host);
+        Assert.Equal(request.Key, piped.Key);
+        Assert.Equal("person:alice", piped.Key.Account);
+        Assert.NotEqual(request.Key, PersonRequest(ended, SignInFlow.DeviceCode, "bob").Key);
+    }
+
+    [Fact]
     public async Task Where_no_person_can_answer_neither_flow_starts()
     {
         var nobody = new Person(_harness.Emulator.RootUri) { WhyNoPerson = "this is a test of an unattended session" };

@@ -57,7 +57,7 @@ namespace TokenAuth.Tokens
                 signIn?.AccountKey ?? "");
         }
 
-        private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host)
+        private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host, SignInRequest? signIn = null)
         {
             Target = request.Target;
             Credential = request.Credential;
@@ -66,7 +66,7 @@ namespace TokenAuth.Tokens
             Connection = connection;
             AssertionSource = request.AssertionSource;
             Host = host;
-            SignIn = request.SignIn;
+            SignIn = signIn ?? request.SignIn;
             Key = ReferenceEquals(connection, request.Connection) ? request.Key : request.Key.WithCertificate(connection?.ClientCertificateThumbprint ?? "");
         }
 
@@ -102,6 +102,13 @@ namespace TokenAuth.Tokens
         /// host, never the one of a command that has ended (its script blocks would never run, its CI masking is gone).
         /// </summary>
         public TokenRequest WithHost(IClientAssertionHost? host) => ReferenceEquals(host, Host) ? this : new TokenRequest(this, Connection, host);
+
+        /// <summary>
+        /// The same person's request from another caller (a held token piped on): that caller's host shows any sign-in,
+        /// never the host of a command that has ended, where a device code would be shown to nobody.
+        /// </summary>
+        public TokenRequest WithSignInHost(ISignInHost host) =>
+            SignIn == null || ReferenceEquals(SignIn.Host, host) ? this : new TokenRequest(this, Connection, Host, SignIn.WithHost(host));
 
         public override string ToString() => $"{Target} as {Credential.DisplayIdentity}";
     }

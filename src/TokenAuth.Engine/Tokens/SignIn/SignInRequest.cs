@@ -44,6 +44,9 @@ namespace TokenAuth.Tokens
         /// <summary>How long the sign-in may wait for the person; null: until the device code expires, or 5 minutes for the browser.</summary>
         public TimeSpan? Timeout { get; }
 
+        /// <summary>The same sign-in for another caller, whose host shows the code and opens the browser.</summary>
+        internal SignInRequest WithHost(ISignInHost host) => ReferenceEquals(host, Host) ? this : new SignInRequest(Flow, host, LoginHint, Prompt, Timeout);
+
         /// <summary>
         /// The account part of the cache key: the login hint, or a marker for "the person who signed in without one", so
         /// that a person's token never shares an entry with the client's own (client credentials) token.
