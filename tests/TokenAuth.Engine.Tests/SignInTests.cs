@@ -65,9 +65,9 @@ public sealed class SignInTests : IAsyncLifetime
         var person = new Person(_harness.Emulator.RootUri);
         var request = PersonRequest(person, SignInFlow.DeviceCode, "alice");
 
-        var signedIn = (await _harness.Engine.GetTokenAsync(request)).Token;
-        var renewed = (await _harness.Engine.GetTokenAsync(request, forceNew: true)).Token;
-        var rotated = (await _harness.Engine.GetTokenAsync(request, forceNew: true)).Token;
+        var signedIn = (await _harness.Engine.GetTokenAsync(request, log: _harness.Log)).Token;
+        var renewed = (await _harness.Engine.GetTokenAsync(request, forceNew: true, log: _harness.Log)).Token;
+        var rotated = (await _harness.Engine.GetTokenAsync(request, forceNew: true, log: _harness.Log)).Token;
 
         Assert.Equal("alice", signedIn.Account);
         Assert.Single(person.Prompts);
@@ -84,7 +84,7 @@ public sealed class SignInTests : IAsyncLifetime
         var person = new Person(_harness.Emulator.RootUri);
         var request = PersonRequest(person, SignInFlow.Browser, "alice");
 
-        var token = (await _harness.Engine.GetTokenAsync(request)).Token;
+        var token = (await _harness.Engine.GetTokenAsync(request, log: _harness.Log)).Token;
 
         var redirect = new Uri(Regex.Match(person.Opened!.Query, "redirect_uri=([^&]+)").Groups[1].Value.Replace("%3A", ":").Replace("%2F", "/"));
         Assert.Equal("alice", token.Account);
