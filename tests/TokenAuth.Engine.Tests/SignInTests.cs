@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using TokenAuth.Credentials;
+using TokenAuth.Emulator;
 using TokenAuth.Errors;
 using TokenAuth.Providers;
 using TokenAuth.Tokens;
@@ -110,6 +111,32 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_device_answer_that_sends_the_person_to_a_plain_http_address_is_refused_and_a_hostile_code_is_shown_printable()
+    {
+        const string Answer = "{{\"device_code\":\"dc_hostile\",\"user_code\":\"{0}\",\"verification_uri\":\"{1}\",\"expires_in\":600,\"interval\":1}}";
+        _harness.Emulator.InjectFault("people", "device_authorization", new EmulatorFault
+        {
+            StatusCode = 200, Body = string.Format(Answer, "ABCD-EFGH", "http://phish.example/device"),
+        });
+        _harness.Emulator.InjectFault("people", "device_authorization", new EmulatorFault
+        {
+            StatusCode = 200, Body = string.Format(Answer, "\\u001b]0;owned\\u0007CODE", new Uri(_harness.Emulator.RootUri, "people/device")),
+        });
+        _harness.Emulator.InjectFault("people", "token", new EmulatorFault { StatusCode = 400, Body = "{\"error\":\"access_denied\"}" });
+        var person = new Person(_harness.Emulator.RootUri) { Approves = false };
+
+        var phishing = await Assert.ThrowsAsync<SignInException>(() => _harness.Engine.GetTokenAsync(PersonRequest(person, SignInFlow.DeviceCode, "a"), log: _harness.Log).AsTask());
+        var denied = await Assert.ThrowsAsync<SignInException>(() => _harness.Engine.GetTokenAsync(PersonRequest(person, SignInFlow.DeviceCode, "b"), log: _harness.Log).AsTask());
+
+        Assert.Equal("SignInNotSupported", phishing.ErrorId);
+        Assert.Equal("SignInAccessDenied", denied.ErrorId);
+        var shown = Assert.Single(person.Prompts);
+        Assert.Contains("CODE", shown.Message);
+        Assert.DoesNotContain('\u001b', shown.Message);
+        Assert.DoesNotContain('\u0007', shown.Message);
+    }
+
+    [Fact]
     public async Task Where_no_person_can_answer_neither_flow_starts()
     {
         var nobody = new Person(_harness.Emulator.RootUri) { WhyNoPerson = "this is a test of an unattended session" };
@@ -128,6 +155,9 @@ public sealed class SignInTests : IAsyncLifetime
     {
         public string? WhyNoPerson { get; init; }
 
+        /// <summary>Whether the person goes on to approve a device code they are shown.</summary>
+        public bool Approves { get; init; } = true;
+
         public List<DeviceCodePrompt> Prompts { get; } = new();
 
         public Uri? Opened { get; private set; }
@@ -135,6 +165,11 @@ public sealed class SignInTests : IAsyncLifetime
         public void ShowDeviceCode(DeviceCodePrompt prompt)
         {
             Prompts.Add(prompt);
+            if (!Approves)
+            {
+                return;
+            }
+
             _ = Task.Run(async () =>
             {
                 using var http = new HttpClient();

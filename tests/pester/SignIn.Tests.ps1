@@ -177,6 +177,14 @@ Describe 'Signing in in the browser (-Interactive)' {
         { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $redirect.Port).Dispose() } | Should -Throw
     }
 
+    It 'sends -Prompt none, and ends with SignInAuthorizationFailed when the server cannot sign the person in without a page' {
+        $result = Watch { Get-ProviderToken -Provider People -Interactive -Prompt none -LoginHint silent@example.test -TimeoutSec 30 -ErrorAction Continue }
+
+        $errorRecord = $result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }
+        $errorRecord.FullyQualifiedErrorId | Should -Be 'SignInAuthorizationFailed,TokenAuth.Commands.GetProviderTokenCommand'
+        "$errorRecord" | Should -Match 'login_required'
+    }
+
     It 'ends with SignInStateMismatch when only a forged callback came before the time was up' {
         $env:BROWSER = $LoggingBrowser
         try {
