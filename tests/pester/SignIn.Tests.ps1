@@ -4,7 +4,14 @@
 # no code, verifier, refresh token or ID token appears in any stream. One emulator for the file, its device poll
 # interval 1 s; tokens live 60 s and are renewed 2 s after they are got (-RenewalMarginSec 58), so renewals need no long sleeps.
 
+# PowerShell 7 only: the person's scripts use Invoke-WebRequest -SkipHttpErrorCheck and $IsWindows; on Windows
+# PowerShell 5.1 the same engine flows run in tests/TokenAuth.Engine.Tests.NetFramework (SignInTests), on Mono here.
+BeforeDiscovery {
+    $script:OnDesktop = $PSVersionTable.PSEdition -ne 'Core'
+}
+
 BeforeAll {
+    if ($PSVersionTable.PSEdition -ne 'Core') { return }
     Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
 
     $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json') -EmulatorArgumentList '--token-lifetime', 'people=60'
@@ -87,6 +94,7 @@ BeforeAll {
 }
 
 AfterAll {
+    if ($PSVersionTable.PSEdition -ne 'Core') { return }
     Set-TokenAuthOption -RenewalMarginSec -1
     Unregister-TokenAuthProvider -Name People -Confirm:$false -ErrorAction Ignore
     $env:TOKENAUTH_SIGNIN_PERSON_PRESENT = $PersonBefore
@@ -95,7 +103,7 @@ AfterAll {
     Exit-TokenAuthTestSession -Session $Session
 }
 
-Describe 'Signing in in the browser (-Interactive)' {
+Describe 'Signing in in the browser (-Interactive)' -Skip:$OnDesktop {
     It 'gives a token, then a request, then a silent renewal by refresh token, then a rotation' {
         Reset-TokenAuthEmulator -Emulator $Emulator
 
@@ -199,7 +207,7 @@ Describe 'Signing in in the browser (-Interactive)' {
     }
 }
 
-Describe 'Signing in with a device code (-UseDeviceCode)' {
+Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
     It 'gives a token, then a request, then a silent renewal by refresh token, then a rotation; the code comes on the information stream' {
         Reset-TokenAuthEmulator -Emulator $Emulator
         # The command runs in a runspace of its own; this test reads the code off its information stream and plays the person.
@@ -242,11 +250,11 @@ Describe 'Signing in with a device code (-UseDeviceCode)' {
         Reset-TokenAuthEmulator -Emulator $Emulator
         DeviceFault 'slow_down'
 
-        $result = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint slow@example.test -TimeoutSec 3 -ErrorAction Continue }
+        $result = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint slow@example.test -TimeoutSec 2 -ErrorAction Continue }
 
         $result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object FullyQualifiedErrorId | Should -Be 'SignInTimedOut,TokenAuth.Commands.GetProviderTokenCommand'
         "$($result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })" | Should -Match 'slow_down'
-        # One poll at 1 s, answered slow_down; the next would be 6 s later, past the 3 s the call had.
+        # One poll at 1 s, answered slow_down; the next would be 6 s later, past the 2 s the call had.
         Counter 'people/token' | Should -Be 1
     }
 
@@ -261,7 +269,7 @@ Describe 'Signing in with a device code (-UseDeviceCode)' {
     }
 }
 
-Describe 'A refused refresh' {
+Describe 'A refused refresh' -Skip:$OnDesktop {
     It 'is SignInAgainRequired, starts no sign-in by itself, and the next call signs in afresh' {
         Reset-TokenAuthEmulator -Emulator $Emulator
         Start-Sleep -Milliseconds 2100
@@ -277,7 +285,7 @@ Describe 'A refused refresh' {
     }
 }
 
-Describe 'Where no person can answer' {
+Describe 'Where no person can answer' -Skip:$OnDesktop {
     It 'refuses both flows at once in a fresh pwsh -NonInteractive, and in a CI job, with SignInNotInteractive' {
         $script = "Register-TokenAuthProvider -Issuer '${Root}people' -Name People -ClientId tokenauth-cli | Out-Null; " +
             "`$watch = [Diagnostics.Stopwatch]::StartNew(); Get-ProviderToken -Provider People -UseDeviceCode -ErrorAction SilentlyContinue -ErrorVariable e; `$watch.Stop(); " +
@@ -292,7 +300,7 @@ Describe 'Where no person can answer' {
     }
 }
 
-Describe 'Register-TokenAuthProvider -Issuer' {
+Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
     It 'fills in the endpoints from the discovery document' {
         $provider = Get-TokenAuthProvider -Name People
 
@@ -321,18 +329,17 @@ Describe 'Register-TokenAuthProvider -Issuer' {
         $kept = @(Get-ChildItem -Path $isolated -Recurse -Force -Filter 'Kept.json')
         $keptText = if ($kept) { Get-Content $kept[0].FullName -Raw }
         $seen = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "(Get-TokenAuthProvider -Name Kept).Name; Unregister-TokenAuthProvider -Name Kept -Confirm:`$false; 'gone'"
-        $after = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "(Get-TokenAuthProvider).Name -contains 'Kept'"
 
         $register | Should -Be 'registered'
         $kept | Should -HaveCount 1
         $keptText | Should -Match '"clientId": "tokenauth-cli"'
         $keptText | Should -Not -Match '(?i)secret"\s*:\s*"'
         $seen | Should -Be @('Kept', 'gone')
-        $after | Should -Be 'False'
+        Test-Path $kept[0].FullName | Should -BeFalse
     }
 }
 
-Describe 'What a person sees' {
+Describe 'What a person sees' -Skip:$OnDesktop {
     It 'Get-ProviderToken -Decoded shows the header and claims, marked not verified, never the signature or the token' {
         $token = Get-ProviderToken -Provider People -Interactive -LoginHint alice -AsPlainText
         $decoded = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -Decoded }
@@ -358,7 +365,7 @@ Describe 'What a person sees' {
     }
 }
 
-Describe 'Revoking a person''s token' {
+Describe 'Revoking a person''s token' -Skip:$OnDesktop {
     It 'tells the server through its revocation endpoint and forgets the token' {
         $before = @(Get-ProviderTokenCache | Where-Object Provider -EQ 'People').Count
         $revocation = Watch { Revoke-ProviderToken -Provider People -Interactive -LoginHint alice -Confirm:$false -Verbose }
@@ -370,7 +377,7 @@ Describe 'Revoking a person''s token' {
     }
 }
 
-Describe 'The leak audit' {
+Describe 'The leak audit' -Skip:$OnDesktop {
     It 'finds no authorization code, verifier, device code, refresh token or ID token in any stream of these tests' {
         $secrets = @(Invoke-RestMethod "${Root}_emulator/people/secrets" | ForEach-Object { $_ })
         $text = $Seen.ToString()
