@@ -169,6 +169,31 @@ Describe 'Signing in in the browser (-Interactive)' -Skip:$OnDesktop {
         { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $redirect.Port).Dispose() } | Should -Throw
     }
 
+    It 'shows the link on the information stream where no browser can be opened, and the sign-in completes from it' {
+        $pathBefore = $env:PATH
+        $env:BROWSER = ''
+        # Neither xdg-open nor open can be found: as in a container or over SSH.
+        $env:PATH = $TestDrive
+        try {
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint alice@nobrowser.test -TimeoutSec 60 }
+            $information = $runspace.PowerShell.Streams.Information
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (-not ($information | Where-Object { "$_" -match 'No browser could be opened' }) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $env:PATH = $pathBefore
+            $shown = "$($information | Where-Object { "$_" -match 'No browser could be opened' } | Select-Object -First 1)"
+            $null = $shown -match '(http://\S+/people/authorize\S+)'
+            & $Person -Address $Matches[1]
+            $token = Receive-FromRunspace $runspace
+        }
+        finally {
+            $env:PATH = $pathBefore
+            $env:BROWSER = $Browser
+        }
+
+        $shown | Should -Match '-UseDeviceCode'
+        $token.Account | Should -Be 'alice'
+    }
+
     It 'ends at once on Ctrl+C (a stopped pipeline), and the listener goes with it' {
         $env:BROWSER = $LoggingBrowser
         try {
