@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace TokenAuth.Tokens
 {
@@ -16,14 +18,14 @@ namespace TokenAuth.Tokens
     public sealed class SignInRequest
     {
         /// <summary>The OpenID Connect prompt values a caller may ask for.</summary>
-        public static readonly string[] PromptValues = { "login", "consent", "select_account", "none" };
+        public static readonly IReadOnlyList<string> PromptValues = new[] { "login", "consent", "select_account", "none" };
 
         public SignInRequest(SignInFlow flow, ISignInHost host, string? loginHint = null, string? prompt = null, TimeSpan? timeout = null)
         {
             Flow = flow;
             Host = host ?? throw new ArgumentNullException(nameof(host));
             LoginHint = string.IsNullOrWhiteSpace(loginHint) ? null : loginHint!.Trim();
-            if (prompt != null && Array.IndexOf(PromptValues, prompt) < 0)
+            if (prompt != null && !PromptValues.Contains(prompt))
             {
                 throw new ArgumentOutOfRangeException(nameof(prompt), $"The prompt must be one of {string.Join(", ", PromptValues)}.");
             }
