@@ -122,7 +122,7 @@ namespace TokenAuth.Tokens
                 await ClockWaits.Delay(_clock, wait, abandoned).ConfigureAwait(false);
                 try
                 {
-                    return await RedeemAsync(request, ProviderOperation.Token, poll, null, log, abandoned, call).ConfigureAwait(false);
+                    return await RedeemAsync(request, ProviderOperation.Token, poll, null, log, abandoned).ConfigureAwait(false);
                 }
                 catch (ProviderErrorException ex) when (ex.ProviderCode == "authorization_pending")
                 {
@@ -151,8 +151,6 @@ namespace TokenAuth.Tokens
             var authorize = SignInEndpoint(provider, people.AuthorizationEndpoint, "an authorization endpoint", "-UseDeviceCode");
             var verifier = Pkce.RandomText();
             var state = Pkce.RandomText(16);
-            var call = new TokenCallContext(request, ProviderOperation.Token, log, CallBudget.Starting(_clock, Options.TokenTimeout), abandoned);
-            call.HoldAssertion(verifier);
             using var redirect = new LoopbackRedirect();
             var query = new List<KeyValuePair<string, string>>
             {
@@ -215,12 +213,12 @@ namespace TokenAuth.Tokens
                 throw new SignInException(provider, SignInFailure.AuthorizationFailed, $"{provider}'s redirect carried neither a code nor an error.");
             }
 
-            call.HoldAssertion(code);
+            // RedeemAsync's call holds the code and the verifier: hidden from its errors, masked in a CI's log.
             var redeem = new List<KeyValuePair<string, string>>
             {
                 Pair("grant_type", "authorization_code"), Pair("code", code), Pair("redirect_uri", redirect.RedirectUri.AbsoluteUri), Pair("code_verifier", verifier),
             };
-            return await RedeemAsync(request, ProviderOperation.Token, redeem, null, log, abandoned, call).ConfigureAwait(false);
+            return await RedeemAsync(request, ProviderOperation.Token, redeem, null, log, abandoned).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -228,7 +226,7 @@ namespace TokenAuth.Tokens
         /// token, its refresh token and the ID token's account; every secret of the exchange is held by the call.
         /// </summary>
         private async Task<AccessToken> RedeemAsync(TokenRequest request, ProviderOperation operation, List<KeyValuePair<string, string>> grant, AccessToken? previous,
-            ITokenAuthLog? log, CancellationToken abandoned, TokenCallContext? flow = null)
+            ITokenAuthLog? log, CancellationToken abandoned)
         {
             var target = request.Target;
             var call = new TokenCallContext(request, operation, log, CallBudget.Starting(_clock, Options.TokenTimeout), abandoned) { Token = previous };
