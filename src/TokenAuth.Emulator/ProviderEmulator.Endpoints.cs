@@ -67,6 +67,7 @@ public sealed partial class ProviderEmulator
 
         MapOidcIssuers(app);
         MapSignIn(app);
+        MapTokenExchange(app);
         MapControl(app.MapGroup("/_emulator"));
     }
 

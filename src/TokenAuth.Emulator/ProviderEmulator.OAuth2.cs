@@ -86,6 +86,7 @@ public sealed partial class ProviderEmulator
         var lifetime = LifetimeOf("oauth2");
         var client = form.ContainsKey("client_assertion") ? form["client_id"].ToString() : CredentialOf("oauth2").ClientId!;
         var token = Issue("oauth2", client, lifetime, scope.Length == 0 ? null : scope, jwt: true, out _);
+        RememberClaims(token, form);
         var body = new JsonObject { ["access_token"] = token, ["token_type"] = "Bearer", ["expires_in"] = (long)lifetime.TotalSeconds };
         if (scope.Length > 0)
         {

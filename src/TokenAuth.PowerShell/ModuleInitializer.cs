@@ -53,10 +53,13 @@ namespace TokenAuth.Commands
         private static Assembly? ResolveFromModuleFolder(object? sender, ResolveEventArgs args)
         {
             var name = new AssemblyName(args.Name).Name ?? "";
-            // A request with no requester (Assembly.Load or Type.GetType by name) cannot be told to be ours: it gets
-            // only TokenAuth's own assemblies, which nobody else ships, never the folder's copy of a shared library.
-            var ours = args.RequestingAssembly is { } requester ? IsFromModuleFolder(requester) : OwnNames.Contains(name, StringComparer.Ordinal);
-            var path = Path.Combine(ModuleBinFolder, name + ".dll");
+            // TokenAuth's own assemblies, which nobody else ships, go to whoever asks (a script's type name, another
+            // module), by any spelling: assembly names are not case-sensitive, though the file system may be. The
+            // folder's copy of a shared library goes only to a requester loaded from the folder: one with no requester
+            // (Assembly.Load or Type.GetType by name) cannot be told to be ours.
+            var own = OwnNames.FirstOrDefault(ownName => string.Equals(ownName, name, StringComparison.OrdinalIgnoreCase));
+            var ours = own != null || (args.RequestingAssembly is { } requester && IsFromModuleFolder(requester));
+            var path = Path.Combine(ModuleBinFolder, (own ?? name) + ".dll");
             return ours && File.Exists(path) ? Assembly.LoadFrom(path) : null;
         }
 

@@ -14,7 +14,8 @@ namespace TokenAuth.Commands
     /// <summary>
     /// Cmdlets that act on one provider's token: the provider, where it is and whose credential, by name, or a token
     /// object from Get-ProviderToken. Only Provider and Environment bind from piped objects' properties, since both
-    /// pick among destinations the user registered: where a credential goes (BaseUri), which secret is read
+    /// pick among destinations the user registered (and a credential typed on the command line goes only to the provider
+    /// and environment the command line names): where a credential goes (BaseUri), which secret is read
     /// (SecretName, Vault) and what is asked for (Scope) come from the command line alone, so that an API item piped
     /// back in (with a "baseUri" field, say) cannot send the client secret elsewhere.
     /// </summary>
@@ -113,6 +114,9 @@ namespace TokenAuth.Commands
         /// <summary>Whether -Provider was given on the command line rather than taken from a piped object.</summary>
         private bool _providerNamed;
 
+        /// <summary>Whether -Environment was given on the command line rather than taken from a piped object.</summary>
+        private bool _environmentNamed;
+
         /// <summary>This runspace's proxy, trusted CAs and client assertion sources, read on the pipeline thread.</summary>
         private RunspaceSettings _settings = RunspaceSettings.Default;
 
@@ -121,6 +125,7 @@ namespace TokenAuth.Commands
         {
             _settings = RunspaceSettings.Current;
             _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
+            _environmentNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Environment));
             try
             {
                 _proxy = ConnectionParameters.ProxyFrom(Proxy, ProxyCredential, ProxyUseDefaultCredentials, NoProxy, perCall: true);
@@ -201,11 +206,23 @@ namespace TokenAuth.Commands
                     : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost).WithSignInHost(new SignInHost(this));
             }
 
-            if ((Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || Certificate != null) && !_providerNamed)
+            var commandLineCredential = Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || ActorAssertion != null
+                || Certificate != null || EnvironmentVariable;
+            if (commandLineCredential && !_providerNamed)
             {
                 throw new UnsafeRequestException(Provider,
-                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion or -Certificate "
+                    $"A piped object names the provider '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, -ClientAssertion, -ActorAssertion, "
+                    + "-EnvironmentVariable or -Certificate "
                     + "goes only to a provider named with -Provider on the command line; nothing was sent.");
+            }
+
+            // A provider's environments are different servers (Production, Sandbox): a piped object may choose among them
+            // only for the credential the provider's own secret holds, not move one typed on the command line.
+            if (commandLineCredential && Environment != null && !_environmentNamed && BaseUri == null)
+            {
+                throw new UnsafeRequestException(Provider,
+                    $"A piped object names the environment '{Environment}' of '{Provider}', but a credential given with -Credential, -ClientCredential, -ClientId, "
+                    + "-ClientAssertion, -ActorAssertion, -EnvironmentVariable or -Certificate goes only to the environment named with -Environment on the command line (or the default); nothing was sent.");
             }
 
             if (ClientId != null && (Credential != null || SecretName != null))
@@ -215,25 +232,27 @@ namespace TokenAuth.Commands
 
             var definition = TokenAuthSession.Providers.Get(Provider);
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
-            var credential = Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
+            var credential = EnvironmentVariable ? CredentialFromEnvironment(definition)
+                : Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
                 : PublicClientOf(definition) is { } publicClient ? publicClient
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
-            return new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
+            var request = new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
                 AssertionSourceFor(definition), AssertionHost, SignInFor(definition));
+            return ActorAssertion == null ? request : request.WithActor(ActorAssertion);
         }
 
         /// <summary>-ClientAssertion; else, for a FederatedAssertion provider named on the command line, the session's source for it.</summary>
         private ClientAssertionSource? AssertionSourceFor(ProviderDefinition definition) =>
             ClientAssertion
-            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion
+            ?? (definition.Token.ClientAuthentication == ClientAuthentication.FederatedAssertion || definition.Token.Subject != null
                 ? _settings.ClientAssertions.For(definition.Name, _providerNamed)
                 : null);
 
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null || ClientId != null || PublicClientOf(TokenAuthSession.Providers.Get(Provider)) != null ? (null, null)
+            : Credential != null || ClientId != null || EnvironmentVariable || PublicClientOf(TokenAuthSession.Providers.Get(Provider)) != null ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 }

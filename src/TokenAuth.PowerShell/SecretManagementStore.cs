@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using Microsoft.PowerShell.Commands;
 using System.Security;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
@@ -17,6 +18,14 @@ namespace TokenAuth.Commands
     internal sealed class SecretManagementStore : ISecretStore
     {
         private const string Module = "Microsoft.PowerShell.SecretManagement";
+
+        /// <summary>
+        /// Microsoft's module by its GUID and the oldest version TokenAuth supports, as RequiredModules would pin it: any
+        /// folder on PSModulePath can hold a module of that name, and the one imported here is handed every secret read.
+        /// </summary>
+        private static readonly Guid ModuleGuid = new Guid("a5c858f6-4a8e-41f1-b1ee-0ff8f6ad69d3");
+        private static readonly Version MinimumVersion = new Version(1, 1, 0);
+
         private readonly PSCmdlet _cmdlet;
 
         public SecretManagementStore(PSCmdlet cmdlet)
@@ -73,13 +82,22 @@ namespace TokenAuth.Commands
         {
             using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
             powerShell.AddCommand("Microsoft.PowerShell.Core\\Get-Module").AddParameter("Name", Module);
-            if (powerShell.Invoke().Count > 0)
+            var loaded = powerShell.Invoke<PSModuleInfo>();
+            if (loaded.Count > 0)
             {
+                if (loaded.Any(module => module.Guid != ModuleGuid || module.Version < MinimumVersion))
+                {
+                    throw new SecretLookupException(SecretFailure.VaultFailed, null,
+                        $"The module loaded as {Module} is not Microsoft's (GUID {ModuleGuid}, version {MinimumVersion} or later), so the secret '{name}' is not "
+                        + $"asked of it: Remove-Module {Module}, and install Microsoft's with Install-PSResource {Module}.");
+                }
+
                 return;
             }
 
             powerShell.Commands.Clear();
-            powerShell.AddCommand("Microsoft.PowerShell.Core\\Import-Module").AddParameter("Name", Module).AddParameter("Global")
+            var pinned = new ModuleSpecification(new Hashtable { ["ModuleName"] = Module, ["GUID"] = ModuleGuid, ["ModuleVersion"] = MinimumVersion.ToString() });
+            powerShell.AddCommand("Microsoft.PowerShell.Core\\Import-Module").AddParameter("FullyQualifiedName", new[] { pinned }).AddParameter("Global")
                 .AddParameter("ErrorAction", ActionPreference.Stop);
             try
             {
@@ -88,7 +106,8 @@ namespace TokenAuth.Commands
             catch (RuntimeException ex) when (ex.ErrorRecord?.Exception is System.IO.FileNotFoundException)
             {
                 throw new SecretLookupException(SecretFailure.ModuleMissing, null,
-                    $"{Module} is not installed, so the secret '{name}' cannot be read from a vault: Install-PSResource {Module} (Install-Module on Windows PowerShell "
+                    $"{Module} is not installed (Microsoft's, version {MinimumVersion} or later), so the secret '{name}' cannot be read from a vault: "
+                    + $"Install-PSResource {Module} (Install-Module on Windows PowerShell "
                     + "without PSResourceGet), with a vault such as Microsoft.PowerShell.SecretStore; or pass -Credential, or -ClientId for a provider that needs no secret.", ex);
             }
             catch (RuntimeException ex)

@@ -21,10 +21,16 @@ public sealed class ModuleFolderTests
         var arguments = Arguments(folder, emulator.BaseUriOf("akiba"));
 
         var (exitCode, output) = await RunAsync(probe, arguments);
-        var (byNameExitCode, byName) = await RunAsync(probe, arguments + " --by-name");
+        var reached = new List<(int, string)> { (exitCode, output) };
+        foreach (var mode in new[] { "--by-name", "--by-name-in-lower-case", "--by-type-name" })
+        {
+            var (code, text) = await RunAsync(probe, arguments + " " + mode);
+            reached.Add((code, mode + "\n" + text));
+        }
+
         var (withoutResolverExitCode, withoutResolver) = await RunAsync(probe, arguments + " --without-resolver");
 
-        foreach (var (code, text) in new[] { (exitCode, output), (byNameExitCode, byName) })
+        foreach (var (code, text) in reached)
         {
             Assert.True(code == 0, text);
             Assert.Contains("status 200", text);

@@ -6,8 +6,9 @@ namespace TokenAuth.Tests;
 
 /// <summary>
 /// The engine's folders are layers, and each imports only from the layers below it. Read from the compiled engine:
-/// every type's base, interfaces, fields and signatures, and every type, method and field its method bodies name
-/// (lambdas and async state machines are nested types, so they count for the type that holds them).
+/// every type's base, interfaces, fields, signatures and attributes, and the locals, caught exceptions and every type,
+/// method and field its method bodies name (lambdas and async state machines are nested types, so they count for the
+/// type that holds them).
 /// </summary>
 public sealed class LayeringTests
 {
@@ -55,6 +56,35 @@ public sealed class LayeringTests
 
         Assert.Contains(shown, reference => reference.Target == typeof(TokenAuth.Logging.Redaction) && reference.Where == "method Shown");
         Assert.Contains(fetching, reference => reference.Target == typeof(TokenAuth.Credentials.AssertionFetch));
+    }
+
+    [Fact]
+    public void The_reader_sees_locals_caught_exceptions_and_attributes()
+    {
+        var seen = ReferencesOf(typeof(NamesTypesOnlyWhereSignaturesDoNot)).Select(reference => reference.Target).ToList();
+
+        Assert.Contains(typeof(System.Text.StringBuilder), seen);
+        Assert.Contains(typeof(TimeoutException), seen);
+        Assert.Contains(typeof(System.ComponentModel.DescriptionAttribute), seen);
+        Assert.Contains(typeof(System.ComponentModel.LocalizableAttribute), seen);
+    }
+
+    /// <summary>Each type it names appears in no signature or field: only as a local, a caught exception or an attribute.</summary>
+    [System.ComponentModel.Description("named only as an attribute")]
+    private sealed class NamesTypesOnlyWhereSignaturesDoNot
+    {
+        public static int Run([System.ComponentModel.Localizable(false)] object? value)
+        {
+            System.Text.StringBuilder? unused = null;
+            try
+            {
+                return (unused == null ? 1 : 0) + (value?.GetHashCode() ?? 0);
+            }
+            catch (TimeoutException)
+            {
+                return 0;
+            }
+        }
     }
 
     /// <summary>The layer of one of the engine's own types: its folder, or for the root namespace the façade or its options.</summary>
@@ -122,7 +152,16 @@ public sealed class LayeringTests
             }
         }
 
+        void AddAttributes(IEnumerable<CustomAttributeData> attributes, string where)
+        {
+            foreach (var attribute in attributes)
+            {
+                Add(attribute.AttributeType, where);
+            }
+        }
+
         Add(type.BaseType, "its base type");
+        AddAttributes(type.CustomAttributes, "its attributes");
         foreach (var contract in type.GetInterfaces())
         {
             Add(contract, "its interfaces");
@@ -131,6 +170,7 @@ public sealed class LayeringTests
         foreach (var field in type.GetFields(Declared))
         {
             Add(field.FieldType, "field " + field.Name);
+            AddAttributes(field.CustomAttributes, "field " + field.Name);
         }
 
         foreach (var method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared)))
@@ -141,9 +181,11 @@ public sealed class LayeringTests
                 Add(info.ReturnType, where);
             }
 
+            AddAttributes(method.CustomAttributes, where);
             foreach (var parameter in method.GetParameters())
             {
                 Add(parameter.ParameterType, where);
+                AddAttributes(parameter.CustomAttributes, where);
             }
 
             foreach (var used in BodyReferences(method))
@@ -186,13 +228,24 @@ public sealed class LayeringTests
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Select(field => (OpCode)field.GetValue(null)!).ToDictionary(code => code.Value);
 
-    /// <summary>The types a method body names: those of every type, method and field token in its IL.</summary>
+    /// <summary>The types a method body names: its locals, the exceptions it catches, and every type, method and field token in its IL.</summary>
     private static IEnumerable<Type> BodyReferences(MethodBase method)
     {
-        var il = method.GetMethodBody()?.GetILAsByteArray();
+        var body = method.GetMethodBody();
+        var il = body?.GetILAsByteArray();
         if (il == null)
         {
             yield break;
+        }
+
+        foreach (var local in body!.LocalVariables)
+        {
+            yield return local.LocalType;
+        }
+
+        foreach (var clause in body.ExceptionHandlingClauses.Where(clause => clause.Flags == ExceptionHandlingClauseOptions.Clause))
+        {
+            yield return clause.CatchType!;
         }
 
         var typeArguments = method.DeclaringType!.IsGenericType ? method.DeclaringType.GetGenericArguments() : null;

@@ -16,8 +16,8 @@ using System.Threading.Tasks;
 /// the answer's status.
 /// Arguments: the module's bin/netstandard2.0 folder, Akiba's base URI, and Akiba's client id, secret and credential;
 /// then how the engine is reached: through TokenAuth.PowerShell's own reference to it (the default), --by-name
-/// (Assembly.Load, a request without a requesting assembly), or --without-resolver, to show that without the
-/// resolver the engine is not found at all.
+/// (Assembly.Load, a request without a requesting assembly), --by-name-in-lower-case, --by-type-name (this
+/// program's own request), or --without-resolver, to show that without the resolver the engine is not found at all.
 /// </summary>
 internal static class Program
 {
@@ -45,8 +45,11 @@ internal static class Program
         Console.WriteLine("this program's System.Text.Json: " + Attempt(UseSystemTextJson));
         Console.WriteLine("System.Text.Json by name: " + Attempt(() => System.Type.GetType("System.Text.Json.JsonSerializer, System.Text.Json", throwOnError: true)));
 
-        var engine = mode == "--by-name"
-            ? Assembly.Load("TokenAuth.Engine")
+        var engine = mode == "--by-name" ? Assembly.Load("TokenAuth.Engine")
+            // Assembly names are not case-sensitive, whatever the file system is.
+            : mode == "--by-name-in-lower-case" ? Assembly.Load("tokenauth.engine")
+            // The program's own request (a type by its assembly-qualified name), as a script or another module makes it.
+            : mode == "--by-type-name" ? System.Type.GetType("TokenAuth.TokenAuthEngine, TokenAuth.Engine", throwOnError: true)!.Assembly
             // TokenAuth.PowerShell's own request: its vault reader implements the engine's store interface.
             : module.GetType("TokenAuth.Commands.SecretManagementStore", throwOnError: true)!.GetInterfaces().Single().Assembly;
         Type Type(string name) => engine.GetType(name, throwOnError: true)!;

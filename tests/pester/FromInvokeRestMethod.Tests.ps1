@@ -92,6 +92,13 @@ Describe 'Bodies as Invoke-RestMethod sends them' {
         $answer.body | Should -BeNullOrEmpty
     }
 
+    It 'keeps any other -Body of a GET as the body, as Invoke-RestMethod does, never as the query string' {
+        $answer = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/echo -Body ([pscustomobject]@{ filter = 'open' })
+
+        $answer.query.PSObject.Properties.Name | Should -BeNullOrEmpty
+        $answer.body | Should -Be '{"filter":"open"}'
+    }
+
     It 'refuses <Case> before anything is sent' -TestCases @(
         @{ Case = '-Body with -Form'; Arguments = @{ Body = 'x'; Form = @{ a = 1 } }; Says = '-Body, -Form and -InFile each give the body' }
         @{ Case = '-Resume without -OutFile'; Arguments = @{ Resume = $true }; Says = '-Resume and -PassThru go with -OutFile' }

@@ -156,7 +156,7 @@ Describe 'Hostile input' {
         It 'Get-ProviderToken -AsPlainText: a token holding %0A, %25, ; and ] is registered as itself with both agents' {
             $token = 'tok%0Aen%25x;y]z%AZP25w'
             Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider oauth2 -Endpoint token -StatusCode 200 -Body "{`"access_token`":`"$token`",`"token_type`":`"Bearer`",`"expires_in`":3600}"
-            $credential = "[pscredential]::new('$($OAuth2.clientId)', (ConvertTo-SecureString '$($OAuth2.clientSecret)' -AsPlainText -Force))"
+            $credential = Get-TokenAuthCredentialScript $OAuth2
             $script = "Register-TokenAuthProvider '$(Join-Path $TestDrive 'PipeSafe.json')' | Out-Null; Get-ProviderToken PipeSafe -Credential ($credential) -AsPlainText"
 
             $lines = Invoke-TokenAuthFreshPwsh $script -Environment @{ TF_BUILD = 'True'; GITHUB_ACTIONS = 'true' }
@@ -192,7 +192,7 @@ Describe 'Hostile input' {
             $flood = 'resources/flood?status=500&gzip=1&size=134217728'
             $script = @"
 Register-TokenAuthProvider '$(Join-Path $TestDrive 'PipeSafe.json')' | Out-Null
-`$credential = [pscredential]::new('$($OAuth2.clientId)', (ConvertTo-SecureString '$($OAuth2.clientSecret)' -AsPlainText -Force))
+`$credential = $(Get-TokenAuthCredentialScript $OAuth2)
 Invoke-AuthenticatedRequest PipeSafe -Credential `$credential -Uri 'resources/flood?status=500&gzip=1&size=200000' -ErrorAction SilentlyContinue
 [GC]::Collect()
 `$process = [System.Diagnostics.Process]::GetCurrentProcess()

@@ -125,6 +125,43 @@ Describe '8. -Certificate goes only to a provider named on the command line, as 
     }
 }
 
+Describe '8b. A credential typed on the command line goes only to the environment the command line names' {
+    BeforeAll {
+        # Two environments of one provider, two origins on loopback: a piped object may choose between them.
+        $script:OtherOrigin = $Base -replace '127\.0\.0\.1', 'localhost'
+        $null = Register-TokenAuthExampleVariant -Example oauth2-client-credentials.json -Name 'PipedEnvironmentOAuth2' -Folder $Certificates.Folder -Edit {
+            param ($definition)
+            $definition.environments = @{ Main = $Base; Other = $OtherOrigin }
+            $definition.defaultEnvironment = 'Main'
+        }
+        function ConvertTo-TypedCredential {
+            [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator''s published demo credential, typed as a user would.')]
+            param ($Demo)
+            [pscredential]::new($Demo.clientId, (ConvertTo-SecureString $Demo.clientSecret -AsPlainText -Force))
+        }
+        $script:Typed = ConvertTo-TypedCredential $Session.Credentials.oauth2
+    }
+    BeforeEach { Reset-TokenAuthEmulator $Emulator }
+
+    It 'refuses -Credential for an environment a piped object names, and sends nothing' {
+        [pscustomobject]@{ Environment = 'Other' } |
+            Get-ProviderToken -Provider PipedEnvironmentOAuth2 -Credential $Typed -ErrorVariable piped -ErrorAction SilentlyContinue
+
+        $piped[0].FullyQualifiedErrorId | Should -Be 'UnsafeRequest,TokenAuth.Commands.GetProviderTokenCommand'
+        "$($piped[0])" | Should -Match "A piped object names the environment 'Other' of 'PipedEnvironmentOAuth2', but a credential given with -Credential"
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -BeNullOrEmpty
+    }
+
+    It 'still lets a piped object choose the environment for the provider''s own secret' {
+        Set-Secret -Name TokenAuth.PipedEnvironmentOAuth2 -Secret $Typed -Vault $Session.VaultName
+
+        $token = [pscustomobject]@{ Environment = 'Other' } | Get-ProviderToken -Provider PipedEnvironmentOAuth2
+
+        $token.BaseUri | Should -Be $OtherOrigin
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -Be 1
+    }
+}
+
 Describe '6. A File: source that blocks (a FIFO) ends within -TimeoutSec and on Ctrl+C' -Skip:($IsWindows -or -not (Get-Command mkfifo -ErrorAction Ignore)) {
     BeforeAll {
         $null = Register-TokenAuthExampleVariant -Example oauth2-federated.json -Name 'FifoFederatedOAuth2' -Folder $Certificates.Folder

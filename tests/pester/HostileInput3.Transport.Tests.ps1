@@ -409,7 +409,7 @@ Describe 'Hostile input, part three: transport' {
         BeforeAll {
             $script:LoopbackProxy = Start-TokenAuthTestProxy -Folder (Join-Path $TestDrive 'loopback-proxy')
             $script:EmulatorPort = ([uri] $Emulator.Root).Port
-            $script:ApimwCredentialScript = "[pscredential]::new('$($Session.Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Session.Credentials.apimw.apiSecret)' -AsPlainText -Force))"
+            $script:ApimwCredentialScript = Get-TokenAuthCredentialScript $Session.Credentials.apimw
         }
         AfterAll { Stop-TokenAuthTestProxy $LoopbackProxy }
         BeforeEach {

@@ -23,7 +23,7 @@ BeforeAll {
 
     $script:OAuth2Credential = ConvertTo-TestCredential $Session.Credentials.oauth2.clientId $Session.Credentials.oauth2.clientSecret
     # APIMW's demo credential as a command for a fresh pwsh.
-    function Get-ApimwCredentialScript { "[pscredential]::new('$($Session.Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Session.Credentials.apimw.apiSecret)' -AsPlainText -Force))" }
+    function Get-ApimwCredentialScript { Get-TokenAuthCredentialScript $Session.Credentials.apimw }
 
     # The standard OAuth2 example, renamed, with more fields.
     function Register-OAuth2Variant([string] $Name, [hashtable] $Extra = @{}) {
@@ -225,9 +225,9 @@ Describe 'Through a real proxy' {
         $revoked = Revoke-ProviderToken Akiba -BaseUri $base -Confirm:$false
 
         $revoked.ProviderNotified | Should -BeTrue
+        # Each call reached the emulator by a name only the proxy resolves: it went through the proxy (through a tunnel
+        # an earlier call may have opened, since connections are pooled, so the proxy's log need not grow).
         foreach ($endpoint in 'token', 'whoami', 'revoke') { Get-TokenAuthEmulatorCounter -Emulator $Tls -Key "akiba/$endpoint" | Should -Be 1 -Because "the $endpoint call went through the proxy" }
-        # Through one tunnel, which an earlier call through the same proxy may have opened (connections are pooled).
-        Get-TokenAuthTestProxyRequest $Proxy | Should -Contain (ProxiedConnect)
     }
 
     It 'takes no proxy from a piped object''s properties: only the command line names one' {
@@ -352,7 +352,7 @@ Describe 'Mutual TLS' {
         $definition = Register-OAuth2Variant 'VaultCertificateOAuth2' @{ trustedCertificates = 'ca.pem'; clientCertificate = @{ secretName = 'OAuth2.ClientPfx'; passwordSecretName = 'OAuth2.ClientPfxPassword' } }
         $script = (Get-TokenAuthSecretStoreScript) +
             (Get-TokenAuthPfxSecretScript -Certificates $Certificates -PfxSecret OAuth2.ClientPfx -UnlockSecret OAuth2.ClientPfxPassword) +
-            "Set-Secret -Name TokenAuth.VaultCertificateOAuth2 -Secret ([pscredential]::new('$($OAuth2Credential.UserName)', (ConvertTo-SecureString '$($OAuth2Credential.GetNetworkCredential().Password)' -AsPlainText -Force))); " +
+            "Set-Secret -Name TokenAuth.VaultCertificateOAuth2 -Secret ($(Get-TokenAuthCredentialScript $Session.Credentials.oauth2)); " +
             "`$null = Register-TokenAuthProvider '$definition'; " +
             "(Invoke-AuthenticatedRequest VaultCertificateOAuth2 -BaseUri '$MutualBase' -Uri oauth2/resources/sample -Verbose -Debug *>&1 | ForEach-Object { `"`$_`" })"
         $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'store-home')
@@ -400,7 +400,7 @@ Describe 'Mutual TLS' {
         $script = "`$store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser'); `$store.Open('ReadWrite'); " +
             "`$store.Add([System.Security.Cryptography.X509Certificates.X509Certificate2]::new('$($Certificates.ClientPfx)', '$($Certificates.Password)', 'PersistKeySet')); `$store.Dispose(); " +
             "`$null = Register-TokenAuthProvider '$definition'; " +
-            "(Invoke-AuthenticatedRequest StoreCertificateOAuth2 -BaseUri '$MutualBase' -Credential ([pscredential]::new('$($OAuth2Credential.UserName)', (ConvertTo-SecureString '$($OAuth2Credential.GetNetworkCredential().Password)' -AsPlainText -Force))) -Uri oauth2/resources/sample).identity"
+            "(Invoke-AuthenticatedRequest StoreCertificateOAuth2 -BaseUri '$MutualBase' -Credential ($(Get-TokenAuthCredentialScript $Session.Credentials.oauth2)) -Uri oauth2/resources/sample).identity"
 
         $output = Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'certificate-store-home')
 
@@ -443,8 +443,7 @@ Describe 'Mutual TLS' {
 Describe 'The nightly sync example behind a TLS-inspecting proxy' {
     It 'trusts the corporate CA given to -CertificateBundle' {
         $output = Join-Path $TestDrive 'payments.jsonl'
-        $apimw = $Session.Credentials.apimw
-        $credential = "[pscredential]::new('$($apimw.apiKey)', (ConvertTo-SecureString '$($apimw.apiSecret)' -AsPlainText -Force))"
+        $credential = Get-ApimwCredentialScript
         $script = "`$PSDefaultParameterValues['Invoke-AuthenticatedRequest:Credential'] = $credential; " +
             "& '$PSScriptRoot/../../examples/Invoke-NightlySync.ps1' -Provider APIMW -BaseUri '$(TlsBase APIMW)' -Uri 'resources/pages/link?pages=2&size=3' " +
             "-OutputPath '$output' -CertificateBundle '$($Certificates.Bundle)'; exit `$LASTEXITCODE"

@@ -12,9 +12,7 @@ BeforeAll {
     function Base([string] $Provider) { Get-TokenAuthEmulatorBaseUri -Emulator $script:Emulator -Provider $Provider }
     function Counter([string] $Key) { Get-TokenAuthEmulatorCounter -Emulator $script:Emulator -Key $Key }
     # A child script's way to the APIMW demo credential without a vault.
-    function ApimwCredentialScript {
-        "[pscredential]::new('$($Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Credentials.apimw.apiSecret)' -AsPlainText -Force))"
-    }
+    function ApimwCredentialScript { Get-TokenAuthCredentialScript $Credentials.apimw }
 }
 
 AfterAll {

@@ -97,7 +97,7 @@ Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShe
         $feed = Open-NuGetFeed -Folder (Join-Path $TestDrive 'feed') -Package (Get-ChildItem $dependencies -Filter *.nupkg).FullName, $Package.FullName
         $userModules = Join-Path $TestDrive 'install-home/.local/share/powershell/Modules'
         $loaded = "'SecretManagement loaded: ' + [bool] (Get-Module Microsoft.PowerShell.SecretManagement)"
-        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', (ConvertTo-SecureString '$($Credentials.apimw.apiSecret)' -AsPlainText -Force))"
+        $apimw = Get-TokenAuthCredentialScript $Credentials.apimw
         $script = "Register-PSResourceRepository -Name TokenAuthTest -Uri '$($feed.Uri)' -Trusted; " +
             "Install-PSResource -Name TokenAuth -Repository TokenAuthTest -Scope CurrentUser -TrustRepository; " +
             "(Get-ChildItem '$userModules' -Directory).Name -join ','; " +
@@ -164,7 +164,7 @@ Describe 'From a clone' {
 Describe 'Without SecretManagement' {
     It 'imports and authenticates without a vault, and names what to install when a vault is first needed' {
         $empty = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-modules') -Force
-        $apimw = "[pscredential]::new('$($Credentials.apimw.apiKey)', [System.Net.NetworkCredential]::new('', '$($Credentials.apimw.apiSecret)').SecurePassword)"
+        $apimw = Get-TokenAuthCredentialScript $Credentials.apimw
         # No module path but an empty folder: SecretManagement cannot be found, though it is installed here.
         $script = "`$env:PSModulePath = '$empty'; Import-Module '$Manifest' -ErrorAction Stop; `$apimw = $apimw; " +
             "(Invoke-AuthenticatedRequest APIMW -BaseUri '$(Base APIMW)' -Uri resources/sample -Credential `$apimw -ErrorAction Stop).GetType().Name; " +
@@ -175,7 +175,27 @@ Describe 'Without SecretManagement' {
         $output[-4] | Should -Be 'PSCustomObject' -Because ($output -join "`n")
         $output[-3] | Should -Be 'SecretManagementNotInstalled,TokenAuth.Commands.GetProviderTokenCommand'
         $output[-2] | Should -Be 'NotInstalled'
-        $output[-1] | Should -BeLike "Microsoft.PowerShell.SecretManagement is not installed, so the secret 'TokenAuth.APIMW' cannot be read from a vault: Install-PSResource Microsoft.PowerShell.SecretManagement *"
+        $output[-1] | Should -BeLike "Microsoft.PowerShell.SecretManagement is not installed (Microsoft's, version 1.1.0 or later), so the secret 'TokenAuth.APIMW' cannot be read from a vault: Install-PSResource Microsoft.PowerShell.SecretManagement *"
+    }
+
+    It 'asks no other module of that name for a secret: found first on PSModulePath, or already loaded' {
+        # An impostor earlier on PSModulePath, newer by version: it records every secret it is asked for.
+        $impostor = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'impostor/Microsoft.PowerShell.SecretManagement') -Force
+        $asked = Join-Path $TestDrive 'impostor-asked.txt'
+        Set-Content (Join-Path $impostor 'Microsoft.PowerShell.SecretManagement.psm1') "function Get-Secret { param (`$Name, `$Vault, [switch] `$AsPlainText) Add-Content '$asked' `$Name }; function Get-SecretVault { 'impostor' }"
+        New-ModuleManifest -Path (Join-Path $impostor 'Microsoft.PowerShell.SecretManagement.psd1') -RootModule 'Microsoft.PowerShell.SecretManagement.psm1' `
+            -ModuleVersion 9.9.9 -Guid ([Guid]::NewGuid()) -FunctionsToExport Get-Secret, Get-SecretVault
+        $modulePath = (Split-Path $impostor) + [IO.Path]::PathSeparator + $env:PSModulePath
+        $read = "try { `$null = Get-ProviderToken APIMW -BaseUri '$(Base APIMW)' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `"`$_`" }"
+        $script = "Import-Module '$Manifest' -ErrorAction Stop; $read; (Get-Module Microsoft.PowerShell.SecretManagement).Guid.ToString(); " +
+            "Remove-Module Microsoft.PowerShell.SecretManagement; Import-Module '$(Join-Path $impostor 'Microsoft.PowerShell.SecretManagement.psd1')'; $read"
+
+        $output = @(Invoke-TokenAuthFreshPwsh $script -IsolatedHome (Join-Path $TestDrive 'impostor-home') -Environment @{ PSModulePath = $modulePath } | Where-Object { $_ })
+
+        $output | Should -Contain 'a5c858f6-4a8e-41f1-b1ee-0ff8f6ad69d3' -Because "Microsoft's module is imported though the impostor comes first ($($output -join "`n"))"
+        $output[-2] | Should -Be 'SecretVaultFailed,TokenAuth.Commands.GetProviderTokenCommand'
+        $output[-1] | Should -BeLike "The module loaded as Microsoft.PowerShell.SecretManagement is not Microsoft's (GUID a5c858f6-4a8e-41f1-b1ee-0ff8f6ad69d3, version 1.1.0 or later)*"
+        $asked | Should -Not -Exist
     }
 }
 
@@ -278,7 +298,7 @@ Describe 'Pipeline examples' {
     It 'the nightly sync stops at the first error with exit code 1, leaving no partial file' {
         $output = Join-Path $TestDrive 'failed.jsonl'
         Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint pages -StatusCode 404 -Times 1
-        $credential = "[pscredential]::new('$($Apimw.apiKey)', (ConvertTo-SecureString '$($Apimw.apiSecret)' -AsPlainText -Force))"
+        $credential = Get-TokenAuthCredentialScript $Apimw
         $script = "`$PSDefaultParameterValues['Invoke-AuthenticatedRequest:Credential'] = $credential; " +
             "& '$Examples/Invoke-NightlySync.ps1' -Provider APIMW -BaseUri '$(Base APIMW)' -Uri 'resources/pages/link?pages=3&size=4' -OutputPath '$output'; exit `$LASTEXITCODE"
         $lines = Invoke-TokenAuthFreshPwsh $script

@@ -215,6 +215,19 @@ function Add-TokenAuthEmulatorFault {
     $null = Invoke-RestMethod -Method Post "$($Emulator.Root)_emulator/faults" -Body ($fault | ConvertTo-Json) -ContentType 'application/json'
 }
 
+function Get-TokenAuthCredentialScript {
+    <#
+    .SYNOPSIS
+    A fresh pwsh's way to a demo credential without a vault: the PowerShell text that makes it a PSCredential (the API
+    key or client id as the user name, the secret as the password). Through NetworkCredential, so that it works where
+    no module can load (ConvertTo-SecureString's module would autoload).
+    #>
+    param ([Parameter(Mandatory)] $Demo)
+    $user = if ($Demo.apiKey) { $Demo.apiKey } else { $Demo.clientId }
+    $secret = if ($Demo.apiSecret) { $Demo.apiSecret } else { $Demo.clientSecret }
+    "[pscredential]::new('$user', [System.Net.NetworkCredential]::new('', '$secret').SecurePassword)"
+}
+
 function Invoke-TokenAuthFreshPwsh {
     <#
     .SYNOPSIS
@@ -427,7 +440,7 @@ function Register-TokenAuthExampleVariant {
     $path
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthPfxSecretScript,
+Export-ModuleMember -Function Start-TokenAuthEmulator, Get-TokenAuthCredentialScript, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthPfxSecretScript,
     Get-TokenAuthAllStream, Use-TokenAuthEnvironment,
     Register-TokenAuthExampleVariant, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
     Stop-TokenAuthTestProxy, Get-TokenAuthTestProxyRequest, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,

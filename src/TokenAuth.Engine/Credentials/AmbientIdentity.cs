@@ -32,7 +32,9 @@ namespace TokenAuth.Credentials
         public static AmbientIdentity? Of(ProviderDefinition definition)
         {
             var token = definition.Token;
-            if (token.ClientAuthentication != ClientAuthentication.FederatedAssertion || token.Assertion?.Source is not { } named)
+            // A grant's subject is the same kind of ambient identity, sent as a body field instead (token.subject).
+            var named = token.ClientAuthentication == ClientAuthentication.FederatedAssertion ? token.Assertion?.Source : token.Subject?.Source;
+            if (named == null)
             {
                 return null;
             }

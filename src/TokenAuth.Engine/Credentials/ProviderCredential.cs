@@ -77,10 +77,15 @@ namespace TokenAuth.Credentials
 
             if (!string.IsNullOrEmpty(ClientSecret))
             {
-                yield return Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(ClientId ?? "") + ":" + Uri.EscapeDataString(ClientSecret!)));
-                yield return Convert.ToBase64String(Encoding.UTF8.GetBytes((ClientId ?? "") + ":" + ClientSecret));
+                yield return SecretAsBasic;
+                yield return BasicPair(ClientId ?? "", ClientSecret!);
             }
         }
+
+        /// <summary>The client id and secret as HTTP Basic's value (RFC 6749 2.3.1: each part form-encoded before they are joined).</summary>
+        internal string SecretAsBasic => BasicPair(Uri.EscapeDataString(ClientId ?? ""), Uri.EscapeDataString(ClientSecret ?? ""));
+
+        private static string BasicPair(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
 
         /// <summary>Checks the fields against what the provider needs, before anything is sent.</summary>
         public void Validate(ProviderDefinition provider)

@@ -1,5 +1,3 @@
-using System;
-using System.Text;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Credentials
@@ -11,9 +9,8 @@ namespace TokenAuth.Credentials
 
         public SecretInBasic(ProviderCredential credential)
         {
-            // RFC 6749 2.3.1: form-encode each part before joining them. The credential's sensitive values hold this form.
-            var pair = Uri.EscapeDataString(credential.ClientId ?? "") + ":" + Uri.EscapeDataString(credential.ClientSecret ?? "");
-            _authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(pair));
+            // The form the credential's sensitive values hold, so that a provider echoing it is scrubbed.
+            _authorization = "Basic " + credential.SecretAsBasic;
         }
 
         public ClientProof ForAttempt() => new ClientProof(null, _authorization);

@@ -21,8 +21,10 @@ namespace TokenAuth.Providers
     /// <summary>The values a call can fill its templates with.</summary>
     internal sealed class TemplateValues
     {
-        public TemplateValues(ICredentialValues credential, string? scope = null, TimeSpan? lifetime = null, string? refreshToken = null, string? accessToken = null)
+        public TemplateValues(ICredentialValues credential, string? scope = null, TimeSpan? lifetime = null, string? refreshToken = null, string? accessToken = null,
+            GrantTokens? grant = null)
         {
+            Grant = grant ?? GrantTokens.None;
             Credential = credential;
             Scope = scope;
             Lifetime = lifetime;
@@ -40,14 +42,42 @@ namespace TokenAuth.Providers
 
         public string? AccessToken { get; }
 
+        /// <summary>The grant's subject and actor tokens, and the claims a challenge asked for.</summary>
+        public GrantTokens Grant { get; }
+
         public string? Get(string placeholder) => CredentialFields.TryParse(placeholder, ignoreCase: false, out var field) ? Credential.Get(field) : placeholder switch
         {
             "Scope" => Scope,
             "Lifetime" => Lifetime.HasValue ? ((long)Lifetime.Value.TotalSeconds).ToString(CultureInfo.InvariantCulture) : null,
             "RefreshToken" => RefreshToken,
             "AccessToken" => AccessToken,
+            "SubjectToken" => Grant.SubjectToken,
+            "ActorToken" => Grant.ActorToken,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// What one token request carries beside the definition's fields: a subject and actor token fetched for it alone,
+    /// and the claims an API's challenge asked for (sent as the claims field, never anywhere else).
+    /// </summary>
+    internal sealed class GrantTokens
+    {
+        public static readonly GrantTokens None = new GrantTokens(null, null, null);
+
+        public GrantTokens(string? subjectToken, string? actorToken, string? claims)
+        {
+            SubjectToken = subjectToken;
+            ActorToken = actorToken;
+            Claims = claims;
+        }
+
+        public string? SubjectToken { get; }
+
+        public string? ActorToken { get; }
+
+        /// <summary>The claims request (OpenID Connect 5.5) as JSON text; null: none.</summary>
+        public string? Claims { get; }
     }
 
     /// <summary>Field and header templates: literal text with {Placeholder}s.</summary>

@@ -194,6 +194,15 @@ namespace TokenAuth.Providers
         public AssertionSpec? Assertion { get; init; }
 
         /// <summary>
+        /// Optional: the grant sends a token from an assertion source as its subject (RFC 8693's subject_token, RFC 7523
+        /// 2.1's assertion, Vault's jwt): the field that says {SubjectToken} gets it, fetched afresh for each token request.
+        /// </summary>
+        public GrantTokenSpec? Subject { get; init; }
+
+        /// <summary>Optional: an actor token (RFC 8693's actor_token) for the field that says {ActorToken}, from its own source.</summary>
+        public GrantTokenSpec? Actor { get; init; }
+
+        /// <summary>
         /// The path is TokenAuth's reading of a document that names none (a built-in provider's gap): a 404 or 405 there
         /// says how to give the right one. Not a JSON field: a definition of the user's own names its path on purpose.
         /// </summary>
@@ -201,6 +210,20 @@ namespace TokenAuth.Providers
 
         /// <summary>Whether the client proves itself with a client assertion (RFC 7523) rather than a secret.</summary>
         internal bool TakesAssertion => ClientAuthentication == ClientAuthentication.PrivateKeyJwt || ClientAuthentication == ClientAuthentication.FederatedAssertion;
+
+        /// <summary>Whether the call's assertion source feeds the grant's subject rather than the client's authentication.</summary>
+        internal bool TakesSubject => Subject != null;
+    }
+
+    /// <summary>
+    /// A token a grant carries in one of its fields (token exchange's subject or actor, a JWT-bearer assertion). Where
+    /// it comes from is the caller's choice (-ClientAssertion / -ActorAssertion, or the session's source): a definition's
+    /// <see cref="Source"/> is shown, never read on its say, as with token.assertion.source.
+    /// </summary>
+    public sealed record GrantTokenSpec
+    {
+        /// <summary>The source the definition suggests, as <see cref="AssertionSourceName.Syntax"/> names it; a relative File: path is from the definition's folder.</summary>
+        public string? Source { get; init; }
     }
 
     public enum ExpiryFormat
@@ -248,6 +271,13 @@ namespace TokenAuth.Providers
 
         /// <summary>Use the token type from the token response as the scheme (CoreBanking); Scheme when it is empty.</summary>
         public bool SchemeFromTokenType { get; init; }
+
+        /// <summary>
+        /// Optional: the header the token travels in instead of Authorization, the token alone without a scheme
+        /// (HashiCorp Vault's X-Vault-Token). Its name must read as a credential's (holding "token", "auth" or "key"),
+        /// so that it is masked in logs like Authorization; off the provider's origin it stays behind as Authorization does.
+        /// </summary>
+        public string? Header { get; init; }
     }
 
     public sealed record RefreshSpec : EndpointSpec

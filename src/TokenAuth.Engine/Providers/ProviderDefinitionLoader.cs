@@ -14,7 +14,7 @@ namespace TokenAuth.Providers
     /// Loads a custom provider from JSON (the schema of <see cref="ProviderDefinition"/>, camelCase, see
     /// docs/provider-definitions.md) and checks it, naming the bad field and where it is.
     /// </summary>
-    public static class ProviderDefinitionLoader
+    public static partial class ProviderDefinitionLoader
     {
         private static readonly JsonSerializerOptions SerializerOptions = new JsonSerializerOptions
         {
@@ -61,6 +61,9 @@ namespace TokenAuth.Providers
             string? Resolve(string? file) => file == null ? null : Path.Combine(folder, file);
             var certificate = definition.ClientCertificate;
             var assertion = definition.Token.Assertion;
+            GrantTokenSpec? Resolved(GrantTokenSpec? grant) =>
+                grant?.Source == null ? grant : grant with { Source = AssertionSourceName.Parse(grant.Source, folder).Description };
+            definition = definition with { Token = definition.Token with { Subject = Resolved(definition.Token.Subject), Actor = Resolved(definition.Token.Actor) } };
             return definition with
             {
                 TrustedCertificates = Resolve(definition.TrustedCertificates),
@@ -184,6 +187,11 @@ namespace TokenAuth.Providers
                 yield return problem;
             }
 
+            foreach (var problem in ValidateGrantTokens(definition))
+            {
+                yield return problem;
+            }
+
             var response = definition.TokenResponse;
             foreach (var (path, value) in new[] { ("accessToken", response.AccessToken), ("tokenType", response.TokenType), ("refreshToken", response.RefreshToken), ("scope", response.Scope) })
             {
@@ -209,6 +217,13 @@ namespace TokenAuth.Providers
             if (!HeaderValues.IsToken(definition.Authorization.Scheme))
             {
                 yield return new Problem("$.authorization.scheme", "must be one word of letters, digits and !#$%&'*+-.^_`|~ (an HTTP token), such as Bearer");
+            }
+
+            if (definition.Authorization.Header is { } tokenHeader
+                && (!HeaderValues.IsToken(tokenHeader) || !Logging.Redaction.IsSensitiveName(tokenHeader) || definition.Authorization.SchemeFromTokenType))
+            {
+                yield return new Problem("$.authorization.header",
+                    "must be a header name (an HTTP token) that reads as a credential's, holding 'token', 'auth' or 'key' (X-Vault-Token), so that logs mask it; not with schemeFromTokenType");
             }
 
             if (definition.Refresh != null)
@@ -383,6 +398,12 @@ namespace TokenAuth.Providers
                 .Concat(endpoint.Headers.Select(header => ($"{at}.headers.{header.Key}", header.Value)));
             foreach (var (path, template) in templates)
             {
+                if (at == "$.token" && path.StartsWith("$.token.fields.", StringComparison.Ordinal) && IsGrantTokenTemplate(template ?? ""))
+                {
+                    // Checked with the grant's token (ValidateGrantTokens).
+                    continue;
+                }
+
                 foreach (var placeholder in FieldTemplates.PlaceholdersIn(template ?? ""))
                 {
                     var isCredential = CredentialFields.TryParse(placeholder, ignoreCase: false, out var field);

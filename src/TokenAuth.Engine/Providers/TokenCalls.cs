@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -20,8 +21,10 @@ namespace TokenAuth.Providers
         internal static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
 
         /// <summary>The call that gets a token with the credentials.</summary>
-        public static EndpointCall TokenCall(ProviderTarget target, ICredentialValues credential, string? scope, TimeSpan? lifetime, IClientCredential client) =>
-            new EndpointCall(target, ProviderOperation.Token, target.Definition.Token, new TemplateValues(credential, scope, lifetime), client);
+        /// <param name="grant">The grant's subject and actor tokens and a challenge's claims, for this request alone; null: none.</param>
+        public static EndpointCall TokenCall(ProviderTarget target, ICredentialValues credential, string? scope, TimeSpan? lifetime, IClientCredential client,
+            GrantTokens? grant = null) =>
+            new EndpointCall(target, ProviderOperation.Token, target.Definition.Token, new TemplateValues(credential, scope, lifetime, grant: grant), client);
 
         /// <summary>The call that trades a refresh token for a new token, or null when the provider or the token has none.</summary>
         public static EndpointCall? RefreshCall(ProviderTarget target, ICredentialValues credential, string? refreshToken, IClientCredential client) =>
@@ -58,9 +61,13 @@ namespace TokenAuth.Providers
                 HeaderValues.AddUnparsed(request.Headers, "Authorization", proof.Authorization, target.ProviderName);
             }
 
-            if (spec.Fields.Count > 0 || proof.Fields != null || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
+            // A challenge's claims go as the value of one field of their own, whatever they hold (OpenID Connect 5.5).
+            var claims = values.Grant.Claims;
+            var added = claims == null ? proof.Fields
+                : (proof.Fields ?? Array.Empty<KeyValuePair<string, string>>()).Concat(new[] { new KeyValuePair<string, string>("claims", claims) }).ToList();
+            if (spec.Fields.Count > 0 || added != null || !string.Equals(spec.Method, "GET", StringComparison.OrdinalIgnoreCase))
             {
-                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values, proof.Fields) : JsonBody(spec, values);
+                request.Content = spec.Encoding == BodyEncoding.Form ? FormBody(spec, values, added) : JsonBody(spec, values, claims);
             }
 
             return request;
@@ -80,7 +87,7 @@ namespace TokenAuth.Providers
             return new FormUrlEncodedContent(pairs);
         }
 
-        private static HttpContent JsonBody(EndpointSpec spec, TemplateValues values)
+        private static HttpContent JsonBody(EndpointSpec spec, TemplateValues values, string? claims)
         {
             using var buffer = new MemoryStream();
             using (var writer = new Utf8JsonWriter(buffer))
@@ -101,6 +108,11 @@ namespace TokenAuth.Providers
                     {
                         writer.WriteString(field.Key, value.Text);
                     }
+                }
+
+                if (claims != null && !spec.Fields.ContainsKey("claims"))
+                {
+                    writer.WriteString("claims", claims);
                 }
 
                 writer.WriteEndObject();

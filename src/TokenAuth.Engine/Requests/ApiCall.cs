@@ -206,7 +206,15 @@ namespace TokenAuth.Requests
 
             if (_authorization != null)
             {
-                message.Headers.TryAddWithoutValidation("Authorization", _authorization);
+                // A definition may name another header, which carries the token alone (Vault's X-Vault-Token).
+                if (_call.Request.Target.Definition.Authorization.Header is { } tokenHeader)
+                {
+                    message.Headers.TryAddWithoutValidation(tokenHeader, TokenAnswers.WithoutScheme(_authorization, _call.Token!.AuthorizationScheme));
+                }
+                else
+                {
+                    message.Headers.TryAddWithoutValidation("Authorization", _authorization);
+                }
             }
 
             var log = _call.Log;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Tasks;
+using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
 using TokenAuth.Tokens;
@@ -11,6 +12,9 @@ namespace TokenAuth.Requests
     /// rotated), whatever its expiry said. The token is forgotten, a new one got, and the request sent once more from
     /// its first hop; a second 401 is the answer. A body that can be sent only once is not sent again, nor is a
     /// request whose token a redirect left behind: that 401 says nothing of the token.
+    /// A 401 or 403 whose WWW-Authenticate names what is wrong is read first (<see cref="ApiChallenge"/>): a missing
+    /// scope or a step-up is a named error, at once; a claims challenge gets a new token asking for those claims and
+    /// the request sent once more. One retry per call, whichever the reason.
     /// </summary>
     internal sealed class RenewOnUnauthorized : IApiStep
     {
@@ -30,23 +34,52 @@ namespace TokenAuth.Requests
         public async ValueTask<SentResponse> SendAsync(ApiCall call)
         {
             var sent = await _next.SendAsync(call).ConfigureAwait(false);
-            if (sent.Response.StatusCode != HttpStatusCode.Unauthorized || !call.Wire.CarriesToken)
+            var status = sent.Response.StatusCode;
+            if ((status != HttpStatusCode.Unauthorized && status != HttpStatusCode.Forbidden) || !call.Wire.CarriesToken)
             {
                 return sent;
             }
 
+            var challenge = ApiChallenge.Read(sent.Response, call.Token!.AuthorizationScheme);
+            switch (challenge?.Error)
+            {
+                case "insufficient_scope":
+                    sent.Dispose();
+                    throw new InsufficientScopeException(call.Provider, sent.DisplayEndpoint, status, challenge.Shown("scope", call), challenge.Shown("error_description", call));
+                case "insufficient_user_authentication":
+                    sent.Dispose();
+                    throw new UserAuthenticationRequiredException(call.Provider, sent.DisplayEndpoint, status, challenge.Shown("acr_values", call), challenge.MaxAge,
+                        challenge.Shown("error_description", call));
+                case "insufficient_claims" when challenge.Claims() is { } claims:
+                    return await RetryAsync(call, sent, call.Request.WithClaims(claims), forceNew: true,
+                        "the API asked for claims the token lacks (insufficient_claims); getting a token with them and sending the request once more").ConfigureAwait(false);
+            }
+
+            if (status != HttpStatusCode.Unauthorized)
+            {
+                return sent;
+            }
+
+            _tokens.ForgetIfCurrent(call.Token!);
+            return await RetryAsync(call, sent, call.Request, forceNew: false, "the token was refused; forgetting it and sending the request once more with a new one")
+                .ConfigureAwait(false);
+        }
+
+        private async ValueTask<SentResponse> RetryAsync(ApiCall call, SentResponse sent, TokenRequest request, bool forceNew, string why)
+        {
+            var status = (int)sent.Response.StatusCode;
             if (call.ApiRequest.Body?.Replayable == false)
             {
-                call.Log.Verbose($"HTTP 401 from {sent.DisplayEndpoint}: the token was refused, and the request body cannot be sent again, so it is not retried.");
+                call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint}: {why.Split(';')[0]}, and the request body cannot be sent again, so it is not retried.");
                 return sent;
             }
 
-            call.Log.Verbose($"HTTP 401 from {sent.DisplayEndpoint}: the token was refused; forgetting it and sending the request once more with a new one.");
+            call.Log.Verbose($"HTTP {status} from {sent.DisplayEndpoint}: {why}.");
             var refusedRetries = sent.Retries;
             sent.Dispose();
-            _tokens.ForgetIfCurrent(call.Token!);
-            var renewed = await _tokens.GetAsync(call.Request, false, call.Log, call.Budget, call.Cancellation).ConfigureAwait(false);
+            var renewed = await _tokens.GetAsync(request, forceNew, call.Log, call.Budget, call.Cancellation).ConfigureAwait(false);
             call.Start(call.FirstHop, renewed.Token);
+            // The answer to the one retry is the answer, whatever it says: never a second retry.
             var again = await _next.SendAsync(call).ConfigureAwait(false);
             again.Retries += refusedRetries + 1;
             return again;

@@ -52,9 +52,10 @@ namespace TokenAuth.Requests
         {
             foreach (var header in apiRequest.Headers)
             {
-                if (string.Equals(header.Key, "Authorization", StringComparison.OrdinalIgnoreCase))
+                if (string.Equals(header.Key, "Authorization", StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(header.Key, target.Definition.Authorization.Header, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new InvalidRequestException(target.ProviderName, "The Authorization header is set by TokenAuth from the session's token; remove it from the request's headers.");
+                    throw new InvalidRequestException(target.ProviderName, $"The {header.Key} header is set by TokenAuth from the session's token; remove it from the request's headers.");
                 }
 
                 if (HeaderValues.Refusal(header.Key, header.Value) is { } refusal)

@@ -136,7 +136,9 @@ namespace TokenAuth.Tokens
 
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             var target = request.Target;
-            if (TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
+            // A challenge's claims are for a new token: a refresh would bring back one without them.
+            if (request.Claims == null
+                && TokenCalls.RefreshCall(target, request.Credential, previous?.RefreshToken, SecretInBody.Instance) is { } refresh && _absent.EvidenceFor(refresh.Endpoint) == null)
             {
                 try
                 {
@@ -157,7 +159,8 @@ namespace TokenAuth.Tokens
 
             var call = new TokenCallContext(request, ProviderOperation.Token, log, budget, abandoned) { Token = previous };
             var client = await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, entry).ConfigureAwait(false);
-            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client);
+            var grant = await GrantTokensAsync(call, entry).ConfigureAwait(false);
+            var tokenCall = TokenCalls.TokenCall(target, request.Credential, request.Scope, request.Lifetime, client, grant);
             try
             {
                 return await CallTokenEndpointAsync(tokenCall, call).ConfigureAwait(false);
@@ -193,22 +196,25 @@ namespace TokenAuth.Tokens
                         certificate, spec, _clock, call.HoldAssertion);
                 case ClientAuthentication.PrivateKeyJwt:
                 case ClientAuthentication.FederatedAssertion:
-                    return new FederatedAssertion(request.Credential.ClientId ?? "", await FetchAssertionAsync(call, renewing).ConfigureAwait(false));
+                    return new FederatedAssertion(request.Credential.ClientId ?? "", await FetchAssertionAsync(call, renewing, RequiredSource(call)).ConfigureAwait(false));
                 default:
                     return SecretInBody.Instance;
             }
         }
 
-        /// <summary>A fresh assertion from the request's source, fetched for this token request alone and held by the call at once.</summary>
-        private async Task<string> FetchAssertionAsync(TokenCallContext call, TokenCache.Entry? renewing)
-        {
-            var source = call.Request.AssertionSource
+        /// <summary>The request's client assertion source, or the error that says how to give one.</summary>
+        private static ClientAssertionSource RequiredSource(TokenCallContext call) =>
+            call.Request.AssertionSource
                 ?? throw new CredentialException(call.Provider, "its client assertion",
                     $"has no source: the provider takes a federated assertion (FederatedAssertion); pass -ClientAssertion, or give the session's source to this provider "
                     + $"(Set-TokenAuthOption -ClientAssertion SOURCE -ClientAssertionProvider {call.Provider}), which goes to it only when -Provider names it on the command line"
                     + (AmbientIdentity.Of(call.Request.Target.Definition) is { } named
                         ? $". Its definition names {named.Source.Description}, which is read only when you name it yourself"
                         : ""));
+
+        /// <summary>A fresh assertion from <paramref name="source"/>, fetched for this token request alone and held by the call at once.</summary>
+        private async Task<string> FetchAssertionAsync(TokenCallContext call, TokenCache.Entry? renewing, ClientAssertionSource source)
+        {
             call.Log.Verbose($"{call.Provider}: getting a client assertion from {source.Description}.");
             string fetched;
             if (renewing != null)

@@ -10,7 +10,7 @@ namespace TokenAuth.Tokens
     /// What a token is wanted for: a provider at a base URI, a credential and the request options.
     /// Build it once and reuse it: its cache key is computed once.
     /// </summary>
-    public sealed class TokenRequest
+    public sealed partial class TokenRequest
     {
         /// <param name="connection">How this request's calls reach the provider; null: the engine's <see cref="TokenAuthOptions.Connection"/>.</param>
         /// <param name="assertionSource">
@@ -32,11 +32,11 @@ namespace TokenAuth.Tokens
             }
 
             var token = target.Definition.Token;
-            if (assertionSource != null && !token.TakesAssertion)
+            if (assertionSource != null && !token.TakesAssertion && !token.TakesSubject)
             {
                 throw new InvalidRequestException(target.ProviderName,
                     $"{target.ProviderName} authenticates with {token.ClientAuthentication}, not a client assertion: a client assertion source goes only to a provider whose "
-                    + "definition says PrivateKeyJwt or FederatedAssertion; nothing was sent.");
+                    + "definition says PrivateKeyJwt or FederatedAssertion, or whose grant takes a subject token (token.subject); nothing was sent.");
             }
 
             Scope = string.IsNullOrWhiteSpace(scope) ? token.DefaultScope : scope;
@@ -65,9 +65,27 @@ namespace TokenAuth.Tokens
             Lifetime = request.Lifetime;
             Connection = connection;
             AssertionSource = request.AssertionSource;
+            ActorSource = request.ActorSource;
+            Claims = request.Claims;
             Host = host;
             SignIn = signIn ?? request.SignIn;
             Key = ReferenceEquals(connection, request.Connection) ? request.Key : request.Key.WithCertificate(connection?.ClientCertificateThumbprint ?? "");
+        }
+
+        /// <summary>The same request with an actor token's source, or the claims a challenge asked for (see TokenRequest.Grant.cs).</summary>
+        private TokenRequest(TokenRequest request, ClientAssertionSource? actor, string? claims, TokenCacheKey key)
+        {
+            Target = request.Target;
+            Credential = request.Credential;
+            Scope = request.Scope;
+            Lifetime = request.Lifetime;
+            Connection = request.Connection;
+            AssertionSource = request.AssertionSource;
+            ActorSource = actor;
+            Claims = claims;
+            Host = request.Host;
+            SignIn = request.SignIn;
+            Key = key;
         }
 
         public ProviderTarget Target { get; }
@@ -175,6 +193,10 @@ namespace TokenAuth.Tokens
         public string CanonicalIdentity() =>
             string.Join("\n", Provider.ToLowerInvariant(), BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 CertificateThumbprint, AssertionSource, Account);
+
+        /// <summary>The same key for tokens got with other assertion sources (an actor token's besides the subject's).</summary>
+        public TokenCacheKey WithAssertionSource(string assertionSource) =>
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, assertionSource, Account);
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash

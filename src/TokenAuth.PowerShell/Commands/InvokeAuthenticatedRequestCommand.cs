@@ -200,6 +200,12 @@ namespace TokenAuth.Commands
             {
                 response = Task.FromException<ApiResponse>(ex);
             }
+            catch
+            {
+                // Anything else ends the command (Ctrl+C while a vault is read, say) before the window could own the upload.
+                upload?.Dispose();
+                throw;
+            }
 
             _inFlight!.Add(Uri, response, upload);
         }

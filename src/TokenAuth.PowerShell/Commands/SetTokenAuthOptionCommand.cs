@@ -146,7 +146,7 @@ namespace TokenAuth.Commands
 
         /// <summary>
         /// The session's sources with -ClientAssertion for the providers -ClientAssertionProvider names, each a registered
-        /// FederatedAssertion provider; an empty -ClientAssertion removes theirs, or every one without -ClientAssertionProvider.
+        /// FederatedAssertion provider or one whose grant takes a subject token; an empty -ClientAssertion removes theirs, or every one without -ClientAssertionProvider.
         /// </summary>
         private SessionAssertionSources SessionSources(SessionAssertionSources current)
         {
@@ -171,10 +171,10 @@ namespace TokenAuth.Commands
             foreach (var name in ClientAssertionProvider)
             {
                 var token = TokenAuthSession.Providers.Get(name).Token;
-                if (token.ClientAuthentication != ClientAuthentication.FederatedAssertion)
+                if (token.ClientAuthentication != ClientAuthentication.FederatedAssertion && token.Subject == null)
                 {
                     throw new InvalidRequestException(name, $"{name} authenticates with {token.ClientAuthentication}, not a federated assertion: the session's client assertion source "
-                        + "goes only to a provider whose definition says FederatedAssertion.");
+                        + "goes only to a provider whose definition says FederatedAssertion, or whose grant takes a subject token (token.subject).");
                 }
             }
 

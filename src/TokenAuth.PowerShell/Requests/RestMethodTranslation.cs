@@ -71,9 +71,10 @@ namespace TokenAuth.Commands
             var p = _parameters;
             var method = p.CustomMethod?.ToUpperInvariant() ?? p.Method;
             var body = p.Body;
-            if ((method == "GET" || method == "HEAD") && PowerShellValues.ToEngine(p.Body) is IDictionary<string, object?> query)
+            if ((method == "GET" || method == "HEAD") && (p.Body is IDictionary || p.Body is PSObject { BaseObject: IDictionary })
+                && PowerShellValues.ToEngine(p.Body) is IDictionary<string, object?> query)
             {
-                // As Invoke-RestMethod: a dictionary body of a GET is its query string.
+                // As Invoke-RestMethod: a dictionary body of a GET is its query string; any other object stays the body.
                 (uri, body) = (UriQuery.Append(uri, query.Select(field => new KeyValuePair<string, string?>(field.Key, Text(field.Value)))), null);
             }
 
