@@ -21,6 +21,7 @@
         'Revoke-ProviderToken'
         'Get-WhoAmI'
         'Register-TokenAuthProvider'
+        'Unregister-TokenAuthProvider'
         'Get-TokenAuthProvider'
         'Get-ProviderTokenCache'
         'Set-TokenAuthOption'

@@ -66,6 +66,7 @@ public sealed partial class ProviderEmulator
         }
 
         MapOidcIssuers(app);
+        MapSignIn(app);
         MapTokenExchange(app);
         MapManagedIdentity(app);
         MapControl(app.MapGroup("/_emulator"));

@@ -71,7 +71,7 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
     }
 
     /// <summary>Every token, refresh token and pipeline OIDC token issued so far: what must never show up in a message or log line.</summary>
-    public IReadOnlyCollection<string> IssuedSecrets => _tokens.Keys.Concat(_refreshTokens.Keys).Concat(_oidcTokens).Concat(_arcKeysWritten).Append(EmulatedManagedIdentity.IdentityHeader).ToList();
+    public IReadOnlyCollection<string> IssuedSecrets => _tokens.Keys.Concat(_refreshTokens.Keys).Concat(_oidcTokens).Concat(_arcKeysWritten).Concat(_signInSecrets).Append(EmulatedManagedIdentity.IdentityHeader).ToList();
 
     /// <summary>Every distinct Authorization header value that reached this emulator, on any path.</summary>
     public IReadOnlyCollection<string> AuthorizationHeadersSeen => _authorizationHeadersSeen.Keys.ToList();

@@ -43,12 +43,25 @@ namespace TokenAuth
             Func<TokenAuthOptions> current = () => _options;
             var sender = new HttpSender(handler == null ? null : new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, _clock, current);
             var absent = new AbsentEndpoints();
+            _sender = sender;
             _tokens = new TokenManager(current, _clock, sender, absent, () => _tokenStore);
             _client = new ApiClient(current, _clock, sender, _tokens, absent);
             _pager = new Pager(_client);
         }
 
         private volatile TokenAuthOptions _options;
+
+        private readonly HttpSender _sender;
+
+        /// <summary>
+        /// A provider definition for people to sign in to, from the discovery document of the OpenID Connect or RFC 8414
+        /// server at <paramref name="issuer"/>; refused when the document names another issuer. Not registered: the caller does that.
+        /// </summary>
+        /// <param name="apiBaseUri">The API the tokens are for (where requests go, and the only origin tokens are sent to); null: the issuer.</param>
+        /// <param name="scope">The scope people are asked for by default; null: openid profile email offline_access.</param>
+        public Task<Providers.ProviderDefinition> DiscoverProviderAsync(string name, Uri issuer, string clientId, ITokenAuthLog? log = null,
+            CancellationToken cancellationToken = default, TimeSpan? timeout = null, Uri? apiBaseUri = null, string? scope = null) =>
+            Providers.OpenIdDiscovery.DiscoverAsync(_sender, _options, _clock, name, issuer, clientId, apiBaseUri, scope, log, cancellationToken, timeout);
 
         /// <summary>
         /// The engine's settings. Replacing them (Set-TokenAuthOption) takes effect from the next call; calls under way

@@ -80,7 +80,7 @@ namespace TokenAuth.Commands
         [ValidateRange(0, int.MaxValue)]
         public int TimeoutSec { get; set; }
 
-        protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+        protected TimeSpan? CallTimeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) + SignInGrace : (TimeSpan?)null;
 
         /// <summary>A proxy for this call, token calls included, instead of the session's (Set-TokenAuthOption) or the system's.</summary>
         [Parameter]
@@ -203,7 +203,7 @@ namespace TokenAuth.Commands
                     ? throw new UnsafeRequestException(Token!.Provider,
                         $"A piped token names the provider '{Token.Provider}', but -Certificate goes only to a provider named with -Provider on the command line; "
                         + "a piped token keeps the certificate it was got with. Nothing was sent.")
-                    : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost);
+                    : Token!.Request.WithConnection(ConnectionFor(Token.Request.Target.Definition, Token)).WithHost(AssertionHost).WithSignInHost(new SignInHost(this));
             }
 
             var commandLineCredential = Credential != null || ClientCredential != null || ClientId != null || ClientAssertion != null || ActorAssertion != null
@@ -236,9 +236,10 @@ namespace TokenAuth.Commands
                 : definition.Credential.Fields.Count == 0 ? WithoutCredential(definition)
                 : Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")
                 : ClientId != null ? CredentialResolver.FromClientId(definition, ClientId, "-ClientId")
+                : PublicClientOf(definition) is { } publicClient ? publicClient
                 : TokenAuthSession.Credentials.FromVault(definition, new SecretManagementStore(this), SecretName, Vault, rereadSecret);
             var request = new TokenRequest(target, credential, Scope, LifetimeSeconds > 0 ? TimeSpan.FromSeconds(LifetimeSeconds) : (TimeSpan?)null, ConnectionFor(definition, null),
-                AssertionSourceFor(definition), AssertionHost, CallTokenParameters());
+                AssertionSourceFor(definition), AssertionHost, CallTokenParameters(), SignInFor(definition));
             return ActorAssertion == null ? request : request.WithActor(ActorAssertion);
         }
 
@@ -252,7 +253,8 @@ namespace TokenAuth.Commands
         /// <summary>Where the credential came from, kept on token objects so they can be piped on.</summary>
         internal (string? SecretName, string? Vault) CredentialSource =>
             ParameterSetName == ByToken ? (Token!.SecretName, Token.Vault)
-            : Credential != null || ClientId != null || EnvironmentVariable || TokenAuthSession.Providers.Get(Provider).Credential.Fields.Count == 0 ? (null, null)
+            : Credential != null || ClientId != null || EnvironmentVariable || TokenAuthSession.Providers.Get(Provider) is var definition
+                && (definition.Credential.Fields.Count == 0 || PublicClientOf(definition) != null) ? (null, null)
             : (SecretName ?? CredentialResolver.DefaultSecretName(TokenAuthSession.Providers.Get(Provider)), Vault);
     }
 }

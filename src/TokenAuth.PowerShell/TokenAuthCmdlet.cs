@@ -30,6 +30,9 @@ namespace TokenAuth.Commands
 
         protected CancellationToken Cancellation => _stopping.Token;
 
+        /// <summary>Runs work on the pipeline thread the next time it waits on the engine (writing to a stream, which only that thread may).</summary>
+        internal void OnPipelineThread(Action work) => Channel.PipelineThreadWork.Enqueue(work);
+
         protected override void StopProcessing() => _stopping.Cancel();
 
         protected override void EndProcessing() => Flush();
@@ -179,6 +182,15 @@ namespace TokenAuth.Commands
             ProviderUnreachableException => ErrorCategory.ConnectionError,
             CredentialException => ErrorCategory.InvalidArgument,
             ClientAssertionException => ErrorCategory.AuthenticationError,
+            SignInException signIn => signIn.Failure switch
+            {
+                SignInFailure.NotInteractive => ErrorCategory.InvalidOperation,
+                SignInFailure.AccessDenied => ErrorCategory.PermissionDenied,
+                SignInFailure.TimedOut or SignInFailure.DeviceCodeExpired => ErrorCategory.OperationTimeout,
+                SignInFailure.StateMismatch => ErrorCategory.SecurityError,
+                SignInFailure.NotSupported => ErrorCategory.NotImplemented,
+                _ => ErrorCategory.AuthenticationError,
+            },
             ProviderConfigurationException => ErrorCategory.InvalidArgument,
             NotSupportedByProviderException => ErrorCategory.NotImplemented,
             UnsafeRequestException => ErrorCategory.SecurityError,

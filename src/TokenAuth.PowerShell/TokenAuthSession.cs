@@ -14,7 +14,7 @@ namespace TokenAuth.Commands
     /// </summary>
     internal static class TokenAuthSession
     {
-        public static readonly ProviderRegistry Providers = new ProviderRegistry();
+        public static readonly ProviderRegistry Providers = PersistedProviders.LoadInto(new ProviderRegistry());
 
         public static readonly TokenAuthEngine Engine = new TokenAuthEngine(DefaultOptions()) { TokenStore = new SecretManagementTokenStore() };
 

@@ -19,11 +19,11 @@ public sealed class ModuleTests
     private static string ManifestValue(string key, string? manifest = null) => Regex.Match(manifest ?? Manifest, key + @"\s*=\s*'([^']*)'").Groups[1].Value;
 
     [Fact]
-    public void The_assembly_has_the_nine_cmdlets()
+    public void The_assembly_has_the_ten_cmdlets()
     {
         Assert.Equal(
             ["Get-ProviderToken", "Get-ProviderTokenCache", "Get-TokenAuthOption", "Get-TokenAuthProvider", "Get-WhoAmI", "Invoke-AuthenticatedRequest",
-                "Register-TokenAuthProvider", "Revoke-ProviderToken", "Set-TokenAuthOption"],
+                "Register-TokenAuthProvider", "Revoke-ProviderToken", "Set-TokenAuthOption", "Unregister-TokenAuthProvider"],
             Cmdlets.Select(cmdlet => cmdlet.Name).Order());
     }
 
@@ -72,11 +72,12 @@ public sealed class ModuleTests
     [Fact]
     public void Verbs_are_approved_and_state_changing_cmdlets_support_ShouldProcess()
     {
-        var approved = new[] { "Get", "Invoke", "Revoke", "Register", "Set" };
+        var approved = new[] { "Get", "Invoke", "Revoke", "Register", "Unregister", "Set" };
         Assert.All(Cmdlets, cmdlet => Assert.Contains(cmdlet.Name.Split('-')[0], approved));
         Assert.True(Cmdlets.Single(c => c.Name == "Revoke-ProviderToken").SupportsShouldProcess);
         Assert.True(Cmdlets.Single(c => c.Name == "Register-TokenAuthProvider").SupportsShouldProcess);
         Assert.True(Cmdlets.Single(c => c.Name == "Set-TokenAuthOption").SupportsShouldProcess);
+        Assert.True(Cmdlets.Single(c => c.Name == "Unregister-TokenAuthProvider").SupportsShouldProcess);
     }
 
     [Theory]

@@ -20,11 +20,11 @@ AfterAll {
 }
 
 Describe 'Loading' {
-    It 'imports by path in a fresh session and exports exactly the nine cmdlets' {
+    It 'imports by path in a fresh session and exports exactly the ten cmdlets' {
         $output = Invoke-TokenAuthFreshPwsh "Import-Module '$Manifest' -ErrorAction Stop; ((Get-Command -Module TokenAuth).Name | Sort-Object) -join ','"
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be 'Get-ProviderToken,Get-ProviderTokenCache,Get-TokenAuthOption,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken,Set-TokenAuthOption'
+        $output | Should -Be 'Get-ProviderToken,Get-ProviderTokenCache,Get-TokenAuthOption,Get-TokenAuthProvider,Get-WhoAmI,Invoke-AuthenticatedRequest,Register-TokenAuthProvider,Revoke-ProviderToken,Set-TokenAuthOption,Unregister-TokenAuthProvider'
     }
 
     It 'works after Import-Module -Force twice, and after Remove-Module and a new import, in one session' {
@@ -34,7 +34,7 @@ Describe 'Loading' {
         $output = Invoke-TokenAuthFreshPwsh $script
 
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be @('9', 'APIMW', '6', '1')
+        $output | Should -Be @('10', 'APIMW', '6', '1')
     }
 
     It 'autoloads from a folder on $env:PSModulePath without Import-Module' {

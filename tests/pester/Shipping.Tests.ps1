@@ -152,12 +152,12 @@ Describe 'From a clone' {
         $output = Invoke-TokenAuthFreshPwsh "Set-Location '$Root'; Import-Module ./TokenAuth.psd1 -ErrorAction Stop; (Get-Command -Module TokenAuth).Count; (Get-TokenAuthProvider APIMW | Out-String) -match 'APIMW'" -WithoutBuiltModule
 
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
-        $output | Should -Be @('9', 'True')
+        $output | Should -Be @('10', 'True')
     }
 
     It 'the built manifest passes Test-ModuleManifest' {
         $info = Test-ModuleManifest $Manifest -ErrorAction Stop
-        $info.ExportedCmdlets.Count | Should -Be 9
+        $info.ExportedCmdlets.Count | Should -Be 10
     }
 }
 
@@ -255,7 +255,7 @@ Describe 'Help markdown' -Skip:(-not (Get-Module -ListAvailable platyPS)) {
         foreach ($file in Get-ChildItem $copy -Filter *.md) {
             ((Get-Content $file.FullName -Raw) -replace "`r") | Should -BeExactly (Get-Content (Join-Path $Root "docs/cmdlets/$($file.Name)") -Raw) -Because "$($file.Name) must match the cmdlet"
         }
-        @(Get-ChildItem $copy -Filter *.md).Count | Should -Be 9
+        @(Get-ChildItem $copy -Filter *.md).Count | Should -Be 10
     }
 }
 

@@ -44,6 +44,32 @@ namespace TokenAuth.Json
             return false;
         }
 
+        /// <summary>The header of a compact JWT, unverified; false when it is not a JSON object.</summary>
+        public static bool TryReadHeader(string compact, out Dictionary<string, object?> header)
+        {
+            header = new Dictionary<string, object?>();
+            var parts = compact.Split('.');
+            if (parts.Length != 3)
+            {
+                return false;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(FromBase64Url(parts[0]));
+                if (JsonValues.ToObject(document.RootElement) is Dictionary<string, object?> map)
+                {
+                    header = map;
+                    return true;
+                }
+            }
+            catch (Exception ex) when (ex is FormatException || ex is JsonException)
+            {
+            }
+
+            return false;
+        }
+
         /// <summary>The JWT's exp, when its payload is JSON with a numeric one; null: nothing to check against.</summary>
         public static DateTimeOffset? ExpiryOf(string compact) =>
             TryReadClaims(compact, out var claims) && claims.TryGetValue("exp", out var exp) && exp is long seconds && seconds > 0 && seconds < 253402300800

@@ -45,6 +45,9 @@ namespace TokenAuth.Providers
         /// <summary>Optional: an endpoint that describes the identity behind a token.</summary>
         public WhoAmISpec? WhoAmI { get; init; }
 
+        /// <summary>Optional: how a person signs in (device code, browser with PKCE); null: the provider serves machines only.</summary>
+        public SignInSpec? SignIn { get; init; }
+
         /// <summary>Where the provider puts the next page's link and a page's items, for callers that follow pages.</summary>
         public PagingSpec? Paging { get; init; }
 

@@ -36,6 +36,17 @@ namespace TokenAuth.Providers
             _custom[definition.Name] = definition;
         }
 
+        /// <summary>Forgets a custom provider; false when none of that name is registered. A built-in provider cannot be unregistered.</summary>
+        public bool Unregister(string name)
+        {
+            if (_builtIn.ContainsKey(name))
+            {
+                throw new ProviderConfigurationException($"'{name}' is a built-in provider; only providers you registered can be unregistered.", name, "$.name");
+            }
+
+            return _custom.TryRemove(name, out _);
+        }
+
         public ProviderDefinition Get(string name)
         {
             if (_builtIn.TryGetValue(name, out var builtIn) || _custom.TryGetValue(name, out builtIn))

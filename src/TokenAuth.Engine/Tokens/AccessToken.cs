@@ -15,8 +15,9 @@ namespace TokenAuth.Tokens
         private readonly int _valueStart;
 
         internal AccessToken(TokenRequest request, string value, string? tokenType, string authorizationScheme, string? refreshToken,
-            string? scope, DateTimeOffset issuedOn, DateTimeOffset expiresOn, bool expiryAssumed, DateTimeOffset renewAfter)
+            string? scope, DateTimeOffset issuedOn, DateTimeOffset expiresOn, bool expiryAssumed, DateTimeOffset renewAfter, string? account = null)
         {
+            Account = account;
             Request = request;
             TokenType = tokenType;
             AuthorizationScheme = authorizationScheme;
@@ -58,7 +59,7 @@ namespace TokenAuth.Tokens
 
         public bool HasRefreshToken => RefreshToken != null;
 
-        /// <summary>Who the token is for, when the provider says (a person signed in); null for a client's own token.</summary>
+        /// <summary>Who the token is for when a person signed in (the ID token's name, e-mail or subject, else the login hint); null for a client's own token.</summary>
         public string? Account { get; internal init; }
 
         /// <summary>The vault the token is persisted in (written there, or read from there); null: the session's memory only.</summary>

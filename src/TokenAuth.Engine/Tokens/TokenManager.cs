@@ -204,6 +204,11 @@ namespace TokenAuth.Tokens
 
         private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
         {
+            if (request.SignIn is { } signIn)
+            {
+                return await FetchForPersonAsync(request, signIn, previous, log, abandoned).ConfigureAwait(false);
+            }
+
             var budget = CallBudget.Starting(_clock, Options.TokenTimeout);
             var target = request.Target;
             // A challenge's claims are for a new token: a refresh would bring back one without them.
@@ -459,7 +464,10 @@ namespace TokenAuth.Tokens
             }
             catch (TimeoutException)
             {
-                throw entry.AwaitedSource is { } source
+                throw request.SignIn != null
+                    ? new SignInException(request.Target.ProviderName, SignInFailure.TimedOut,
+                        $"The sign-in to {request.Target.ProviderName} was not completed within the call's {budget!.Limit.TotalSeconds:0.###} s.")
+                    : entry.AwaitedSource is { } source
                     ? new ClientAssertionException(request.Target.ProviderName, source, $"none came within the call's {budget!.Limit.TotalSeconds:0.###} s")
                     : new ProviderUnreachableException(request.Target.ProviderName, Redaction.RedactUri(request.Target.ServiceEndpoint(request.Target.Definition.Token.Path)),
                         true, budget!.Limit, null);

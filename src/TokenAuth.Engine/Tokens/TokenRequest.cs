@@ -26,7 +26,7 @@ namespace TokenAuth.Tokens
         /// identity. Refused here, before anything is read or sent, when the definition cannot take them.
         /// </param>
         public TokenRequest(ProviderTarget target, ProviderCredential credential, string? scope = null, TimeSpan? lifetime = null, ConnectionSettings? connection = null,
-            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null, TokenParameters? parameters = null)
+            ClientAssertionSource? assertionSource = null, IClientAssertionHost? host = null, TokenParameters? parameters = null, SignInRequest? signIn = null)
         {
             Target = target ?? throw new ArgumentNullException(nameof(target));
             Credential = credential ?? throw new ArgumentNullException(nameof(credential));
@@ -50,13 +50,19 @@ namespace TokenAuth.Tokens
             AssertionSource = assertionSource;
             Host = host;
             Parameters = TokenParameterFields.Check(target, parameters);
-            // A token got with one client certificate, assertion source or set of token parameters is never handed to a call presenting another.
+            SignIn = signIn;
+            if (signIn != null && target.Definition.SignIn is { } people && string.IsNullOrWhiteSpace(scope))
+            {
+                Scope = people.DefaultScope;
+            }
+
+            // A token got with one client certificate, assertion source or set of token parameters, or for one person, is never handed to a call presenting another.
             Key = new TokenCacheKey(target.ProviderName, target.BaseUri.AbsoluteUri, credential.Identity, credential.SecretFingerprint,
                 Scope ?? "", lifetime.HasValue ? (long)lifetime.Value.TotalSeconds : 0, connection?.ClientCertificateThumbprint ?? "", AssertionSource?.Identity ?? "",
-                Parameters.Canonical);
+                Parameters.Canonical, signIn?.AccountKey ?? "");
         }
 
-        private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host)
+        private TokenRequest(TokenRequest request, ConnectionSettings? connection, IClientAssertionHost? host, SignInRequest? signIn = null)
         {
             Target = request.Target;
             Credential = request.Credential;
@@ -68,6 +74,7 @@ namespace TokenAuth.Tokens
             Claims = request.Claims;
             Host = host;
             Parameters = request.Parameters;
+            SignIn = signIn ?? request.SignIn;
             Key = ReferenceEquals(connection, request.Connection) ? request.Key : request.Key.WithCertificate(connection?.ClientCertificateThumbprint ?? "");
         }
 
@@ -84,6 +91,7 @@ namespace TokenAuth.Tokens
             Claims = claims;
             Host = request.Host;
             Parameters = request.Parameters;
+            SignIn = request.SignIn;
             Key = key;
         }
 
@@ -109,6 +117,9 @@ namespace TokenAuth.Tokens
         /// <summary>This call's own token parameters (-TenantId, -Resource, -Audience, -TokenParameter); <see cref="TokenParameters.None"/> without any.</summary>
         public TokenParameters Parameters { get; }
 
+        /// <summary>A person's sign-in, when the token is for a person rather than the client itself; null: the client's own token.</summary>
+        public SignInRequest? SignIn { get; }
+
         internal TokenCacheKey Key { get; }
 
         /// <summary>The same request over another connection: the same cached token, unless the client certificate differs.</summary>
@@ -119,6 +130,13 @@ namespace TokenAuth.Tokens
         /// host, never the one of a command that has ended (its script blocks would never run, its CI masking is gone).
         /// </summary>
         public TokenRequest WithHost(IClientAssertionHost? host) => ReferenceEquals(host, Host) ? this : new TokenRequest(this, Connection, host);
+
+        /// <summary>
+        /// The same person's request from another caller (a held token piped on): that caller's host shows any sign-in,
+        /// never the host of a command that has ended, where a device code would be shown to nobody.
+        /// </summary>
+        public TokenRequest WithSignInHost(ISignInHost host) =>
+            SignIn == null || ReferenceEquals(SignIn.Host, host) ? this : new TokenRequest(this, Connection, Host, SignIn.WithHost(host));
 
         public override string ToString() => $"{Target} as {Credential.DisplayIdentity}";
     }
@@ -132,7 +150,7 @@ namespace TokenAuth.Tokens
         private readonly int _hash;
 
         public TokenCacheKey(string provider, string baseUri, string identity, string secretFingerprint, string scope, long lifetimeSeconds, string certificateThumbprint,
-            string assertionSource, string tokenParameters = "")
+            string assertionSource, string tokenParameters = "", string account = "")
         {
             Provider = provider;
             BaseUri = baseUri;
@@ -143,6 +161,7 @@ namespace TokenAuth.Tokens
             CertificateThumbprint = certificateThumbprint;
             AssertionSource = assertionSource;
             TokenParameters = tokenParameters;
+            Account = account;
             unchecked
             {
                 var hash = ProviderDefinition.NameComparer.GetHashCode(provider);
@@ -153,7 +172,8 @@ namespace TokenAuth.Tokens
                 hash = (hash * 397) ^ lifetimeSeconds.GetHashCode();
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(certificateThumbprint);
                 hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(assertionSource);
-                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(tokenParameters);
+                hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(tokenParameters);
+                _hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(account);
             }
         }
 
@@ -178,6 +198,9 @@ namespace TokenAuth.Tokens
         /// <summary>The per-call token parameters, canonical (<see cref="Providers.TokenParameters.Canonical"/>); empty without any.</summary>
         public string TokenParameters { get; }
 
+        /// <summary>Whose token it is when a person signed in ("person:" and the login hint); empty for the client's own token.</summary>
+        public string Account { get; }
+
         /// <summary>
         /// Every identity field, in a fixed order and each length-prefixed, so that no two different keys give the same
         /// text: what a token kept outside the session (a vault entry's name and check) is derived from. A field added to
@@ -196,15 +219,16 @@ namespace TokenAuth.Tokens
             Field("certificateThumbprint", CertificateThumbprint);
             Field("assertionSource", AssertionSource);
             Field("tokenParameters", TokenParameters);
+            Field("account", Account);
             return text.ToString();
         }
 
         public TokenCacheKey WithCertificate(string thumbprint) =>
-            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource, TokenParameters);
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, thumbprint, AssertionSource, TokenParameters, Account);
 
         /// <summary>The same key for tokens got with other assertion sources (an actor token's besides the subject's).</summary>
         public TokenCacheKey WithAssertionSource(string assertionSource) =>
-            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, assertionSource, TokenParameters);
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, assertionSource, TokenParameters, Account);
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash
@@ -216,7 +240,8 @@ namespace TokenAuth.Tokens
             && LifetimeSeconds == other.LifetimeSeconds
             && string.Equals(CertificateThumbprint, other.CertificateThumbprint, StringComparison.Ordinal)
             && string.Equals(AssertionSource, other.AssertionSource, StringComparison.Ordinal)
-            && string.Equals(TokenParameters, other.TokenParameters, StringComparison.Ordinal);
+            && string.Equals(TokenParameters, other.TokenParameters, StringComparison.Ordinal)
+            && string.Equals(Account, other.Account, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is TokenCacheKey other && Equals(other);
 

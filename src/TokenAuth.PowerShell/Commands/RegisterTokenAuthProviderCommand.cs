@@ -6,16 +6,24 @@ using TokenAuth.Providers;
 namespace TokenAuth.Commands
 {
     /// <summary>Register-TokenAuthProvider: adds a provider described in JSON for this session.</summary>
-    [Cmdlet(VerbsLifecycle.Register, "TokenAuthProvider", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Register, "TokenAuthProvider", SupportsShouldProcess = true, DefaultParameterSetName = ByPath)]
     [OutputType(typeof(TokenAuthProviderInfo))]
-    public sealed class RegisterTokenAuthProviderCommand : TokenAuthCmdlet
+    public sealed partial class RegisterTokenAuthProviderCommand : TokenAuthCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        private const string ByPath = "ByPath";
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByPath)]
         [Alias("FullName")]
         public string[] Path { get; set; } = Array.Empty<string>();
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == ByIssuer)
+            {
+                RegisterFromIssuer();
+                return;
+            }
+
             foreach (var path in Path)
             {
                 ForItem(path, () =>
@@ -30,6 +38,7 @@ namespace TokenAuth.Commands
                         }
 
                         TokenAuthSession.Providers.Register(definition);
+                        PersistIfAsked(definition);
                         WriteObject(new TokenAuthProviderInfo(definition, builtIn: false));
                     }
                 });

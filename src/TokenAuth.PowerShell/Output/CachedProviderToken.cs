@@ -24,6 +24,9 @@ namespace TokenAuth.Commands
 
         public string? Scope => Access.Scope;
 
+        /// <summary>Whose token it is when a person signed in (the ID token's name or e-mail, else the login hint); null for the client's own.</summary>
+        public string? Account => Access.Account;
+
         /// <summary>UTC.</summary>
         public DateTime ExpiresOn => Access.ExpiresOn.UtcDateTime;
 
@@ -33,7 +36,8 @@ namespace TokenAuth.Commands
         public DateTime RenewsAfter => Access.RenewAfter.UtcDateTime;
 
         /// <summary>How the renewal will go: with the refresh token, or with the credential.</summary>
-        public string RenewsWith => Access.HasRefreshToken && Access.Request.Target.Definition.Refresh != null ? "RefreshToken" : "Credential";
+        public string RenewsWith => Access.HasRefreshToken && (Access.Request.Target.Definition.Refresh != null || Access.Request.SignIn != null) ? "RefreshToken"
+            : Access.Request.SignIn != null ? "SignIn" : "Credential";
 
         public bool ExpiryAssumed => Access.ExpiryAssumed;
 

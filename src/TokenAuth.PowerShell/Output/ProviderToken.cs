@@ -34,6 +34,9 @@ namespace TokenAuth.Commands
 
         public string? Scope => Access.Scope;
 
+        /// <summary>Whose token it is when a person signed in; null for the client's own token.</summary>
+        public string? Account => Access.Account;
+
         /// <summary>UTC.</summary>
         public DateTime ExpiresOn => Access.ExpiresOn.UtcDateTime;
 

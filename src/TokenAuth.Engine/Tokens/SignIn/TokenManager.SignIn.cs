@@ -1,0 +1,377 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Credentials;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Json;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Tokens
+{
+    /// <summary>
+    /// A person's tokens: renewed silently with their refresh token (a rotated one replaces the old at once), else got
+    /// by signing them in with a device code (RFC 8628) or in their browser with PKCE on a loopback redirect (RFC 7636,
+    /// RFC 8252). A refused refresh ends in <see cref="SignInFailure.SignInAgain"/>: no flow starts by itself.
+    /// </summary>
+    internal sealed partial class TokenManager
+    {
+        private const string DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code";
+        private static readonly TimeSpan BrowserWait = TimeSpan.FromMinutes(5);
+        private static readonly TimeSpan SlowDownStep = TimeSpan.FromSeconds(5);
+
+        private async Task<AccessToken> FetchForPersonAsync(TokenRequest request, SignInRequest signIn, AccessToken? previous, ITokenAuthLog? log,
+            CancellationToken abandoned)
+        {
+            var target = request.Target;
+            var provider = target.ProviderName;
+            var people = target.Definition.SignIn
+                ?? throw new SignInException(provider, SignInFailure.NotSupported,
+                    $"{provider} has no sign-in for people: register it with Register-TokenAuthProvider -Issuer, or give its definition a signIn section.");
+            if (previous?.RefreshToken is { } refreshToken)
+            {
+                var refresh = new List<KeyValuePair<string, string>> { Pair("grant_type", "refresh_token"), Pair("refresh_token", refreshToken) };
+                try
+                {
+                    log.Verbose($"{provider}: renewing {previous.Account ?? "the person"}'s token with its refresh token.");
+                    return await RedeemAsync(request, ProviderOperation.Refresh, refresh, previous, log, abandoned).ConfigureAwait(false);
+                }
+                catch (ProviderErrorException ex) when (ex.StatusCode == HttpStatusCode.BadRequest || ex.StatusCode == HttpStatusCode.Unauthorized
+                    || ex.ProviderCode == "invalid_grant" || ex.ProviderCode == "bad_refresh_token")
+                {
+                    // The refresh token is spent: forget it, so that the next sign-in starts afresh rather than meeting the same refusal.
+                    _cache.RemoveIfCurrent(previous);
+                    throw new SignInException(provider, SignInFailure.SignInAgain,
+                        $"{provider} refused the refresh token of {previous.Account ?? "the signed-in person"} ({ex.ProviderCode ?? ((int)ex.StatusCode).ToString()}): "
+                        + "the sign-in has ended. Sign in again with -Interactive or -UseDeviceCode.", ex);
+                }
+            }
+
+            if (signIn.Host.WhyNoPerson is { } why)
+            {
+                throw new SignInException(provider, SignInFailure.NotInteractive,
+                    $"Signing in to {provider} needs a person, and {why}; nothing was started. Sign in from an interactive shell, or use a client credential in automation.");
+            }
+
+            return signIn.Flow == SignInFlow.DeviceCode
+                ? await DeviceCodeAsync(request, signIn, people, log, abandoned).ConfigureAwait(false)
+                : await BrowserAsync(request, signIn, people, log, abandoned).ConfigureAwait(false);
+        }
+
+        private async Task<AccessToken> DeviceCodeAsync(TokenRequest request, SignInRequest signIn, SignInSpec people, ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            var provider = request.Target.ProviderName;
+            var endpoint = SignInEndpoint(provider, people.DeviceAuthorizationEndpoint, "a device authorization endpoint", "-Interactive");
+            var fields = new List<KeyValuePair<string, string>> { Pair("client_id", ClientIdOf(request)) };
+            if (!string.IsNullOrEmpty(request.Scope))
+            {
+                fields.Add(Pair("scope", request.Scope!));
+            }
+
+            var call = new TokenCallContext(request, ProviderOperation.Token, log, CallBudget.Starting(_clock, Options.TokenTimeout), abandoned);
+            var started = _clock.GetUtcNow();
+            var body = await CallFormAsync(new SignInFormCall(endpoint, fields, null), call).ConfigureAwait(false);
+            string deviceCode, userCode, verification;
+            string? complete;
+            long? expiresIn, interval;
+            try
+            {
+                using var answer = JsonDocument.Parse(body);
+                var root = answer.RootElement;
+                deviceCode = Text(root, "device_code") ?? throw new FormatException("device_code");
+                userCode = Text(root, "user_code") ?? throw new FormatException("user_code");
+                verification = Text(root, "verification_uri") ?? Text(root, "verification_url") ?? throw new FormatException("verification_uri");
+                complete = Text(root, "verification_uri_complete");
+                expiresIn = Number(root, "expires_in");
+                interval = Number(root, "interval");
+            }
+            catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidOperationException)
+            {
+                throw new MalformedResponseException(provider, ProviderOperation.Token, Redaction.RedactUri(endpoint), ex is FormatException ? ex.Message : null,
+                    "is not a device authorization answer (RFC 8628 §3.2)");
+            }
+
+            call.HoldAssertion(deviceCode);
+            var verificationUri = PersonFacing(provider, verification, "verification_uri");
+            var verificationComplete = complete == null ? null : PersonFacing(provider, complete, "verification_uri_complete");
+            var codeExpires = started + TimeSpan.FromSeconds(expiresIn is > 0 and < 86400 ? expiresIn.Value : 900);
+            signIn.Host.ShowDeviceCode(new DeviceCodePrompt(provider, Redaction.Printable(userCode), verificationUri, verificationComplete, codeExpires));
+            var deadline = signIn.Timeout is { } timeout && started + timeout < codeExpires ? started + timeout : codeExpires;
+            // RFC 8628 §3.5: 5 s when the server names no interval; at least a second whatever it says.
+            var wait = TimeSpan.FromSeconds(interval is >= 1 and < 3600 ? interval.Value : interval is 0 ? 1 : 5);
+            var slowedDown = false;
+            var poll = new List<KeyValuePair<string, string>> { Pair("grant_type", DeviceCodeGrant), Pair("device_code", deviceCode) };
+            while (true)
+            {
+                var left = deadline - _clock.GetUtcNow();
+                if (left <= TimeSpan.Zero || wait > left)
+                {
+                    await ClockWaits.Delay(_clock, left > TimeSpan.Zero ? left : TimeSpan.Zero, abandoned).ConfigureAwait(false);
+                    throw deadline < codeExpires
+                        ? new SignInException(provider, SignInFailure.TimedOut,
+                            $"The device code sign-in to {provider} was not completed within {signIn.Timeout!.Value.TotalSeconds:0.###} s"
+                            + (slowedDown ? $" ({provider} asked to poll more slowly: slow_down)" : "") + ".")
+                        : new SignInException(provider, SignInFailure.DeviceCodeExpired, $"The device code for {provider} expired before the sign-in was completed; start it again.");
+                }
+
+                await ClockWaits.Delay(_clock, wait, abandoned).ConfigureAwait(false);
+                try
+                {
+                    return await RedeemAsync(request, ProviderOperation.Token, poll, null, log, abandoned).ConfigureAwait(false);
+                }
+                catch (ProviderErrorException ex) when (ex.ProviderCode == "authorization_pending")
+                {
+                }
+                catch (ProviderErrorException ex) when (ex.ProviderCode == "slow_down")
+                {
+                    // RFC 8628 §3.5: this and every later poll waits 5 s more.
+                    wait += SlowDownStep;
+                    slowedDown = true;
+                    log.Verbose($"{provider} asked to poll more slowly (slow_down): polling every {wait.TotalSeconds:0} s.");
+                }
+                catch (ProviderErrorException ex) when (ex.ProviderCode == "access_denied")
+                {
+                    throw new SignInException(provider, SignInFailure.AccessDenied, $"The sign-in to {provider} was declined (access_denied); no token was issued.", ex);
+                }
+                catch (ProviderErrorException ex) when (ex.ProviderCode == "expired_token")
+                {
+                    throw new SignInException(provider, SignInFailure.DeviceCodeExpired, $"The device code for {provider} expired before the sign-in was completed (expired_token); start it again.", ex);
+                }
+            }
+        }
+
+        private async Task<AccessToken> BrowserAsync(TokenRequest request, SignInRequest signIn, SignInSpec people, ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            var provider = request.Target.ProviderName;
+            var authorize = SignInEndpoint(provider, people.AuthorizationEndpoint, "an authorization endpoint", "-UseDeviceCode");
+            var verifier = Pkce.RandomText();
+            var state = Pkce.RandomText(16);
+            using var redirect = new LoopbackRedirect();
+            var query = new List<KeyValuePair<string, string>>
+            {
+                Pair("response_type", "code"), Pair("client_id", ClientIdOf(request)), Pair("redirect_uri", redirect.RedirectUri.AbsoluteUri),
+                Pair("state", state), Pair("code_challenge", Pkce.ChallengeOf(verifier)), Pair("code_challenge_method", "S256"),
+            };
+            if (!string.IsNullOrEmpty(request.Scope))
+            {
+                query.Add(Pair("scope", request.Scope!));
+            }
+
+            if (signIn.LoginHint != null)
+            {
+                query.Add(Pair("login_hint", signIn.LoginHint));
+            }
+
+            if (signIn.Prompt != null)
+            {
+                query.Add(Pair("prompt", signIn.Prompt));
+            }
+
+            var address = new UriBuilder(authorize) { Query = JoinQuery(authorize.Query, query) }.Uri;
+            log.Verbose($"{provider}: waiting for the browser's redirect to {redirect.RedirectUri}.");
+            if (!signIn.Host.OpenBrowser(address))
+            {
+                signIn.Host.ShowMessage($"No browser could be opened. To sign in to {provider}, open this address in a browser on this computer "
+                    + $"(it returns to {redirect.RedirectUri.GetLeftPart(UriPartial.Authority)}): {address.AbsoluteUri} . Or use -UseDeviceCode.");
+            }
+
+            IReadOnlyDictionary<string, string> callback;
+            var limit = signIn.Timeout ?? BrowserWait;
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(abandoned))
+            {
+                _clock.CancelAfter(waiting, limit);
+                try
+                {
+                    callback = await redirect.WaitForCallbackAsync(state, _clock, waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!abandoned.IsCancellationRequested)
+                {
+                    throw redirect.WrongStateCount > 0
+                        ? new SignInException(provider, SignInFailure.StateMismatch,
+                            $"The browser sign-in to {provider} did not complete within {limit.TotalSeconds:0.###} s; {redirect.WrongStateCount} redirect(s) came back with a state "
+                            + "that was not this sign-in's and were refused (a forged or stale link).")
+                        : new SignInException(provider, SignInFailure.TimedOut, $"The browser sign-in to {provider} did not complete within {limit.TotalSeconds:0.###} s.");
+                }
+            }
+
+            redirect.Dispose();
+            if (callback.TryGetValue("error", out var error))
+            {
+                var description = callback.TryGetValue("error_description", out var said) ? ": " + Redaction.Printable(said) : "";
+                throw error == "access_denied"
+                    ? new SignInException(provider, SignInFailure.AccessDenied, $"The sign-in to {provider} was declined (access_denied{description}); no token was issued.")
+                    : new SignInException(provider, SignInFailure.AuthorizationFailed, $"{provider} did not sign the person in ({Redaction.Printable(error)}{description}).");
+            }
+
+            if (!callback.TryGetValue("code", out var code) || code.Length == 0)
+            {
+                throw new SignInException(provider, SignInFailure.AuthorizationFailed, $"{provider}'s redirect carried neither a code nor an error.");
+            }
+
+            // RedeemAsync's call holds the code and the verifier: hidden from its errors, masked in a CI's log.
+            var redeem = new List<KeyValuePair<string, string>>
+            {
+                Pair("grant_type", "authorization_code"), Pair("code", code), Pair("redirect_uri", redirect.RedirectUri.AbsoluteUri), Pair("code_verifier", verifier),
+            };
+            return await RedeemAsync(request, ProviderOperation.Token, redeem, null, log, abandoned).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Posts a grant to the token endpoint with the client's id (and secret, for a confidential client) and reads the
+        /// token, its refresh token and the ID token's account; every secret of the exchange is held by the call.
+        /// </summary>
+        private async Task<AccessToken> RedeemAsync(TokenRequest request, ProviderOperation operation, List<KeyValuePair<string, string>> grant, AccessToken? previous,
+            ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            var target = request.Target;
+            var call = new TokenCallContext(request, operation, log, CallBudget.Starting(_clock, Options.TokenTimeout), abandoned) { Token = previous };
+            foreach (var pair in grant)
+            {
+                if (pair.Key == "code" || pair.Key == "code_verifier" || pair.Key == "device_code")
+                {
+                    call.HoldAssertion(pair.Value);
+                }
+            }
+
+            var fields = new List<KeyValuePair<string, string>>(grant);
+            string? basic = null;
+            var clientId = ClientIdOf(request);
+            var secret = request.Credential.Get(CredentialField.ClientSecret);
+            if (secret != null && target.Definition.Token.ClientAuthentication == ClientAuthentication.Basic)
+            {
+                basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(secret)));
+            }
+            else
+            {
+                fields.Add(Pair("client_id", clientId));
+                if (secret != null)
+                {
+                    fields.Add(Pair("client_secret", secret));
+                }
+            }
+
+            var endpoint = target.ServiceEndpoint(target.Definition.Token.Path);
+            var sentAt = _clock.GetUtcNow();
+            var body = await CallFormAsync(new SignInFormCall(endpoint, fields, basic), call).ConfigureAwait(false);
+            var answer = TokenAnswers.ReadToken(target, call, endpoint, body, sentAt);
+            call.HoldAssertion(answer.Value);
+            if (answer.RefreshToken != null)
+            {
+                call.HoldAssertion(answer.RefreshToken);
+            }
+
+            var account = AccountOf(body, call) ?? previous?.Account ?? request.SignIn?.LoginHint;
+            var renewAfter = answer.ExpiresOn - Options.MarginFor(answer.ExpiresOn - sentAt);
+            // A server that does not rotate refresh tokens sends none back: the one in hand stays good.
+            var refreshToken = answer.RefreshToken ?? (operation == ProviderOperation.Refresh ? previous?.RefreshToken : null);
+            var token = new AccessToken(request, answer.Value, answer.TokenType, answer.Scheme, refreshToken, answer.Scope ?? request.Scope, sentAt, answer.ExpiresOn,
+                answer.ExpiryAssumed, renewAfter, account);
+            log.Verbose($"{target.ProviderName}: {(operation == ProviderOperation.Refresh ? "renewed" : "signed in")} {account ?? "the person"}; the token expires "
+                + $"{token.ExpiresOn.UtcDateTime:u}{(answer.RefreshToken != null && operation == ProviderOperation.Refresh ? ", and the refresh token was rotated" : "")}.");
+            return token;
+        }
+
+        /// <summary>Who the ID token in a token answer names (preferred_username, e-mail, name or subject), read unverified for display and the cache; held as a secret.</summary>
+        private static string? AccountOf(string body, TokenCallContext call)
+        {
+            try
+            {
+                using var answer = JsonDocument.Parse(body);
+                if (Text(answer.RootElement, "id_token") is not { } idToken)
+                {
+                    return null;
+                }
+
+                call.HoldAssertion(idToken);
+                if (!Jwt.TryReadClaims(idToken, out var claims))
+                {
+                    return null;
+                }
+
+                foreach (var name in new[] { "preferred_username", "email", "name", "sub" })
+                {
+                    if (claims.TryGetValue(name, out var value) && value is string text && text.Length > 0)
+                    {
+                        return Redaction.Printable(text);
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+            }
+
+            return null;
+        }
+
+        /// <summary>One form call of a sign-in, its answer read within the session's bound; a refusal in the provider's terms.</summary>
+        private async Task<string> CallFormAsync(SignInFormCall form, TokenCallContext call)
+        {
+            using var sent = await _sender.SendAsync(call, form, Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+            var response = sent.Response;
+            call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint}.");
+            if (!response.IsSuccessStatusCode)
+            {
+                throw ProviderErrors.Read(call.Request.Target, call, sent.DisplayEndpoint, response, await sent.ReadErrorBodyAsync().ConfigureAwait(false));
+            }
+
+            using var body = await sent.ReadAsync(static (sent, limit) => BoundedRead.ReadWithinAsync(sent.Response.Content, limit, sent.AttemptCancellation),
+                    Options.MaxProviderAnswerBytes).ConfigureAwait(false)
+                ?? throw BoundedRead.AnswerTooLarge(call, sent.DisplayEndpoint, Options.MaxProviderAnswerBytes);
+            return BoundedRead.Decode(body, response.Content);
+        }
+
+        private static string ClientIdOf(TokenRequest request) =>
+            request.Credential.ClientId ?? request.Target.Definition.SignIn?.ClientId ?? "";
+
+        /// <summary>A sign-in endpoint of the definition: absolute, https unless on a loopback host.</summary>
+        private static Uri SignInEndpoint(string provider, string? address, string what, string instead)
+        {
+            if (address == null)
+            {
+                throw new SignInException(provider, SignInFailure.NotSupported, $"{provider} has no {what} in its definition; try {instead}.");
+            }
+
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !IsHttpsOrLoopback(uri))
+            {
+                throw new SignInException(provider, SignInFailure.NotSupported, $"{provider}'s {what} is not an https address; it is not used.");
+            }
+
+            return uri;
+        }
+
+        /// <summary>An address the server gives the person to open: only https (or loopback http), never anything a terminal could misuse.</summary>
+        private static Uri PersonFacing(string provider, string address, string field) =>
+            Uri.TryCreate(address, UriKind.Absolute, out var uri) && IsHttpsOrLoopback(uri) && address.IndexOfAny(new[] { '\u001b', '\r', '\n' }) < 0
+                ? uri
+                : throw new SignInException(provider, SignInFailure.NotSupported, $"{provider}'s {field} is not an https address; the sign-in was not started.");
+
+        internal static bool IsHttpsOrLoopback(Uri uri) =>
+            uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
+
+        private static string JoinQuery(string existing, List<KeyValuePair<string, string>> pairs)
+        {
+            var query = new StringBuilder(existing.TrimStart('?'));
+            foreach (var pair in pairs)
+            {
+                query.Append(query.Length > 0 ? "&" : "").Append(Uri.EscapeDataString(pair.Key)).Append('=').Append(Uri.EscapeDataString(pair.Value));
+            }
+
+            return query.ToString();
+        }
+
+        private static KeyValuePair<string, string> Pair(string name, string value) => new KeyValuePair<string, string>(name, value);
+
+        private static string? Text(JsonElement root, string name) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        private static long? Number(JsonElement root, string name) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+                ? number
+                : null;
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Commands
+{
+    /// <summary>
+    /// Registrations kept for the user's later sessions (Register-TokenAuthProvider -Persist), as Register-SecretVault
+    /// keeps vaults: one JSON definition per provider in the user's profile folder (TokenAuth/providers under the
+    /// application data folder: ~/.config on Linux, %APPDATA% on Windows). A definition holds no secret: a client id at most.
+    /// </summary>
+    internal static class PersistedProviders
+    {
+        /// <summary>The persisted files that could not be loaded in this session, and why.</summary>
+        public static readonly List<string> Skipped = new List<string>();
+
+        public static string Folder =>
+            Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify), "TokenAuth", "providers");
+
+        /// <summary>The registry with every persisted registration in it; a file that does not load is skipped, never fatal.</summary>
+        public static ProviderRegistry LoadInto(ProviderRegistry registry)
+        {
+            try
+            {
+                if (!Directory.Exists(Folder))
+                {
+                    return registry;
+                }
+
+                foreach (var file in Directory.GetFiles(Folder, "*.json"))
+                {
+                    try
+                    {
+                        registry.Register(ProviderDefinitionLoader.LoadFile(file));
+                    }
+                    catch (Exception ex) when (ex is Errors.TokenAuthException || ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        Skipped.Add($"{file}: {ex.Message}");
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                Skipped.Add($"{Folder}: {ex.Message}");
+            }
+
+            return registry;
+        }
+
+        public static string PathOf(string name) => Path.Combine(Folder, string.Concat(name.Split(Path.GetInvalidFileNameChars())) + ".json");
+
+        public static string Save(ProviderDefinition definition)
+        {
+            Directory.CreateDirectory(Folder);
+            var path = PathOf(definition.Name);
+            File.WriteAllText(path, ProviderDefinitionLoader.ToJson(definition));
+            return path;
+        }
+
+        /// <summary>Forgets a persisted registration; false when there was none.</summary>
+        public static bool Remove(string name)
+        {
+            var path = PathOf(name);
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            File.Delete(path);
+            return true;
+        }
+    }
+}

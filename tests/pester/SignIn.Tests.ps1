@@ -1,0 +1,416 @@
+# A person signs in with no person at the keyboard: the browser is a script that plays the person (BROWSER), the
+# device code is read off the information stream and entered on the emulator's verification page. Both flows give a
+# token, a request, a silent renewal by refresh token and a rotation; each way a sign-in fails has its named error;
+# no code, verifier, refresh token or ID token appears in any stream. One emulator for the file, its device poll
+# interval 1 s; tokens live 60 s and are renewed 2 s after they are got (-RenewalMarginSec 58), so renewals need no long sleeps.
+
+# PowerShell 7 only: the person's scripts use Invoke-WebRequest -SkipHttpErrorCheck and $IsWindows; on Windows
+# PowerShell 5.1 the same engine flows run in tests/TokenAuth.Engine.Tests.NetFramework (SignInTests), on Mono here.
+BeforeDiscovery {
+    $script:OnDesktop = $PSVersionTable.PSEdition -ne 'Core'
+}
+
+BeforeAll {
+    if ($PSVersionTable.PSEdition -ne 'Core') { return }
+    Import-Module (Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1') -Force
+
+    $script:Session = Enter-TokenAuthTestSession -VaultPath (Join-Path $TestDrive 'vault.json') -EmulatorArgumentList '--token-lifetime', 'people=60'
+    $script:Emulator = $Session.Emulator
+    $script:Root = $Emulator.Root
+    $script:Seen = [System.Text.StringBuilder]::new()
+    $null = Invoke-RestMethod -Method Post "${Root}_emulator/people" -Body (@{ interval = 1; deviceCodeSeconds = 600 } | ConvertTo-Json) -ContentType 'application/json'
+
+    function Counter([string] $Key) { [int] (Get-TokenAuthEmulatorCounter -Emulator $script:Emulator -Key $Key) }
+    # Everything a command wrote, on every stream, kept for the leak audit at the end; returns its output and errors.
+    function Watch([scriptblock] $Command) {
+        $all = @(& $Command *>&1)
+        foreach ($item in $all) {
+            $null = $script:Seen.AppendLine($(if ($item -is [System.Management.Automation.ErrorRecord]) { "$item $($item.Exception) $($item.ErrorDetails) $($item.FullyQualifiedErrorId)" } else { "$item" }))
+        }
+        $all
+    }
+    function DeviceFault([string] $ErrorCode) {
+        Add-TokenAuthEmulatorFault -Emulator $script:Emulator -Provider people -Endpoint token -StatusCode 400 -Body "{`"error`":`"$ErrorCode`"}"
+    }
+
+    # The browser: a small script that plays the person (Invoke-SignInPerson.ps1), started as BROWSER names it.
+    $person = Join-Path $PSScriptRoot 'SignIn/Invoke-SignInPerson.ps1'
+    $pwsh = (Get-Process -Id $PID).Path
+    $pwshArguments = if ((Split-Path $pwsh -Leaf) -match '^dotnet(\.exe)?$') { "`"$(Join-Path $PSHOME 'pwsh.dll')`" " } else { '' }
+    if ($IsWindows) {
+        $script:Browser = Join-Path $TestDrive 'browser.cmd'
+        Set-Content -Path $Browser -Value "@`"$pwsh`" $pwshArguments-NoProfile -NonInteractive -File `"$person`" %1"
+    }
+    else {
+        $script:Browser = Join-Path $TestDrive 'browser.sh'
+        Set-Content -Path $Browser -Value "#!/bin/sh`nexec '$pwsh' $pwshArguments-NoProfile -NonInteractive -File '$person' `"`$1`""
+        chmod +x $Browser
+    }
+
+    # A browser that only notes the address it was given, for tests that answer the redirect themselves.
+    $script:BrowserLog = Join-Path $TestDrive 'browser.log'
+    $env:SIGNIN_BROWSER_LOG = $BrowserLog
+    if ($IsWindows) {
+        $script:LoggingBrowser = Join-Path $TestDrive 'logging-browser.cmd'
+        Set-Content -Path $LoggingBrowser -Value "@`"$pwsh`" $pwshArguments-NoProfile -NonInteractive -Command `"Add-Content -LiteralPath `$env:SIGNIN_BROWSER_LOG -Value `$args[0]`" %1"
+    }
+    else {
+        $script:LoggingBrowser = Join-Path $TestDrive 'logging-browser.sh'
+        Set-Content -Path $LoggingBrowser -Value "#!/bin/sh`nprintf '%s\n' `"`$1`" >> `"`$SIGNIN_BROWSER_LOG`""
+        chmod +x $LoggingBrowser
+    }
+    $script:Person = $person
+
+    # A command in a runspace of its own (the module's session is the process's, so its tokens are this one's too).
+    function Invoke-InRunspace([scriptblock] $Command) {
+        Remove-Item $script:BrowserLog -ErrorAction Ignore
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript("param(`$Manifest) Import-Module `$Manifest; $Command").AddArgument($script:Session.Manifest)
+        [pscustomobject]@{ PowerShell = $shell; Pending = $shell.BeginInvoke(); Errors = $null }
+    }
+    function Receive-FromRunspace($Runspace) {
+        try { $Runspace.PowerShell.EndInvoke($Runspace.Pending) }
+        finally {
+            $Runspace.Errors = @($Runspace.PowerShell.Streams.Error)
+            foreach ($stream in 'Information', 'Error', 'Warning', 'Verbose', 'Debug') {
+                foreach ($item in $Runspace.PowerShell.Streams.$stream) { $null = $script:Seen.AppendLine("$item $($item.Exception) $($item.FullyQualifiedErrorId)") }
+            }
+            $Runspace.PowerShell.Dispose()
+        }
+    }
+    function Wait-BrowserOpened {
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Test-Path $script:BrowserLog) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        [uri] (Get-Content $script:BrowserLog | Select-Object -First 1)
+    }
+
+    # These tests are the person; a CI job or -NonInteractive session would otherwise (rightly) refuse to wait for one.
+    $script:PersonBefore = $env:TOKENAUTH_SIGNIN_PERSON_PRESENT
+    $env:TOKENAUTH_SIGNIN_PERSON_PRESENT = '1'
+    $script:BrowserBefore = $env:BROWSER
+    $env:BROWSER = $Browser
+    Set-TokenAuthOption -RenewalMarginSec 58
+    Register-TokenAuthProvider -Issuer "${Root}people" -Name People -ClientId tokenauth-cli | Out-Null
+}
+
+AfterAll {
+    if ($PSVersionTable.PSEdition -ne 'Core') { return }
+    Set-TokenAuthOption -RenewalMarginSec -1
+    Unregister-TokenAuthProvider -Name People -Confirm:$false -ErrorAction Ignore
+    $env:TOKENAUTH_SIGNIN_PERSON_PRESENT = $PersonBefore
+    $env:BROWSER = $BrowserBefore
+    Remove-Item Env:PERSON_*, Env:SIGNIN_BROWSER_LOG -ErrorAction Ignore
+    Exit-TokenAuthTestSession -Session $Session
+}
+
+Describe 'Signing in in the browser (-Interactive)' -Skip:$OnDesktop {
+    It 'gives a token, then a request, then a silent renewal by refresh token, then a rotation' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+
+        $token = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -TimeoutSec 60 -Verbose -Debug }
+        $answer = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint alice -Uri "${Root}people/resources/sample" }
+
+        $token.Account | Should -Be 'alice'
+        $answer.identity | Should -Be 'alice'
+        Counter 'people/sign-in' | Should -Be 1
+        Counter 'people/authorize' | Should -Be 1
+
+        # No browser from here on: a renewal that started a sign-in would fail to open one and time out.
+        $env:BROWSER = Join-Path $TestDrive 'no-such-browser'
+        try {
+            Start-Sleep -Milliseconds 2100
+            $renewed = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -TimeoutSec 5 -Verbose -Debug }
+            Start-Sleep -Milliseconds 2100
+            $rotated = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint alice -Uri "${Root}people/resources/sample" -TimeoutSec 5 }
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $renewed.FromCache | Should -BeFalse
+        $renewed.Account | Should -Be 'alice'
+        $rotated.identity | Should -Be 'alice'
+        # Two refreshes, the second with the refresh token the first one rotated in (the emulator refuses a used one); no new sign-in.
+        Counter 'people/refresh' | Should -Be 2
+        Counter 'people/sign-in' | Should -Be 1
+        Counter 'people/authorize' | Should -Be 1
+        (Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'alice' }).RenewsWith | Should -Be 'RefreshToken'
+    }
+
+    It 'ends with SignInAccessDenied when the person denies consent' {
+        $env:PERSON_DECISION = 'deny'
+        try {
+            $result = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint denied@example.test -TimeoutSec 30 -ErrorAction Continue }
+        }
+        finally { Remove-Item Env:PERSON_DECISION }
+
+        $result.FullyQualifiedErrorId | Should -Be 'SignInAccessDenied,TokenAuth.Commands.GetProviderTokenCommand'
+    }
+
+    It 'refuses a callback with the wrong state or on another path without ending the wait, signs in with the right one, and leaves no listener behind' {
+        $env:BROWSER = $LoggingBrowser
+        try {
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint alice@second.test -TimeoutSec 60 }
+            $address = Wait-BrowserOpened
+            $redirect = [uri] [System.Web.HttpUtility]::ParseQueryString($address.Query)['redirect_uri']
+            $forged = Invoke-WebRequest -Uri "${redirect}?code=stolen&state=forged" -SkipHttpErrorCheck -UseBasicParsing
+            $elsewhere = Invoke-WebRequest -Uri "http://127.0.0.1:$($redirect.Port)/favicon.ico" -SkipHttpErrorCheck -UseBasicParsing
+            $stillWaiting = $runspace.PowerShell.InvocationStateInfo.State
+            & $Person -Address $address.AbsoluteUri
+            $token = Receive-FromRunspace $runspace
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $redirect.Host | Should -Be '127.0.0.1'
+        $redirect.AbsolutePath | Should -Be '/callback'
+        $address.Query | Should -Match 'code_challenge_method=S256'
+        $forged.StatusCode | Should -Be 400
+        $elsewhere.StatusCode | Should -Be 404
+        $stillWaiting | Should -Be 'Running'
+        $token.Account | Should -Be 'alice'
+        { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $redirect.Port).Dispose() } | Should -Throw
+    }
+
+    It 'shows the link on the information stream where no browser can be opened, and the sign-in completes from it' {
+        $pathBefore = $env:PATH
+        $env:BROWSER = ''
+        # Neither xdg-open nor open can be found: as in a container or over SSH.
+        $env:PATH = $TestDrive
+        try {
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint alice@nobrowser.test -TimeoutSec 60 }
+            $information = $runspace.PowerShell.Streams.Information
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (-not ($information | Where-Object { "$_" -match 'No browser could be opened' }) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $env:PATH = $pathBefore
+            $shown = "$($information | Where-Object { "$_" -match 'No browser could be opened' } | Select-Object -First 1)"
+            $null = $shown -match '(http://\S+/people/authorize\S+)'
+            & $Person -Address $Matches[1]
+            $token = Receive-FromRunspace $runspace
+        }
+        finally {
+            $env:PATH = $pathBefore
+            $env:BROWSER = $Browser
+        }
+
+        $shown | Should -Match '-UseDeviceCode'
+        $token.Account | Should -Be 'alice'
+    }
+
+    It 'ends at once on Ctrl+C (a stopped pipeline), and the listener goes with it' {
+        $env:BROWSER = $LoggingBrowser
+        try {
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint stopped@example.test -TimeoutSec 60 }
+            $redirect = [uri] [System.Web.HttpUtility]::ParseQueryString((Wait-BrowserOpened).Query)['redirect_uri']
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $runspace.PowerShell.Stop()
+            $watch.Stop()
+            try { $null = Receive-FromRunspace $runspace } catch [System.Management.Automation.PipelineStoppedException] { $null = $_ }
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $redirect.Port).Dispose() } | Should -Throw
+    }
+
+    It 'sends -Prompt none, and ends with SignInAuthorizationFailed when the server cannot sign the person in without a page' {
+        $result = Watch { Get-ProviderToken -Provider People -Interactive -Prompt none -LoginHint silent@example.test -TimeoutSec 30 -ErrorAction Continue }
+
+        $errorRecord = $result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }
+        $errorRecord.FullyQualifiedErrorId | Should -Be 'SignInAuthorizationFailed,TokenAuth.Commands.GetProviderTokenCommand'
+        "$errorRecord" | Should -Match 'login_required'
+    }
+
+    It 'ends with SignInStateMismatch when only a forged callback came before the time was up' {
+        $env:BROWSER = $LoggingBrowser
+        try {
+            $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -Interactive -LoginHint forged@example.test -TimeoutSec 2 }
+            $redirect = [uri] [System.Web.HttpUtility]::ParseQueryString((Wait-BrowserOpened).Query)['redirect_uri']
+            $null = Invoke-WebRequest -Uri "${redirect}?code=stolen&state=forged" -SkipHttpErrorCheck -UseBasicParsing
+            $null = Receive-FromRunspace $runspace
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $runspace.Errors[0].FullyQualifiedErrorId | Should -Be 'SignInStateMismatch,TokenAuth.Commands.GetProviderTokenCommand'
+    }
+}
+
+Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
+    It 'gives a token, then a request, then a silent renewal by refresh token, then a rotation; the code comes on the information stream' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        # The command runs in a runspace of its own; this test reads the code off its information stream and plays the person.
+        $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 60 }
+        $information = $runspace.PowerShell.Streams.Information
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (-not ($information | Where-Object { "$_" -match 'enter the code' }) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $shown = "$($information | Where-Object { "$_" -match 'enter the code' } | Select-Object -First 1)"
+        $null = $shown -match 'open (\S+) and enter the code (\S+)'
+        $verification, $userCode = $Matches[1], $Matches[2]
+        $page = Invoke-WebRequest -Uri $verification -UseBasicParsing
+        $null = Invoke-WebRequest -Uri $verification -Method Post -Body @{ user_code = $userCode; username = 'bob'; password = 'bob-password'; decision = 'allow' } -UseBasicParsing
+        $token = Receive-FromRunspace $runspace
+
+        $page.Content | Should -Match 'user_code'
+        $shown | Should -Match '\(or open \S+user_code='
+        $token.Account | Should -Be 'bob'
+        $answer = Watch { Invoke-AuthenticatedRequest -Provider People -UseDeviceCode -LoginHint bob -Uri "${Root}people/resources/sample" }
+        $answer.identity | Should -Be 'bob'
+        Start-Sleep -Milliseconds 2100
+        $renewed = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 5 -Verbose -Debug }
+        Start-Sleep -Milliseconds 2100
+        $rotated = Watch { Invoke-AuthenticatedRequest -Provider People -UseDeviceCode -LoginHint bob -Uri "${Root}people/resources/sample" -TimeoutSec 5 }
+
+        $renewed.FromCache | Should -BeFalse
+        $rotated.identity | Should -Be 'bob'
+        Counter 'people/device_authorization' | Should -Be 1
+        Counter 'people/sign-in' | Should -Be 1
+        Counter 'people/refresh' | Should -Be 2
+    }
+
+    It 'keeps different people apart: each has a cache entry of their own, and Get-ProviderTokenCache says whose' {
+        $accounts = (Get-ProviderTokenCache | Where-Object Provider -EQ 'People').Account
+
+        $accounts | Should -Contain 'alice'
+        $accounts | Should -Contain 'bob'
+    }
+
+    It 'waits 5 s more after slow_down (ending with SignInTimedOut that says so when the time is up first)' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        DeviceFault 'slow_down'
+
+        $result = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint slow@example.test -TimeoutSec 2 -ErrorAction Continue }
+
+        $result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object FullyQualifiedErrorId | Should -Be 'SignInTimedOut,TokenAuth.Commands.GetProviderTokenCommand'
+        "$($result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })" | Should -Match 'slow_down'
+        # One poll at 1 s, answered slow_down; the next would be 6 s later, past the 2 s the call had.
+        Counter 'people/token' | Should -Be 1
+    }
+
+    It 'ends with SignInDeviceCodeExpired on expired_token, and with SignInAccessDenied when the person declines' {
+        DeviceFault 'expired_token'
+        $expired = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint late@example.test -TimeoutSec 20 -ErrorAction Continue }
+        DeviceFault 'access_denied'
+        $denied = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint no@example.test -TimeoutSec 20 -ErrorAction Continue }
+
+        ($expired | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be 'SignInDeviceCodeExpired,TokenAuth.Commands.GetProviderTokenCommand'
+        ($denied | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be 'SignInAccessDenied,TokenAuth.Commands.GetProviderTokenCommand'
+    }
+}
+
+Describe 'A refused refresh' -Skip:$OnDesktop {
+    It 'is SignInAgainRequired, starts no sign-in by itself, and the next call signs in afresh' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        Start-Sleep -Milliseconds 2100
+        DeviceFault 'invalid_grant'
+
+        $refused = Watch { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint bob -TimeoutSec 5 -ErrorAction Continue -Verbose -Debug }
+
+        $errorRecord = $refused | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }
+        $errorRecord.FullyQualifiedErrorId | Should -Be 'SignInAgainRequired,TokenAuth.Commands.GetProviderTokenCommand'
+        "$errorRecord" | Should -Match 'Sign in again'
+        Counter 'people/device_authorization' | Should -Be 0
+        (Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'bob' }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Where no person can answer' -Skip:$OnDesktop {
+    It 'refuses both flows at once in a fresh pwsh -NonInteractive, and in a CI job, with SignInNotInteractive' {
+        $script = "Register-TokenAuthProvider -Issuer '${Root}people' -Name People -ClientId tokenauth-cli | Out-Null; " +
+            "`$watch = [Diagnostics.Stopwatch]::StartNew(); Get-ProviderToken -Provider People -UseDeviceCode -ErrorAction SilentlyContinue -ErrorVariable e; `$watch.Stop(); " +
+            "`$e[0].FullyQualifiedErrorId; [int] `$watch.Elapsed.TotalMilliseconds; " +
+            "`$env:GITHUB_ACTIONS = 'true'; Get-ProviderToken -Provider People -Interactive -ErrorAction SilentlyContinue -ErrorVariable f; `$f[0].FullyQualifiedErrorId; `"`$(`$f[0])`""
+        $output = Invoke-TokenAuthFreshPwsh $script -Environment @{ TOKENAUTH_SIGNIN_PERSON_PRESENT = $null; TF_BUILD = $null; GITHUB_ACTIONS = $null; BROWSER = $Browser }
+
+        $output[0] | Should -Be 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
+        [int] $output[1] | Should -BeLessThan 1000
+        $output[2] | Should -Be 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
+        $output[3] | Should -Match 'GITHUB_ACTIONS'
+    }
+}
+
+Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
+    It 'fills in the endpoints from the discovery document' {
+        $provider = Get-TokenAuthProvider -Name People
+
+        $definition = $provider.DefinitionJson | ConvertFrom-Json
+
+        $definition.signIn.issuer | Should -Be "${Root}people"
+        $definition.signIn.authorizationEndpoint | Should -Be "${Root}people/authorize"
+        $definition.signIn.deviceAuthorizationEndpoint | Should -Be "${Root}people/device_authorization"
+        $definition.token.path | Should -Be "${Root}people/token"
+        $definition.whoAmI.path | Should -Be "${Root}people/userinfo"
+        $definition.revoke.path | Should -Be "${Root}people/revoke"
+        $definition.credential.fields | Should -Be @('ClientId')
+    }
+
+    It 'refuses a discovery document whose issuer is not the address asked' {
+        $result = Watch { Register-TokenAuthProvider -Issuer "${Root}people-impostor" -Name Impostor -ClientId tokenauth-cli -ErrorAction Continue }
+
+        ($result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be 'InvalidProviderConfiguration,TokenAuth.Commands.RegisterTokenAuthProviderCommand'
+        "$result" | Should -Match 'names the issuer'
+        Get-TokenAuthProvider -Name Impostor -ErrorAction Ignore | Should -BeNullOrEmpty
+    }
+
+    It 'keeps a -Persist registration for a fresh pwsh, with no secret in it, until Unregister-TokenAuthProvider' {
+        $isolated = Join-Path $TestDrive 'home'
+        $register = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "Register-TokenAuthProvider -Issuer '${Root}people' -Name Kept -ClientId tokenauth-cli -Persist | Out-Null; 'registered'"
+        $kept = @(Get-ChildItem -Path $isolated -Recurse -Force -Filter 'Kept.json')
+        $keptText = if ($kept) { Get-Content $kept[0].FullName -Raw }
+        $seen = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "(Get-TokenAuthProvider -Name Kept).Name; Unregister-TokenAuthProvider -Name Kept -Confirm:`$false; 'gone'"
+
+        $register | Should -Be 'registered'
+        $kept | Should -HaveCount 1
+        $keptText | Should -Match '"clientId": "tokenauth-cli"'
+        $keptText | Should -Not -Match '(?i)secret"\s*:\s*"'
+        $seen | Should -Be @('Kept', 'gone')
+        Test-Path $kept[0].FullName | Should -BeFalse
+    }
+}
+
+Describe 'What a person sees' -Skip:$OnDesktop {
+    It 'Get-ProviderToken -Decoded shows the header and claims, marked not verified, never the signature or the token' {
+        $token = Get-ProviderToken -Provider People -Interactive -LoginHint alice -AsPlainText
+        $decoded = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -Decoded }
+        $shown = ($decoded | Format-List | Out-String) + ($decoded | ConvertTo-Json -Depth 5)
+
+        $decoded.Verified | Should -BeFalse
+        $decoded.Header.alg | Should -Be 'HS256'
+        $decoded.Claims.sub | Should -Not -BeNullOrEmpty
+        $decoded.ExpiresOn | Should -BeOfType [datetime]
+        $decoded.Scopes | Should -Contain 'openid'
+        $shown | Should -Match 'not checked'
+        $shown.Contains($token.Split('.')[2]) | Should -BeFalse
+        $shown.Contains($token) | Should -BeFalse
+    }
+
+    It 'Get-WhoAmI shows the signed-in person''s name and e-mail from userinfo' {
+        $identity = Watch { Get-WhoAmI -Provider People -Interactive -LoginHint alice }
+
+        $identity.VerifiedByProvider | Should -BeTrue
+        $identity.Name | Should -Be 'Alice Example'
+        $identity.Email | Should -Be 'alice@example.test'
+        ($identity | Format-List | Out-String) | Should -Match 'alice@example.test'
+    }
+}
+
+Describe 'Revoking a person''s token' -Skip:$OnDesktop {
+    It 'tells the server through its revocation endpoint and forgets the token' {
+        $before = @(Get-ProviderTokenCache | Where-Object Provider -EQ 'People').Count
+        $revocation = Watch { Revoke-ProviderToken -Provider People -Interactive -LoginHint alice -Confirm:$false -Verbose }
+
+        $revocation.Forgotten | Should -BeTrue
+        $revocation.ProviderNotified | Should -BeTrue
+        Counter 'people/revoke' | Should -BeGreaterThan 0
+        @(Get-ProviderTokenCache | Where-Object Provider -EQ 'People').Count | Should -Be ($before - 1)
+    }
+}
+
+Describe 'The leak audit' -Skip:$OnDesktop {
+    It 'finds no authorization code, verifier, device code, refresh token or ID token in any stream of these tests' {
+        $secrets = @(Invoke-RestMethod "${Root}_emulator/people/secrets" | ForEach-Object { $_ })
+        $text = $Seen.ToString()
+
+        $secrets.Count | Should -BeGreaterThan 10
+        $text.Length | Should -BeGreaterThan 1000
+        foreach ($secret in $secrets) {
+            $text.Contains($secret) | Should -BeFalse -Because 'a sign-in secret must never be shown'
+        }
+    }
+}
