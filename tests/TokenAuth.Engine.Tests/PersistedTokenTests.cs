@@ -109,6 +109,8 @@ public sealed class PersistedTokenTests : IAsyncLifetime
             new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 60, "thumb", "source"),
             new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb2", "source"),
             new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb", "source2"),
+            new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb", "source", tokenParameters: "tenant=contoso"),
+            new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb", "source", account: "person:alice"),
             // Length-prefixed: moving a character from one field to the next is another identity.
             new TokenCacheKey("P", "https://a/", "i", "dfp", "scope", 0, "thumb", "source"),
         };
@@ -116,6 +118,8 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         var names = variants.Select(variant => PersistedTokenName.Of(variant).Name).Append(PersistedTokenName.Of(key).Name).ToList();
 
         Assert.Equal(names.Count, names.Distinct().Count());
+        // One variant per identity field, and the length-prefix one: a field added to the key needs its variant here.
+        Assert.Equal(typeof(TokenCacheKey).GetProperties().Length, variants.Length - 1);
         Assert.Equal(PersistedTokenName.Of(key).Name, PersistedTokenName.Of(new TokenCacheKey("p", "https://a/", "id", "fp", "scope", 0, "thumb", "source")).Name);
         Assert.DoesNotContain("fp", PersistedTokenName.Of(key).Check);
     }
