@@ -58,7 +58,11 @@ internal static class Program
         var akiba = registry.GetType().GetMethod("Get")!.Invoke(registry, new object[] { "Akiba" });
         var target = Type("TokenAuth.Providers.ProviderTarget").GetMethod("Resolve")!.Invoke(null, new object?[] { akiba, null, args[1] });
         var credential = Activator.CreateInstance(Type("TokenAuth.Credentials.ProviderCredential"), args[2], args[3], args[4], null, null);
-        var request = Activator.CreateInstance(Type("TokenAuth.Tokens.TokenRequest"), target, credential, null, null, null, null, null);
+        // The target and the credential; every optional argument after them left out (null).
+        var requestConstructor = Type("TokenAuth.Tokens.TokenRequest").GetConstructors().Single();
+        var requestArguments = new object?[requestConstructor.GetParameters().Length];
+        (requestArguments[0], requestArguments[1]) = (target, credential);
+        var request = requestConstructor.Invoke(requestArguments);
         var client = Activator.CreateInstance(Type("TokenAuth.TokenAuthEngine"), new object?[] { null, null })!;
         var call = Activator.CreateInstance(Type("TokenAuth.Requests.ApiRequest"), "GET", "resources/sample");
         var sending = (Task)client.GetType().GetMethod("SendAsync")!.Invoke(client, new object?[] { request, call, null, CancellationToken.None })!;
