@@ -106,7 +106,7 @@ public sealed class SignInTests : IAsyncLifetime
 
         Assert.Same(current, piped.SignIn!.Host);
         Assert.Equal(request.Key, piped.Key);
-        Assert.Equal("person:alice", piped.Key.Account);
+        Assert.Equal("person?hint=alice", piped.Key.Account);
         Assert.NotEqual(request.Key, PersonRequest(ended, SignInFlow.DeviceCode, "bob").Key);
     }
 
