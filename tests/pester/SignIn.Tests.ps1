@@ -294,6 +294,55 @@ Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
     }
 }
 
+Describe 'Two people in one session, without a login hint' -Skip:$OnDesktop {
+    It 'gives each their own entry by the sub of their ID token: a call without a hint gets the person signed in last, -LoginHint finds either, and a refresh of one never touches the other' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        $scope = $script:TwoPeopleScope = 'openid email offline_access'
+        $resource = "${Root}people/resources/sample"
+        try {
+            $env:PERSON_USER = 'alice'
+            $alice = Watch { Get-ProviderToken -Provider People -Interactive -Scope $scope -TimeoutSec 60 }
+            # -Prompt select_account: the person is asked again, and someone else signs in.
+            $env:PERSON_USER = 'bob'
+            $bob = Watch { Get-ProviderToken -Provider People -Interactive -Prompt select_account -Scope $scope -TimeoutSec 60 }
+        }
+        finally { Remove-Item Env:PERSON_USER }
+        $entries = @(Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Scope -eq $scope })
+
+        # No browser from here on: every call below is served from the two entries or their refresh tokens.
+        $env:BROWSER = Join-Path $TestDrive 'no-such-browser'
+        try {
+            $current = Watch { Get-ProviderToken -Provider People -Interactive -Scope $scope -TimeoutSec 5 }
+            $byName = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint alice -Scope $scope -Uri $resource -TimeoutSec 5 }
+            $byEmail = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint BOB@example.test -Scope $scope -Uri $resource -TimeoutSec 5 }
+            Start-Sleep -Milliseconds 2100
+            $bobBefore = Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Scope -eq $scope -and $_.Account -eq 'bob' }
+            $aliceRenewed = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -Scope $scope -TimeoutSec 5 }
+            $bobAfter = Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Scope -eq $scope -and $_.Account -eq 'bob' }
+            $refreshesForAlice = Counter 'people/refresh'
+            $bobRenewed = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -Scope $scope -Uri $resource -TimeoutSec 5 }
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $alice.Account | Should -Be 'alice'
+        $bob.Account | Should -Be 'bob'
+        $entries | Should -HaveCount 2
+        $entries.Account | Sort-Object | Should -Be @('alice', 'bob')
+        $current.Account | Should -Be 'bob'
+        $current.FromCache | Should -BeTrue
+        $byName.identity | Should -Be 'alice'
+        $byEmail.identity | Should -Be 'bob'
+        $aliceRenewed.Account | Should -Be 'alice'
+        $aliceRenewed.FromCache | Should -BeFalse
+        $refreshesForAlice | Should -Be 1
+        $bobAfter.ExpiresOn | Should -Be $bobBefore.ExpiresOn
+        # Bob's own refresh token still works after Alice's was used and rotated (the emulator refuses a used one).
+        $bobRenewed.identity | Should -Be 'bob'
+        Counter 'people/refresh' | Should -Be 2
+        Counter 'people/sign-in' | Should -Be 2
+    }
+}
+
 Describe 'A refused refresh' -Skip:$OnDesktop {
     It 'is SignInAgainRequired, starts no sign-in by itself, and the next call signs in afresh' {
         Reset-TokenAuthEmulator -Emulator $Emulator
@@ -306,7 +355,7 @@ Describe 'A refused refresh' -Skip:$OnDesktop {
         $errorRecord.FullyQualifiedErrorId | Should -Be 'SignInAgainRequired,TokenAuth.Commands.GetProviderTokenCommand'
         "$errorRecord" | Should -Match 'Sign in again'
         Counter 'people/device_authorization' | Should -Be 0
-        (Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'bob' }) | Should -BeNullOrEmpty
+        (Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'bob' -and $_.Scope -ne $TwoPeopleScope }) | Should -BeNullOrEmpty
     }
 }
 
