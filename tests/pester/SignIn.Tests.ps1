@@ -194,6 +194,29 @@ Describe 'Signing in in the browser (-Interactive)' -Skip:$OnDesktop {
         $token.Account | Should -Be 'alice'
     }
 
+    It 'opens the browser with xdg-open where BROWSER is not set (Linux), and the sign-in completes through it' -Skip:(-not $IsLinux) {
+        # A fake xdg-open first on PATH: it notes the address and, like the real one, hands it to the browser (the person) and returns at once.
+        $bin = Join-Path $TestDrive 'xdg-bin'
+        $null = New-Item -ItemType Directory -Path $bin -Force
+        $opened = Join-Path $TestDrive 'xdg-open.log'
+        Set-Content -Path (Join-Path $bin 'xdg-open') -Value "#!/bin/sh`nprintf '%s\n' `"`$1`" >> '$opened'`n'$Browser' `"`$1`" >/dev/null 2>&1 &`nexit 0"
+        chmod +x (Join-Path $bin 'xdg-open')
+        $pathBefore = $env:PATH
+        $env:BROWSER = ''
+        $env:PATH = $bin + [IO.Path]::PathSeparator + $pathBefore
+        try {
+            $token = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice@xdg.test -TimeoutSec 60 }
+        }
+        finally {
+            $env:PATH = $pathBefore
+            $env:BROWSER = $Browser
+        }
+
+        @(Get-Content $opened) | Should -HaveCount 1
+        (Get-Content $opened) | Should -Match '^http://[^/]+/people/authorize\?.*code_challenge_method=S256'
+        $token.Account | Should -Be 'alice'
+    }
+
     It 'ends at once on Ctrl+C (a stopped pipeline), and the listener goes with it' {
         $env:BROWSER = $LoggingBrowser
         try {
@@ -269,6 +292,26 @@ Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
 
         $accounts | Should -Contain 'alice'
         $accounts | Should -Contain 'bob'
+    }
+
+    It 'ends at once on Ctrl+C (a stopped pipeline) while it waits for the person, and polls no more' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint stopped-device@example.test -TimeoutSec 60 }
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ((Counter 'people/token') -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $pollsBefore = Counter 'people/token'
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $runspace.PowerShell.Stop()
+        $watch.Stop()
+        try { $null = Receive-FromRunspace $runspace } catch [System.Management.Automation.PipelineStoppedException] { $null = $_ }
+        $pollsAtStop = Counter 'people/token'
+        # The interval is 1 s: a poll left running would be seen within two.
+        Start-Sleep -Milliseconds 2200
+
+        $pollsBefore | Should -BeGreaterOrEqual 1
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        Counter 'people/token' | Should -Be $pollsAtStop
+        Counter 'people/sign-in' | Should -Be 0
     }
 
     It 'waits 5 s more after slow_down (ending with SignInTimedOut that says so when the time is up first)' {
