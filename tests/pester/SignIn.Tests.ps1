@@ -387,7 +387,9 @@ Describe 'Two people in one session, without a login hint' -Skip:$OnDesktop {
 }
 
 Describe 'A refused refresh' -Skip:$OnDesktop {
-    It 'is SignInAgainRequired, starts no sign-in by itself, and the next call signs in afresh' {
+    It 'is SignInAgainRequired and starts no sign-in by itself, even with the person-present override set' {
+        # BeforeAll set TOKENAUTH_SIGNIN_PERSON_PRESENT=1: it lifts the unattended refusal, and must not turn a refused refresh into a sign-in.
+        $env:TOKENAUTH_SIGNIN_PERSON_PRESENT | Should -Be '1'
         Reset-TokenAuthEmulator -Emulator $Emulator
         Start-Sleep -Milliseconds 2100
         DeviceFault 'invalid_grant'
@@ -407,13 +409,16 @@ Describe 'Where no person can answer' -Skip:$OnDesktop {
         $script = "Register-TokenAuthProvider -Issuer '${Root}people' -Name People -ClientId tokenauth-cli | Out-Null; " +
             "`$watch = [Diagnostics.Stopwatch]::StartNew(); Get-ProviderToken -Provider People -UseDeviceCode -ErrorAction SilentlyContinue -ErrorVariable e; `$watch.Stop(); " +
             "`$e[0].FullyQualifiedErrorId; [int] `$watch.Elapsed.TotalMilliseconds; " +
-            "`$env:GITHUB_ACTIONS = 'true'; Get-ProviderToken -Provider People -Interactive -ErrorAction SilentlyContinue -ErrorVariable f; `$f[0].FullyQualifiedErrorId; `"`$(`$f[0])`""
+            "`$env:GITHUB_ACTIONS = 'true'; Get-ProviderToken -Provider People -Interactive -ErrorAction SilentlyContinue -ErrorVariable f; `$f[0].FullyQualifiedErrorId; `"`$(`$f[0])`"; " +
+            # The test and automation override: the flow asked for starts (and here waits for nobody, until -TimeoutSec).
+            "`$env:TOKENAUTH_SIGNIN_PERSON_PRESENT = '1'; Get-ProviderToken -Provider People -UseDeviceCode -LoginHint override@example.test -TimeoutSec 1 -ErrorAction SilentlyContinue -ErrorVariable g 6>`$null; `$g[0].FullyQualifiedErrorId"
         $output = Invoke-TokenAuthFreshPwsh $script -Environment @{ TOKENAUTH_SIGNIN_PERSON_PRESENT = $null; TF_BUILD = $null; GITHUB_ACTIONS = $null; BROWSER = $Browser }
 
         $output[0] | Should -Be 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
         [int] $output[1] | Should -BeLessThan 1000
         $output[2] | Should -Be 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
         $output[3] | Should -Match 'GITHUB_ACTIONS'
+        $output[4] | Should -Be 'SignInTimedOut,TokenAuth.Commands.GetProviderTokenCommand'
     }
 }
 

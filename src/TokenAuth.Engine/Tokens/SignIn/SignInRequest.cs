@@ -38,7 +38,7 @@ namespace TokenAuth.Tokens
 
         public ISignInHost Host { get; }
 
-        /// <summary>Who is signing in, as the person gave it; it also keeps different people's tokens apart in the cache.</summary>
+        /// <summary>Who is signing in, as the person gave it; it also finds their token in the cache (see <see cref="People"/>).</summary>
         public string? LoginHint { get; }
 
         public string? Prompt { get; }
