@@ -305,8 +305,8 @@ Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
         $watch.Stop()
         try { $null = Receive-FromRunspace $runspace } catch [System.Management.Automation.PipelineStoppedException] { $null = $_ }
         $pollsAtStop = Counter 'people/token'
-        # The interval is 1 s: a poll left running would be seen within two.
-        Start-Sleep -Milliseconds 2200
+        # The interval is 1 s: a poll left running would be seen within 1.3 s.
+        Start-Sleep -Milliseconds 1300
 
         $pollsBefore | Should -BeGreaterOrEqual 1
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
