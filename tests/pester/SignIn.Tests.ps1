@@ -446,6 +446,17 @@ Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
         Get-TokenAuthProvider -Name Impostor -ErrorAction Ignore | Should -BeNullOrEmpty
     }
 
+    It 'refuses a definition whose signIn would send the person to a plain http address, when it is registered' {
+        $json = Join-Path $TestDrive 'plain-http-sign-in.json'
+        Set-Content -Path $json -Value '{ "name": "PlainHttp", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "http://idp.example/authorize" } }'
+
+        $result = Watch { Register-TokenAuthProvider -Path $json -ErrorAction Continue }
+
+        ($result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be 'InvalidProviderConfiguration,TokenAuth.Commands.RegisterTokenAuthProviderCommand'
+        "$result" | Should -Match '\$\.signIn\.authorizationEndpoint'
+        Get-TokenAuthProvider -Name PlainHttp -ErrorAction Ignore | Should -BeNullOrEmpty
+    }
+
     It 'keeps a -Persist registration for a fresh pwsh, with no secret in it, until Unregister-TokenAuthProvider' {
         $isolated = Join-Path $TestDrive 'home'
         $register = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "Register-TokenAuthProvider -Issuer '${Root}people' -Name Kept -ClientId tokenauth-cli -Persist | Out-Null; 'registered'"
