@@ -18,7 +18,7 @@ namespace TokenAuth.Commands
         [Parameter(ParameterSetName = ByProvider)]
         public SwitchParameter Interactive { get; set; }
 
-        /// <summary>Who signs in: sent to the server as login_hint, and keeps this person's tokens apart from anyone else's.</summary>
+        /// <summary>Who signs in: sent to the server as login_hint, and finds this person's own cache entry (by the hint, or their ID token's user name or e-mail).</summary>
         [Parameter(ParameterSetName = ByProvider)]
         [ValidateNotNullOrEmpty]
         public string? LoginHint { get; set; }

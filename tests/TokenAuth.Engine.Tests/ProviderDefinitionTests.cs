@@ -112,6 +112,16 @@ public sealed class ProviderDefinitionTests
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "authorization": { "scheme": "Bea:rer" } }""", "$.authorization.scheme", "an HTTP token")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "headers": { "X Id": "{ClientId}" } } }""", "$.token.headers.X Id", "must be an HTTP header name")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "headers": { "X-Id": "a\r\nX-Injected: yes" } } }""", "$.token.headers.X-Id", "a value of one line")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "clientId": "cli" } }""", "$.signIn", "needs authorizationEndpoint")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "http://idp.example/authorize" } }""", "$.signIn.authorizationEndpoint", "must be an absolute https address")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "deviceAuthorizationEndpoint": "http://192.168.1.5/device" } }""", "$.signIn.deviceAuthorizationEndpoint", "must be an absolute https address")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "/authorize" } }""", "$.signIn.authorizationEndpoint", "must be an absolute https address")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "https://user:pw@idp.example/authorize" } }""", "$.signIn.authorizationEndpoint", "without user information")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "https://{Tenant}.idp.example/authorize" } }""", "$.signIn.authorizationEndpoint", "a placeholder")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "https://idp.example/authorize", "issuer": "ftp://idp.example" } }""", "$.signIn.issuer", "must be an absolute https address")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "https://idp.example/authorize", "clientId": " " } }""", "$.signIn.clientId", "text of one line")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "https://idp.example/authorize", "defaultScope": "" } }""", "$.signIn.defaultScope", "must be a scope of one line")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "https://idp.example/authorize", "authorizeEndpoint": "https://idp.example/a" } }""", "$.signIn.authorizeEndpoint", "is not a field of a provider definition")]
     public void A_bad_definition_names_the_field_and_where_it_is(string json, string location, string problem)
     {
         var error = Expect.Throws<ProviderConfigurationException>(() => ProviderDefinitionLoader.Parse(json, "custom.json"));
@@ -119,6 +129,28 @@ public sealed class ProviderDefinitionTests
         Assert.Contains("custom.json: ", error.Message);
         Assert.Contains(location, error.Message);
         Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void A_sign_in_section_with_loopback_http_endpoints_and_a_public_client_loads()
+    {
+        var definition = ProviderDefinitionLoader.Parse("""
+            { "name": "X", "credential": { "fields": ["ApiKey"] }, "token": { "path": "http://127.0.0.1:5000/token" },
+              "signIn": { "clientId": "cli", "authorizationEndpoint": "http://127.0.0.1:5000/authorize", "deviceAuthorizationEndpoint": "https://idp.example/device" } }
+            """);
+
+        Assert.Equal("cli", definition.SignIn!.ClientId);
+    }
+
+    [Fact]
+    public void A_sign_in_section_without_a_client_id_anywhere_is_refused_when_loaded()
+    {
+        var error = Expect.Throws<ProviderConfigurationException>(() => ProviderDefinitionLoader.Parse(
+            """{ "name": "X", "credential": { "fields": ["ApiKey"] }, "token": { "path": "/t" }, "signIn": { "deviceAuthorizationEndpoint": "https://idp.example/device" } }""",
+            "custom.json"));
+
+        Assert.Contains("$.signIn.clientId", error.Message);
+        Assert.Equal("InvalidProviderConfiguration", error.ErrorId);
     }
 
     [Fact]

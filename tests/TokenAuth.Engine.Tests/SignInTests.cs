@@ -30,8 +30,8 @@ public sealed class SignInTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-    private TokenRequest PersonRequest(ISignInHost host, SignInFlow flow, string? loginHint = null) =>
-        new(ProviderTarget.Resolve(_people), new ProviderCredential(clientId: "tokenauth-cli"), signIn: new SignInRequest(flow, host, loginHint, timeout: TimeSpan.FromSeconds(30)));
+    private TokenRequest PersonRequest(ISignInHost host, SignInFlow flow, string? loginHint = null, string? prompt = null) =>
+        new(ProviderTarget.Resolve(_people), new ProviderCredential(clientId: "tokenauth-cli"), signIn: new SignInRequest(flow, host, loginHint, prompt, TimeSpan.FromSeconds(30)));
 
     [Fact]
     public void The_PKCE_challenge_is_S256_of_the_verifier_as_RFC_7636_shows()
@@ -106,7 +106,7 @@ public sealed class SignInTests : IAsyncLifetime
 
         Assert.Same(current, piped.SignIn!.Host);
         Assert.Equal(request.Key, piped.Key);
-        Assert.Equal("person:alice", piped.Key.Account);
+        Assert.Equal("person?hint=alice", piped.Key.Account);
         Assert.NotEqual(request.Key, PersonRequest(ended, SignInFlow.DeviceCode, "bob").Key);
     }
 
@@ -137,6 +137,30 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_people_signed_in_without_a_hint_have_entries_of_their_own_the_last_is_current_and_a_hint_finds_either()
+    {
+        var alice = new Person(_harness.Emulator.RootUri) { User = "alice" };
+        var bob = new Person(_harness.Emulator.RootUri) { User = "bob" };
+
+        var first = (await _harness.Engine.GetTokenAsync(PersonRequest(alice, SignInFlow.DeviceCode), log: _harness.Log)).Token;
+        var second = (await _harness.Engine.GetTokenAsync(PersonRequest(bob, SignInFlow.DeviceCode, prompt: "select_account"), log: _harness.Log)).Token;
+        // Alice's host would sign Alice in again; Bob, signed in last, is the current person, and his token is cached.
+        var current = await _harness.Engine.GetTokenAsync(PersonRequest(alice, SignInFlow.DeviceCode), log: _harness.Log);
+        var byEmail = await _harness.Engine.GetTokenAsync(PersonRequest(bob, SignInFlow.DeviceCode, "ALICE@example.test"), log: _harness.Log);
+
+        Assert.Equal("alice", first.Account);
+        Assert.Equal("bob", second.Account);
+        Assert.StartsWith("person:sub=user_", first.Request.Key.Account);
+        Assert.NotEqual(first.Request.Key, second.Request.Key);
+        Assert.NotEqual(PersistedTokenName.Of(first.Request.Key).Name, PersistedTokenName.Of(second.Request.Key).Name);
+        Assert.True(current.FromCache);
+        Assert.Equal(second.Value, current.Token.Value);
+        Assert.Equal(first.Value, byEmail.Token.Value);
+        Assert.Equal(2, _harness.Count("people", "sign-in"));
+        Assert.Equal(2, _harness.Engine.CachedTokens().Count(token => token.Request.SignIn != null));
+    }
+
+    [Fact]
     public async Task Where_no_person_can_answer_neither_flow_starts()
     {
         var nobody = new Person(_harness.Emulator.RootUri) { WhyNoPerson = "this is a test of an unattended session" };
@@ -154,6 +178,9 @@ public sealed class SignInTests : IAsyncLifetime
     private sealed class Person(Uri root) : ISignInHost
     {
         public string? WhyNoPerson { get; init; }
+
+        /// <summary>Who signs in (the emulator's users: alice, bob).</summary>
+        public string User { get; init; } = "alice";
 
         /// <summary>Whether the person goes on to approve a device code they are shown.</summary>
         public bool Approves { get; init; } = true;
@@ -175,7 +202,7 @@ public sealed class SignInTests : IAsyncLifetime
                 using var http = new HttpClient();
                 using var form = new FormUrlEncodedContent(new Dictionary<string, string>
                 {
-                    ["user_code"] = prompt.UserCode, ["username"] = "alice", ["password"] = "alice-password", ["decision"] = "allow",
+                    ["user_code"] = prompt.UserCode, ["username"] = User, ["password"] = User + "-password", ["decision"] = "allow",
                 });
                 await http.PostAsync(prompt.VerificationUri, form);
             });
@@ -189,7 +216,7 @@ public sealed class SignInTests : IAsyncLifetime
                 using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
                 var page = await (await http.GetAsync(address)).Content.ReadAsStringAsync();
                 var id = Regex.Match(page, "name=\"request\" value=\"([^\"]+)\"").Groups[1].Value;
-                await Post(http, "people/authorize", new() { ["request"] = id, ["username"] = "alice", ["password"] = "alice-password" });
+                await Post(http, "people/authorize", new() { ["request"] = id, ["username"] = User, ["password"] = User + "-password" });
                 var consent = await Post(http, "people/consent", new() { ["request"] = id, ["decision"] = "allow" });
                 await http.GetAsync(consent.Headers.Location);
             });

@@ -194,6 +194,29 @@ Describe 'Signing in in the browser (-Interactive)' -Skip:$OnDesktop {
         $token.Account | Should -Be 'alice'
     }
 
+    It 'opens the browser with xdg-open where BROWSER is not set (Linux), and the sign-in completes through it' -Skip:(-not $IsLinux) {
+        # A fake xdg-open first on PATH: it notes the address and, like the real one, hands it to the browser (the person) and returns at once.
+        $bin = Join-Path $TestDrive 'xdg-bin'
+        $null = New-Item -ItemType Directory -Path $bin -Force
+        $opened = Join-Path $TestDrive 'xdg-open.log'
+        Set-Content -Path (Join-Path $bin 'xdg-open') -Value "#!/bin/sh`nprintf '%s\n' `"`$1`" >> '$opened'`n'$Browser' `"`$1`" >/dev/null 2>&1 &`nexit 0"
+        chmod +x (Join-Path $bin 'xdg-open')
+        $pathBefore = $env:PATH
+        $env:BROWSER = ''
+        $env:PATH = $bin + [IO.Path]::PathSeparator + $pathBefore
+        try {
+            $token = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice@xdg.test -TimeoutSec 60 }
+        }
+        finally {
+            $env:PATH = $pathBefore
+            $env:BROWSER = $Browser
+        }
+
+        @(Get-Content $opened) | Should -HaveCount 1
+        (Get-Content $opened) | Should -Match '^http://[^/]+/people/authorize\?.*code_challenge_method=S256'
+        $token.Account | Should -Be 'alice'
+    }
+
     It 'ends at once on Ctrl+C (a stopped pipeline), and the listener goes with it' {
         $env:BROWSER = $LoggingBrowser
         try {
@@ -271,6 +294,26 @@ Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
         $accounts | Should -Contain 'bob'
     }
 
+    It 'ends at once on Ctrl+C (a stopped pipeline) while it waits for the person, and polls no more' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        $runspace = Invoke-InRunspace { Get-ProviderToken -Provider People -UseDeviceCode -LoginHint stopped-device@example.test -TimeoutSec 60 }
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ((Counter 'people/token') -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $pollsBefore = Counter 'people/token'
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $runspace.PowerShell.Stop()
+        $watch.Stop()
+        try { $null = Receive-FromRunspace $runspace } catch [System.Management.Automation.PipelineStoppedException] { $null = $_ }
+        $pollsAtStop = Counter 'people/token'
+        # The interval is 1 s: a poll left running would be seen within 1.3 s.
+        Start-Sleep -Milliseconds 1300
+
+        $pollsBefore | Should -BeGreaterOrEqual 1
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        Counter 'people/token' | Should -Be $pollsAtStop
+        Counter 'people/sign-in' | Should -Be 0
+    }
+
     It 'waits 5 s more after slow_down (ending with SignInTimedOut that says so when the time is up first)' {
         Reset-TokenAuthEmulator -Emulator $Emulator
         DeviceFault 'slow_down'
@@ -294,8 +337,62 @@ Describe 'Signing in with a device code (-UseDeviceCode)' -Skip:$OnDesktop {
     }
 }
 
+Describe 'Two people in one session, without a login hint' -Skip:$OnDesktop {
+    It 'gives each their own entry by the sub of their ID token: a call without a hint gets the person signed in last, -LoginHint finds either, and a refresh of one never touches the other' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        $scope = $script:TwoPeopleScope = 'openid email offline_access'
+        $resource = "${Root}people/resources/sample"
+        try {
+            $env:PERSON_USER = 'alice'
+            $alice = Watch { Get-ProviderToken -Provider People -Interactive -Scope $scope -TimeoutSec 60 }
+            # -Prompt select_account: the person is asked again, and someone else signs in.
+            $env:PERSON_USER = 'bob'
+            $bob = Watch { Get-ProviderToken -Provider People -Interactive -Prompt select_account -Scope $scope -TimeoutSec 60 }
+        }
+        finally { Remove-Item Env:PERSON_USER }
+        $entries = @(Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Scope -eq $scope })
+
+        # No browser from here on: every call below is served from the two entries or their refresh tokens.
+        $env:BROWSER = Join-Path $TestDrive 'no-such-browser'
+        try {
+            $current = Watch { Get-ProviderToken -Provider People -Interactive -Scope $scope -TimeoutSec 5 }
+            $byName = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint alice -Scope $scope -Uri $resource -TimeoutSec 5 }
+            $byEmail = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -LoginHint BOB@example.test -Scope $scope -Uri $resource -TimeoutSec 5 }
+            # -Force renews now (with the refresh token, as at the end of a token's life), without waiting for it.
+            $bobBefore = Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Scope -eq $scope -and $_.Account -eq 'bob' }
+            $aliceRenewed = Watch { Get-ProviderToken -Provider People -Interactive -LoginHint alice -Scope $scope -Force -TimeoutSec 5 }
+            $bobAfter = Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Scope -eq $scope -and $_.Account -eq 'bob' }
+            $refreshesForAlice = Counter 'people/refresh'
+            $bobRenewed = Watch { Get-ProviderToken -Provider People -Interactive -Scope $scope -Force -TimeoutSec 5 }
+            $bobAnswer = Watch { Invoke-AuthenticatedRequest -Provider People -Interactive -Scope $scope -Uri $resource -TimeoutSec 5 }
+        }
+        finally { $env:BROWSER = $Browser }
+
+        $alice.Account | Should -Be 'alice'
+        $bob.Account | Should -Be 'bob'
+        $entries | Should -HaveCount 2
+        $entries.Account | Sort-Object | Should -Be @('alice', 'bob')
+        $current.Account | Should -Be 'bob'
+        $current.FromCache | Should -BeTrue
+        $byName.identity | Should -Be 'alice'
+        $byEmail.identity | Should -Be 'bob'
+        $aliceRenewed.Account | Should -Be 'alice'
+        $aliceRenewed.FromCache | Should -BeFalse
+        $refreshesForAlice | Should -Be 1
+        $bobAfter.ExpiresOn | Should -Be $bobBefore.ExpiresOn
+        # Bob's own refresh token still works after Alice's was used and rotated (the emulator refuses a used one).
+        $bobRenewed.Account | Should -Be 'bob'
+        $bobRenewed.FromCache | Should -BeFalse
+        $bobAnswer.identity | Should -Be 'bob'
+        Counter 'people/refresh' | Should -Be 2
+        Counter 'people/sign-in' | Should -Be 2
+    }
+}
+
 Describe 'A refused refresh' -Skip:$OnDesktop {
-    It 'is SignInAgainRequired, starts no sign-in by itself, and the next call signs in afresh' {
+    It 'is SignInAgainRequired and starts no sign-in by itself, even with the person-present override set' {
+        # BeforeAll set TOKENAUTH_SIGNIN_PERSON_PRESENT=1: it lifts the unattended refusal, and must not turn a refused refresh into a sign-in.
+        $env:TOKENAUTH_SIGNIN_PERSON_PRESENT | Should -Be '1'
         Reset-TokenAuthEmulator -Emulator $Emulator
         Start-Sleep -Milliseconds 2100
         DeviceFault 'invalid_grant'
@@ -306,7 +403,7 @@ Describe 'A refused refresh' -Skip:$OnDesktop {
         $errorRecord.FullyQualifiedErrorId | Should -Be 'SignInAgainRequired,TokenAuth.Commands.GetProviderTokenCommand'
         "$errorRecord" | Should -Match 'Sign in again'
         Counter 'people/device_authorization' | Should -Be 0
-        (Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'bob' }) | Should -BeNullOrEmpty
+        (Get-ProviderTokenCache | Where-Object { $_.Provider -eq 'People' -and $_.Account -eq 'bob' -and $_.Scope -ne $TwoPeopleScope }) | Should -BeNullOrEmpty
     }
 }
 
@@ -315,13 +412,17 @@ Describe 'Where no person can answer' -Skip:$OnDesktop {
         $script = "Register-TokenAuthProvider -Issuer '${Root}people' -Name People -ClientId tokenauth-cli | Out-Null; " +
             "`$watch = [Diagnostics.Stopwatch]::StartNew(); Get-ProviderToken -Provider People -UseDeviceCode -ErrorAction SilentlyContinue -ErrorVariable e; `$watch.Stop(); " +
             "`$e[0].FullyQualifiedErrorId; [int] `$watch.Elapsed.TotalMilliseconds; " +
-            "`$env:GITHUB_ACTIONS = 'true'; Get-ProviderToken -Provider People -Interactive -ErrorAction SilentlyContinue -ErrorVariable f; `$f[0].FullyQualifiedErrorId; `"`$(`$f[0])`""
+            "`$env:GITHUB_ACTIONS = 'true'; Get-ProviderToken -Provider People -Interactive -ErrorAction SilentlyContinue -ErrorVariable f; `$f[0].FullyQualifiedErrorId; `"`$(`$f[0])`"; " +
+            # The test and automation override: the flow asked for starts (and here waits for nobody, until -TimeoutSec).
+            "`$env:TOKENAUTH_SIGNIN_PERSON_PRESENT = '1'; Get-ProviderToken -Provider People -UseDeviceCode -LoginHint override@example.test -TimeoutSec 1 -ErrorAction SilentlyContinue -ErrorVariable g 6>`$null; `$g[0].FullyQualifiedErrorId"
         $output = Invoke-TokenAuthFreshPwsh $script -Environment @{ TOKENAUTH_SIGNIN_PERSON_PRESENT = $null; TF_BUILD = $null; GITHUB_ACTIONS = $null; BROWSER = $Browser }
 
         $output[0] | Should -Be 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
         [int] $output[1] | Should -BeLessThan 1000
         $output[2] | Should -Be 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
         $output[3] | Should -Match 'GITHUB_ACTIONS'
+        # (Under GITHUB_ACTIONS the device code is first registered for masking: ::add-mask::.)
+        $output[-1] | Should -Be 'SignInTimedOut,TokenAuth.Commands.GetProviderTokenCommand'
     }
 }
 
@@ -346,6 +447,17 @@ Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
         ($result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be 'InvalidProviderConfiguration,TokenAuth.Commands.RegisterTokenAuthProviderCommand'
         "$result" | Should -Match 'names the issuer'
         Get-TokenAuthProvider -Name Impostor -ErrorAction Ignore | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a definition whose signIn would send the person to a plain http address, when it is registered' {
+        $json = Join-Path $TestDrive 'plain-http-sign-in.json'
+        Set-Content -Path $json -Value '{ "name": "PlainHttp", "credential": { "fields": ["ClientId"] }, "token": { "path": "https://idp.example/token" }, "signIn": { "authorizationEndpoint": "http://idp.example/authorize" } }'
+
+        $result = Watch { Register-TokenAuthProvider -Path $json -ErrorAction Continue }
+
+        ($result | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be 'InvalidProviderConfiguration,TokenAuth.Commands.RegisterTokenAuthProviderCommand'
+        "$result" | Should -Match '\$\.signIn\.authorizationEndpoint'
+        Get-TokenAuthProvider -Name PlainHttp -ErrorAction Ignore | Should -BeNullOrEmpty
     }
 
     It 'keeps a -Persist registration for a fresh pwsh, with no secret in it, until Unregister-TokenAuthProvider' {

@@ -194,6 +194,11 @@ namespace TokenAuth.Providers
                 yield return problem;
             }
 
+            foreach (var problem in ValidateSignIn(definition))
+            {
+                yield return problem;
+            }
+
             var response = definition.TokenResponse;
             foreach (var (path, value) in new[] { ("accessToken", response.AccessToken), ("tokenType", response.TokenType), ("refreshToken", response.RefreshToken), ("scope", response.Scope) })
             {

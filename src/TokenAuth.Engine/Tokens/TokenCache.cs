@@ -15,11 +15,22 @@ namespace TokenAuth.Tokens
     {
         private static readonly Func<TokenCacheKey, Entry> NewEntry = _ => new Entry();
 
+        private static readonly Func<TokenCacheKey, Entry> NewSignIn = _ => new Entry(keepsToken: false);
+
         private readonly ConcurrentDictionary<TokenCacheKey, Entry> _entries = new ConcurrentDictionary<TokenCacheKey, Entry>();
+
+        /// <summary>People's sign-ins under way, by whom they were asked for: their tokens go to the entry of whoever signed in (<see cref="Put"/>).</summary>
+        private readonly ConcurrentDictionary<TokenCacheKey, Entry> _signIns = new ConcurrentDictionary<TokenCacheKey, Entry>();
 
         public int Count => _entries.Count(entry => entry.Value.Current != null);
 
         public Entry GetOrAdd(TokenCacheKey key) => _entries.GetOrAdd(key, NewEntry);
+
+        /// <summary>Where callers asking for the same sign-in share one; it holds no token itself.</summary>
+        public Entry SignIn(TokenCacheKey key) => _signIns.GetOrAdd(key, NewSignIn);
+
+        /// <summary>Keeps a signed-in person's token in its own entry (its request's key names the person).</summary>
+        public void Put(AccessToken token) => GetOrAdd(token.Request.Key).Put(token);
 
         /// <summary>The token the key holds now, if any; nothing is added.</summary>
         public AccessToken? Current(TokenCacheKey key) => _entries.TryGetValue(key, out var entry) ? entry.Current : null;
@@ -57,11 +68,19 @@ namespace TokenAuth.Tokens
 
         internal sealed class Entry
         {
+            private readonly bool _keepsToken;
             private volatile AccessToken? _current;
             private volatile string? _awaitedSource;
             private Flight? _inFlight;
 
+            public Entry(bool keepsToken = true)
+            {
+                _keepsToken = keepsToken;
+            }
+
             public AccessToken? Current => _current;
+
+            public void Put(AccessToken token) => _current = token;
 
             /// <summary>The client assertion source the renewal under way is waiting on, if it is: what a caller whose time runs out names.</summary>
             public string? AwaitedSource
@@ -134,7 +153,11 @@ namespace TokenAuth.Tokens
                     {
                         if (_inFlight == flight)
                         {
-                            _current = token;
+                            if (_keepsToken)
+                            {
+                                _current = token;
+                            }
+
                             _inFlight = null;
                         }
                     }

@@ -20,6 +20,7 @@ namespace TokenAuth.Tokens
     internal sealed partial class TokenManager
     {
         private readonly TokenCache _cache = new TokenCache();
+        private readonly People _people = new People();
         private readonly Func<TokenAuthOptions> _options;
         private readonly TimeProvider _clock;
         private readonly HttpSender _sender;
@@ -51,7 +52,10 @@ namespace TokenAuth.Tokens
         /// allows, else from the credentials). Concurrent callers share one request.
         /// </summary>
         /// <param name="budget">The caller's whole time, waiting on a token request already under way included; null: unbounded.</param>
-        public ValueTask<TokenResult> GetAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellationToken)
+        public ValueTask<TokenResult> GetAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellationToken) =>
+            request.SignIn != null ? GetForPersonAsync(request, forceNew, log, budget, cancellationToken) : GetCachedAsync(request, forceNew, log, budget, cancellationToken);
+
+        private ValueTask<TokenResult> GetCachedAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellationToken)
         {
             var entry = _cache.GetOrAdd(request.Key);
             var current = entry.Current;
@@ -69,7 +73,7 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>The token the session holds for the request now, fresh or not; null when it holds none.</summary>
-        public AccessToken? Current(TokenRequest request) => _cache.Current(request.Key);
+        public AccessToken? Current(TokenRequest request) => _cache.Current(Whose(request).Key);
 
         /// <summary>
         /// Forgets this very token, if the session still holds it (a newer one is kept): the API refused it. Where tokens
@@ -85,9 +89,13 @@ namespace TokenAuth.Tokens
             return _cache.RemoveIfCurrent(token);
         }
 
-        public bool Forget(TokenRequest request) => _cache.Remove(request.Key) != null;
+        public bool Forget(TokenRequest request) => _cache.Remove(Whose(request).Key) != null;
 
-        public int ForgetAll() => _cache.Clear();
+        public int ForgetAll()
+        {
+            _people.Clear();
+            return _cache.Clear();
+        }
 
         /// <summary>
         /// Forgets the session's token for the request and removes its persisted entry, then tells the provider. A process
@@ -95,6 +103,7 @@ namespace TokenAuth.Tokens
         /// </summary>
         public async Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
         {
+            request = Whose(request);
             var token = _cache.Remove(request.Key);
             var forgotten = token != null;
             var vault = _persistence.VaultFor(request);
@@ -136,8 +145,9 @@ namespace TokenAuth.Tokens
         private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
             connection is { SkipCertificateCheck: true } ? connection with { SkipCertificateCheck = false } : connection;
 
+        /// <param name="fetch">What gets the token; null: the cache entry's own renewal (through the vault where tokens persist).</param>
         private async Task<TokenResult> RenewAsync(TokenCache.Entry entry, TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken, Func<AccessToken?, CancellationToken, Task<AccessToken>>? fetch = null)
         {
             request.Credential.Validate(request.Target.Definition);
             log.Verbose(forceNew
@@ -147,7 +157,8 @@ namespace TokenAuth.Tokens
             // The shared request runs on while any caller waits on it, so the others (and the cache) still get its
             // token; this caller stops waiting at once on Ctrl+C or when its own time is up. The request itself ends
             // within TokenTimeout, or as soon as the last caller waiting on it gives up.
-            var renewal = entry.Renew((previous, abandoned) => FetchThroughVaultAsync(entry, request, previous, forceNew, log, abandoned), IsFresh, forceNew, out var started);
+            var renewal = entry.Renew(fetch ?? ((previous, abandoned) => FetchThroughVaultAsync(entry, request, previous, forceNew, log, abandoned)), IsFresh, forceNew,
+                out var started);
             if (!started && !renewal.Task.IsCompleted)
             {
                 log.Verbose($"{request.Target.ProviderName}: joining the token request already under way.");

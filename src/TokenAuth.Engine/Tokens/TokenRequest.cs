@@ -138,6 +138,9 @@ namespace TokenAuth.Tokens
         public TokenRequest WithSignInHost(ISignInHost host) =>
             SignIn == null || ReferenceEquals(SignIn.Host, host) ? this : new TokenRequest(this, Connection, Host, SignIn.WithHost(host));
 
+        /// <summary>The same request for one signed-in person: their own cache entry (see <see cref="People"/>).</summary>
+        internal TokenRequest ForAccount(string account) => account == Key.Account ? this : new TokenRequest(this, ActorSource, Claims, Key.WithAccount(account));
+
         public override string ToString() => $"{Target} as {Credential.DisplayIdentity}";
     }
 
@@ -198,7 +201,10 @@ namespace TokenAuth.Tokens
         /// <summary>The per-call token parameters, canonical (<see cref="Providers.TokenParameters.Canonical"/>); empty without any.</summary>
         public string TokenParameters { get; }
 
-        /// <summary>Whose token it is when a person signed in ("person:" and the login hint); empty for the client's own token.</summary>
+        /// <summary>
+        /// Whose token it is when a person signed in ("person:sub=" and the ID token's subject, else "person:hint=" and the
+        /// login hint); "person?..." while a sign-in runs and nobody knows yet who signs in; empty for the client's own token.
+        /// </summary>
         public string Account { get; }
 
         /// <summary>
@@ -229,6 +235,10 @@ namespace TokenAuth.Tokens
         /// <summary>The same key for tokens got with other assertion sources (an actor token's besides the subject's).</summary>
         public TokenCacheKey WithAssertionSource(string assertionSource) =>
             new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, assertionSource, TokenParameters, Account);
+
+        /// <summary>The same key for another person's token.</summary>
+        public TokenCacheKey WithAccount(string account) =>
+            new TokenCacheKey(Provider, BaseUri, Identity, SecretFingerprint, Scope, LifetimeSeconds, CertificateThumbprint, AssertionSource, TokenParameters, account);
 
         public bool Equals(TokenCacheKey other) =>
             _hash == other._hash

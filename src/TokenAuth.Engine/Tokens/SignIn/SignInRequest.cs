@@ -38,7 +38,7 @@ namespace TokenAuth.Tokens
 
         public ISignInHost Host { get; }
 
-        /// <summary>Who is signing in, as the person gave it; it also keeps different people's tokens apart in the cache.</summary>
+        /// <summary>Who is signing in, as the person gave it; it also finds their token in the cache (see <see cref="People"/>).</summary>
         public string? LoginHint { get; }
 
         public string? Prompt { get; }
@@ -50,9 +50,13 @@ namespace TokenAuth.Tokens
         internal SignInRequest WithHost(ISignInHost host) => ReferenceEquals(host, Host) ? this : new SignInRequest(Flow, host, LoginHint, Prompt, Timeout);
 
         /// <summary>
-        /// The account part of the cache key: the login hint, or a marker for "the person who signed in without one", so
-        /// that a person's token never shares an entry with the client's own (client credentials) token.
+        /// The account part of the key a sign-in runs under while nobody knows yet who will sign in: the login hint, or a
+        /// marker for "whoever signs in". Never a token's own key: the token goes to the entry of the person it names
+        /// (<see cref="People.AccountKey"/>), and this key never matches a client's own (client credentials) token.
         /// </summary>
-        internal string AccountKey => LoginHint == null ? "person:" : "person:" + LoginHint.ToLowerInvariant();
+        internal string AccountKey => LoginHint == null ? "person?" : "person?hint=" + LoginHint.ToLowerInvariant();
+
+        /// <summary>-Prompt login, consent or select_account: the person wants to be asked, so a sign-in starts whatever the session holds.</summary>
+        internal bool AsksThePerson => Prompt is "login" or "consent" or "select_account";
     }
 }

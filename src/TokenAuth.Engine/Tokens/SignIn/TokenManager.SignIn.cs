@@ -25,6 +25,42 @@ namespace TokenAuth.Tokens
         private static readonly TimeSpan BrowserWait = TimeSpan.FromMinutes(5);
         private static readonly TimeSpan SlowDownStep = TimeSpan.FromSeconds(5);
 
+        /// <summary>
+        /// A person's token (the rule is <see cref="People"/>'s): theirs from the cache while fresh or renewable with their
+        /// refresh token; else a sign-in, shared by callers asking for the same person, whose token goes to the entry of
+        /// whoever signed in, never to another person's.
+        /// </summary>
+        private ValueTask<TokenResult> GetForPersonAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget, CancellationToken cancellationToken)
+        {
+            if (!request.SignIn!.AsksThePerson && _people.AccountFor(request) is { } account)
+            {
+                var theirs = request.ForAccount(account);
+                if (_cache.Current(theirs.Key) is { } current && (current.RefreshToken != null || (!forceNew && IsFresh(current))))
+                {
+                    return GetCachedAsync(theirs, forceNew, log, budget, cancellationToken);
+                }
+            }
+
+            return new ValueTask<TokenResult>(RenewAsync(_cache.SignIn(request.Key), request, forceNew, log, budget, cancellationToken,
+                (_, abandoned) => SignInAsync(request, log, abandoned)));
+        }
+
+        /// <summary>The request for the person the session knows it is for (revoking, forgetting); as asked when it knows none.</summary>
+        private TokenRequest Whose(TokenRequest request) =>
+            request.SignIn != null && _people.AccountFor(request) is { } account ? request.ForAccount(account) : request;
+
+        /// <summary>Signs a person in; their token is kept in their own entry, and in the vault where tokens persist.</summary>
+        private async Task<AccessToken> SignInAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            var token = await FetchForPersonAsync(request, request.SignIn!, null, log, abandoned).ConfigureAwait(false);
+            if (_persistence.VaultFor(token.Request) is { } vault)
+            {
+                await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
+            }
+
+            return token;
+        }
+
         private async Task<AccessToken> FetchForPersonAsync(TokenRequest request, SignInRequest signIn, AccessToken? previous, ITokenAuthLog? log,
             CancellationToken abandoned)
         {
@@ -265,7 +301,14 @@ namespace TokenAuth.Tokens
                 call.HoldAssertion(answer.RefreshToken);
             }
 
-            var account = AccountOf(body, call) ?? previous?.Account ?? request.SignIn?.LoginHint;
+            var person = PersonOf(body, call);
+            var account = person?.Display ?? previous?.Account ?? request.SignIn?.LoginHint;
+            if (operation != ProviderOperation.Refresh)
+            {
+                // A sign-in: the token is the person's who signed in, whoever was asked for (a hint is only a hint).
+                request = request.ForAccount(People.AccountKey(person?.Subject, request.SignIn?.LoginHint));
+            }
+
             var renewAfter = answer.ExpiresOn - Options.MarginFor(answer.ExpiresOn - sentAt);
             // A server that does not rotate refresh tokens sends none back: the one in hand stays good.
             var refreshToken = answer.RefreshToken ?? (operation == ProviderOperation.Refresh ? previous?.RefreshToken : null);
@@ -273,11 +316,17 @@ namespace TokenAuth.Tokens
                 answer.ExpiryAssumed, renewAfter, account);
             log.Verbose($"{target.ProviderName}: {(operation == ProviderOperation.Refresh ? "renewed" : "signed in")} {account ?? "the person"}; the token expires "
                 + $"{token.ExpiresOn.UtcDateTime:u}{(answer.RefreshToken != null && operation == ProviderOperation.Refresh ? ", and the refresh token was rotated" : "")}.");
+            if (operation != ProviderOperation.Refresh && request.SignIn != null)
+            {
+                _cache.Put(token);
+                _people.SignedIn(request, request.Key.Account, new[] { person?.PreferredUsername, person?.Email });
+            }
+
             return token;
         }
 
-        /// <summary>Who the ID token in a token answer names (preferred_username, e-mail, name or subject), read unverified for display and the cache; held as a secret.</summary>
-        private static string? AccountOf(string body, TokenCallContext call)
+        /// <summary>Who the ID token in a token answer names, read unverified for display and the cache; the ID token is held as a secret.</summary>
+        private static SignedInPerson? PersonOf(string body, TokenCallContext call)
         {
             try
             {
@@ -293,19 +342,35 @@ namespace TokenAuth.Tokens
                     return null;
                 }
 
-                foreach (var name in new[] { "preferred_username", "email", "name", "sub" })
-                {
-                    if (claims.TryGetValue(name, out var value) && value is string text && text.Length > 0)
-                    {
-                        return Redaction.Printable(text);
-                    }
-                }
+                string? Claim(string name) => claims.TryGetValue(name, out var value) && value is string text && text.Length > 0 ? Redaction.Printable(text) : null;
+                return new SignedInPerson(Claim("sub"), Claim("preferred_username"), Claim("email"), Claim("name"));
             }
             catch (JsonException)
             {
             }
 
             return null;
+        }
+
+        /// <summary>The ID token's names for the person: the subject keys their cache entry, the rest find it by -LoginHint and show it.</summary>
+        private sealed class SignedInPerson
+        {
+            public SignedInPerson(string? subject, string? preferredUsername, string? email, string? name)
+            {
+                Subject = subject;
+                PreferredUsername = preferredUsername;
+                Email = email;
+                Display = preferredUsername ?? email ?? name ?? subject;
+            }
+
+            public string? Subject { get; }
+
+            public string? PreferredUsername { get; }
+
+            public string? Email { get; }
+
+            /// <summary>What Get-ProviderTokenCache shows as the account: preferred_username, e-mail, name or subject.</summary>
+            public string? Display { get; }
         }
 
         /// <summary>One form call of a sign-in, its answer read within the session's bound; a refusal in the provider's terms.</summary>
