@@ -42,6 +42,9 @@ public static class PowerShellHost
     {
         var (executable, leading) = powerShell == LocalTool ? ("dotnet", new[] { "pwsh" }) : (powerShell, Array.Empty<string>());
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
+        // PowerShell reports its start-up to Microsoft unless told not to: tests send nothing but to loopback, and every
+        // pwsh the suite starts inherits this.
+        start.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
         foreach (var argument in leading.Concat(arguments))
         {
             start.ArgumentList.Add(argument);

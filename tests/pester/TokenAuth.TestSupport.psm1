@@ -2,6 +2,10 @@
 
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
+# Every pwsh a test starts inherits this: PowerShell would otherwise report its start-up to Microsoft (a DNS query and a
+# connection attempt off this machine), and tests send nothing but to loopback.
+$env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+
 function Start-TokenAuthEmulator {
     <#
     .SYNOPSIS

@@ -76,8 +76,8 @@ namespace TokenAuth.Credentials
             if (missing.Count > 0)
             {
                 throw new CredentialException(provider.Name, string.Join(", ", provider.Credential.Fields.Where(field => !values.ContainsKey(field))),
-                    $"is missing from the environment: -EnvironmentVariable reads {string.Join(", ", provider.Credential.Fields.Select(field => VariableName(provider.Name, field)))}, "
-                    + $"and {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not set");
+                    $"is missing from the environment: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not set "
+                    + $"(-EnvironmentVariable reads {string.Join(", ", provider.Credential.Fields.Select(field => VariableName(provider.Name, field)))})");
             }
 
             return new ProviderCredential(values);

@@ -23,6 +23,7 @@ namespace TokenAuth.Commands
             CertificateBundle = settings.Connection.TrustedCertificates?.Source;
             TrustedCertificates = settings.Connection.TrustedCertificates?.Certificates.Count ?? 0;
             TokenCacheVault = options.TokenCacheVault;
+            ArcKeyFolder = options.ArcKeyFolder;
             ClientAssertion = settings.ClientAssertions.Entries.Select(entry => $"{entry.Key}={entry.Value.Description}").ToArray();
         }
 
@@ -59,6 +60,9 @@ namespace TokenAuth.Commands
 
         /// <summary>The vault tokens persist in beyond the session; null: the session's memory only.</summary>
         public string? TokenCacheVault { get; }
+
+        /// <summary>The folder an Azure Arc challenge's key file may be in, when code named one; null: the agent's own folder.</summary>
+        public string? ArcKeyFolder { get; }
 
         /// <summary>The session's client assertion sources, as Provider=Source, each for the provider it was named for.</summary>
         public string[] ClientAssertion { get; }
