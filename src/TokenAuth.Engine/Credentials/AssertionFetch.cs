@@ -2,6 +2,7 @@ using System;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using TokenAuth.Providers;
 
 namespace TokenAuth.Credentials
 {
@@ -39,7 +40,7 @@ namespace TokenAuth.Credentials
         public CancellationToken Cancellation { get; }
 
         /// <summary>Sends to this machine's managed identity endpoint, within the token request's time; null where the fetch cannot.</summary>
-        internal Func<ManagedIdentityCall, Task<ManagedIdentityAnswer>>? SendToPlatform { get; init; }
+        internal Func<JsonGet, Task<ManagedIdentityAnswer>>? SendToPlatform { get; init; }
 
         /// <summary>Takes a secret into the call's care the moment it exists (an identity header, an Arc key, a token): hidden from errors, masked in a CI's log.</summary>
         internal Action<string>? HoldSecret { get; init; }

@@ -45,42 +45,6 @@ namespace TokenAuth.Credentials
         public DateTimeOffset? ExpiresOn { get; }
     }
 
-    /// <summary>One GET to a managed identity endpoint, with the endpoint's own headers and nothing else of ours.</summary>
-    internal sealed class ManagedIdentityCall : IRequestFactory
-    {
-        private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
-
-        public ManagedIdentityCall(Uri endpoint, IReadOnlyList<KeyValuePair<string, string>> headers)
-        {
-            Endpoint = endpoint;
-            _headers = headers;
-        }
-
-        public Uri Endpoint { get; }
-
-        public bool Idempotent => true;
-
-        public bool Replayable => true;
-
-        public TimeSpan? HeadersTimeout => null;
-
-        public TimeSpan? StallTimeout => null;
-
-        public ValueTask BeforeRetryAsync() => default;
-
-        public HttpRequestMessage Create()
-        {
-            var message = new HttpRequestMessage(HttpMethod.Get, Endpoint);
-            message.Headers.Accept.Add(TokenCalls.AcceptJson);
-            foreach (var header in _headers)
-            {
-                message.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-
-            return message;
-        }
-    }
-
     /// <summary>
     /// Gets a token for a resource from the machine's managed identity endpoint (<see cref="ManagedIdentityEndpoint"/>):
     /// App Service's with its identity header, the instance metadata service's with Metadata: true, or Azure Arc's,
@@ -106,13 +70,13 @@ namespace TokenAuth.Credentials
                 headers.Add(new KeyValuePair<string, string>("Metadata", "true"));
             }
 
-            var answer = await send(new ManagedIdentityCall(address, headers)).ConfigureAwait(false);
+            var answer = await send(new JsonGet(address, headers)).ConfigureAwait(false);
             if (endpoint.Kind == ManagedIdentityKind.AzureArc && answer.Status == 401)
             {
                 var key = ArcKeyFile.Read(provider, ArcKeyFile.PathIn(provider, answer.Challenge), fetch.ArcKeyFolder);
                 fetch.HoldSecret?.Invoke(key);
                 headers.Add(new KeyValuePair<string, string>("Authorization", "Basic " + key));
-                answer = await send(new ManagedIdentityCall(address, headers)).ConfigureAwait(false);
+                answer = await send(new JsonGet(address, headers)).ConfigureAwait(false);
             }
 
             if (answer.Status < 200 || answer.Status > 299)

@@ -40,7 +40,7 @@ namespace TokenAuth.Providers
             };
             foreach (var candidate in candidates)
             {
-                using var sent = await sender.SendAsync(call, new DiscoveryGet(candidate), options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+                using var sent = await sender.SendAsync(call, new JsonGet(candidate), options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
                 log.Verbose($"{name}: HTTP {(int)sent.Response.StatusCode} from {sent.DisplayEndpoint}.");
                 if (sent.Response.StatusCode == HttpStatusCode.NotFound && candidate != candidates[candidates.Length - 1])
                 {
@@ -189,30 +189,6 @@ namespace TokenAuth.Providers
 
             protected override void AddSensitiveValues(List<string?> values)
             {
-            }
-        }
-
-        private sealed class DiscoveryGet : IRequestFactory
-        {
-            public DiscoveryGet(Uri endpoint) => Endpoint = endpoint;
-
-            public Uri Endpoint { get; }
-
-            public bool Idempotent => true;
-
-            public bool Replayable => true;
-
-            public TimeSpan? HeadersTimeout => null;
-
-            public TimeSpan? StallTimeout => null;
-
-            public ValueTask BeforeRetryAsync() => default;
-
-            public HttpRequestMessage Create()
-            {
-                var message = new HttpRequestMessage(HttpMethod.Get, Endpoint);
-                message.Headers.Accept.Add(TokenCalls.AcceptJson);
-                return message;
             }
         }
     }
