@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using TokenAuth.Errors;
 
 namespace TokenAuth.Providers
@@ -9,6 +10,13 @@ namespace TokenAuth.Providers
     public sealed class ProviderTarget
     {
         private const int MaxCachedEndpoints = 1024;
+        private const int MaxCachedTargets = 64;
+
+        // Every call names its target afresh (-Provider, -Environment, -BaseUri): resolve each once per definition, so
+        // the base URI is parsed and checked once and the endpoints below it stay parsed from call to call. Keyed by
+        // the definition object, so a definition registered anew starts with none; bounded like the endpoints.
+        private static readonly ConditionalWeakTable<ProviderDefinition, ConcurrentDictionary<(string? Environment, string? BaseUri), ProviderTarget>> Resolved =
+            new ConditionalWeakTable<ProviderDefinition, ConcurrentDictionary<(string? Environment, string? BaseUri), ProviderTarget>>();
         private readonly string _baseWithoutSlash;
 
         // Scripts call the same few paths over and over: parse each once. Bounded, so a script that walks
@@ -38,15 +46,32 @@ namespace TokenAuth.Providers
         /// </summary>
         public static ProviderTarget Resolve(ProviderDefinition definition, string? environment = null, string? baseUri = null)
         {
+            var targets = Resolved.GetValue(definition, _ => new ConcurrentDictionary<(string?, string?), ProviderTarget>());
+            if (targets.TryGetValue((environment, baseUri), out var known))
+            {
+                return known;
+            }
+
+            var target = ResolveAnew(definition, environment, baseUri);
+            if (targets.Count < MaxCachedTargets)
+            {
+                targets.TryAdd((environment, baseUri), target);
+            }
+
+            return target;
+        }
+
+        private static ProviderTarget ResolveAnew(ProviderDefinition definition, string? environment, string? baseUri)
+        {
             if (!string.IsNullOrWhiteSpace(baseUri))
             {
                 return new ProviderTarget(definition, environment ?? "Custom", ParseBaseUri(definition.Name, baseUri!, "the base URI"));
             }
 
             var name = string.IsNullOrWhiteSpace(environment) ? definition.DefaultEnvironment : environment!;
-            if (definition.TryGetEnvironment(name, out var known))
+            if (definition.TryGetEnvironment(name, out var address))
             {
-                return new ProviderTarget(definition, name, ParseBaseUri(definition.Name, known, $"environment {name}"));
+                return new ProviderTarget(definition, name, ParseBaseUri(definition.Name, address, $"environment {name}"));
             }
 
             if (definition.Environments.Count == 0)
