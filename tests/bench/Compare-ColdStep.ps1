@@ -18,7 +18,7 @@
     all threads): on a loaded machine, where the wall time waits for the CPU, it shows the work each step does.
     The module is found on PSModulePath as an installed one is: -ModuleFolder holds TokenAuth/ (the build's out/ by
     default). -BeforeModuleFolder adds the first step again with the TokenAuth/ in that folder (an earlier build, or
-    a copy with another manifest), in the same rounds. Needs a build (dotnet build TokenAuth.sln).
+    a copy with another manifest), in the same rounds. Needs a Release build (dotnet build TokenAuth.sln -c Release: a Debug build runs unoptimized, and is refused).
 .EXAMPLE
     pwsh tests/bench/Compare-ColdStep.ps1 -Rounds 15
 #>
@@ -29,6 +29,8 @@ param ([int] $Rounds = 15, [string] $ModuleFolder = (Join-Path $PSScriptRoot '..
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+Assert-TokenAuthReleaseBuild -ModuleFolder $ModuleFolder
+if ($BeforeModuleFolder) { Assert-TokenAuthReleaseBuild -ModuleFolder $BeforeModuleFolder }
 
 $request = "`$null = Invoke-AuthenticatedRequest APIMW -BaseUri `$env:API_BASE -Uri resources/sample -Credential `$credential -ErrorAction Stop"
 $steps = [ordered]@{

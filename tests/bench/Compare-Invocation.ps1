@@ -4,7 +4,8 @@
     TokenAuth's cmdlets against what scripts do today, on the same emulator endpoints, at steady state, in interleaved rounds.
 .DESCRIPTION
     Steady state, not start-up: every case first runs -WarmUp calls (the JIT settles, tiered compilation promotes what
-    is hot), then each round times every case -Calls times, in an order reversed every other round. The report gives
+    is hot), then each round times every case -Calls times, in an order reversed every other round, each case
+    starting on a freshly collected heap (so that no case pays for the garbage of the one before it). The report gives
     each case's median and spread (min-max) over the rounds, and the median of the per-round ratios with its range,
     which is the figure to read on a shared, noisy machine (absolute times there swing several-fold between runs, a
     ratio within a round much less).
@@ -27,7 +28,7 @@
     the check). The module is loaded as an installed one would be: out/ goes first on PSModulePath, so the parallel
     runspaces load it by name on first use rather than importing it on every item.
     -CallsOnly leaves out the parallel cases, which take most of a run.
-    Needs a build (dotnet build TokenAuth.sln) and Microsoft.PowerShell.SecretManagement.
+    Needs a Release build (dotnet build TokenAuth.sln -c Release: a Debug build runs unoptimized, and is refused) and Microsoft.PowerShell.SecretManagement.
 .EXAMPLE
     pwsh tests/bench/Compare-Invocation.ps1 -Rounds 11 -CallsOnly
 .EXAMPLE
@@ -44,6 +45,7 @@ Import-Module Microsoft.PowerShell.SecretManagement
 $env:PSModulePath = (Join-Path $root 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
 Import-Module TokenAuth -Force
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+Assert-TokenAuthReleaseBuild
 
 function Format-Spread([double[]] $Values, [string] $Format) {
     "{0:$Format} ({1:$Format}-{2:$Format})" -f (Get-TokenAuthMedian $Values), ($Values | Measure-Object -Minimum).Minimum, ($Values | Measure-Object -Maximum).Maximum
@@ -144,6 +146,9 @@ Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -Https $listeners -ScriptBl
         if ($round % 2) { [array]::Reverse($names) }
         foreach ($name in $names) {
             $count, $call = $cases[$name]
+            # Each case starts on a clean heap: the garbage the case before it left (a 1 MiB download's buffers,
+            # Invoke-RestMethod's) is collected on no one's clock rather than on whichever case comes next.
+            [GC]::Collect(); [GC]::WaitForPendingFinalizers()
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
             for ($i = 0; $i -lt $count; $i++) { $null = & $call }
             $perCall[$name].Add($watch.Elapsed.TotalMilliseconds / $count)

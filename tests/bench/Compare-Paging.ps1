@@ -9,7 +9,7 @@
     Each round times both cases once, in alternating order; the report gives each case's median and spread (min-max)
     over the rounds and the median of the per-round ratios (Invoke-RestMethod time / Invoke-AuthenticatedRequest
     time: above 1 means TokenAuth is faster). On a shared, noisy machine only the ratio within a round means much.
-    Needs a build (dotnet build TokenAuth.sln) and Microsoft.PowerShell.SecretManagement.
+    Needs a Release build (dotnet build TokenAuth.sln -c Release: a Debug build runs unoptimized, and is refused) and Microsoft.PowerShell.SecretManagement.
 .EXAMPLE
     pwsh tests/bench/Compare-Paging.ps1 -Rounds 9
 #>
@@ -23,6 +23,7 @@ $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 Import-Module Microsoft.PowerShell.SecretManagement
 Import-Module (Join-Path $root 'out/TokenAuth/TokenAuth.psd1') -Force
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+Assert-TokenAuthReleaseBuild
 
 Invoke-WithTokenAuthDemo -VaultName 'TokenAuthBench' -ScriptBlock {
     param ($emulator, $demo)

@@ -15,7 +15,7 @@
     gives each step's median and spread and the median of the per-round differences and ratios. The emulator answers
     a token request on loopback in about a millisecond, far quicker than a real provider over a network:
     -TokenLatencyMs delays each token answer (the emulator's delay fault) to stand for one, 0 by default. The
-    emulator's counters confirm that the persisted step asked for no token. Needs a build (dotnet build TokenAuth.sln).
+    emulator's counters confirm that the persisted step asked for no token. Needs a Release build (dotnet build TokenAuth.sln -c Release: a Debug build runs unoptimized, and is refused).
 .EXAMPLE
     pwsh tests/bench/Compare-PersistedStep.ps1 -Rounds 15
     pwsh tests/bench/Compare-PersistedStep.ps1 -Rounds 15 -TokenLatencyMs 150
@@ -28,6 +28,7 @@ param ([int] $Rounds = 15, [int] $TokenLatencyMs = 0)
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 Import-Module (Join-Path $root 'tests/pester/TokenAuth.TestSupport.psm1') -Force
+Assert-TokenAuthReleaseBuild
 
 $emulator = Start-TokenAuthEmulator
 $storeHome = Join-Path ([System.IO.Path]::GetTempPath()) ("tokenauth-bench-" + [guid]::NewGuid().ToString('N'))

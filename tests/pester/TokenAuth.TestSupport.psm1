@@ -308,6 +308,30 @@ function Get-TokenAuthMedian {
     if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
 }
 
+function Assert-TokenAuthReleaseBuild {
+    <#
+    .SYNOPSIS
+    Stops a benchmark (tests/bench) that would measure a Debug build: its assemblies run with the JIT's optimizer off,
+    which is not what a user installs, and it made the cmdlets look 10-30 % slower than they are.
+    .PARAMETER ModuleFolder
+    The folder holding TokenAuth/ (the build's out/ by default).
+    #>
+    param ([string] $ModuleFolder = (Join-Path $script:RepositoryRoot 'out'))
+    $engine = Join-Path $ModuleFolder 'TokenAuth/bin/net8.0/TokenAuth.Engine.dll'
+    if (-not (Test-Path $engine)) { throw "No build at ${engine}: dotnet build TokenAuth.sln -c Release" }
+    # Read in a context of its own, thrown away after: the module's own copy may be loaded (or loaded later) in this session.
+    $context = [System.Runtime.Loader.AssemblyLoadContext]::new('TokenAuthBuildProbe', $true)
+    try {
+        $debuggable = $context.LoadFromAssemblyPath((Resolve-Path $engine).Path).GetCustomAttributesData() |
+            Where-Object { $_.AttributeType.FullName -eq 'System.Diagnostics.DebuggableAttribute' }
+        $modes = if ($debuggable) { [System.Diagnostics.DebuggableAttribute+DebuggingModes] $debuggable.ConstructorArguments[0].Value } else { 0 }
+    }
+    finally { $context.Unload() }
+    if ($modes.HasFlag([System.Diagnostics.DebuggableAttribute+DebuggingModes]::DisableOptimizations)) {
+        throw "$ModuleFolder holds a Debug build (the JIT's optimizer is off in it): measure what ships, after dotnet build TokenAuth.sln -c Release."
+    }
+}
+
 function Register-TokenAuthTestVault {
     <#
     .SYNOPSIS
@@ -449,5 +473,5 @@ Export-ModuleMember -Function Start-TokenAuthEmulator, Get-TokenAuthCredentialSc
     Get-TokenAuthAllStream, Use-TokenAuthEnvironment,
     Register-TokenAuthExampleVariant, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
     Stop-TokenAuthTestProxy, Get-TokenAuthTestProxyRequest, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
-    Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Get-TokenAuthMedian, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
+    Add-TokenAuthEmulatorFault, Invoke-TokenAuthFreshPwsh, Get-TokenAuthMedian, Assert-TokenAuthReleaseBuild, Register-TokenAuthTestVault, Set-TokenAuthDemoSecret, Enter-TokenAuthTestSession,
     Exit-TokenAuthTestSession, Invoke-WithTokenAuthDemo
