@@ -338,7 +338,7 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     /// <summary>A vault in memory: entries by (vault, name); can fail every call, or never answer until cancelled.</summary>
-    private sealed class MemoryTokenStore : ITokenStore
+    internal sealed class MemoryTokenStore : ITokenStore
     {
         private readonly ConcurrentDictionary<(string Vault, string Name), string> _entries = new();
         private int _calls;

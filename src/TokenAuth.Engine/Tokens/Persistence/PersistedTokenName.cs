@@ -37,7 +37,9 @@ namespace TokenAuth.Tokens
         // Derived once per key in the process: the stretching is paid once, not on every call.
         private static readonly ConcurrentDictionary<TokenCacheKey, PersistedTokenName> Derived = new ConcurrentDictionary<TokenCacheKey, PersistedTokenName>();
 
-        public static PersistedTokenName For(TokenRequest request) => Derived.GetOrAdd(request.Key, Of);
+        public static PersistedTokenName For(TokenRequest request) => For(request.Key);
+
+        public static PersistedTokenName For(TokenCacheKey key) => Derived.GetOrAdd(key, Of);
 
         internal static PersistedTokenName Of(TokenCacheKey key)
         {
