@@ -124,6 +124,26 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.DoesNotContain("fp", PersistedTokenName.Of(key).Check);
     }
 
+    /// <summary>
+    /// The derivation gives the same bytes on every target (the runtime's PBKDF2 on .NET 8, a managed loop on .NET
+    /// Framework; this file runs on both): RFC 7914 section 11's PBKDF2-HMAC-SHA256 vector cut to one block, one at
+    /// TokenAuth's own salt and iterations (python3 hashlib.pbkdf2_hmac), and a name pinned as earlier builds wrote it.
+    /// </summary>
+    [Fact]
+    public void The_name_derivation_gives_the_same_bytes_as_ever_on_every_target()
+    {
+        static string Derived(string password, string salt, int iterations) =>
+            string.Concat(PersistedTokenName.Pbkdf2Sha256(System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(salt), iterations)
+                .Select(b => b.ToString("x2")));
+
+        Assert.Equal("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc", Derived("passwd", "salt", 1));
+        Assert.Equal("4c925b0e7a58b392b69f722022042a5bcd110824598d7d6021134b120e22c0ae",
+            Derived("password", "TokenAuth persisted token name, format 1", PersistedTokenName.Iterations));
+        var name = PersistedTokenName.Of(new TokenCacheKey("P", "https://a/", "id", "fp", "scope", 0, "thumb", "source"));
+        Assert.Equal("TokenAuth.Token.750b232fbe7acf723a7320416c6fbe72", name.Name);
+        Assert.Equal("0b315b1ceec287f3c267ffb4d3749d7c", name.Check);
+    }
+
     [Fact]
     public async Task Another_credentials_entry_under_this_name_is_foreign_warned_once_and_replaced()
     {
@@ -318,7 +338,7 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     /// <summary>A vault in memory: entries by (vault, name); can fail every call, or never answer until cancelled.</summary>
-    private sealed class MemoryTokenStore : ITokenStore
+    internal sealed class MemoryTokenStore : ITokenStore
     {
         private readonly ConcurrentDictionary<(string Vault, string Name), string> _entries = new();
         private int _calls;

@@ -175,7 +175,7 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     /// <summary>The person, over HTTP: approves a device code on the verification page, or signs in and consents in the "browser".</summary>
-    private sealed class Person(Uri root) : ISignInHost
+    internal sealed class Person(Uri root) : ISignInHost
     {
         public string? WhyNoPerson { get; init; }
 

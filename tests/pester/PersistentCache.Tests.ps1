@@ -43,9 +43,9 @@ BeforeAll {
     }
 
     # One pipeline step: a fresh pwsh in the home, persisting in TokenAuthStore unless -Off; its output is kept for the leak audit.
-    function Step([string] $VaultHome, [string] $Script, [switch] $Off) {
+    function Step([string] $VaultHome, [string] $Script, [switch] $Off, [hashtable] $Environment = @{}) {
         $option = if ($Off) { '' } else { 'Set-TokenAuthOption -TokenCacheVault TokenAuthStore; ' }
-        $output = @(Invoke-TokenAuthFreshPwsh -IsolatedHome $VaultHome ($option + $Script))
+        $output = @(Invoke-TokenAuthFreshPwsh -IsolatedHome $VaultHome -Environment $Environment ($option + $Script))
         $script:AllOutput.AddRange([string[]] $output)
         $output
     }
@@ -192,6 +192,62 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         Warnings $output | Should -HaveCount 1
         @(Warnings $output)[0] | Should -Match "vault 'TokenAuthStore'.*locked"
         (Counters).'kitegateway/token' | Should -Be 1
+    }
+}
+
+Describe 'A signed-in person, in later processes' -Skip:(-not $HasSecretStore -or $PSVersionTable.PSEdition -ne 'Core') {
+    # PowerShell 7 only: the person's script (SignIn/Invoke-SignInPerson.ps1, started as BROWSER) uses Invoke-WebRequest -SkipHttpErrorCheck.
+    BeforeAll {
+        $person = Join-Path $PSScriptRoot 'SignIn/Invoke-SignInPerson.ps1'
+        $pwsh = (Get-Process -Id $PID).Path
+        $pwshArguments = if ((Split-Path $pwsh -Leaf) -match '^dotnet(\.exe)?$') { "`"$(Join-Path $PSHOME 'pwsh.dll')`" " } else { '' }
+        if ($IsWindows) {
+            $browser = Join-Path $TestDrive 'browser.cmd'
+            Set-Content -Path $browser -Value "@`"$pwsh`" $pwshArguments-NoProfile -NonInteractive -File `"$person`" %1"
+        }
+        else {
+            $browser = Join-Path $TestDrive 'browser.sh'
+            Set-Content -Path $browser -Value "#!/bin/sh`nexec '$pwsh' $pwshArguments-NoProfile -NonInteractive -File '$person' `"`$1`""
+            chmod +x $browser
+        }
+        # A person at the browser (the test plays them); without these a -NonInteractive pwsh rightly refuses to wait for one.
+        $script:PersonAt = @{ BROWSER = $browser; TOKENAUTH_SIGNIN_PERSON_PRESENT = '1' }
+        $script:PeopleHome = New-VaultHome 'people'
+        $script:Register = "Register-TokenAuthProvider -Issuer '$($Emulator.Root)people' -Name People -ClientId tokenauth-cli | Out-Null; "
+    }
+
+    It 'gets the person''s persisted token by -LoginHint and as the current person with no sign-in; someone never signed in still signs in' {
+        $get = "`$t = Get-ProviderToken -Provider People -Interactive {0} -TimeoutSec 60; 'Account: ' + `$t.Account; "
+        Reset-Counter
+        $signedIn = Step $PeopleHome -Environment $PersonAt ($Register + ($get -f '-LoginHint alice'))
+        ($signedIn -join "`n") | Should -Match 'Account: alice'
+        (Counters).'people/sign-in' | Should -Be 1
+        $entries = @(Get-VaultEntry $PeopleHome)
+        # Her token and the client's people index, which holds names and never a token.
+        $entries.Count | Should -Be 2
+        $entries.Name | ForEach-Object { $_ | Should -Match '^TokenAuth\.Token\.[0-9a-f]{32}$' }
+        $index = $entries | Where-Object { $_.Content.format -eq 'TokenAuth.PersistedPeople' }
+        $index.Content.version | Should -Be 1
+        $index.Content.people[0].names | Should -Contain 'alice'
+        foreach ($token in $script:SeenTokens) { $index.Text.Contains($token) | Should -BeFalse }
+        Reset-Counter
+
+        # No person here (-NonInteractive, no BROWSER): only the vault can answer.
+        $byHint = Step $PeopleHome ($Register + ($get -f '-LoginHint alice'))
+        $byHint | Should -Contain 'Account: alice'
+        $counters = Counters
+        $counters.'people/token' | Should -BeNullOrEmpty
+        $counters.'people/sign-in' | Should -BeNullOrEmpty
+        $counters.'people/authorize' | Should -BeNullOrEmpty
+
+        # A person is at hand here, and still not asked for the current one; bob, never signed in, signs in.
+        $current = Step $PeopleHome -Environment ($PersonAt + @{ PERSON_USER = 'bob' }) ($Register + ($get -f '') + "'Token requests: ' + [int] (Invoke-RestMethod '$($Emulator.Root)_emulator/counters').'people/token'; " + ($get -f '-LoginHint bob'))
+        $current | Should -Contain 'Account: alice'
+        $current | Should -Contain 'Token requests: 0'
+        $current | Should -Contain 'Account: bob'
+        (Counters).'people/sign-in' | Should -Be 1
+        # Bob's tokens join those the leak audit looks for.
+        $null = Get-VaultEntry $PeopleHome
     }
 }
 

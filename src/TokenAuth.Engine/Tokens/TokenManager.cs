@@ -103,7 +103,7 @@ namespace TokenAuth.Tokens
         /// </summary>
         public async Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
         {
-            request = Whose(request);
+            request = await WhoseAsync(request, log, cancellationToken).ConfigureAwait(false);
             var token = _cache.Remove(request.Key);
             var forgotten = token != null;
             var vault = _persistence.VaultFor(request);

@@ -61,9 +61,6 @@ namespace TokenAuth.Tokens
 
         public const int Version = 1;
 
-        /// <summary>No entry TokenAuth writes comes near it; a larger one is not parsed.</summary>
-        public const int MaxLength = 256 * 1024;
-
         private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3650);
 
         public static string Write(AccessToken token, PersistedTokenName name)
@@ -72,9 +69,7 @@ namespace TokenAuth.Tokens
             using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
-                json.WriteString("format", Format);
-                json.WriteNumber("version", Version);
-                json.WriteString("check", name.Check);
+                PersistedEnvelope.WriteHeader(json, Format, Version, name);
                 json.WriteString("definition", DefinitionFingerprint(token.Request.Target.Definition));
                 json.WriteString("provider", token.Provider);
                 json.WriteString("accessToken", token.Value);
@@ -95,74 +90,42 @@ namespace TokenAuth.Tokens
         /// <param name="margin">The session's renewal rule: the margin for a token of the given lifetime.</param>
         public static PersistedRead Read(string text, TokenRequest request, PersistedTokenName name, Func<TimeSpan, TimeSpan> margin, DateTimeOffset now)
         {
-            if (text.Length > MaxLength)
+            using var document = PersistedEnvelope.Open(text, Format, Version, "token entry", "this provider, credential and scope", name, out var state, out var problem);
+            if (document == null)
             {
-                return new PersistedRead(PersistedEntryState.Corrupt, problem: $"it is larger than {MaxLength} characters");
+                return new PersistedRead(state, problem: problem);
             }
 
-            JsonDocument document;
-            try
+            var root = document.RootElement;
+            var definition = request.Target.Definition;
+            if (String(root, "definition") != DefinitionFingerprint(definition))
             {
-                document = JsonDocument.Parse(text);
-            }
-            catch (JsonException)
-            {
-                return new PersistedRead(PersistedEntryState.Corrupt, problem: "it is not JSON (cut short or edited)");
+                return new PersistedRead(PersistedEntryState.DefinitionChanged, problem: $"it was written under another definition of {definition.Name}");
             }
 
-            using (document)
+            var value = String(root, "accessToken");
+            var scheme = String(root, "scheme");
+            var refreshToken = String(root, "refreshToken");
+            if (value == null || scheme == null || !HeaderValues.IsToken(scheme) || !HeaderValues.IsVisible(TokenAnswers.WithoutScheme(value, scheme))
+                || HeaderValues.HasControlCharacter(refreshToken) || HeaderValues.HasControlCharacter(String(root, "account"))
+                || (!definition.Authorization.SchemeFromTokenType && !string.Equals(scheme, definition.Authorization.Scheme, StringComparison.OrdinalIgnoreCase)))
             {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || String(root, "format") != Format)
-                {
-                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "it is not a TokenAuth token entry");
-                }
-
-                if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var number) || number < 1)
-                {
-                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "its format version is missing or not a number");
-                }
-
-                if (number > Version)
-                {
-                    return new PersistedRead(PersistedEntryState.FutureVersion, problem: $"it has format version {number}, and this TokenAuth reads version {Version}");
-                }
-
-                if (!FixedTimeEquals(String(root, "check"), name.Check))
-                {
-                    return new PersistedRead(PersistedEntryState.Foreign, problem: "it was not written for this provider, credential and scope");
-                }
-
-                var definition = request.Target.Definition;
-                if (String(root, "definition") != DefinitionFingerprint(definition))
-                {
-                    return new PersistedRead(PersistedEntryState.DefinitionChanged, problem: $"it was written under another definition of {definition.Name}");
-                }
-
-                var value = String(root, "accessToken");
-                var scheme = String(root, "scheme");
-                var refreshToken = String(root, "refreshToken");
-                if (value == null || scheme == null || !HeaderValues.IsToken(scheme) || !HeaderValues.IsVisible(TokenAnswers.WithoutScheme(value, scheme))
-                    || HeaderValues.HasControlCharacter(refreshToken) || HeaderValues.HasControlCharacter(String(root, "account"))
-                    || (!definition.Authorization.SchemeFromTokenType && !string.Equals(scheme, definition.Authorization.Scheme, StringComparison.OrdinalIgnoreCase)))
-                {
-                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "its token or scheme is missing or not fit for a header");
-                }
-
-                if (Time(root, "issuedOn") is not { } issuedOn || Time(root, "expiresOn") is not { } expiresOn || expiresOn <= issuedOn || expiresOn - now > MaxLifetime
-                    || issuedOn - now > TimeSpan.FromDays(1))
-                {
-                    return new PersistedRead(PersistedEntryState.Corrupt, problem: "its times are missing or impossible");
-                }
-
-                var renewAfter = expiresOn - margin(expiresOn - issuedOn);
-                var token = new AccessToken(request, value!, String(root, "tokenType"), scheme!, refreshToken, String(root, "scope"), issuedOn, expiresOn,
-                    root.TryGetProperty("expiryAssumed", out var assumed) && assumed.ValueKind == JsonValueKind.True, renewAfter)
-                {
-                    Account = String(root, "account"),
-                };
-                return new PersistedRead(now < renewAfter ? PersistedEntryState.Usable : PersistedEntryState.Due, token);
+                return new PersistedRead(PersistedEntryState.Corrupt, problem: "its token or scheme is missing or not fit for a header");
             }
+
+            if (Time(root, "issuedOn") is not { } issuedOn || Time(root, "expiresOn") is not { } expiresOn || expiresOn <= issuedOn || expiresOn - now > MaxLifetime
+                || issuedOn - now > TimeSpan.FromDays(1))
+            {
+                return new PersistedRead(PersistedEntryState.Corrupt, problem: "its times are missing or impossible");
+            }
+
+            var renewAfter = expiresOn - margin(expiresOn - issuedOn);
+            var token = new AccessToken(request, value!, String(root, "tokenType"), scheme!, refreshToken, String(root, "scope"), issuedOn, expiresOn,
+                root.TryGetProperty("expiryAssumed", out var assumed) && assumed.ValueKind == JsonValueKind.True, renewAfter)
+            {
+                Account = String(root, "account"),
+            };
+            return new PersistedRead(now < renewAfter ? PersistedEntryState.Usable : PersistedEntryState.Due, token);
         }
 
         /// <summary>The definition as it is now: an entry written under another is not used.</summary>
@@ -176,28 +139,11 @@ namespace TokenAuth.Tokens
             }
         }
 
-        private static string? String(JsonElement root, string name) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        private static string? String(JsonElement root, string name) => PersistedEnvelope.String(root, name);
 
         private static DateTimeOffset? Time(JsonElement root, string name) =>
             String(root, name) is { } text && DateTimeOffset.TryParseExact(text, "o", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
                 ? time.ToUniversalTime()
                 : null;
-
-        private static bool FixedTimeEquals(string? left, string right)
-        {
-            if (left == null || left.Length != right.Length)
-            {
-                return false;
-            }
-
-            var difference = 0;
-            for (var i = 0; i < right.Length; i++)
-            {
-                difference |= left[i] ^ right[i];
-            }
-
-            return difference == 0;
-        }
     }
 }

@@ -40,28 +40,15 @@ namespace TokenAuth.Tokens
         /// <summary>The request's entry, when the vault has one written for it; null when none, or when the vault failed.</summary>
         public async Task<PersistedRead?> ReadAsync(TokenRequest request, string vault, ITokenAuthLog? log, CancellationToken cancellationToken)
         {
-            var store = _store();
-            if (store == null || _failed.ContainsKey(vault))
-            {
-                return null;
-            }
-
             var provider = request.Target.ProviderName;
             var name = PersistedTokenName.For(request);
-            string? text;
-            try
+            if (await ReadTextAsync(vault, name.Name, provider, request.Host, log, cancellationToken).ConfigureAwait(false) is not { } text)
             {
-                text = await BoundedAsync(cancel => store.ReadAsync(vault, name.Name, request.Host, cancel), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                Failed(vault, provider, "read", ex, log);
-                return null;
-            }
+                if (!_failed.ContainsKey(vault))
+                {
+                    log.Verbose($"{provider}: no token persisted in the vault '{vault}' for {request.Credential.DisplayIdentity}.");
+                }
 
-            if (text == null)
-            {
-                log.Verbose($"{provider}: no token persisted in the vault '{vault}' for {request.Credential.DisplayIdentity}.");
                 return null;
             }
 
@@ -89,29 +76,65 @@ namespace TokenAuth.Tokens
         /// <summary>Writes the token to the vault; a failure is a warning, never the call's failure.</summary>
         public async Task WriteAsync(AccessToken token, string vault, ITokenAuthLog? log, CancellationToken cancellationToken)
         {
+            var request = token.Request;
+            var name = PersistedTokenName.For(request);
+            // A write another process made at the same moment may be what failed: the vault stays in use for reading.
+            if (await WriteTextAsync(vault, name.Name, () => PersistedTokenEntry.Write(token, name), request.Host, log, cancellationToken,
+                    ex => $"{token.Provider}: the token could not be persisted in the vault '{vault}', so it serves this session only: " + Reason(ex, token.Value, token.RefreshToken))
+                .ConfigureAwait(false))
+            {
+                token.PersistedIn = vault;
+                log.Verbose($"{token.Provider}: token persisted in the vault '{vault}'.");
+            }
+        }
+
+        /// <summary>
+        /// The text stored under the name, within the token timeout; null when there is none, when the vault failed (warned
+        /// once, and not asked again in this session) or when the session has no store.
+        /// </summary>
+        internal async Task<string?> ReadTextAsync(string vault, string name, string provider, IClientAssertionHost? host, ITokenAuthLog? log,
+            CancellationToken cancellationToken)
+        {
             var store = _store();
             if (store == null || _failed.ContainsKey(vault))
             {
-                return;
+                return null;
             }
 
-            var request = token.Request;
-            var text = PersistedTokenEntry.Write(token, PersistedTokenName.For(request));
+            try
+            {
+                return await BoundedAsync(cancel => store.ReadAsync(vault, name, host, cancel), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                Failed(vault, provider, "read", ex, log);
+                return null;
+            }
+        }
+
+        /// <summary>Stores the text under the name, within the token timeout; false (and the warning <paramref name="failure"/> words) when it could not.</summary>
+        internal async Task<bool> WriteTextAsync(string vault, string name, Func<string> text, IClientAssertionHost? host, ITokenAuthLog? log,
+            CancellationToken cancellationToken, Func<Exception, string> failure)
+        {
+            var store = _store();
+            if (store == null || _failed.ContainsKey(vault))
+            {
+                return false;
+            }
+
             try
             {
                 await BoundedAsync(async cancel =>
                 {
-                    await store.WriteAsync(vault, PersistedTokenName.For(request).Name, text, request.Host, cancel).ConfigureAwait(false);
+                    await store.WriteAsync(vault, name, text(), host, cancel).ConfigureAwait(false);
                     return true;
                 }, cancellationToken).ConfigureAwait(false);
-                token.PersistedIn = vault;
-                log.Verbose($"{token.Provider}: token persisted in the vault '{vault}'.");
+                return true;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                // A write another process made at the same moment may be what failed: the vault stays in use for reading.
-                log.Warning($"{token.Provider}: the token could not be persisted in the vault '{vault}', so it serves this session only: "
-                    + Reason(ex, token.Value, token.RefreshToken));
+                log.Warning(failure(ex));
+                return false;
             }
         }
 
@@ -184,7 +207,7 @@ namespace TokenAuth.Tokens
             }
         }
 
-        private static string Reason(Exception error, params string?[] sensitive) =>
+        internal static string Reason(Exception error, params string?[] sensitive) =>
             Redaction.Printable(Redaction.Scrub(error.Message, sensitive) ?? "").TrimEnd('.') + ".";
 
         private static string? NonEmpty(string? vault) => string.IsNullOrWhiteSpace(vault) ? null : vault;

@@ -63,11 +63,69 @@ namespace TokenAuth.Tokens
             }
         }
 
+        /// <summary>
+        /// Adds what another process knew of this client's people (<see cref="PersistedPeople"/>): their names join those
+        /// this session knows; their current person becomes this session's only while it has none of its own.
+        /// </summary>
+        public void Merge(TokenRequest request, IEnumerable<KnownPerson> people, string? current)
+        {
+            var client = _clients.GetOrAdd(ClientOf(request.Key), _ => new Client());
+            lock (client)
+            {
+                foreach (var person in people)
+                {
+                    if (!client.Known.TryGetValue(person.Account, out var known))
+                    {
+                        client.Known[person.Account] = known = new HashSet<string>(StringComparer.Ordinal);
+                    }
+
+                    known.UnionWith(person.Names);
+                }
+
+                if (client.Current == null && current != null && client.Known.ContainsKey(current))
+                {
+                    client.Current = current;
+                }
+            }
+        }
+
+        /// <summary>Everything this session knows of the request's client's people: the current person first.</summary>
+        public IReadOnlyList<KnownPerson> Of(TokenRequest request, out string? current)
+        {
+            current = null;
+            if (!_clients.TryGetValue(ClientOf(request.Key), out var client))
+            {
+                return Array.Empty<KnownPerson>();
+            }
+
+            lock (client)
+            {
+                current = client.Current;
+                var now = client.Current;
+                return client.Known.OrderBy(person => person.Key == now ? 0 : 1)
+                    .Select(person => new KnownPerson(person.Key, person.Value.ToList())).ToList();
+            }
+        }
+
         public void Clear() => _clients.Clear();
 
         /// <summary>Provider, base URI and client: the people of one client are one list, whatever the scope.</summary>
         private static string ClientOf(TokenCacheKey key) =>
             key.Provider.ToUpperInvariant() + "\n" + key.BaseUri + "\n" + key.Identity + "\n" + key.SecretFingerprint;
+
+        /// <summary>One person of a client: their account key and the lower-cased names that find it.</summary>
+        internal sealed class KnownPerson
+        {
+            public KnownPerson(string account, IReadOnlyCollection<string> names)
+            {
+                Account = account;
+                Names = names;
+            }
+
+            public string Account { get; }
+
+            public IReadOnlyCollection<string> Names { get; }
+        }
 
         private sealed class Client
         {

@@ -41,21 +41,44 @@ namespace TokenAuth.Tokens
                 }
             }
 
-            return new ValueTask<TokenResult>(RenewAsync(_cache.SignIn(request.Key), request, forceNew, log, budget, cancellationToken,
-                (_, abandoned) => SignInAsync(request, log, abandoned)));
+            return new ValueTask<TokenResult>(GetForPersonThroughVaultAsync(request, forceNew, log, budget, cancellationToken));
+        }
+
+        /// <summary>Where tokens persist, the person's persisted entry (found through the vault's people index) before a sign-in.</summary>
+        private async Task<TokenResult> GetForPersonThroughVaultAsync(TokenRequest request, bool forceNew, ITokenAuthLog? log, CallBudget? budget,
+            CancellationToken cancellationToken)
+        {
+            if (!request.SignIn!.AsksThePerson && _persistence.VaultFor(request) != null && await AccountForAsync(request, log, cancellationToken).ConfigureAwait(false) is { } account)
+            {
+                var theirs = request.ForAccount(account);
+                var entry = _cache.GetOrAdd(theirs.Key);
+                if (entry.Current is { } current && (current.RefreshToken != null || (!forceNew && IsFresh(current))))
+                {
+                    return await GetCachedAsync(theirs, forceNew, log, budget, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (entry.Current == null && await FromVaultAsync(entry, theirs, forceNew, log, cancellationToken).ConfigureAwait(false) is { } fromVault)
+                {
+                    return await RenewAsync(entry, theirs, forceNew, log, budget, cancellationToken, fromVault).ConfigureAwait(false);
+                }
+            }
+
+            return await RenewAsync(_cache.SignIn(request.Key), request, forceNew, log, budget, cancellationToken,
+                (_, abandoned) => SignInAsync(request, log, abandoned)).ConfigureAwait(false);
         }
 
         /// <summary>The request for the person the session knows it is for (revoking, forgetting); as asked when it knows none.</summary>
         private TokenRequest Whose(TokenRequest request) =>
             request.SignIn != null && _people.AccountFor(request) is { } account ? request.ForAccount(account) : request;
 
-        /// <summary>Signs a person in; their token is kept in their own entry, and in the vault where tokens persist.</summary>
+        /// <summary>Signs a person in; their token is kept in their own entry, and in the vault where tokens persist, with who they are in the vault's people index.</summary>
         private async Task<AccessToken> SignInAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken abandoned)
         {
             var token = await FetchForPersonAsync(request, request.SignIn!, null, log, abandoned).ConfigureAwait(false);
             if (_persistence.VaultFor(token.Request) is { } vault)
             {
                 await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
+                await PersistedPeople.SaveAsync(token.Request, vault, log, abandoned).ConfigureAwait(false);
             }
 
             return token;
