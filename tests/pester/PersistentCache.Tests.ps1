@@ -216,7 +216,7 @@ Describe 'A signed-in person, in later processes' -Skip:(-not $HasSecretStore -o
         $script:Register = "Register-TokenAuthProvider -Issuer '$($Emulator.Root)people' -Name People -ClientId tokenauth-cli | Out-Null; "
     }
 
-    It 'gets the person''s persisted token by -LoginHint and as the current person with no sign-in; someone never signed in still signs in' {
+    It 'gets the person''s persisted token by -LoginHint and as the current person with no sign-in; someone never signed in still signs in; a later process revokes hers' {
         $get = "`$t = Get-ProviderToken -Provider People -Interactive {0} -TimeoutSec 60; 'Account: ' + `$t.Account; "
         Reset-Counter
         $signedIn = Step $PeopleHome -Environment $PersonAt ($Register + ($get -f '-LoginHint alice'))
@@ -248,6 +248,16 @@ Describe 'A signed-in person, in later processes' -Skip:(-not $HasSecretStore -o
         (Counters).'people/sign-in' | Should -Be 1
         # Bob's tokens join those the leak audit looks for.
         $null = Get-VaultEntry $PeopleHome
+
+        # Revoked by a process that never saw her sign in: the index names her, her entry goes, and with no person
+        # here she cannot be got again; bob's token and the index stay.
+        $revoked = Step $PeopleHome ($Register + "Revoke-ProviderToken -Provider People -Interactive -LoginHint alice -Confirm:`$false | ForEach-Object { 'Removed: ' + `$_.RemovedFromVault }; " +
+            "`$null = Get-ProviderToken -Provider People -Interactive -LoginHint alice -ErrorAction SilentlyContinue -ErrorVariable failed; `$failed[0].FullyQualifiedErrorId")
+        $revoked | Should -Contain 'Removed: TokenAuthStore'
+        $revoked | Should -Contain 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand'
+        $left = @(Get-VaultEntry $PeopleHome)
+        $left.Count | Should -Be 2
+        @($left | Where-Object { $_.Content.format -eq 'TokenAuth.PersistedPeople' }).Count | Should -Be 1
     }
 }
 
