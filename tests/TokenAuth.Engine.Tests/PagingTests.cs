@@ -112,18 +112,19 @@ public sealed class PagingTests : IAsyncLifetime
     public async Task Each_page_is_retried_renewed_and_timed_on_its_own()
     {
         // Page 2 is throttled once; before page 3 the provider revokes the token (a 401, then renewal);
-        // each page takes 0.6 s against a 1 s limit, which the three pages together pass.
+        // each page waits 0.8 s against a 2 s limit, which the three pages' waits together pass. The 1.2 s left to
+        // each page holds page 3's renewal and second try even on a loaded machine (with 0.4 s, CI once ran out).
         var akiba = _harness.Request("Akiba");
-        _harness.Emulator.InjectFault("akiba", "pages", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 600 });
+        _harness.Emulator.InjectFault("akiba", "pages", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 800 });
         var pages = new List<ApiResponse>();
-        await foreach (var page in _harness.Engine.SendPagesAsync(akiba, new ApiRequest("GET", "resources/pages/link?pages=3&size=1") { Timeout = TimeSpan.FromSeconds(1) },
+        await foreach (var page in _harness.Engine.SendPagesAsync(akiba, new ApiRequest("GET", "resources/pages/link?pages=3&size=1") { Timeout = TimeSpan.FromSeconds(2) },
             new PagingOptions { Follow = true }, _harness.Log))
         {
             pages.Add(page);
             if (pages.Count == 1)
             {
                 _harness.Emulator.InjectFault("akiba", "pages", new EmulatorFault { StatusCode = 503, RetryAfter = "0" });
-                _harness.Emulator.InjectFault("akiba", "pages", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 600, Times = 2 });
+                _harness.Emulator.InjectFault("akiba", "pages", new EmulatorFault { DelayOnly = true, DelayMilliseconds = 800, Times = 2 });
             }
             else if (pages.Count == 2)
             {
