@@ -10,11 +10,15 @@
     Where the NUnit XML result goes.
 .PARAMETER Path
     The folder of *.Tests.ps1 files to run; this script's own folder by default.
+.PARAMETER Tag
+    Only the tests with one of these tags, given as a list or as one comma-separated word (as pwsh -File passes it):
+    a PowerShell that runs just what no other can (see PesterSuiteTests). All tests by default.
 #>
 [CmdletBinding()]
 param (
     [Parameter(Mandatory)] [string] $ResultPath,
-    [string] $Path = $PSScriptRoot
+    [string] $Path = $PSScriptRoot,
+    [string[]] $Tag
 )
 
 Import-Module Pester -MinimumVersion 5.0.0 -ErrorAction Stop
@@ -27,6 +31,7 @@ $configuration.Output.RenderMode = 'Plaintext'
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $ResultPath
+if ($Tag) { $configuration.Filter.Tag = @($Tag -split ',') }
 
 $result = Invoke-Pester -Configuration $configuration
 exit $(if ($result.FailedCount -eq 0 -and $result.FailedBlocksCount -eq 0 -and $result.FailedContainersCount -eq 0) { 0 } else { 1 })
