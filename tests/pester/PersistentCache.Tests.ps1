@@ -323,9 +323,10 @@ Describe 'Processes starting at once' -Skip:(-not $HasSecretStore) -Tag Heavy {
     }
 }
 
-Describe 'Leak audit' -Skip:(-not $HasSecretStore) {
+Describe 'Leak audit' -Skip:(-not $HasSecretStore) -Tag Heavy {
     It 'shows no secret, token or refresh token in any stream of any step above' {
-        $script:SeenTokens.Count | Should -BeGreaterThan 2
+        # Some tokens were seen, or the audit would prove nothing (under -Tag Heavy, the many-process test's alone).
+        $script:SeenTokens.Count | Should -BeGreaterThan 0
         $text = $script:AllOutput -join "`n"
         foreach ($value in @($script:SeenTokens) + $script:Secrets) {
             $text.Contains($value) | Should -BeFalse -Because 'no step may show a token or secret'

@@ -225,7 +225,7 @@ Describe 'Dependencies for a machine with only the .NET SDK' {
     }
 }
 
-Describe 'Lint' -Skip:(-not (Get-Module -ListAvailable PSScriptAnalyzer)) {
+Describe 'Lint' -Skip:(-not (Get-Module -ListAvailable PSScriptAnalyzer)) -Tag Lint {
     BeforeAll {
         # PowerShell run as a .NET tool lacks Microsoft.Management.Infrastructure, which the analyzer's rules load.
         $script:AnalyzerFailure = try { $null = Invoke-ScriptAnalyzer -ScriptDefinition '$x = 1' -ErrorAction Stop } catch { $_.Exception.GetBaseException().Message }
