@@ -40,7 +40,7 @@ namespace TokenAuth.Credentials
         public CancellationToken Cancellation { get; }
 
         /// <summary>Sends to this machine's managed identity endpoint, within the token request's time; null where the fetch cannot.</summary>
-        internal Func<JsonGet, Task<ManagedIdentityAnswer>>? SendToPlatform { get; init; }
+        internal Func<JsonCall, Task<ManagedIdentityAnswer>>? SendToPlatform { get; init; }
 
         /// <summary>Takes a secret into the call's care the moment it exists (an identity header, an Arc key, a token): hidden from errors, masked in a CI's log.</summary>
         internal Action<string>? HoldSecret { get; init; }

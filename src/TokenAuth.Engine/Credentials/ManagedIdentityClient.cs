@@ -70,13 +70,13 @@ namespace TokenAuth.Credentials
                 headers.Add(new KeyValuePair<string, string>("Metadata", "true"));
             }
 
-            var answer = await send(new JsonGet(address, headers)).ConfigureAwait(false);
+            var answer = await send(new JsonCall(HttpMethod.Get, address, headers)).ConfigureAwait(false);
             if (endpoint.Kind == ManagedIdentityKind.AzureArc && answer.Status == 401)
             {
                 var key = ArcKeyFile.Read(provider, ArcKeyFile.PathIn(provider, answer.Challenge), fetch.ArcKeyFolder);
                 fetch.HoldSecret?.Invoke(key);
                 headers.Add(new KeyValuePair<string, string>("Authorization", "Basic " + key));
-                answer = await send(new JsonGet(address, headers)).ConfigureAwait(false);
+                answer = await send(new JsonCall(HttpMethod.Get, address, headers)).ConfigureAwait(false);
             }
 
             if (answer.Status < 200 || answer.Status > 299)

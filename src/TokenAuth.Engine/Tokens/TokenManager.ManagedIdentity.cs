@@ -84,7 +84,7 @@ namespace TokenAuth.Tokens
         /// a proxy (the endpoint is this machine's own or the link-local metadata service, and the token must not pass a
         /// proxy), and with none of the provider's trust or client certificate.
         /// </summary>
-        private async Task<ManagedIdentityAnswer> CallManagedIdentityAsync(TokenCallContext tokenCall, JsonGet request)
+        private async Task<ManagedIdentityAnswer> CallManagedIdentityAsync(TokenCallContext tokenCall, JsonCall request)
         {
             var call = new TokenCallContext(tokenCall.Request, tokenCall.Operation, tokenCall.Log, tokenCall.Budget, tokenCall.Cancellation)
             {

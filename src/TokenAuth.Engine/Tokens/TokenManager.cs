@@ -355,7 +355,7 @@ namespace TokenAuth.Tokens
                 Connection = (tokenCall.Request.Connection ?? Options.Connection).ForPipelineEndpoint(Options.Connection.TrustedCertificates),
                 EndpointBearer = bearer,
             };
-            using var sent = await _sender.SendAsync(call, new AssertionEndpointCall(method, endpoint, bearer), Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+            using var sent = await _sender.SendAsync(call, new JsonCall(method, endpoint, new[] { new KeyValuePair<string, string>("Authorization", "Bearer " + bearer) }), Options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
             var response = sent.Response;
             call.Log.Verbose($"{call.Provider}: HTTP {(int)response.StatusCode} from {sent.DisplayEndpoint}.");
             if (!response.IsSuccessStatusCode)
