@@ -51,10 +51,14 @@ public sealed class SignInTests : IAsyncLifetime
             Good.Replace("realms/ops\",\"token", "realms/other\",\"token"), issuer));
         var plainHttp = Assert.Throws<ProviderConfigurationException>(() => OpenIdDiscovery.FromDocument("Ops", issuer, "cli",
             Good.Replace("https://idp.example.com/realms/ops/token", "http://idp.example.com/token"), issuer));
+        // An https issuer may not send the token to a port on this machine that anyone here could listen on.
+        var localPort = Assert.Throws<ProviderConfigurationException>(() => OpenIdDiscovery.FromDocument("Ops", issuer, "cli",
+            Good.Replace("}", ",\"revocation_endpoint\":\"http://127.0.0.1:9/revoke\"}"), issuer));
         var definition = OpenIdDiscovery.FromDocument("Ops", issuer, "cli", Good, issuer);
 
         Assert.Contains("names the issuer", mismatch.Message);
         Assert.Contains("token_endpoint", plainHttp.Message);
+        Assert.Contains("revocation_endpoint", localPort.Message);
         Assert.Equal("https://idp.example.com/realms/ops/token", definition.Token.Path);
         Assert.Equal("cli", definition.SignIn!.ClientId);
         Assert.Null(definition.SignIn.DeviceAuthorizationEndpoint);

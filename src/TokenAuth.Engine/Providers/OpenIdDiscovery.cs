@@ -40,7 +40,7 @@ namespace TokenAuth.Providers
             };
             foreach (var candidate in candidates)
             {
-                using var sent = await sender.SendAsync(call, new JsonGet(candidate), options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
+                using var sent = await sender.SendAsync(call, new JsonCall(HttpMethod.Get, candidate), options.Retry, bufferSuccessBody: false).ConfigureAwait(false);
                 log.Verbose($"{name}: HTTP {(int)sent.Response.StatusCode} from {sent.DisplayEndpoint}.");
                 if (sent.Response.StatusCode == HttpStatusCode.NotFound && candidate != candidates[candidates.Length - 1])
                 {
@@ -92,7 +92,10 @@ namespace TokenAuth.Providers
                         : null;
                 }
 
-                return Uri.TryCreate(address, UriKind.Absolute, out var uri) && IsHttpsOrLoopback(uri) && string.IsNullOrEmpty(uri.UserInfo)
+                // Plain http only where the issuer itself is on loopback (the emulator, a local server): an https issuer
+                // may not send tokens, codes or revocations to a port on this machine that anyone here could be listening on.
+                return Uri.TryCreate(address, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || (issuer.Scheme == Uri.UriSchemeHttp && IsHttpsOrLoopback(uri)))
+                    && string.IsNullOrEmpty(uri.UserInfo) && string.IsNullOrEmpty(uri.Fragment)
                     ? uri.AbsoluteUri
                     : throw new ProviderConfigurationException($"The discovery document's {field} is not an https address; it was refused.", name, field);
             }
@@ -173,7 +176,8 @@ namespace TokenAuth.Providers
             throw new ProviderConfigurationException($"The answer at {Redaction.RedactUri(source)} is not a discovery document (a JSON object).", name, "-Issuer");
         }
 
-        private static bool IsHttpsOrLoopback(Uri uri) => uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
+        /// <summary>Where an authorization server's addresses may be: https, or plain http on this machine's loopback (the emulator, a local server).</summary>
+        internal static bool IsHttpsOrLoopback(Uri uri) => uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
 
         private sealed class DiscoveryCall : CallContext
         {
