@@ -83,7 +83,10 @@ namespace TokenAuth.Credentials
         }
 
         /// <summary>The client id and secret as HTTP Basic's value (RFC 6749 2.3.1: each part form-encoded before they are joined).</summary>
-        internal string SecretAsBasic => BasicPair(Uri.EscapeDataString(ClientId ?? ""), Uri.EscapeDataString(ClientSecret ?? ""));
+        internal string SecretAsBasic => BasicOf(ClientId ?? "", ClientSecret ?? "");
+
+        /// <summary>A client id and secret as HTTP Basic's credentials (RFC 6749 2.3.1: each form-encoded first).</summary>
+        internal static string BasicOf(string clientId, string secret) => BasicPair(Uri.EscapeDataString(clientId), Uri.EscapeDataString(secret));
 
         private static string BasicPair(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -231,7 +232,7 @@ namespace TokenAuth.Tokens
                 query.Add(Pair("prompt", signIn.Prompt));
             }
 
-            var address = new UriBuilder(authorize) { Query = JoinQuery(authorize.Query, query) }.Uri;
+            var address = UriQuery.Append(authorize, query.Select(pair => new KeyValuePair<string, string?>(pair.Key, pair.Value)));
             log.Verbose($"{provider}: waiting for the browser's redirect to {redirect.RedirectUri}.");
             if (!signIn.Host.OpenBrowser(address))
             {
@@ -303,7 +304,9 @@ namespace TokenAuth.Tokens
             var secret = request.Credential.Get(CredentialField.ClientSecret);
             if (secret != null && target.Definition.Token.ClientAuthentication == ClientAuthentication.Basic)
             {
-                basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(secret)));
+                // The client id may be the sign-in's own, not the credential's: masked here, since the credential's values do not hold it.
+                basic = "Basic " + ProviderCredential.BasicOf(clientId, secret);
+                call.HoldAssertion(basic);
             }
             else
             {
@@ -424,7 +427,7 @@ namespace TokenAuth.Tokens
                 throw new SignInException(provider, SignInFailure.NotSupported, $"{provider} has no {what} in its definition; try {instead}.");
             }
 
-            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !IsHttpsOrLoopback(uri))
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !OpenIdDiscovery.IsHttpsOrLoopback(uri))
             {
                 throw new SignInException(provider, SignInFailure.NotSupported, $"{provider}'s {what} is not an https address; it is not used.");
             }
@@ -434,23 +437,9 @@ namespace TokenAuth.Tokens
 
         /// <summary>An address the server gives the person to open: only https (or loopback http), never anything a terminal could misuse.</summary>
         private static Uri PersonFacing(string provider, string address, string field) =>
-            Uri.TryCreate(address, UriKind.Absolute, out var uri) && IsHttpsOrLoopback(uri) && address.IndexOfAny(new[] { '\u001b', '\r', '\n' }) < 0
+            Uri.TryCreate(address, UriKind.Absolute, out var uri) && OpenIdDiscovery.IsHttpsOrLoopback(uri) && address.IndexOfAny(new[] { '\u001b', '\r', '\n' }) < 0
                 ? uri
                 : throw new SignInException(provider, SignInFailure.NotSupported, $"{provider}'s {field} is not an https address; the sign-in was not started.");
-
-        internal static bool IsHttpsOrLoopback(Uri uri) =>
-            uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
-
-        private static string JoinQuery(string existing, List<KeyValuePair<string, string>> pairs)
-        {
-            var query = new StringBuilder(existing.TrimStart('?'));
-            foreach (var pair in pairs)
-            {
-                query.Append(query.Length > 0 ? "&" : "").Append(Uri.EscapeDataString(pair.Key)).Append('=').Append(Uri.EscapeDataString(pair.Value));
-            }
-
-            return query.ToString();
-        }
 
         private static KeyValuePair<string, string> Pair(string name, string value) => new KeyValuePair<string, string>(name, value);
 
