@@ -199,6 +199,26 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.Equal(1, _harness.Count("APIMW", "token"));
     }
 
+    [Theory]
+    [InlineData("tokenType")]
+    [InlineData("scope")]
+    public async Task An_entry_with_control_characters_in_a_field_shown_to_the_user_is_not_used(string field)
+    {
+        // The worst writer of a vault entry would put terminal escapes on the user's screen through the token object.
+        var request = _harness.Request("APIMW");
+        var name = PersistedTokenName.For(request);
+        var now = _harness.Clock.GetUtcNow();
+        var good = PersistedTokenEntry.Write(new AccessToken(request, "fine", "shown", "Bearer", null, "shown", now, now.AddHours(1), false, now.AddMinutes(59)), name);
+        _store.Put(Vault, name.Name, good.Replace($"\"{field}\":\"shown\"", $"\"{field}\":\"\\u001b]0;pwned\\u0007\""));
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(request, log: log)).Token;
+
+        Assert.NotEqual("fine", token.Value);
+        Assert.Contains("control characters", Assert.Single(log.Lines, line => line.Level == LogLevel.Warning).Message);
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+    }
+
     [Fact]
     public async Task An_entry_written_under_another_definition_is_not_used_and_not_warned_about()
     {

@@ -108,9 +108,10 @@ namespace TokenAuth.Tokens
             var refreshToken = String(root, "refreshToken");
             if (value == null || scheme == null || !HeaderValues.IsToken(scheme) || !HeaderValues.IsVisible(TokenAnswers.WithoutScheme(value, scheme))
                 || HeaderValues.HasControlCharacter(refreshToken) || HeaderValues.HasControlCharacter(String(root, "account"))
+                || HeaderValues.HasControlCharacter(String(root, "tokenType")) || HeaderValues.HasControlCharacter(String(root, "scope"))
                 || (!definition.Authorization.SchemeFromTokenType && !string.Equals(scheme, definition.Authorization.Scheme, StringComparison.OrdinalIgnoreCase)))
             {
-                return new PersistedRead(PersistedEntryState.Corrupt, problem: "its token or scheme is missing or not fit for a header");
+                return new PersistedRead(PersistedEntryState.Corrupt, problem: "its token or scheme is missing or not fit for a header, or a field shown to the user holds control characters");
             }
 
             if (Time(root, "issuedOn") is not { } issuedOn || Time(root, "expiresOn") is not { } expiresOn || expiresOn <= issuedOn || expiresOn - now > MaxLifetime
