@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
@@ -53,22 +54,32 @@ namespace TokenAuth.Commands
         public static string Save(ProviderDefinition definition)
         {
             Directory.CreateDirectory(Folder);
+            Remove(definition.Name);
             var path = PathOf(definition.Name);
             File.WriteAllText(path, ProviderDefinitionLoader.ToJson(definition));
             return path;
         }
 
-        /// <summary>Forgets a persisted registration; false when there was none.</summary>
+        /// <summary>Forgets a persisted registration, whatever the case its file was saved in; false when there was none.</summary>
         public static bool Remove(string name)
         {
-            var path = PathOf(name);
-            if (!File.Exists(path))
+            var removed = false;
+            foreach (var file in FilesOf(name))
             {
-                return false;
+                File.Delete(file);
+                removed = true;
             }
 
-            File.Delete(path);
-            return true;
+            return removed;
+        }
+
+        /// <summary>A provider's files: its name ignores case, and file names on Linux and macOS do not (Kept.json and kept.json are one provider).</summary>
+        private static string[] FilesOf(string name)
+        {
+            var wanted = Path.GetFileName(PathOf(name));
+            return Directory.Exists(Folder)
+                ? Directory.GetFiles(Folder, "*.json").Where(file => string.Equals(Path.GetFileName(file), wanted, StringComparison.OrdinalIgnoreCase)).ToArray()
+                : Array.Empty<string>();
         }
     }
 }

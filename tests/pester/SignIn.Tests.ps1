@@ -460,12 +460,12 @@ Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
         Get-TokenAuthProvider -Name PlainHttp -ErrorAction Ignore | Should -BeNullOrEmpty
     }
 
-    It 'keeps a -Persist registration for a fresh pwsh, with no secret in it, until Unregister-TokenAuthProvider' {
+    It 'keeps a -Persist registration for a fresh pwsh, with no secret in it, until Unregister-TokenAuthProvider (by its name in any case)' {
         $isolated = Join-Path $TestDrive 'home'
         $register = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "Register-TokenAuthProvider -Issuer '${Root}people' -Name Kept -ClientId tokenauth-cli -Persist | Out-Null; 'registered'"
         $kept = @(Get-ChildItem -Path $isolated -Recurse -Force -Filter 'Kept.json')
         $keptText = if ($kept) { Get-Content $kept[0].FullName -Raw }
-        $seen = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "(Get-TokenAuthProvider -Name Kept).Name; Unregister-TokenAuthProvider -Name Kept -Confirm:`$false; 'gone'"
+        $seen = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "(Get-TokenAuthProvider -Name Kept).Name; Unregister-TokenAuthProvider -Name kept -Confirm:`$false; 'gone'"
 
         $register | Should -Be 'registered'
         $kept | Should -HaveCount 1
