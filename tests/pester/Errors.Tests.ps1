@@ -271,3 +271,11 @@ Describe 'The default error view shows whose refusal, of what, and why' -Skip:($
             Should -Match "^Get-ProviderToken: Could not reach Ankorstore at http://127\.0\.0\.1:$ClosedPort/oauth/token: Connection refused"
     }
 }
+
+Describe 'Get-ProviderToken -Decoded with -AsPlainText' {
+    It 'is refused before any token is asked for (a token fetched for nothing may have meant a sign-in)' {
+        Reset-TokenAuthEmulator -Emulator $Emulator
+        { Get-ProviderToken APIMW -BaseUri (Base APIMW) -Decoded -AsPlainText } | Should -Throw -ErrorId 'InvalidRequest,TokenAuth.Commands.GetProviderTokenCommand'
+        [int] (Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/token') | Should -Be 0
+    }
+}

@@ -19,6 +19,17 @@ namespace TokenAuth.Commands
         [Parameter]
         public SwitchParameter Decoded { get; set; }
 
+        protected override void BeginProcessing()
+        {
+            // Refused before anything is asked for: a token fetched for nothing may have meant a sign-in.
+            if (Decoded && AsPlainText)
+            {
+                ThrowTerminatingError(ToErrorRecord(new Errors.InvalidRequestException(null, "-Decoded shows the token's claims and -AsPlainText the token itself: give one."), null));
+            }
+
+            base.BeginProcessing();
+        }
+
         protected override void ProcessRecord() => ForItem(ErrorTarget, () =>
         {
             // -Force also reads the vault again, in case the secret was rotated.
@@ -47,11 +58,6 @@ namespace TokenAuth.Commands
 
         private void WriteDecoded(Tokens.AccessToken token)
         {
-            if (AsPlainText)
-            {
-                throw new Errors.InvalidRequestException(token.Provider, "-Decoded shows the token's claims and -AsPlainText the token itself: give one.");
-            }
-
             if (!Tokens.DecodedToken.TryDecode(token.Value, out var decoded))
             {
                 WriteError(new ErrorRecord(new InvalidOperationException($"The {token.Provider} token is not a JWT: it has no header or claims to show."), "TokenNotJwt",
