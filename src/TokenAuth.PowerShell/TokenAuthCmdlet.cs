@@ -31,7 +31,7 @@ namespace TokenAuth.Commands
         protected CancellationToken Cancellation => _stopping.Token;
 
         /// <summary>Runs work on the pipeline thread the next time it waits on the engine (writing to a stream, which only that thread may).</summary>
-        internal void OnPipelineThread(Action work) => Channel.PipelineThreadWork.Enqueue(work);
+        internal void OnPipelineThread(Action work) => Channel.Post(work);
 
         protected override void StopProcessing() => _stopping.Cancel();
 
@@ -253,6 +253,13 @@ namespace TokenAuth.Commands
 
             public void Wake() => _wake.Release();
 
+            /// <summary>Queues work for the pipeline thread and wakes it, so that it runs now rather than at the next poll.</summary>
+            public void Post(Action work)
+            {
+                PipelineThreadWork.Enqueue(work);
+                Wake();
+            }
+
             public void WaitForWork(int milliseconds) => _wake.Wait(milliseconds);
 
             public ConcurrentQueue<string> SecretsToMask { get; } = new ConcurrentQueue<string>();
@@ -262,7 +269,7 @@ namespace TokenAuth.Commands
             {
                 var result = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var registration = cancellationToken.Register(() => result.TrySetCanceled(cancellationToken));
-                PipelineThreadWork.Enqueue(() =>
+                Post(() =>
                 {
                     registration.Dispose();
                     if (result.Task.IsCompleted)
@@ -279,7 +286,6 @@ namespace TokenAuth.Commands
                         result.TrySetException(ex);
                     }
                 });
-                Wake();
                 return result.Task;
             }
 
