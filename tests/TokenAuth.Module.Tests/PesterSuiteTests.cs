@@ -161,12 +161,14 @@ public sealed class PesterSuiteTests
     public void The_Pester_suite_passes_against_the_built_module(string version, string executable)
     {
         Assert.False(version.StartsWith("unusable", StringComparison.Ordinal), $"{executable}: {version}");
-        var resultPath = Repository.File("out", "pester-results", $"pwsh-{version}.xml");
+        // A tag-filtered run names its tags too: the same version may run twice (the machine's pwsh and a bundled one).
+        var tags = PowerShellHost.Entry(executable).Tags;
+        var resultPath = Repository.File("out", "pester-results", $"pwsh-{version}{(tags.Length > 0 ? "-" + string.Join("-", tags) : "")}.xml");
         Directory.CreateDirectory(Path.GetDirectoryName(resultPath)!);
         File.Delete(resultPath);
 
         var arguments = new List<string> { "-NoProfile", "-NonInteractive", "-File", Runner, "-ResultPath", resultPath };
-        if (PowerShellHost.Entry(executable).Tags is { Length: > 0 } tags)
+        if (tags.Length > 0)
         {
             arguments.AddRange(["-Tag", string.Join(",", tags)]);
         }
