@@ -3,6 +3,8 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Text.Json;
+using TokenAuth.Json;
 
 namespace TokenAuth.Commands
 {
@@ -23,6 +25,36 @@ namespace TokenAuth.Commands
             IList<object?> list => list.Select(FromEngine).ToArray(),
             _ => value,
         };
+
+        /// <summary>
+        /// A parsed JSON answer as <see cref="FromEngine"/> would make it of the engine's dictionaries, built straight from
+        /// the element: one set of objects instead of two. A repeated name keeps its first place and its last value, as there.
+        /// </summary>
+        public static object? FromJson(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var result = new PSObject();
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        result.Properties.Add(new PSNoteProperty(property.Name, FromJson(property.Value)));
+                    }
+
+                    return result;
+                case JsonValueKind.Array:
+                    var items = new object?[element.GetArrayLength()];
+                    var index = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        items[index++] = FromJson(item);
+                    }
+
+                    return items;
+                default:
+                    return JsonValues.ToObject(element);
+            }
+        }
 
         private static PSObject ToPSObject(IReadOnlyDictionary<string, object?> map)
         {

@@ -163,6 +163,37 @@ Describe 'Downloads' {
         Get-Content -LiteralPath $file -Raw | Should -Be '{not json'
     }
 
+    # An answer read whole is made into objects straight from the parsed JSON, one read back from -OutFile through the
+    # engine's dictionaries: both must come out as ConvertFrom-Json makes them.
+    It 'makes a JSON answer into the objects ConvertFrom-Json makes, with or without -OutFile -PassThru' {
+        $json = '{"name":"caf\u00e9","count":3,"big":9007199254740993,"ratio":0.25,"on":true,"off":false,"none":null,' +
+            '"tags":["a","b"],"empty":[],"nested":{"deeper":{"list":[1,{"x":-2}]}},"blank":{}}'
+        Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint sample -StatusCode 200 -Body $json -Times 2
+        $file = Join-Path $TestDrive 'shapes.json'
+
+        $returned = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample
+        $readBack = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample -OutFile $file -PassThru
+
+        $expected = $json | ConvertFrom-Json | ConvertTo-Json -Depth 10 -Compress
+        foreach ($answer in $returned, $readBack) {
+            $answer | ConvertTo-Json -Depth 10 -Compress | Should -BeExactly $expected
+            $answer.count | Should -BeOfType [long]
+            $answer.big | Should -Be 9007199254740993
+            $answer.ratio | Should -BeOfType [double]
+            , $answer.tags | Should -BeOfType [object[]]
+            $answer.nested.deeper.list[1].x | Should -Be -2
+        }
+    }
+
+    It 'keeps a name the answer repeats (in any case) once, in its first place with its last value' {
+        Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint sample -StatusCode 200 -Body '{"id":1,"other":0,"ID":2}'
+
+        $answer = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample
+
+        $answer.PSObject.Properties.Name | Should -Be @('ID', 'other')
+        $answer.id | Should -Be 2
+    }
+
     It 'writes the answer to the pipeline as well with -PassThru' {
         $file = Join-Path $TestDrive 'sample.json'
 

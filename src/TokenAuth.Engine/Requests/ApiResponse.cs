@@ -26,6 +26,9 @@ namespace TokenAuth.Requests
         private readonly HttpResponseHeaders _responseHeaders;
         private readonly HttpContentHeaders _contentHeaders;
         private IReadOnlyDictionary<string, string[]>? _headers;
+        private readonly JsonElement? _json;
+        private object? _content;
+        private bool _contentFromJson;
 
         internal ApiResponse(int statusCode, string? reasonPhrase, HttpResponseHeaders responseHeaders, HttpContentHeaders contentHeaders,
             ResponseKind kind, object? content, long contentLength, bool tokenFromCache, int retries, TimeSpan elapsed, Uri displayEndpoint, Uri answeredUri)
@@ -38,7 +41,15 @@ namespace TokenAuth.Requests
             _contentHeaders = contentHeaders;
             ContentType = contentHeaders.ContentType?.ToString();
             Kind = kind;
-            Content = content;
+            if (content is JsonElement json)
+            {
+                _json = json;
+            }
+            else
+            {
+                _content = content;
+            }
+
             ContentLength = contentLength;
             TokenFromCache = tokenFromCache;
             Retries = retries;
@@ -60,10 +71,29 @@ namespace TokenAuth.Requests
         public ResponseKind Kind { get; }
 
         /// <summary>
-        /// Json: dictionaries, lists and scalars (see <see cref="JsonValues"/>); Text: a string;
+        /// Json: dictionaries, lists and scalars (see <see cref="JsonValues"/>), made on first use; Text: a string;
         /// Bytes: a byte array; File: the full path written; Empty: null.
         /// </summary>
-        public object? Content { get; }
+        public object? Content
+        {
+            get
+            {
+                if (_json is { } json && !_contentFromJson)
+                {
+                    _content = JsonValues.ToObject(json);
+                    _contentFromJson = true;
+                }
+
+                return _content;
+            }
+        }
+
+        /// <summary>A JSON answer as parsed, for a caller that makes objects of its own from it rather than from <see cref="Content"/>.</summary>
+        public bool TryGetJson(out JsonElement json)
+        {
+            json = _json.GetValueOrDefault();
+            return _json.HasValue;
+        }
 
         /// <summary>Bytes received.</summary>
         public long ContentLength { get; }

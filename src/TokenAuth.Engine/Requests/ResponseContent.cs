@@ -102,8 +102,11 @@ namespace TokenAuth.Requests
 
             try
             {
-                using var document = await JsonDocument.ParseAsync(body).ConfigureAwait(false);
-                return (ResponseKind.Json, JsonValues.ToObject(document.RootElement), body.Length);
+                // Kept as parsed, not turned into objects here: a caller that wants its own objects (PowerShell's)
+                // builds them straight from the element (ApiResponse.TryGetJson), and one that reads Content pays then.
+                // Read synchronously: the body is in memory already, and the async read's machinery cost more than the read.
+                using var document = JsonDocument.Parse(body);
+                return (ResponseKind.Json, document.RootElement.Clone(), body.Length);
             }
             catch (JsonException)
             {

@@ -117,6 +117,13 @@ namespace TokenAuth.Commands
         /// </summary>
         public bool TryGetOutput(ApiResponse response, out object? output, out bool unroll)
         {
+            if (response.TryGetJson(out var json))
+            {
+                output = PowerShellValues.FromJson(json);
+                unroll = true;
+                return true;
+            }
+
             var (kind, content) = response.Kind == ResponseKind.File && _parameters.PassThru ? response.ReadOutFile(ResponseMode) : (response.Kind, response.Content);
             var written = kind != ResponseKind.File && kind != ResponseKind.Empty;
             output = written ? PowerShellValues.FromEngine(content) : null;
