@@ -91,12 +91,12 @@ namespace TokenAuth.Commands
                 return;
             }
 
-            while (_channel.PipelineThreadWork.TryDequeue(out var work))
+            while (_channel.PipelineThreadWork?.TryDequeue(out var work) == true)
             {
                 work();
             }
 
-            while (_channel.SecretsToMask.TryDequeue(out var secret))
+            while (_channel.SecretsToMask?.TryDequeue(out var secret) == true)
             {
                 foreach (var command in CiMasking.CommandsFor(secret, System.Environment.GetEnvironmentVariables()))
                 {
@@ -104,7 +104,7 @@ namespace TokenAuth.Commands
                 }
             }
 
-            while (_channel.Lines.TryDequeue(out var line))
+            while (_channel.Lines?.TryDequeue(out var line) == true)
             {
                 switch (line.Level)
                 {
@@ -240,13 +240,21 @@ namespace TokenAuth.Commands
                 _debug = debug;
             }
 
-            public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new ConcurrentQueue<(LogLevel, string)>();
+            // Each queue is made when first written to: most calls write to none, and three empty queues cost a call
+            // about a microsecond (their first segments).
+            private ConcurrentQueue<(LogLevel Level, string Message)>? _lines;
+            private ConcurrentQueue<Action>? _pipelineThreadWork;
+            private ConcurrentQueue<string>? _secretsToMask;
+
+            public ConcurrentQueue<(LogLevel Level, string Message)>? Lines => Volatile.Read(ref _lines);
+
+            public ConcurrentQueue<Action>? PipelineThreadWork => Volatile.Read(ref _pipelineThreadWork);
+
+            public ConcurrentQueue<string>? SecretsToMask => Volatile.Read(ref _secretsToMask);
 
             public bool IsEnabled(LogLevel level) => level == LogLevel.Warning || (level == LogLevel.Verbose ? _verbose : _debug);
 
-            public void Write(LogLevel level, string message) => Lines.Enqueue((level, message));
-
-            public ConcurrentQueue<Action> PipelineThreadWork { get; } = new ConcurrentQueue<Action>();
+            public void Write(LogLevel level, string message) => LazyInitializer.EnsureInitialized(ref _lines)!.Enqueue((level, message));
 
             // Released for each piece of work queued and when the awaited task ends; never disposed, so it makes no wait handle.
             private readonly SemaphoreSlim _wake = new SemaphoreSlim(0);
@@ -256,13 +264,11 @@ namespace TokenAuth.Commands
             /// <summary>Queues work for the pipeline thread and wakes it, so that it runs now rather than at the next poll.</summary>
             public void Post(Action work)
             {
-                PipelineThreadWork.Enqueue(work);
+                LazyInitializer.EnsureInitialized(ref _pipelineThreadWork)!.Enqueue(work);
                 Wake();
             }
 
             public void WaitForWork(int milliseconds) => _wake.Wait(milliseconds);
-
-            public ConcurrentQueue<string> SecretsToMask { get; } = new ConcurrentQueue<string>();
 
             /// <summary>Runs when the pipeline thread next waits on the engine; cancelled if it never does (the command was stopped).</summary>
             public Task<string> RunOnCallerThreadAsync(Func<string> produce, CancellationToken cancellationToken)
@@ -289,7 +295,7 @@ namespace TokenAuth.Commands
                 return result.Task;
             }
 
-            public void RegisterSecret(string value) => SecretsToMask.Enqueue(value);
+            public void RegisterSecret(string value) => LazyInitializer.EnsureInitialized(ref _secretsToMask)!.Enqueue(value);
         }
     }
 }
