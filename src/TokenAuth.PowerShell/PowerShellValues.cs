@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Text.Json;
 using TokenAuth.Json;
 
 namespace TokenAuth.Commands
@@ -27,33 +26,17 @@ namespace TokenAuth.Commands
         };
 
         /// <summary>
-        /// A parsed JSON answer as <see cref="FromEngine"/> would make it of the engine's dictionaries, built straight from
-        /// the element: one set of objects instead of two. A repeated name keeps its first place and its last value, as there.
+        /// A JSON answer's objects as <see cref="FromEngine"/> would make them of the engine's dictionaries, made straight
+        /// from the parsed answer: one set of objects instead of two. A repeated name keeps its first place and its last
+        /// value, as there (PowerShell's own rule for a property added twice).
         /// </summary>
-        public static object? FromJson(JsonElement element)
+        public static readonly IJsonObjectBuilder PSObjects = new PSObjectBuilder();
+
+        private sealed class PSObjectBuilder : IJsonObjectBuilder
         {
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    var result = new PSObject();
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        result.Properties.Add(new PSNoteProperty(property.Name, FromJson(property.Value)));
-                    }
+            public object NewObject() => new PSObject();
 
-                    return result;
-                case JsonValueKind.Array:
-                    var items = new object?[element.GetArrayLength()];
-                    var index = 0;
-                    foreach (var item in element.EnumerateArray())
-                    {
-                        items[index++] = FromJson(item);
-                    }
-
-                    return items;
-                default:
-                    return JsonValues.ToObject(element);
-            }
+            public void AddProperty(object target, string name, object? value) => ((PSObject)target).Properties.Add(new PSNoteProperty(name, value));
         }
 
         private static PSObject ToPSObject(IReadOnlyDictionary<string, object?> map)

@@ -177,8 +177,44 @@ namespace TokenAuth.Json
     }
 
     /// <summary>Turns JSON into plain .NET values: dictionaries, lists, strings, long or double, bool and null.</summary>
+    /// <summary>Makes a caller's own objects of parsed JSON (PowerShell's), with no dictionaries of the engine's between.</summary>
+    public interface IJsonObjectBuilder
+    {
+        object NewObject();
+
+        /// <summary>A name repeated in one object comes again: the builder decides which value stands.</summary>
+        void AddProperty(object target, string name, object? value);
+    }
+
     public static class JsonValues
     {
+        /// <summary>Objects by the builder, arrays as object arrays, scalars as <see cref="ToObject"/> gives them.</summary>
+        public static object? Build(JsonElement element, IJsonObjectBuilder builder)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var target = builder.NewObject();
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        builder.AddProperty(target, property.Name, Build(property.Value, builder));
+                    }
+
+                    return target;
+                case JsonValueKind.Array:
+                    var items = new object?[element.GetArrayLength()];
+                    var index = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        items[index++] = Build(item, builder);
+                    }
+
+                    return items;
+                default:
+                    return ToObject(element);
+            }
+        }
+
         public static object? ToObject(JsonElement element)
         {
             switch (element.ValueKind)

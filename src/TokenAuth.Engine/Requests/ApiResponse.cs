@@ -88,10 +88,10 @@ namespace TokenAuth.Requests
             }
         }
 
-        /// <summary>A JSON answer as parsed, for a caller that makes objects of its own from it rather than from <see cref="Content"/>.</summary>
-        public bool TryGetJson(out JsonElement json)
+        /// <summary>A JSON answer made into the caller's own objects straight from the parsed JSON, rather than from <see cref="Content"/>'s dictionaries.</summary>
+        public bool TryBuildJson(IJsonObjectBuilder builder, out object? content)
         {
-            json = _json.GetValueOrDefault();
+            content = _json is { } json ? JsonValues.Build(json, builder) : null;
             return _json.HasValue;
         }
 

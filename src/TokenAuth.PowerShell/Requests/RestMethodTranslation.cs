@@ -117,9 +117,8 @@ namespace TokenAuth.Commands
         /// </summary>
         public bool TryGetOutput(ApiResponse response, out object? output, out bool unroll)
         {
-            if (response.TryGetJson(out var json))
+            if (response.TryBuildJson(PowerShellValues.PSObjects, out output))
             {
-                output = PowerShellValues.FromJson(json);
                 unroll = true;
                 return true;
             }
