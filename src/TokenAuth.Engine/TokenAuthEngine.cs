@@ -110,6 +110,11 @@ namespace TokenAuth
         public Task<int> ClearPersistedTokensAsync(string vault, ITokenAuthLog? log = null, IClientAssertionHost? host = null, CancellationToken cancellationToken = default) =>
             _tokens.ClearPersistedAsync(vault, log, host, cancellationToken);
 
+        /// <summary>Every TokenAuth token entry persisted in the vault, whoever wrote it, described without its tokens; unreadable entries are warned of and left out.</summary>
+        public Task<IReadOnlyList<PersistedTokenSummary>> ListPersistedTokensAsync(string vault, ITokenAuthLog? log = null, IClientAssertionHost? host = null,
+            CancellationToken cancellationToken = default) =>
+            _tokens.ListPersistedAsync(vault, log, host, cancellationToken);
+
         /// <summary>
         /// Revokes the session's token for the request: forgotten first, always, and its persisted entry removed; then the
         /// provider is told where it can be.

@@ -220,6 +220,32 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_listing_describes_every_entry_in_the_vault_without_its_tokens_and_names_one_it_cannot_read()
+    {
+        var token = (await _harness.Engine.GetTokenAsync(_harness.Request("APIMW"))).Token;
+        var request = _harness.Request("Akiba");
+        var name = PersistedTokenName.For(request);
+        var now = _harness.Clock.GetUtcNow();
+        var shown = PersistedTokenEntry.Write(new AccessToken(request, "fine", null, "Bearer", null, null, now, now.AddHours(1), false, now.AddMinutes(59)) { Account = "shown" }, name);
+        _store.Put(Vault, name.Name, shown.Replace("\"account\":\"shown\"", "\"account\":\"\\u001b]0;pwned\\u0007\""));
+        _store.Put(Vault, PersistedTokenName.Prefix + "cut", "{\"format\":\"TokenAuth.PersistedToken\",\"version\":1,\"accessTo");
+        _store.Put(Vault, "NotTokenAuth", "kept");
+        var log = new RecordingLog();
+
+        var listed = await NextProcess().ListPersistedTokensAsync(Vault, log);
+
+        var entry = Assert.Single(listed);
+        Assert.Equal(("APIMW", token.BaseUri, token.Scope, token.ExpiresOn, true, Vault, PersistedTokenName.For(token.Request).Name),
+            (entry.Provider, entry.BaseUri, entry.Scope, entry.ExpiresOn, entry.HasRefreshToken, entry.Vault, entry.Name));
+        var warnings = log.Lines.Where(line => line.Level == LogLevel.Warning).Select(line => line.Message).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains(warnings, warning => warning.Contains($"'{name.Name}'") && warning.Contains("control characters"));
+        Assert.Contains(warnings, warning => warning.Contains($"'{PersistedTokenName.Prefix}cut'") && warning.Contains("not JSON"));
+        Assert.DoesNotContain(log.Lines, line => line.Message.Contains(token.Value) || line.Message.Contains("fine"));
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+    }
+
+    [Fact]
     public async Task An_entry_written_under_another_definition_is_not_used_and_not_warned_about()
     {
         var request = _harness.Request("APIMW");

@@ -105,6 +105,20 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $entries[0].Text | Should -Not -Match ([regex]::Escape($Demo.apimw.apiSecret))
         $entries[0].Text | Should -Not -Match ([regex]::Escape($Demo.apimw.apiKey))
 
+        # Listed from a process that never loaded it: what it is for and how long it lasts, never a token; no token request.
+        $listed = Step $StoreHome ("Get-ProviderTokenCache -Vault TokenAuthStore | Select-Object Provider, BaseUri, HasRefreshToken, Name, Vault, " +
+            "@{ n = 'Left'; e = { `$_.TimeLeft.TotalMinutes } } | ConvertTo-Json -Compress; 'Session: ' + @(Get-ProviderTokenCache).Count")
+        $listing = $listed[0] | ConvertFrom-Json
+        $listing.Provider | Should -Be 'APIMW'
+        $listing.BaseUri | Should -Be $Apimw
+        $listing.HasRefreshToken | Should -BeTrue
+        $listing.Name | Should -Be $entries[0].Name
+        $listing.Vault | Should -Be 'TokenAuthStore'
+        $listing.Left | Should -BeGreaterThan 50
+        $listed | Should -Contain 'Session: 0'
+        ($listed -join "`n") | Should -Not -Match ([regex]::Escape($entries[0].Content.accessToken))
+        (Counters).'apimw/token' | Should -Be 1
+
         $second = Step $StoreHome ($request + $where)
         (Counters).'apimw/token' | Should -Be 1
         ($second -join "`n") | Should -Match "token read from the vault 'TokenAuthStore'"
@@ -170,6 +184,13 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         (Counters).'kitegateway/token' | Should -Be 2
 
         (Get-VaultEntry $StoreHome | Where-Object Name -EQ $name).Content.version | Should -Be 1
+
+        # A listing shows what it can read, and names (never shows) an entry it cannot.
+        $listed = Step $StoreHome ("Set-Secret -Name TokenAuth.Token.broken -Vault TokenAuthStore -Secret 'not json'; " +
+            "(Get-ProviderTokenCache -Vault TokenAuthStore).Provider; Remove-Secret -Name TokenAuth.Token.broken -Vault TokenAuthStore")
+        Warnings $listed | Should -HaveCount 1
+        @(Warnings $listed)[0] | Should -Match "entry 'TokenAuth\.Token\.broken' in the vault 'TokenAuthStore' is not shown: it is not JSON"
+        $listed | Should -Contain 'Kitegateway'
 
         # -All clears every TokenAuth entry in the vault, this process's or not, and nothing else in it.
         $count = "@(Get-SecretInfo -Vault TokenAuthStore -Name 'TokenAuth.Token.*').Count"

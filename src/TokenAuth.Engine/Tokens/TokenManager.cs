@@ -141,6 +141,9 @@ namespace TokenAuth.Tokens
         public Task<int> ClearPersistedAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken) =>
             _persistence.ClearAsync(vault, log, host, cancellationToken);
 
+        public Task<IReadOnlyList<PersistedTokenSummary>> ListPersistedAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            _persistence.ListAsync(vault, log, host, cancellationToken);
+
         /// <summary>-SkipCertificateCheck is for the call it was given to, not for every later call with the token it got.</summary>
         private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
             connection is { SkipCertificateCheck: true } ? connection with { SkipCertificateCheck = false } : connection;

@@ -25,7 +25,8 @@ namespace TokenAuth.Tokens
         /// </summary>
         /// <param name="kind">What the entry is, in words ("token entry").</param>
         /// <param name="writtenFor">Whom an entry under this name is written for, in words ("this provider, credential and scope").</param>
-        public static JsonDocument? Open(string text, string format, int version, string kind, string writtenFor, PersistedTokenName name,
+        /// <param name="name">The name it was read under, whose check it must carry; null only to describe an entry (a listing), never to use it.</param>
+        public static JsonDocument? Open(string text, string format, int version, string kind, string writtenFor, PersistedTokenName? name,
             out PersistedEntryState state, out string? problem)
         {
             state = PersistedEntryState.Corrupt;
@@ -61,7 +62,7 @@ namespace TokenAuth.Tokens
                 state = PersistedEntryState.FutureVersion;
                 problem = $"it has format version {number}, and this TokenAuth reads version {version}";
             }
-            else if (!FixedTimeEquals(String(root, "check"), name.Check))
+            else if (name != null && !FixedTimeEquals(String(root, "check"), name.Check))
             {
                 state = PersistedEntryState.Foreign;
                 problem = $"it was not written for {writtenFor}";

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using TokenAuth.Http;
@@ -72,6 +73,10 @@ namespace TokenAuth.Tokens
                 PersistedEnvelope.WriteHeader(json, Format, Version, name);
                 json.WriteString("definition", DefinitionFingerprint(token.Request.Target.Definition));
                 json.WriteString("provider", token.Provider);
+                // What a listing of the vault shows (PersistedTokenSummary); never read back to make a token. Not the
+                // client id: the entry holds no part of the credential.
+                json.WriteString("environment", token.Environment);
+                json.WriteString("baseUri", token.BaseUri.ToString());
                 json.WriteString("accessToken", token.Value);
                 WriteOptional(json, "tokenType", token.TokenType);
                 json.WriteString("scheme", token.AuthorizationScheme);
@@ -138,6 +143,40 @@ namespace TokenAuth.Tokens
             {
                 json.WriteString(name, value);
             }
+        }
+
+        /// <summary>
+        /// An entry found in a vault, described for a listing without the request it was written for (so without its
+        /// name's check): what it says it is for and how long it lasts, never its tokens. False, with the problem, for
+        /// an entry that is not one this TokenAuth can read, or whose fields shown to the user are not fit to show.
+        /// </summary>
+        public static bool TryDescribe(string text, string name, string vault, out PersistedTokenSummary? summary, out string? problem)
+        {
+            summary = null;
+            using var document = PersistedEnvelope.Open(text, Format, Version, "token entry", "", null, out _, out problem);
+            if (document == null)
+            {
+                return false;
+            }
+
+            var root = document.RootElement;
+            var shown = new[] { "provider", "environment", "baseUri", "account", "scope", "tokenType" };
+            if (String(root, "provider") is not { } provider || shown.Any(field => HeaderValues.HasControlCharacter(String(root, field))))
+            {
+                problem = "its provider is missing, or a field shown to the user holds control characters";
+                return false;
+            }
+
+            if (Time(root, "issuedOn") is not { } issuedOn || Time(root, "expiresOn") is not { } expiresOn)
+            {
+                problem = "its times are missing or impossible";
+                return false;
+            }
+
+            summary = new PersistedTokenSummary(name, vault, provider, String(root, "environment"),
+                Uri.TryCreate(String(root, "baseUri"), UriKind.Absolute, out var baseUri) ? baseUri : null, String(root, "account"),
+                String(root, "scope"), issuedOn, expiresOn, String(root, "refreshToken") != null);
+            return true;
         }
 
         private static string? String(JsonElement root, string name) => PersistedEnvelope.String(root, name);

@@ -180,6 +180,50 @@ namespace TokenAuth.Tokens
             }
         }
 
+        /// <summary>
+        /// Every TokenAuth token entry in the vault, whoever wrote it, as a listing shows it; an entry that cannot be read is
+        /// left out with a warning naming it (never its content). One vault read per entry, each within the token timeout.
+        /// </summary>
+        public async Task<IReadOnlyList<PersistedTokenSummary>> ListAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken)
+        {
+            var store = _store();
+            var summaries = new List<PersistedTokenSummary>();
+            if (store == null)
+            {
+                return summaries;
+            }
+
+            IReadOnlyList<string> names;
+            try
+            {
+                names = await BoundedAsync(cancel => store.ListAsync(vault, PersistedTokenName.Prefix, host, cancel), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                log.Warning($"The tokens persisted in the vault '{vault}' could not be listed: {Reason(ex)}");
+                return summaries;
+            }
+
+            foreach (var name in names)
+            {
+                if (await ReadTextAsync(vault, name, "TokenAuth", host, log, cancellationToken).ConfigureAwait(false) is not { } text)
+                {
+                    continue;
+                }
+
+                if (PersistedTokenEntry.TryDescribe(text, name, vault, out var summary, out var problem))
+                {
+                    summaries.Add(summary!);
+                }
+                else
+                {
+                    log.Warning($"The entry '{Redaction.Printable(name)}' in the vault '{vault}' is not shown: {problem}.");
+                }
+            }
+
+            return summaries;
+        }
+
         /// <summary>One vault call within the token timeout: past it the call is cancelled (the store stops what it runs) and reported as slow.</summary>
         private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         {
