@@ -1,0 +1,71 @@
+using TokenAuth.Credentials;
+using TokenAuth.Emulator;
+using TokenAuth.Errors;
+using TokenAuth.Providers;
+using TokenAuth.Tokens;
+using Xunit;
+
+namespace TokenAuth.Tests;
+
+/// <summary>
+/// Renewing a person's token with their refresh token, where tokens persist (an in-memory vault): which refusals mean
+/// the refresh token is spent (RFC 6749 §5.2: invalid_grant) and what is forgotten then, and which are only the
+/// provider's error. Against the emulator's authorization server for people; runs on Mono too.
+/// </summary>
+public sealed class PersonRefreshTests : IAsyncLifetime
+{
+    private const string Vault = "TestVault";
+    private readonly PersistedTokenTests.MemoryTokenStore _store = new();
+    private Harness _harness = null!;
+    private ProviderDefinition _people = null!;
+
+    public async Task InitializeAsync()
+    {
+        _harness = await Harness.StartAsync(configureEngine: options => options with { TokenCacheVault = Vault });
+        _harness.Engine.TokenStore = _store;
+        using var http = new HttpClient();
+        using var settings = new StringContent("""{"interval":1}""", System.Text.Encoding.UTF8, "application/json");
+        (await http.PostAsync(new Uri(_harness.Emulator.RootUri, "_emulator/people"), settings)).EnsureSuccessStatusCode();
+        _people = await _harness.Engine.DiscoverProviderAsync("People", new Uri(_harness.Emulator.RootUri, "people"), "tokenauth-cli");
+    }
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private TokenRequest PersonRequest(ISignInHost host, string? prompt = null, SignInFlow flow = SignInFlow.DeviceCode) =>
+        new(ProviderTarget.Resolve(_people), new ProviderCredential(clientId: "tokenauth-cli"),
+            signIn: new SignInRequest(flow, host, "alice", prompt, TimeSpan.FromSeconds(30)));
+
+    private SignInTests.Person Nobody() => new(_harness.Emulator.RootUri) { WhyNoPerson = "no person is at this test" };
+
+    private async Task<AccessToken> SignInAliceAsync() =>
+        (await _harness.Engine.GetTokenAsync(PersonRequest(new SignInTests.Person(_harness.Emulator.RootUri)), log: _harness.Log)).Token;
+
+    private string PersistedName(AccessToken token) => PersistedTokenName.For(token.Request).Name;
+
+    [Theory]
+    [InlineData(400, "invalid_client")]
+    [InlineData(400, "invalid_request")]
+    [InlineData(400, "unauthorized_client")]
+    [InlineData(400, "server_error")]
+    [InlineData(401, "invalid_client")]
+    public async Task A_refresh_refused_for_another_reason_than_invalid_grant_is_the_providers_error_and_keeps_the_refresh_token(int status, string error)
+    {
+        var alice = await SignInAliceAsync();
+        _harness.Emulator.InjectFault("people", "token", new EmulatorFault { StatusCode = status, Body = $$"""{"error":"{{error}}"}""" });
+
+        var refused = await Expect.Throws<ProviderErrorException>(() => _harness.Engine.GetTokenAsync(PersonRequest(Nobody()), forceNew: true).AsTask());
+        var keptInSession = _harness.Engine.CachedTokens().Any(token => token.Value == alice.Value);
+        var keptInVault = _store.Get(Vault, PersistedName(alice)).Contains(alice.Value);
+        var renewed = (await _harness.Engine.GetTokenAsync(PersonRequest(Nobody()), forceNew: true)).Token;
+
+        Assert.Equal(error, refused.ProviderCode);
+        Assert.Equal(status, (int)refused.StatusCode);
+        Assert.True(keptInSession);
+        Assert.True(keptInVault);
+        // The refresh token was not spent: the next renewal uses it, and nobody is asked to sign in again.
+        Assert.NotEqual(alice.Value, renewed.Value);
+        Assert.Equal(1, _harness.Count("people", "sign-in"));
+        Assert.Equal(1, _harness.Count("people", "refresh"));
+        Assert.Contains(renewed.Value, _store.Get(Vault, PersistedName(renewed)));
+    }
+}
