@@ -68,4 +68,32 @@ public sealed class PersonRefreshTests : IAsyncLifetime
         Assert.Equal(1, _harness.Count("people", "refresh"));
         Assert.Contains(renewed.Value, _store.Get(Vault, PersistedName(renewed)));
     }
+
+    [Fact]
+    public async Task A_spent_refresh_token_of_the_sessions_own_token_removes_its_persisted_entry_too()
+    {
+        var alice = await SignInAliceAsync();
+        _harness.Emulator.InjectFault("people", "token", new EmulatorFault { StatusCode = 400, Body = """{"error":"invalid_grant"}""" });
+
+        var spent = await Expect.Throws<SignInException>(() => _harness.Engine.GetTokenAsync(PersonRequest(Nobody()), forceNew: true).AsTask());
+
+        Assert.Equal(SignInFailure.SignInAgain, spent.Failure);
+        Assert.DoesNotContain(_store.Entries, entry => entry.Key.Name == PersistedName(alice));
+        Assert.DoesNotContain(_harness.Engine.CachedTokens(), token => token.Value == alice.Value);
+    }
+
+    [Fact]
+    public async Task A_spent_refresh_token_leaves_a_persisted_entry_another_process_renewed_meanwhile()
+    {
+        var alice = await SignInAliceAsync();
+        // Another process renews alice's token: the emulator rotates the refresh token, so this session's one is spent.
+        var elsewhere = new TokenAuthEngine(_harness.Engine.Options, _harness.Clock) { TokenStore = _store };
+        var renewed = (await elsewhere.GetTokenAsync(PersonRequest(Nobody()), forceNew: true)).Token;
+
+        var spent = await Expect.Throws<SignInException>(() => _harness.Engine.GetTokenAsync(PersonRequest(Nobody()), forceNew: true).AsTask());
+
+        Assert.Equal(SignInFailure.SignInAgain, spent.Failure);
+        Assert.NotEqual(alice.RefreshToken, renewed.RefreshToken);
+        Assert.Contains(renewed.RefreshToken!, _store.Get(Vault, PersistedName(alice)));
+    }
 }

@@ -207,10 +207,33 @@ namespace TokenAuth.Tokens
                 previous ??= persisted;
             }
 
-            var token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            AccessToken token;
+            try
+            {
+                token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            }
+            catch (SignInException ex) when (ex.Failure == SignInFailure.SignInAgain && previous?.RefreshToken is { } spent)
+            {
+                // Whether the session's token or the vault's was renewed, a spent refresh token stays spent: no later process may meet the same refusal.
+                await RemoveSpentAsync(request, vault, spent, log, abandoned).ConfigureAwait(false);
+                throw;
+            }
+
             _refused.TryRemove(request.Key, out _);
             await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
             return token;
+        }
+
+        /// <summary>Removes the request's persisted entry while it holds the spent refresh token; one another process has renewed meanwhile stays.</summary>
+        private async Task RemoveSpentAsync(TokenRequest request, string vault, string spentRefreshToken, ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            if (await _persistence.ReadAsync(request, vault, log, abandoned).ConfigureAwait(false) is { Token: { } persisted }
+                && persisted.RefreshToken != spentRefreshToken)
+            {
+                return;
+            }
+
+            await _persistence.RemoveAsync(request, vault, log, request.Host, abandoned).ConfigureAwait(false);
         }
 
         private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
