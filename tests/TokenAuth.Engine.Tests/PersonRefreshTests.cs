@@ -96,4 +96,35 @@ public sealed class PersonRefreshTests : IAsyncLifetime
         Assert.NotEqual(alice.RefreshToken, renewed.RefreshToken);
         Assert.Contains(renewed.RefreshToken!, _store.Get(Vault, PersistedName(alice)));
     }
+
+    [Fact]
+    public async Task A_renewal_that_lands_after_a_new_sign_in_does_not_replace_its_token_in_the_session_or_the_vault()
+    {
+        var alice = await SignInAliceAsync();
+        // The renewal is held once its answer has come, until the new sign-in is done: a gate, not a clock.
+        var answered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var renewalLog = new RecordingLog();
+        renewalLog.Written += message =>
+        {
+            if (message.Contains("HTTP 200 from") && answered.TrySetResult(true))
+            {
+                gate.Task.Wait(TimeSpan.FromSeconds(30));
+            }
+        };
+
+        var renewing = Task.Run(() => _harness.Engine.GetTokenAsync(PersonRequest(Nobody()), forceNew: true, log: renewalLog).AsTask());
+        Assert.Same(answered.Task, await Task.WhenAny(answered.Task, Task.Delay(TimeSpan.FromSeconds(30))));
+        var signedIn = (await _harness.Engine.GetTokenAsync(PersonRequest(new SignInTests.Person(_harness.Emulator.RootUri), prompt: "login", flow: SignInFlow.Browser),
+            log: _harness.Log)).Token;
+        gate.SetResult(true);
+        var renewed = (await renewing).Token;
+        var cached = (await _harness.Engine.GetTokenAsync(PersonRequest(Nobody()))).Token;
+
+        Assert.NotEqual(alice.Value, renewed.Value);
+        Assert.NotEqual(renewed.Value, signedIn.Value);
+        Assert.Equal(signedIn.Value, cached.Value);
+        Assert.Contains(signedIn.Value, _store.Get(Vault, PersistedName(signedIn)));
+        Assert.Equal(2, _harness.Count("people", "sign-in"));
+    }
 }

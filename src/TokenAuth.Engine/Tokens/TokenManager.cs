@@ -220,6 +220,12 @@ namespace TokenAuth.Tokens
             }
 
             _refused.TryRemove(request.Key, out _);
+            if (entry.Outrun(previous))
+            {
+                // A sign-in put a newer token in the entry (and the vault) while this renewal ran: it is not overwritten with an older one.
+                return token;
+            }
+
             await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
             return token;
         }
