@@ -299,9 +299,12 @@ namespace TokenAuth.Tokens
         /// and handed to the caller's host for CI log masking.
         /// </summary>
         /// <param name="renewing">The cache entry a token request renews, which tells its callers what it waits on; null for a revocation.</param>
-        private async Task<IClientCredential> ClientCredentialAsync(ClientAuthentication authentication, TokenCallContext call, TokenCache.Entry? renewing)
+        /// <param name="clientId">The client an assertion is for; null: the credential's (a person's sign-in may name its own).</param>
+        private async Task<IClientCredential> ClientCredentialAsync(ClientAuthentication authentication, TokenCallContext call, TokenCache.Entry? renewing,
+            string? clientId = null)
         {
             var request = call.Request;
+            clientId ??= request.Credential.ClientId ?? "";
             switch (authentication)
             {
                 case ClientAuthentication.Basic:
@@ -312,11 +315,11 @@ namespace TokenAuth.Tokens
                             "is missing: the provider takes a signed client assertion (PrivateKeyJwt) instead of a secret; name the certificate in the definition's clientCertificate, or pass -Certificate");
                     var token = request.Target.Definition.Token;
                     var spec = token.Assertion ?? new AssertionSpec();
-                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? CallEndpoints.For(request.Target, token.Path, request.Parameters).AbsoluteUri,
+                    return new SignedAssertion(call.Provider, clientId, spec.Audience ?? CallEndpoints.For(request.Target, token.Path, request.Parameters).AbsoluteUri,
                         certificate, spec, _clock, call.HoldAssertion);
                 case ClientAuthentication.PrivateKeyJwt:
                 case ClientAuthentication.FederatedAssertion:
-                    return new FederatedAssertion(request.Credential.ClientId ?? "", await FetchAssertionAsync(call, renewing, RequiredSource(call)).ConfigureAwait(false));
+                    return new FederatedAssertion(clientId, await FetchAssertionAsync(call, renewing, RequiredSource(call)).ConfigureAwait(false));
                 default:
                     return SecretInBody.Instance;
             }
