@@ -94,11 +94,14 @@ namespace TokenAuth.Tokens
                 }
             }
 
-            /// <summary>Whether a token was put in the entry since <paramref name="previous"/> was its token: a renewal from it is outrun.</summary>
-            public bool Outrun(AccessToken? previous)
+            /// <summary>
+            /// Whether another token was put in the entry since <paramref name="previous"/> was its token: the renewal from it
+            /// that brought <paramref name="renewed"/> is outrun (a sign-in the renewal ran itself puts its own token).
+            /// </summary>
+            public bool Outrun(AccessToken? previous, AccessToken renewed)
             {
                 var current = _current;
-                return current != null && !ReferenceEquals(current, previous);
+                return current != null && !ReferenceEquals(current, previous) && !ReferenceEquals(current, renewed);
             }
 
             /// <summary>The client assertion source the renewal under way is waiting on, if it is: what a caller whose time runs out names.</summary>

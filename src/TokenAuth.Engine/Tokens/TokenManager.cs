@@ -220,7 +220,7 @@ namespace TokenAuth.Tokens
             }
 
             _refused.TryRemove(request.Key, out _);
-            if (entry.Outrun(previous))
+            if (entry.Outrun(previous, token))
             {
                 // A sign-in put a newer token in the entry (and the vault) while this renewal ran: it is not overwritten with an older one.
                 return token;
