@@ -14,9 +14,9 @@ public sealed partial class ProviderEmulator
 {
     /// <summary>
     /// RFC 7523 3: why a client assertion is refused, or null: a JWT signed by a key registered for its issuer, for this
-    /// token endpoint, within its time (30 s of skew), never seen before.
+    /// token endpoint (<paramref name="tokenPath"/>: the OAuth2 server's, or the people's), within its time (30 s of skew), never seen before.
     /// </summary>
-    private string? AssertionRefusal(HttpContext context, IFormCollection form)
+    private string? AssertionRefusal(HttpContext context, IFormCollection form, string tokenPath = "/oauth2/token")
     {
         if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
         {
@@ -68,7 +68,7 @@ public sealed partial class ProviderEmulator
         }
 
         // The token endpoint is the audience, for a revoke request too (RFC 7523 3).
-        var endpoint = $"{context.Request.Scheme}://{context.Request.Host}/oauth2/token";
+        var endpoint = $"{context.Request.Scheme}://{context.Request.Host}{tokenPath}";
         if ((string?)claims?["aud"] != endpoint)
         {
             return $"The assertion's audience must be this token endpoint, {endpoint}";

@@ -11,10 +11,11 @@ namespace TokenAuth.Emulator;
 /// <summary>
 /// An OpenID Connect authorization server for people, under /people: discovery, /authorize with a login form and a
 /// consent step, the device authorization grant with its /device verification page (RFC 8628), PKCE (S256 only),
-/// ID tokens, userinfo and refresh tokens that rotate (a used one is refused with invalid_grant). Its public client is
-/// <see cref="PeopleClientId"/> (no secret); its people are <see cref="People"/>. Errors on demand through the usual
-/// faults (people/token answering slow_down, say); the device poll interval and code lifetime are set at
-/// POST /_emulator/people. /people-impostor serves a discovery document whose issuer is not its own address.
+/// ID tokens, userinfo and refresh tokens that rotate (a used one is refused with invalid_grant). Its client is
+/// <see cref="PeopleClientId"/>: public (no secret), or confidential with a signed assertion at the token endpoint when
+/// a key is registered for it in <see cref="EmulatorOptions.AssertionCertificates"/> (then it must); its people are
+/// <see cref="People"/>. Errors on demand through the usual faults (people/token answering slow_down, say); the device
+/// poll interval and code lifetime are set at POST /_emulator/people. /people-impostor serves a discovery document whose issuer is not its own address.
 /// </summary>
 public sealed partial class ProviderEmulator
 {
@@ -243,6 +244,24 @@ public sealed partial class ProviderEmulator
         if (form["client_id"] != PeopleClientId)
         {
             await WriteError(context, "people", true, 401, "invalid_client", "Unknown client").ConfigureAwait(false);
+            return;
+        }
+
+        // A confidential client proves who it is with a signed assertion (a key registered in AssertionCertificates), as on the OAuth2 server.
+        if (form.ContainsKey("client_assertion_type"))
+        {
+            if (AssertionRefusal(context, form, "/people/token") is { } refusal)
+            {
+                Count("people", "assertion-refused");
+                await WriteError(context, "people", true, 401, "invalid_client", refusal).ConfigureAwait(false);
+                return;
+            }
+
+            Count("people", "assertion-accepted");
+        }
+        else if (_options.AssertionCertificates.ContainsKey(PeopleClientId))
+        {
+            await WriteError(context, "people", true, 401, "invalid_client", "This client authenticates with a signed assertion").ConfigureAwait(false);
             return;
         }
 

@@ -30,6 +30,10 @@ namespace TokenAuth.Credentials
                 : "/var/opt/azcmagent/tokens";
 
         /// <summary>The path a challenge names; a named refusal when it names none.</summary>
+        /// <remarks>
+        /// Read by hand, not with <see cref="AuthenticationChallenges"/>: Arc sends the path unquoted (realm=/var/opt/...,
+        /// realm=C:\ProgramData\...), which is no RFC 9110 token, so that parser would end the value at the first '/' or ':'.
+        /// </remarks>
         public static string PathIn(string provider, string? challenge)
         {
             const string prefix = "Basic realm=";

@@ -13,6 +13,14 @@ namespace TokenAuth.Credentials
             _authorization = "Basic " + credential.SecretAsBasic;
         }
 
+        private SecretInBasic(string authorization)
+        {
+            _authorization = authorization;
+        }
+
+        /// <summary>A client id that may not be the credential's (a person's sign-in names its own) with the credential's secret.</summary>
+        public static SecretInBasic Of(string clientId, string secret) => new SecretInBasic("Basic " + ProviderCredential.BasicOf(clientId, secret));
+
         public ClientProof ForAttempt() => new ClientProof(null, _authorization);
     }
 }

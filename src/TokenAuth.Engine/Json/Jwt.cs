@@ -19,56 +19,10 @@ namespace TokenAuth.Json
         }
 
         /// <summary>The claims of a compact JWT (signed or not), unverified; false when its payload is not a JSON object.</summary>
-        public static bool TryReadClaims(string compact, out Dictionary<string, object?> claims)
-        {
-            claims = new Dictionary<string, object?>();
-            var parts = compact.Split('.');
-            if (parts.Length != 3)
-            {
-                return false;
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(FromBase64Url(parts[1]));
-                if (JsonValues.ToObject(document.RootElement) is Dictionary<string, object?> map)
-                {
-                    claims = map;
-                    return true;
-                }
-            }
-            catch (Exception ex) when (ex is FormatException || ex is JsonException)
-            {
-            }
-
-            return false;
-        }
+        public static bool TryReadClaims(string compact, out Dictionary<string, object?> claims) => TryReadPart(compact, 1, out claims);
 
         /// <summary>The header of a compact JWT, unverified; false when it is not a JSON object.</summary>
-        public static bool TryReadHeader(string compact, out Dictionary<string, object?> header)
-        {
-            header = new Dictionary<string, object?>();
-            var parts = compact.Split('.');
-            if (parts.Length != 3)
-            {
-                return false;
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(FromBase64Url(parts[0]));
-                if (JsonValues.ToObject(document.RootElement) is Dictionary<string, object?> map)
-                {
-                    header = map;
-                    return true;
-                }
-            }
-            catch (Exception ex) when (ex is FormatException || ex is JsonException)
-            {
-            }
-
-            return false;
-        }
+        public static bool TryReadHeader(string compact, out Dictionary<string, object?> header) => TryReadPart(compact, 0, out header);
 
         /// <summary>The JWT's exp, when its payload is JSON with a numeric one; null: nothing to check against.</summary>
         public static DateTimeOffset? ExpiryOf(string compact) =>
@@ -81,6 +35,32 @@ namespace TokenAuth.Json
         {
             var base64 = part.Replace('-', '+').Replace('_', '/');
             return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
+        }
+
+        /// <summary>One part of a compact JWT as a JSON object; false when the JWT has not three parts or the part is not one.</summary>
+        private static bool TryReadPart(string compact, int index, out Dictionary<string, object?> part)
+        {
+            part = new Dictionary<string, object?>();
+            var parts = compact.Split('.');
+            if (parts.Length != 3)
+            {
+                return false;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(FromBase64Url(parts[index]));
+                if (JsonValues.ToObject(document.RootElement) is Dictionary<string, object?> map)
+                {
+                    part = map;
+                    return true;
+                }
+            }
+            catch (Exception ex) when (ex is FormatException || ex is JsonException)
+            {
+            }
+
+            return false;
         }
 
         private static bool IsBase64UrlCharacter(char c) => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';

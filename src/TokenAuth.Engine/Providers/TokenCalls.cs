@@ -69,7 +69,8 @@ namespace TokenAuth.Providers
                 HeaderValues.AddUnparsed(request.Headers, "Authorization", proof.Authorization, target.ProviderName);
             }
 
-            // A challenge's claims go as the value of one field of their own, whatever they hold (OpenID Connect 5.5).
+            // A challenge's claims go as the value of one field of their own, whatever they hold (OpenID Connect 5.5), in
+            // place of any claims field of the definition's: one claims field, the one the API asked for.
             var claims = values.Grant.Claims;
             var proofFields = claims == null ? proof.Fields
                 : (proof.Fields ?? Array.Empty<KeyValuePair<string, string>>()).Concat(new[] { new KeyValuePair<string, string>("claims", claims) }).ToList();
@@ -87,6 +88,11 @@ namespace TokenAuth.Providers
             var pairs = proof == null ? new List<KeyValuePair<string, string>>() : new List<KeyValuePair<string, string>>(proof);
             foreach (var field in spec.Fields)
             {
+                if (IsReplacedByChallenge(field.Key, values))
+                {
+                    continue;
+                }
+
                 // RFC 8707: a form field that is {Resource} alone is repeated, once per resource.
                 if (field.Value == "{Resource}")
                 {
@@ -110,6 +116,11 @@ namespace TokenAuth.Providers
                 writer.WriteStartObject();
                 foreach (var field in spec.Fields)
                 {
+                    if (IsReplacedByChallenge(field.Key, values))
+                    {
+                        continue;
+                    }
+
                     if (field.Value == "{Resource}" && values.Parameters.Resources.Count > 1)
                     {
                         WriteStrings(writer, field.Key, values.Parameters.Resources);
@@ -131,7 +142,7 @@ namespace TokenAuth.Providers
                     }
                 }
 
-                if (claims != null && !spec.Fields.ContainsKey("claims"))
+                if (claims != null)
                 {
                     writer.WriteString("claims", claims);
                 }
@@ -148,6 +159,9 @@ namespace TokenAuth.Providers
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             return content;
         }
+
+        /// <summary>The definition's own claims field, when a challenge's claims take its place for this request.</summary>
+        private static bool IsReplacedByChallenge(string field, TemplateValues values) => values.Grant.Claims != null && field == "claims";
 
         /// <summary>One value as a string, several as an array of strings.</summary>
         private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)

@@ -4,6 +4,7 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 
 namespace TokenAuth.Requests
@@ -63,9 +64,8 @@ namespace TokenAuth.Requests
 
             try
             {
-                var base64 = encoded.Replace('-', '+').Replace('_', '/');
-                base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
-                var json = new UTF8Encoding(false, true).GetString(Convert.FromBase64String(base64));
+                // Base64 or base64url, padded or not: Entra ID sends the former, other servers the latter.
+                var json = new UTF8Encoding(false, true).GetString(Jwt.FromBase64Url(encoded));
                 using var document = JsonDocument.Parse(json);
                 return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.GetRawText() : null;
             }

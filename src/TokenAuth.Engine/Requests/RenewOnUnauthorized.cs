@@ -13,8 +13,8 @@ namespace TokenAuth.Requests
     /// its first hop; a second 401 is the answer. A body that can be sent only once is not sent again, nor is a
     /// request whose token a redirect left behind: that 401 says nothing of the token.
     /// A 401 or 403 whose WWW-Authenticate names what is wrong is read first (<see cref="ApiChallenge"/>): a missing
-    /// scope or a step-up is a named error, at once; a claims challenge gets a new token asking for those claims and
-    /// the request sent once more. One retry per call, whichever the reason.
+    /// scope or a step-up is a named error, at once; a claims challenge from the provider's base origin gets a new token
+    /// asking for those claims and the request sent once more. One retry per call, whichever the reason.
     /// </summary>
     internal sealed class RenewOnUnauthorized : IApiStep
     {
@@ -50,7 +50,9 @@ namespace TokenAuth.Requests
                     sent.Dispose();
                     throw new UserAuthenticationRequiredException(call.Provider, sent.DisplayEndpoint, status, challenge.Shown("acr_values", call), challenge.MaxAge,
                         challenge.Shown("error_description", call));
-                case "insufficient_claims" when challenge.Claims() is { } claims:
+                // Only the API itself, on the provider's base origin, may shape the next token request: another origin the
+                // token may go to (a definition's trustedOrigins) gets a plain 401's renewal.
+                case "insufficient_claims" when challenge.Claims() is { } claims && call.Request.Target.IsSameOrigin(call.Wire.Endpoint):
                     return await RetryAsync(call, sent, call.Request.WithClaims(claims), forceNew: true,
                         "the API asked for claims the token lacks (insufficient_claims); getting a token with them and sending the request once more").ConfigureAwait(false);
             }

@@ -80,7 +80,29 @@ namespace TokenAuth.Tokens
 
             public AccessToken? Current => _current;
 
-            public void Put(AccessToken token) => _current = token;
+            /// <summary>
+            /// Keeps a token got outside the entry's renewals (a person's sign-in), under the entry's lock. A renewal under
+            /// way began from an older token: its callers still get what it brings, but it no longer lands in the entry
+            /// (<see cref="CompleteAsync"/>), and callers from now on start from this token rather than join it.
+            /// </summary>
+            public void Put(AccessToken token)
+            {
+                lock (this)
+                {
+                    _current = token;
+                    _inFlight = null;
+                }
+            }
+
+            /// <summary>
+            /// Whether another token was put in the entry since <paramref name="previous"/> was its token: the renewal from it
+            /// that brought <paramref name="renewed"/> is outrun (a sign-in the renewal ran itself puts its own token).
+            /// </summary>
+            public bool Outrun(AccessToken? previous, AccessToken renewed)
+            {
+                var current = _current;
+                return current != null && !ReferenceEquals(current, previous) && !ReferenceEquals(current, renewed);
+            }
 
             /// <summary>The client assertion source the renewal under way is waiting on, if it is: what a caller whose time runs out names.</summary>
             public string? AwaitedSource

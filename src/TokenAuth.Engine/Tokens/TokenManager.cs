@@ -210,10 +210,39 @@ namespace TokenAuth.Tokens
                 previous ??= persisted;
             }
 
-            var token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            AccessToken token;
+            try
+            {
+                token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+            }
+            catch (SignInException ex) when (ex.Failure == SignInFailure.SignInAgain && previous?.RefreshToken is { } spent)
+            {
+                // Whether the session's token or the vault's was renewed, a spent refresh token stays spent: no later process may meet the same refusal.
+                await RemoveSpentAsync(request, vault, spent, log, abandoned).ConfigureAwait(false);
+                throw;
+            }
+
             _refused.TryRemove(request.Key, out _);
+            if (entry.Outrun(previous, token))
+            {
+                // A sign-in put a newer token in the entry (and the vault) while this renewal ran: it is not overwritten with an older one.
+                return token;
+            }
+
             await _persistence.WriteAsync(token, vault, log, abandoned).ConfigureAwait(false);
             return token;
+        }
+
+        /// <summary>Removes the request's persisted entry while it holds the spent refresh token; one another process has renewed meanwhile stays.</summary>
+        private async Task RemoveSpentAsync(TokenRequest request, string vault, string spentRefreshToken, ITokenAuthLog? log, CancellationToken abandoned)
+        {
+            if (await _persistence.ReadAsync(request, vault, log, abandoned).ConfigureAwait(false) is { Token: { } persisted }
+                && persisted.RefreshToken != spentRefreshToken)
+            {
+                return;
+            }
+
+            await _persistence.RemoveAsync(request, vault, log, request.Host, abandoned).ConfigureAwait(false);
         }
 
         private async Task<AccessToken> FetchAsync(TokenCache.Entry entry, TokenRequest request, AccessToken? previous, ITokenAuthLog? log, CancellationToken abandoned)
@@ -273,9 +302,12 @@ namespace TokenAuth.Tokens
         /// and handed to the caller's host for CI log masking.
         /// </summary>
         /// <param name="renewing">The cache entry a token request renews, which tells its callers what it waits on; null for a revocation.</param>
-        private async Task<IClientCredential> ClientCredentialAsync(ClientAuthentication authentication, TokenCallContext call, TokenCache.Entry? renewing)
+        /// <param name="clientId">The client an assertion is for; null: the credential's (a person's sign-in may name its own).</param>
+        private async Task<IClientCredential> ClientCredentialAsync(ClientAuthentication authentication, TokenCallContext call, TokenCache.Entry? renewing,
+            string? clientId = null)
         {
             var request = call.Request;
+            clientId ??= request.Credential.ClientId ?? "";
             switch (authentication)
             {
                 case ClientAuthentication.Basic:
@@ -286,11 +318,11 @@ namespace TokenAuth.Tokens
                             "is missing: the provider takes a signed client assertion (PrivateKeyJwt) instead of a secret; name the certificate in the definition's clientCertificate, or pass -Certificate");
                     var token = request.Target.Definition.Token;
                     var spec = token.Assertion ?? new AssertionSpec();
-                    return new SignedAssertion(call.Provider, request.Credential.ClientId ?? "", spec.Audience ?? CallEndpoints.For(request.Target, token.Path, request.Parameters).AbsoluteUri,
+                    return new SignedAssertion(call.Provider, clientId, spec.Audience ?? CallEndpoints.For(request.Target, token.Path, request.Parameters).AbsoluteUri,
                         certificate, spec, _clock, call.HoldAssertion);
                 case ClientAuthentication.PrivateKeyJwt:
                 case ClientAuthentication.FederatedAssertion:
-                    return new FederatedAssertion(request.Credential.ClientId ?? "", await FetchAssertionAsync(call, renewing, RequiredSource(call)).ConfigureAwait(false));
+                    return new FederatedAssertion(clientId, await FetchAssertionAsync(call, renewing, RequiredSource(call)).ConfigureAwait(false));
                 default:
                     return SecretInBody.Instance;
             }

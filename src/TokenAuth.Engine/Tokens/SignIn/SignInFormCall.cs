@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
 using TokenAuth.Http;
@@ -10,18 +11,20 @@ namespace TokenAuth.Tokens
     /// <summary>
     /// One form POST of a person's sign-in (RFC 6749 §4.1.3, RFC 8628 §3.1 and §3.4, a refresh): the standard fields as
     /// they are, never through the definition's templates (a code or refresh token is the server's text, not a template).
-    /// Not idempotent: an authorization code is redeemed once.
+    /// Not idempotent: an authorization code is redeemed once. The client proves who it is as its definition says, by
+    /// the same <see cref="IClientCredential"/> as its own token requests, asked once per attempt.
     /// </summary>
     internal sealed class SignInFormCall : IRequestFactory
     {
         private readonly IReadOnlyList<KeyValuePair<string, string>> _fields;
-        private readonly string? _authorization;
+        private readonly IClientCredential? _client;
 
-        public SignInFormCall(Uri endpoint, IReadOnlyList<KeyValuePair<string, string>> fields, string? authorization)
+        /// <param name="client">How the client proves who it is; null: the fields alone (a device authorization request).</param>
+        public SignInFormCall(Uri endpoint, IReadOnlyList<KeyValuePair<string, string>> fields, IClientCredential? client)
         {
             Endpoint = endpoint;
             _fields = fields;
-            _authorization = authorization;
+            _client = client;
         }
 
         public Uri Endpoint { get; }
@@ -38,11 +41,13 @@ namespace TokenAuth.Tokens
 
         public HttpRequestMessage Create()
         {
-            var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new FormUrlEncodedContent(_fields) };
+            var proof = _client?.ForAttempt() ?? default;
+            var fields = proof.Fields == null ? _fields : _fields.Concat(proof.Fields);
+            var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new FormUrlEncodedContent(fields) };
             message.Headers.Accept.Add(TokenCalls.AcceptJson);
-            if (_authorization != null)
+            if (proof.Authorization != null)
             {
-                message.Headers.TryAddWithoutValidation("Authorization", _authorization);
+                message.Headers.TryAddWithoutValidation("Authorization", proof.Authorization);
             }
 
             return message;

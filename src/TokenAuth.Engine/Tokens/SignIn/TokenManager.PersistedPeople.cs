@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using TokenAuth.Errors;
 using TokenAuth.Logging;
 
 namespace TokenAuth.Tokens
@@ -63,19 +62,8 @@ namespace TokenAuth.Tokens
                 return null;
             }
 
-            return async (previous, abandoned) =>
-            {
-                try
-                {
-                    return await FetchThroughVaultAsync(entry, theirs, previous ?? persisted, forceNew: true, log, abandoned).ConfigureAwait(false);
-                }
-                catch (SignInException ex) when (ex.Failure == SignInFailure.SignInAgain)
-                {
-                    // A spent refresh token stays spent: no later process may meet the same refusal.
-                    await _persistence.RemoveAsync(theirs, vault, log, theirs.Host, abandoned).ConfigureAwait(false);
-                    throw;
-                }
-            };
+            // A spent refresh token's entry is removed there, as for the session's own token.
+            return (previous, abandoned) => FetchThroughVaultAsync(entry, theirs, previous ?? persisted, forceNew: true, log, abandoned);
         }
     }
 }

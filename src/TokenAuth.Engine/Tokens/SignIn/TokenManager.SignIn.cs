@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -101,8 +100,7 @@ namespace TokenAuth.Tokens
                     log.Verbose($"{provider}: renewing {previous.Account ?? "the person"}'s token with its refresh token.");
                     return await RedeemAsync(request, ProviderOperation.Refresh, refresh, previous, log, abandoned).ConfigureAwait(false);
                 }
-                catch (ProviderErrorException ex) when (ex.StatusCode == HttpStatusCode.BadRequest || ex.StatusCode == HttpStatusCode.Unauthorized
-                    || ex.ProviderCode == "invalid_grant" || ex.ProviderCode == "bad_refresh_token")
+                catch (ProviderErrorException ex) when (IsSpentRefreshToken(target.Definition, ex))
                 {
                     // The refresh token is spent: forget it, so that the next sign-in starts afresh rather than meeting the same refusal.
                     _cache.RemoveIfCurrent(previous);
@@ -122,6 +120,17 @@ namespace TokenAuth.Tokens
                 ? await DeviceCodeAsync(request, signIn, people, log, abandoned).ConfigureAwait(false)
                 : await BrowserAsync(request, signIn, people, log, abandoned).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Whether a refused refresh says the refresh token itself is no good: RFC 6749 §5.2's invalid_grant (GitHub's
+        /// bad_refresh_token, a definition's own codes). Any other refusal (invalid_client, invalid_request, a 401 for the
+        /// client's authentication, a server error) says nothing of the refresh token: it is the provider's error, and
+        /// the token is kept for the next try.
+        /// </summary>
+        private static bool IsSpentRefreshToken(ProviderDefinition definition, ProviderErrorException error) =>
+            error.ProviderCode is { } code
+            && (code == "invalid_grant" || code == "bad_refresh_token"
+                || (definition.Refresh?.InvalidRefreshTokenCodes.Contains(code, StringComparer.OrdinalIgnoreCase) ?? false));
 
         private async Task<AccessToken> DeviceCodeAsync(TokenRequest request, SignInRequest signIn, SignInSpec people, ITokenAuthLog? log, CancellationToken abandoned)
         {
@@ -282,7 +291,7 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>
-        /// Posts a grant to the token endpoint with the client's id (and secret, for a confidential client) and reads the
+        /// Posts a grant to the token endpoint as the client (<see cref="SignInClientAsync"/>) and reads the
         /// token, its refresh token and the ID token's account; every secret of the exchange is held by the call.
         /// </summary>
         private async Task<AccessToken> RedeemAsync(TokenRequest request, ProviderOperation operation, List<KeyValuePair<string, string>> grant, AccessToken? previous,
@@ -298,28 +307,10 @@ namespace TokenAuth.Tokens
                 }
             }
 
-            var fields = new List<KeyValuePair<string, string>>(grant);
-            string? basic = null;
-            var clientId = ClientIdOf(request);
-            var secret = request.Credential.Get(CredentialField.ClientSecret);
-            if (secret != null && target.Definition.Token.ClientAuthentication == ClientAuthentication.Basic)
-            {
-                // The client id may be the sign-in's own, not the credential's: masked here, since the credential's values do not hold it.
-                basic = "Basic " + ProviderCredential.BasicOf(clientId, secret);
-                call.HoldAssertion(basic);
-            }
-            else
-            {
-                fields.Add(Pair("client_id", clientId));
-                if (secret != null)
-                {
-                    fields.Add(Pair("client_secret", secret));
-                }
-            }
-
+            var client = await SignInClientAsync(call).ConfigureAwait(false);
             var endpoint = target.ServiceEndpoint(target.Definition.Token.Path);
             var sentAt = _clock.GetUtcNow();
-            var body = await CallFormAsync(new SignInFormCall(endpoint, fields, basic), call).ConfigureAwait(false);
+            var body = await CallFormAsync(new SignInFormCall(endpoint, grant, client), call).ConfigureAwait(false);
             var answer = TokenAnswers.ReadToken(target, call, endpoint, body, sentAt);
             call.HoldAssertion(answer.Value);
             if (answer.RefreshToken != null)
@@ -349,6 +340,31 @@ namespace TokenAuth.Tokens
             }
 
             return token;
+        }
+
+        /// <summary>
+        /// How the sign-in's client proves who it is at the token endpoint, redeeming a code or a refresh token: as the
+        /// definition's token.clientAuthentication says, through the same credentials as the client's own token requests
+        /// (a secret in Basic, a signed or a federated assertion); else its id, and its secret if it has one, in the body.
+        /// </summary>
+        private async Task<IClientCredential> SignInClientAsync(TokenCallContext call)
+        {
+            var request = call.Request;
+            var clientId = ClientIdOf(request);
+            var secret = request.Credential.Get(CredentialField.ClientSecret);
+            switch (request.Target.Definition.Token.ClientAuthentication)
+            {
+                case ClientAuthentication.Basic when secret != null:
+                    var basic = SecretInBasic.Of(clientId, secret);
+                    // The client id may be the sign-in's own, not the credential's: masked here, since the credential's values do not hold it.
+                    call.HoldAssertion(basic.ForAttempt().Authorization!);
+                    return basic;
+                case ClientAuthentication.PrivateKeyJwt:
+                case ClientAuthentication.FederatedAssertion:
+                    return await ClientCredentialAsync(request.Target.Definition.Token.ClientAuthentication, call, renewing: null, clientId).ConfigureAwait(false);
+                default:
+                    return new SecretInBody(clientId, secret);
+            }
         }
 
         /// <summary>Who the ID token in a token answer names, read unverified for display and the cache; the ID token is held as a secret.</summary>
