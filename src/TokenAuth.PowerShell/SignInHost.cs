@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using TokenAuth.Tokens;
@@ -73,31 +74,10 @@ namespace TokenAuth.Commands
             return StartedNonInteractive() ? "PowerShell was started with -NonInteractive" : null;
         }
 
-        /// <summary>Whether the process's own options (those before the command or file it runs) hold -NonInteractive, or any abbreviation of it PowerShell takes.</summary>
-        private static bool StartedNonInteractive()
-        {
-            var arguments = System.Environment.GetCommandLineArgs();
-            for (var i = 1; i < arguments.Length; i++)
-            {
-                var option = arguments[i].TrimStart('-', '/').ToLowerInvariant();
-                if (arguments[i].Length == option.Length)
-                {
-                    continue;
-                }
-
-                if (option.Length >= 4 && "noninteractive".StartsWith(option, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-
-                if (option is "c" or "command" or "f" or "file" or "e" or "ec" or "encodedcommand")
-                {
-                    break;
-                }
-            }
-
-            return false;
-        }
+        /// <summary>Whether the process's own options (those before the command or file it runs) hold -NonInteractive, as PowerShell reads them.</summary>
+        private static bool StartedNonInteractive() =>
+            PowerShellCommandLine.IsNonInteractive(System.Environment.GetCommandLineArgs().Skip(1).ToList(),
+                RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal));
 
         private static bool Start(string program, string arguments, bool wait)
         {

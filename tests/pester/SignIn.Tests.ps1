@@ -426,6 +426,33 @@ Describe 'Where no person can answer' -Skip:$OnDesktop {
     }
 }
 
+Describe 'Reading -NonInteractive as PowerShell does' -Skip:$OnDesktop {
+    BeforeAll {
+        # Refused at once where no person can answer; else the device flow starts and, with nobody there, times out.
+        $script:Attempt = "Register-TokenAuthProvider -Issuer '${Root}people' -Name People -ClientId tokenauth-cli | Out-Null; " +
+            "Get-ProviderToken -Provider People -UseDeviceCode -TimeoutSec 1 -ErrorAction SilentlyContinue -ErrorVariable e 6>`$null; `$e[0].FullyQualifiedErrorId"
+        $script:File = Join-Path $TestDrive 'attempt.ps1'
+        Set-Content -LiteralPath $File -Value "`$PSStyle.OutputRendering = 'PlainText'; $Attempt"
+        $script:Unattended = @{ TOKENAUTH_SIGNIN_PERSON_PRESENT = $null; TF_BUILD = $null; GITHUB_ACTIONS = $null; BROWSER = $Browser }
+    }
+
+    It 'takes <Options> as <Expected>' -TestCases @(
+        @{ Options = '-NoProfile -File script -NonInteractive'; Expected = 'attended: the script''s own argument'; CommandLine = @('-NoProfile', '-File', '{file}', '-NonInteractive'); Refused = $false }
+        @{ Options = '-NoProfile script -noni'; Expected = 'attended: the script''s own argument'; CommandLine = @('-NoProfile', '{file}', '-noni'); Refused = $false }
+        @{ Options = '-NoProfile -CommandWithArgs script -NonI'; Expected = 'attended: the command''s own argument'; CommandLine = @('-NoProfile', '-cwa', '{script}', '-NonI'); Refused = $false }
+        @{ Options = '-nop -noni -File script'; Expected = 'unattended'; CommandLine = @('-nop', '-noni', '-File', '{file}'); Refused = $true }
+        @{ Options = '-EncodedCommand script -NonI'; Expected = 'unattended: reading goes on after the encoded command'; CommandLine = @('-NoProfile', '-ec', '{encoded}', '-NonI'); Refused = $true }
+        @{ Options = '-ExecutionPolicy Bypass -NonInteractive -Command script'; Expected = 'unattended: an option''s value is skipped'; CommandLine = @('-NoProfile', '-ep', 'Bypass', '-NonInteractive', '-Command', '{script}'); Refused = $true }
+    ) {
+        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes("`$PSStyle.OutputRendering = 'PlainText'; $Attempt"))
+        $options = $CommandLine | ForEach-Object { $_.Replace('{file}', $File).Replace('{encoded}', $encoded) }
+
+        $output = @(Invoke-TokenAuthFreshPwsh $Attempt -CommandLine $options -Environment $Unattended)
+
+        $output[-1] | Should -Be $(if ($Refused) { 'SignInNotInteractive,TokenAuth.Commands.GetProviderTokenCommand' } else { 'SignInTimedOut,TokenAuth.Commands.GetProviderTokenCommand' })
+    }
+}
+
 Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
     It 'fills in the endpoints from the discovery document' {
         $provider = Get-TokenAuthProvider -Name People

@@ -238,9 +238,12 @@ function Invoke-TokenAuthFreshPwsh {
     Runs a script in a new process of the PowerShell running now (so a 7.4 run tests 7.4), with the built module's
     folder on PSModulePath (not with -WithoutBuiltModule). -IsolatedHome gives it an empty home: no vault registered,
     no SecretStore configured, no user modules. -Through runs it by way of another command (a test proxy's .Resolving,
-    so that it resolves the proxy's .TestHost itself). Returns the output lines (errors merged) and sets $LASTEXITCODE.
+    so that it resolves the proxy's .TestHost itself). -CommandLine gives pwsh these options instead of -NoProfile
+    -NonInteractive -Command, with '{script}' in them standing for the script. Returns the output lines (errors merged)
+    and sets $LASTEXITCODE.
     #>
-    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{}, [switch] $WithoutBuiltModule, [string[]] $Through = @())
+    param ([Parameter(Mandatory)] [string] $Script, [string] $IsolatedHome, [hashtable] $Environment = @{}, [switch] $WithoutBuiltModule, [string[]] $Through = @(),
+        [string[]] $CommandLine)
 
     $Environment = $Environment.Clone()
     if (-not $Environment.ContainsKey('PSModulePath')) { $Environment.PSModulePath = $env:PSModulePath }
@@ -259,7 +262,8 @@ function Invoke-TokenAuthFreshPwsh {
     $pwsh = @($Through) + @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
     $pwshCommand = "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script"
     Use-TokenAuthEnvironment $Environment {
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $pwshCommand 2>&1 | ForEach-Object { "$_" }
+        $options = if ($CommandLine) { $CommandLine | ForEach-Object { $_.Replace('{script}', $pwshCommand) } } else { '-NoProfile', '-NonInteractive', '-Command', $pwshCommand }
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) @options 2>&1 | ForEach-Object { "$_" }
     }
 }
 
