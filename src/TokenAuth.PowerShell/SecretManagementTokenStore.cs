@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Linq;
@@ -38,6 +39,7 @@ namespace TokenAuth.Commands
                 }
                 catch (SecretLookupException ex) when (ex.Failure == SecretFailure.SecretNotFound)
                 {
+                    ForgetInErrorVariable(ex.InnerException);
                     return null;
                 }
             });
@@ -64,6 +66,7 @@ namespace TokenAuth.Commands
                     catch (SecretLookupException ex) when (ex.Failure == SecretFailure.SecretNotFound)
                     {
                         // Gone already (another process removed it): nothing to count.
+                        ForgetInErrorVariable(ex.InnerException);
                     }
                 }
 
@@ -83,6 +86,33 @@ namespace TokenAuth.Commands
                 return null;
             }).ConfigureAwait(false);
             return names;
+        }
+
+        /// <summary>
+        /// Takes out of the user's $Error what a lookup that found nothing left there: an entry not there yet is how every
+        /// first process starts, the cache's own bookkeeping, not an error of the user's command.
+        /// </summary>
+        private static void ForgetInErrorVariable(Exception? failure)
+        {
+            if (failure is not RuntimeException stopped)
+            {
+                return;
+            }
+
+            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            powerShell.AddCommand("Microsoft.PowerShell.Utility\\Get-Variable").AddParameter("Name", "Error").AddParameter("Scope", "Global").AddParameter("ValueOnly");
+            if (powerShell.Invoke().FirstOrDefault()?.BaseObject is ArrayList errors)
+            {
+                for (var i = errors.Count - 1; i >= 0; i--)
+                {
+                    var entry = errors[i] is PSObject wrapped ? wrapped.BaseObject : errors[i];
+                    if (ReferenceEquals(entry, stopped) || ReferenceEquals(entry, stopped.ErrorRecord)
+                        || (entry is ErrorRecord record && (ReferenceEquals(record.Exception, stopped) || ReferenceEquals(record.Exception, stopped.ErrorRecord?.Exception))))
+                    {
+                        errors.RemoveAt(i);
+                    }
+                }
+            }
         }
 
         /// <summary>The work, run when the command's pipeline thread next waits on the engine (PowerShell runs commands only there).</summary>
