@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
@@ -13,8 +14,14 @@ namespace TokenAuth.Commands
     /// </summary>
     internal static class PersistedProviders
     {
-        /// <summary>The persisted files that could not be loaded in this session, and why.</summary>
-        public static readonly List<string> Skipped = new List<string>();
+        /// <summary>The persisted files that could not be loaded in this session, and why; reported once (<see cref="TakeUnreported"/>).</summary>
+        private static readonly List<string> Skipped = new List<string>();
+
+        private static int _reported;
+
+        /// <summary>The files that could not be loaded, the first time it is asked in the session (the registry loaded first); else none.</summary>
+        public static IReadOnlyList<string> TakeUnreported() =>
+            TokenAuthSession.Providers != null && Volatile.Read(ref _reported) == 0 && Interlocked.Exchange(ref _reported, 1) == 0 ? Skipped : Array.Empty<string>();
 
         public static string Folder =>
             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify), "TokenAuth", "providers");
@@ -37,7 +44,7 @@ namespace TokenAuth.Commands
                     }
                     catch (Exception ex) when (ex is Errors.TokenAuthException || ex is IOException || ex is UnauthorizedAccessException)
                     {
-                        Skipped.Add($"{file}: {ex.Message}");
+                        Skipped.Add(ex.Message.Contains(file) ? ex.Message : $"{file}: {ex.Message}");
                     }
                 }
             }

@@ -123,6 +123,7 @@ namespace TokenAuth.Commands
         /// <summary>Before any piped object binds, the bound parameters are the command line's.</summary>
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             _settings = RunspaceSettings.Current;
             _providerNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Provider));
             _environmentNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Environment));

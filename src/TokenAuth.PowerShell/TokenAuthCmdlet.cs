@@ -35,6 +35,16 @@ namespace TokenAuth.Commands
 
         protected override void StopProcessing() => _stopping.Cancel();
 
+        /// <summary>The first TokenAuth command of the session says which kept registrations were left out, and why: else a provider the user registered with -Persist just vanishes.</summary>
+        protected override void BeginProcessing()
+        {
+            foreach (var skipped in PersistedProviders.TakeUnreported())
+            {
+                WriteWarning($"A provider registration kept for later sessions could not be loaded, and is left out of this session: {Redaction.Printable(skipped).TrimEnd('.')}. "
+                    + "Register it again with -Persist, or remove it with Unregister-TokenAuthProvider.");
+            }
+        }
+
         protected override void EndProcessing() => Flush();
 
         /// <summary>

@@ -501,6 +501,23 @@ Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
         $seen | Should -Be @('Kept', 'gone')
         Test-Path $kept[0].FullName | Should -BeFalse
     }
+
+    It 'says once which kept registration could not be loaded, and why, instead of losing it silently' {
+        $isolated = Join-Path $TestDrive 'broken-home'
+        $null = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "Register-TokenAuthProvider -Issuer '${Root}people' -Name Kept -ClientId tokenauth-cli -Persist | Out-Null"
+        $kept = @(Get-ChildItem -Path $isolated -Recurse -Force -Filter 'Kept.json')
+        $kept | Should -HaveCount 1
+        Set-Content -LiteralPath (Join-Path $kept[0].DirectoryName 'Broken.json') -Value '{ "name": "Broken", '
+
+        $output = @(Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "(Get-TokenAuthProvider -Name Kept).Name; @(Get-TokenAuthProvider).Count -gt 0; 'again'")
+
+        $warnings = @($output | Where-Object { $_ -match '^WARNING:' })
+        $warnings | Should -HaveCount 1
+        $warnings[0] | Should -Match 'Broken\.json'
+        $warnings[0] | Should -Match 'left out of this session'
+        $output | Should -Contain 'Kept'
+        $output | Should -Contain 'again'
+    }
 }
 
 Describe 'What a person sees' -Skip:$OnDesktop {
