@@ -229,9 +229,12 @@ namespace TokenAuth.Commands
                 return bound is SwitchParameter on ? on.IsPresent : bound is bool value && value;
             }
 
-            // A preference set in a child scope ($DebugPreference = 'Continue' in a function) is a plain string there.
-            return LanguagePrimitives.TryConvertTo(GetVariableValue(preference), out ActionPreference level)
-                && level != ActionPreference.SilentlyContinue && level != ActionPreference.Ignore;
+            // A preference set in a child scope ($DebugPreference = 'Continue' in a function) is a plain string there;
+            // the usual value is the enum itself, read without PowerShell's conversion machinery (on every call).
+            var set = GetVariableValue(preference);
+            var level = set is ActionPreference typed ? typed
+                : LanguagePrimitives.TryConvertTo(set, out ActionPreference converted) ? converted : ActionPreference.SilentlyContinue;
+            return level != ActionPreference.SilentlyContinue && level != ActionPreference.Ignore;
         }
 
         /// <summary>
