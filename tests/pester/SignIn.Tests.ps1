@@ -502,6 +502,18 @@ Describe 'Register-TokenAuthProvider -Issuer' -Skip:$OnDesktop {
         Test-Path $kept[0].FullName | Should -BeFalse
     }
 
+    It 'names the file in the user''s profile that -Persist would write, in its confirmation, and writes none with -WhatIf' {
+        $isolated = Join-Path $TestDrive 'whatif-home'
+        $file = Join-Path $TestDrive 'whatif.json'
+        Get-TokenAuthProvider -Name APIMW | Select-Object -ExpandProperty DefinitionJson | ConvertFrom-Json | ForEach-Object { $_.name = 'WhatIfKept'; $_ } |
+            ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $file
+
+        $output = @(Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "Register-TokenAuthProvider -Path '$file' -Persist -WhatIf")
+
+        ($output -join ' ') | Should -Match 'Register provider and keep it for later sessions in .*TokenAuth[\\/]providers[\\/]WhatIfKept\.json'
+        @(Get-ChildItem -Path $isolated -Recurse -Force -Filter 'WhatIfKept.json') | Should -HaveCount 0
+    }
+
     It 'says once which kept registration could not be loaded, and why, instead of losing it silently' {
         $isolated = Join-Path $TestDrive 'broken-home'
         $null = Invoke-TokenAuthFreshPwsh -IsolatedHome $isolated "Register-TokenAuthProvider -Issuer '${Root}people' -Name Kept -ClientId tokenauth-cli -Persist | Out-Null"

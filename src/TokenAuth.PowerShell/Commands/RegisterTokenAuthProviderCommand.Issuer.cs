@@ -46,7 +46,7 @@ namespace TokenAuth.Commands
 
         private void RegisterFromIssuer() => ForItem(Issuer, () =>
         {
-            if (!ShouldProcess(Name, $"Register the provider discovered at {Issuer}" + (Persist ? " and keep it for later sessions" : "")))
+            if (!ShouldProcess(Name, RegisterAction($"Register the provider discovered at {Issuer}", Name)))
             {
                 return;
             }
@@ -57,6 +57,10 @@ namespace TokenAuth.Commands
             PersistIfAsked(definition);
             WriteObject(new TokenAuthProviderInfo(definition, builtIn: false));
         });
+
+        /// <summary>What the confirmation asks: with -Persist, also the file it writes in the user's profile.</summary>
+        private string RegisterAction(string register, string name) =>
+            Persist ? $"{register} and keep it for later sessions in {PersistedProviders.PathOf(name)}" : register;
 
         private void PersistIfAsked(ProviderDefinition definition)
         {

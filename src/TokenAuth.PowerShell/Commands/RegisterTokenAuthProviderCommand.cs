@@ -30,7 +30,7 @@ namespace TokenAuth.Commands
                 {
                     var fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
                     var definition = ProviderDefinitionLoader.LoadFile(fullPath);
-                    if (ShouldProcess(definition.Name, "Register provider"))
+                    if (ShouldProcess(definition.Name, RegisterAction("Register provider", definition.Name)))
                     {
                         if (AmbientIdentity.Of(definition) is { } ambient)
                         {
