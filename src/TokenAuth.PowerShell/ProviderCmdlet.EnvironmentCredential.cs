@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using TokenAuth.Credentials;
 using TokenAuth.Errors;
-using TokenAuth.Logging;
 using TokenAuth.Providers;
 
 namespace TokenAuth.Commands
@@ -26,13 +25,9 @@ namespace TokenAuth.Commands
             }
 
             var credential = EnvironmentCredentials.Read(definition, TokenAuthSession.Providers.All, System.Environment.GetEnvironmentVariable, out var secrets);
-            var environment = System.Environment.GetEnvironmentVariables();
             foreach (var secret in secrets)
             {
-                foreach (var command in CiMasking.CommandsFor(secret, environment))
-                {
-                    Host.UI.WriteLine(command);
-                }
+                MaskInCiLog(secret);
             }
 
             return credential;

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using TokenAuth.Credentials;
@@ -108,10 +110,7 @@ namespace TokenAuth.Commands
 
             while (_channel.SecretsToMask?.TryDequeue(out var secret) == true)
             {
-                foreach (var command in CiMasking.CommandsFor(secret, System.Environment.GetEnvironmentVariables()))
-                {
-                    Host.UI.WriteLine(command);
-                }
+                MaskInCiLog(secret);
             }
 
             while (_channel.Lines?.TryDequeue(out var line) == true)
@@ -129,6 +128,33 @@ namespace TokenAuth.Commands
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// Tells a CI agent (Azure DevOps, GitHub Actions) to mask the value in its log, before the value could appear there:
+        /// once per process, as the agent masks it for the whole job once told; every call repeating it only filled the log.
+        /// </summary>
+        internal void MaskInCiLog(string value)
+        {
+            var commands = CiMasking.CommandsFor(value, System.Environment.GetEnvironmentVariables());
+            if (commands.Count == 0 || !MaskedInCiLog.TryAdd(Fingerprint(value), true))
+            {
+                return;
+            }
+
+            foreach (var command in commands)
+            {
+                Host.UI.WriteLine(command);
+            }
+        }
+
+        /// <summary>The values this process has had masked, by their SHA-256: the values themselves are not kept for it.</summary>
+        private static readonly ConcurrentDictionary<string, bool> MaskedInCiLog = new ConcurrentDictionary<string, bool>();
+
+        private static string Fingerprint(string value)
+        {
+            using var sha = SHA256.Create();
+            return Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(value)));
         }
 
         /// <summary>

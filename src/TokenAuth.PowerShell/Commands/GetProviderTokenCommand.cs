@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using TokenAuth.Logging;
 
 namespace TokenAuth.Commands
 {
@@ -48,11 +47,7 @@ namespace TokenAuth.Commands
                 return;
             }
 
-            foreach (var command in CiMasking.CommandsFor(result.Token.Value, System.Environment.GetEnvironmentVariables()))
-            {
-                Host.UI.WriteLine(command);
-            }
-
+            MaskInCiLog(result.Token.Value);
             WriteObject(result.Token.Value);
         });
 
