@@ -98,6 +98,25 @@ public sealed class PersonRefreshTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_due_token_is_renewed_with_the_refresh_token_another_process_left_in_the_vault_not_the_sessions_spent_one()
+    {
+        var alice = await SignInAliceAsync();
+        // Another process renews alice's token and writes it back; the emulator rotates refresh tokens, so the session's is spent.
+        var elsewhere = new TokenAuthEngine(_harness.Engine.Options, _harness.Clock) { TokenStore = _store };
+        var renewedElsewhere = (await elsewhere.GetTokenAsync(PersonRequest(Nobody()), forceNew: true)).Token;
+        // Later, both are due: the session's token and the vault's.
+        _harness.Clock.Advance(renewedElsewhere.ExpiresOn - _harness.Clock.GetUtcNow());
+
+        var renewed = (await _harness.Engine.GetTokenAsync(PersonRequest(Nobody()), log: _harness.Log)).Token;
+
+        Assert.NotEqual(alice.RefreshToken, renewedElsewhere.RefreshToken);
+        Assert.NotEqual(renewedElsewhere.Value, renewed.Value);
+        Assert.Equal(1, _harness.Count("people", "sign-in"));
+        Assert.Equal(2, _harness.Count("people", "refresh"));
+        Assert.Contains(renewed.Value, _store.Get(Vault, PersistedName(renewed)));
+    }
+
+    [Fact]
     public async Task A_renewal_that_lands_after_a_new_sign_in_does_not_replace_its_token_in_the_session_or_the_vault()
     {
         var alice = await SignInAliceAsync();

@@ -196,6 +196,8 @@ namespace TokenAuth.Tokens
                 return await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
             }
 
+            // The token renewed from: the session's, or the vault's where another process left a newer one.
+            var renewFrom = previous;
             if (!forceNew && await _persistence.ReadAsync(request, vault, log, abandoned).ConfigureAwait(false) is { Token: { } persisted } read)
             {
                 if (_refused.TryGetValue(request.Key, out var refused) && refused == persisted.Value)
@@ -207,15 +209,20 @@ namespace TokenAuth.Tokens
                     return persisted;
                 }
 
-                previous ??= persisted;
+                // Another process's newer token carries the refresh token still good: a provider that rotates them has spent the
+                // session's own. The vault holds the last token written, so a tie goes to it.
+                if (renewFrom == null || persisted.IssuedOn >= renewFrom.IssuedOn)
+                {
+                    renewFrom = persisted;
+                }
             }
 
             AccessToken token;
             try
             {
-                token = await FetchAsync(entry, request, previous, log, abandoned).ConfigureAwait(false);
+                token = await FetchAsync(entry, request, renewFrom, log, abandoned).ConfigureAwait(false);
             }
-            catch (SignInException ex) when (ex.Failure == SignInFailure.SignInAgain && previous?.RefreshToken is { } spent)
+            catch (SignInException ex) when (ex.Failure == SignInFailure.SignInAgain && renewFrom?.RefreshToken is { } spent)
             {
                 // Whether the session's token or the vault's was renewed, a spent refresh token stays spent: no later process may meet the same refusal.
                 await RemoveSpentAsync(request, vault, spent, log, abandoned).ConfigureAwait(false);
