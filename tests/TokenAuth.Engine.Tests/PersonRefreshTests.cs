@@ -23,10 +23,7 @@ public sealed class PersonRefreshTests : IAsyncLifetime
     {
         _harness = await Harness.StartAsync(configureEngine: options => options with { TokenCacheVault = Vault });
         _harness.Engine.TokenStore = _store;
-        using var http = new HttpClient();
-        using var settings = new StringContent("""{"interval":1}""", System.Text.Encoding.UTF8, "application/json");
-        (await http.PostAsync(new Uri(_harness.Emulator.RootUri, "_emulator/people"), settings)).EnsureSuccessStatusCode();
-        _people = await _harness.Engine.DiscoverProviderAsync("People", new Uri(_harness.Emulator.RootUri, "people"), "tokenauth-cli");
+        _people = await _harness.DiscoverPeopleAsync();
     }
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();

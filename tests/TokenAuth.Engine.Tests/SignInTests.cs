@@ -22,10 +22,7 @@ public sealed class SignInTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _harness = await Harness.StartAsync();
-        using var http = new HttpClient();
-        using var settings = new StringContent("""{"interval":1}""", System.Text.Encoding.UTF8, "application/json");
-        (await http.PostAsync(new Uri(_harness.Emulator.RootUri, "_emulator/people"), settings)).EnsureSuccessStatusCode();
-        _people = await _harness.Engine.DiscoverProviderAsync("People", new Uri(_harness.Emulator.RootUri, "people"), "tokenauth-cli");
+        _people = await _harness.DiscoverPeopleAsync();
     }
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();

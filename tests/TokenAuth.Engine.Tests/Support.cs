@@ -234,6 +234,15 @@ public sealed class Harness : IAsyncDisposable
 
     public int Count(string provider, string endpoint) => Emulator.RequestCount(provider, endpoint);
 
+    /// <summary>The emulator's authorization server for people, polled every second, registered as "People" by discovery.</summary>
+    public async Task<ProviderDefinition> DiscoverPeopleAsync()
+    {
+        using var http = new HttpClient();
+        using var settings = new StringContent("""{"interval":1}""", System.Text.Encoding.UTF8, "application/json");
+        (await http.PostAsync(new Uri(Emulator.RootUri, "_emulator/people"), settings)).EnsureSuccessStatusCode();
+        return await Engine.DiscoverProviderAsync("People", new Uri(Emulator.RootUri, "people"), "tokenauth-cli");
+    }
+
     public async ValueTask DisposeAsync()
     {
         LeakEvidence.SecretsOf(Emulator);
