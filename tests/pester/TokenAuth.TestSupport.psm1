@@ -261,8 +261,8 @@ function Invoke-TokenAuthFreshPwsh {
     $process = (Get-Process -Id $PID).Path
     $pwsh = @($Through) + @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
     $pwshCommand = "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script"
+    $options = if ($CommandLine) { $CommandLine | ForEach-Object { $_.Replace('{script}', $pwshCommand) } } else { '-NoProfile', '-NonInteractive', '-Command', $pwshCommand }
     Use-TokenAuthEnvironment $Environment {
-        $options = if ($CommandLine) { $CommandLine | ForEach-Object { $_.Replace('{script}', $pwshCommand) } } else { '-NoProfile', '-NonInteractive', '-Command', $pwshCommand }
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) @options 2>&1 | ForEach-Object { "$_" }
     }
 }
