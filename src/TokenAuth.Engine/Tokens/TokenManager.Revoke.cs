@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using TokenAuth.Credentials;
+using TokenAuth.Errors;
+using TokenAuth.Http;
+using TokenAuth.Logging;
+using TokenAuth.Providers;
+
+namespace TokenAuth.Tokens
+{
+    /// <summary>Revoking: the session forgets the token first, always, removes its persisted entry, then tells the provider where it can be told.</summary>
+    internal sealed partial class TokenManager
+    {
+        /// <summary>
+        /// Forgets the session's token for the request and removes its persisted entry, then tells the provider. A process
+        /// that holds no token in memory revokes the one persisted for the request.
+        /// </summary>
+        public async Task<RevokeResult> RevokeAsync(TokenRequest request, ITokenAuthLog? log, CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            request = await WhoseAsync(request, log, cancellationToken).ConfigureAwait(false);
+            var token = _cache.Remove(request.Key);
+            var forgotten = token != null;
+            var vault = _persistence.VaultFor(request);
+            var removed = false;
+            if (vault != null)
+            {
+                if (token == null && await _persistence.ReadAsync(request, vault, log, cancellationToken).ConfigureAwait(false) is { Token: { } persisted })
+                {
+                    token = persisted;
+                }
+
+                removed = await _persistence.RemoveAsync(request, vault, log, request.Host, cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = token == null
+                ? new RevokeResult(request.Target.ProviderName, false, false,
+                    $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke.")
+                : await RevokeAtProviderAsync(token, forgotten, request.Connection, log, request.Host, cancellationToken, timeout).ConfigureAwait(false);
+            return removed ? result.WithVaultEntryRemoved(vault!) : result;
+        }
+
+        /// <param name="connection">How this revoke call goes; null: as the token was got, but with the server's certificate checked.</param>
+        /// <param name="host">The revoking caller's host, never the one the token was got for.</param>
+        public async Task<RevokeResult> RevokeAsync(AccessToken token, ConnectionSettings? connection, ITokenAuthLog? log, IClientAssertionHost? host,
+            CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            var forgotten = _cache.RemoveIfCurrent(token);
+            var vault = _persistence.VaultFor(token.Request);
+            var removed = vault != null && await _persistence.RemoveAsync(token.Request, vault, log, host, cancellationToken).ConfigureAwait(false);
+            var result = await RevokeAtProviderAsync(token, forgotten, connection ?? Checked(token.Request.Connection), log, host, cancellationToken, timeout).ConfigureAwait(false);
+            return removed ? result.WithVaultEntryRemoved(vault!) : result;
+        }
+
+        /// <summary>-SkipCertificateCheck is for the call it was given to, not for every later call with the token it got.</summary>
+        private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
+            connection is { SkipCertificateCheck: true } ? connection with { SkipCertificateCheck = false } : connection;
+
+        /// <param name="connection">The connection of the call that asks for the revocation, never the one the token was got over; null: the engine's.</param>
+        private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ConnectionSettings? connection, ITokenAuthLog? log,
+            IClientAssertionHost? host, CancellationToken cancellationToken, TimeSpan? timeout)
+        {
+            var target = token.Request.Target;
+            var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
+            if (target.Definition.Revoke is not { } revokeSpec)
+            {
+                return NotToldResult("has no revoke endpoint");
+            }
+
+            var revokeEndpoint = CallEndpoints.For(target, revokeSpec.Path, token.Request.Parameters);
+            if (_absent.EvidenceFor(revokeEndpoint) is { } known)
+            {
+                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revokeEndpoint)} ({known} earlier in this session)");
+            }
+
+            try
+            {
+                log.Verbose($"{target.ProviderName}: revoking the token at {revokeEndpoint}.");
+                var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
+                var call = new TokenCallContext(token.Request.WithHost(host), ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token, Connection = connection };
+                // The token itself is the bearer credential, or the client authenticates as on the token endpoint (RFC 7009).
+                var client = revokeSpec.Authentication == RevokeAuthentication.Bearer
+                    ? new TokenAsBearer(token.AuthorizationHeaderValue)
+                    : await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, renewing: null).ConfigureAwait(false);
+                var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client, token.Request.Parameters);
+                await CallProviderAsync(revoke, call).ConfigureAwait(false);
+                return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
+            }
+            catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
+            {
+                _absent.Remember(revokeEndpoint, evidence);
+                return NotToldResult($"has no revoke endpoint at {Redaction.RedactUri(revokeEndpoint)} ({evidence})");
+            }
+            catch (TokenAuthException ex)
+            {
+                // Verbose, not Warning: the failure goes back in the result, and the caller reports it (the cmdlet as an error).
+                var message = $"{forgot}, but {target.ProviderName} could not be told: {ex.Message}";
+                log.Verbose(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message, ex);
+            }
+
+            // Not a failure: there is nothing at the provider to tell, and the result says so.
+            RevokeResult NotToldResult(string why)
+            {
+                var message = $"{forgot}; {target.ProviderName} {why}, so the provider was not told and the token stays valid there until {token.ExpiresOn.UtcDateTime:u}.";
+                log.Verbose(message);
+                return new RevokeResult(target.ProviderName, forgotten, false, message);
+            }
+        }
+    }
+}
