@@ -40,6 +40,7 @@ namespace TokenAuth.Commands
         public string? SecretName { get; set; }
 
         [Parameter(ParameterSetName = ByProvider)]
+        [ArgumentCompleter(typeof(VaultNameCompleter))]
         public string? Vault { get; set; }
 
         // No [Credential] transformation: given a bare user name it would prompt, and TokenAuth never prompts.

@@ -131,6 +131,15 @@ Describe 'Tab completion' {
         $completion.CompletionMatches.CompletionText | Should -Be @('Live', 'Sandbox')
     }
 
+    It 'completes <Line>with the registered vaults' -TestCases @(
+        @{ Line = 'Get-ProviderTokenCache -Vault ' }
+        @{ Line = 'Set-TokenAuthOption -TokenCacheVault ' }
+        @{ Line = 'Get-ProviderToken APIMW -Vault ' }
+    ) {
+        $completion = TabExpansion2 -inputScript $Line -cursorColumn $Line.Length
+        $completion.CompletionMatches.CompletionText | Should -Contain $Session.VaultName
+    }
+
     It 'completes Get-TokenAuthProvider -Name, registered providers included' {
         Register-TokenAuthProvider -Path (Join-Path $PSScriptRoot '../../examples/oauth2-client-credentials.json') | Out-Null
         $completion = TabExpansion2 -inputScript 'Get-TokenAuthProvider -Name Ex' -cursorColumn 30

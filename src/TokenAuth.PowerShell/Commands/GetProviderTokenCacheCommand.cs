@@ -24,6 +24,7 @@ namespace TokenAuth.Commands
         /// <summary>The SecretManagement vault whose persisted TokenAuth tokens to list, whichever process wrote them.</summary>
         [Parameter(Mandatory = true, ParameterSetName = InVault)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VaultNameCompleter))]
         public string Vault { get; set; } = "";
 
         protected override void ProcessRecord()

@@ -94,6 +94,7 @@ namespace TokenAuth.Commands
         [Parameter(ParameterSetName = "Change")]
         [AllowEmptyString]
         [ValidatePattern(@"^[^\p{Cc}]*$")]
+        [ArgumentCompleter(typeof(VaultNameCompleter))]
         public string? TokenCacheVault { get; set; }
 
         /// <summary>

@@ -32,6 +32,35 @@ namespace TokenAuth.Commands
         }
     }
 
+    /// <summary>
+    /// Completes a vault's name with the SecretManagement vaults registered (Get-SecretVault), loading SecretManagement
+    /// as a vault read would; none where it is not installed.
+    /// </summary>
+    public sealed class VaultNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            try
+            {
+                SecretManagementStore.Import("(tab completion)");
+            }
+            catch (Errors.SecretLookupException)
+            {
+                return Array.Empty<CompletionResult>();
+            }
+
+            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            powerShell.AddCommand(SecretManagementStore.Module + "\\Get-SecretVault").AddParameter("ErrorAction", ActionPreference.Ignore);
+            var typed = wordToComplete.Trim('\'', '"');
+            return powerShell.Invoke()
+                .Select(vault => vault.Properties["Name"]?.Value as string)
+                .Where(name => name != null && name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+                .Select(name => new CompletionResult(name!.IndexOf(' ') >= 0 ? "'" + name.Replace("'", "''") + "'" : name, name, CompletionResultType.ParameterValue, name))
+                .ToList();
+        }
+    }
+
     /// <summary>Completes -HttpVersion with the versions HttpClient speaks.</summary>
     public sealed class HttpVersionCompleter : IArgumentCompleter
     {
