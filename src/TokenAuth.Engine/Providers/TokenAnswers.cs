@@ -29,6 +29,17 @@ namespace TokenAuth.Providers
             || error.StatusCode == HttpStatusCode.Unauthorized
             || (error.ProviderCode != null && refresh.InvalidRefreshTokenCodes.Contains(error.ProviderCode, StringComparer.OrdinalIgnoreCase));
 
+        /// <summary>
+        /// The narrower rule for a person's refresh, which has no credentials to fall back on: only a refusal that says the
+        /// refresh token itself is no good, RFC 6749 §5.2's invalid_grant (GitHub's bad_refresh_token, a definition's own
+        /// codes). Any other (invalid_client, invalid_request, a 401 for the client's authentication, a server error)
+        /// says nothing of the refresh token: it is the provider's error, and the token is kept for the next try.
+        /// </summary>
+        public static bool IsSpentRefreshToken(RefreshSpec? refresh, ProviderErrorException error) =>
+            error.ProviderCode is { } code
+            && (code == "invalid_grant" || code == "bad_refresh_token"
+                || (refresh?.InvalidRefreshTokenCodes.Contains(code, StringComparer.OrdinalIgnoreCase) ?? false));
+
         /// <summary>The identity's claims in a who-am-I answer: the object at the definition's result path, or the whole body.</summary>
         public static Dictionary<string, object?> ReadIdentityClaims(ProviderDefinition definition, WhoAmISpec whoAmI, Uri endpoint, object? answer)
         {

@@ -96,7 +96,7 @@ namespace TokenAuth.Tokens
                     log.Verbose($"{provider}: renewing {previous.Account ?? "the person"}'s token with its refresh token.");
                     return await RedeemAsync(request, ProviderOperation.Refresh, refresh, previous, log, abandoned).ConfigureAwait(false);
                 }
-                catch (ProviderErrorException ex) when (IsSpentRefreshToken(target.Definition, ex))
+                catch (ProviderErrorException ex) when (TokenAnswers.IsSpentRefreshToken(target.Definition.Refresh, ex))
                 {
                     // The refresh token is spent: forget it, so that the next sign-in starts afresh rather than meeting the same refusal.
                     _cache.RemoveIfCurrent(previous);
@@ -116,17 +116,6 @@ namespace TokenAuth.Tokens
                 ? await DeviceCodeAsync(request, signIn, people, log, abandoned).ConfigureAwait(false)
                 : await BrowserAsync(request, signIn, people, log, abandoned).ConfigureAwait(false);
         }
-
-        /// <summary>
-        /// Whether a refused refresh says the refresh token itself is no good: RFC 6749 §5.2's invalid_grant (GitHub's
-        /// bad_refresh_token, a definition's own codes). Any other refusal (invalid_client, invalid_request, a 401 for the
-        /// client's authentication, a server error) says nothing of the refresh token: it is the provider's error, and
-        /// the token is kept for the next try.
-        /// </summary>
-        private static bool IsSpentRefreshToken(ProviderDefinition definition, ProviderErrorException error) =>
-            error.ProviderCode is { } code
-            && (code == "invalid_grant" || code == "bad_refresh_token"
-                || (definition.Refresh?.InvalidRefreshTokenCodes.Contains(code, StringComparer.OrdinalIgnoreCase) ?? false));
 
         /// <summary>
         /// Posts a grant to the token endpoint as the client (<see cref="SignInClientAsync"/>) and reads the
