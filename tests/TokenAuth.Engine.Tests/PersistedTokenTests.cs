@@ -229,6 +229,7 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         var shown = PersistedTokenEntry.Write(new AccessToken(request, "fine", null, "Bearer", null, null, now, now.AddHours(1), false, now.AddMinutes(59)) { Account = "shown" }, name);
         _store.Put(Vault, name.Name, shown.Replace("\"account\":\"shown\"", "\"account\":\"\\u001b]0;pwned\\u0007\""));
         _store.Put(Vault, PersistedTokenName.Prefix + "cut", "{\"format\":\"TokenAuth.PersistedToken\",\"version\":1,\"accessTo");
+        _store.Put(Vault, PersistedTokenName.Prefix + "\u001b]0;named\u0007", shown.Replace("\"account\":\"shown\"", "\"account\":\"fine\""));
         _store.Put(Vault, "NotTokenAuth", "kept");
         var log = new RecordingLog();
 
@@ -238,7 +239,8 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.Equal(("APIMW", token.BaseUri, token.Scope, token.ExpiresOn, true, Vault, PersistedTokenName.For(token.Request).Name),
             (entry.Provider, entry.BaseUri, entry.Scope, entry.ExpiresOn, entry.HasRefreshToken, entry.Vault, entry.Name));
         var warnings = log.Lines.Where(line => line.Level == LogLevel.Warning).Select(line => line.Message).ToList();
-        Assert.Equal(2, warnings.Count);
+        Assert.Equal(3, warnings.Count);
+        Assert.Contains(warnings, warning => warning.Contains("name or a field shown to the user holds control characters") && !warning.Contains('\u001b'));
         Assert.Contains(warnings, warning => warning.Contains($"'{name.Name}'") && warning.Contains("control characters"));
         Assert.Contains(warnings, warning => warning.Contains($"'{PersistedTokenName.Prefix}cut'") && warning.Contains("not JSON"));
         Assert.DoesNotContain(log.Lines, line => line.Message.Contains(token.Value) || line.Message.Contains("fine"));

@@ -161,9 +161,11 @@ namespace TokenAuth.Tokens
 
             var root = document.RootElement;
             var shown = new[] { "provider", "environment", "baseUri", "account", "scope", "tokenType" };
-            if (String(root, "provider") is not { } provider || shown.Any(field => HeaderValues.HasControlCharacter(String(root, field))))
+            // The name is the vault's, shown as it is too (Name): whoever can write the vault chose it.
+            if (String(root, "provider") is not { } provider || HeaderValues.HasControlCharacter(name)
+                || shown.Any(field => HeaderValues.HasControlCharacter(String(root, field))))
             {
-                problem = "its provider is missing, or a field shown to the user holds control characters";
+                problem = "its provider is missing, or its name or a field shown to the user holds control characters";
                 return false;
             }
 
