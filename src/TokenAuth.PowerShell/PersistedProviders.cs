@@ -19,9 +19,18 @@ namespace TokenAuth.Commands
 
         private static int _reported;
 
-        /// <summary>The files that could not be loaded, the first time it is asked in the session (the registry loaded first); else none.</summary>
-        public static IReadOnlyList<string> TakeUnreported() =>
-            TokenAuthSession.Providers != null && Volatile.Read(ref _reported) == 0 && Interlocked.Exchange(ref _reported, 1) == 0 ? Skipped : Array.Empty<string>();
+        /// <summary>The files that could not be loaded, the first time it is asked in the session; else none.</summary>
+        public static IReadOnlyList<string> TakeUnreported()
+        {
+            if (Volatile.Read(ref _reported) != 0)
+            {
+                return Array.Empty<string>();
+            }
+
+            // The session's registry is loaded (LoadInto) before its skipped files are read.
+            _ = TokenAuthSession.Providers;
+            return Interlocked.Exchange(ref _reported, 1) == 0 ? Skipped : Array.Empty<string>();
+        }
 
         public static string Folder =>
             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify), "TokenAuth", "providers");
