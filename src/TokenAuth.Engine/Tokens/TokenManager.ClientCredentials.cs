@@ -22,7 +22,7 @@ namespace TokenAuth.Tokens
         /// and handed to the caller's host for CI log masking.
         /// </summary>
         /// <param name="renewing">The cache entry a token request renews, which tells its callers what it waits on; null for a revocation.</param>
-        /// <param name="clientId">The client an assertion is for; null: the credential's (a person's sign-in may name its own).</param>
+        /// <param name="clientId">The client it proves itself as; null: the credential's (a person's sign-in may name its own).</param>
         private async Task<IClientCredential> ClientCredentialAsync(ClientAuthentication authentication, TokenCallContext call, TokenCache.Entry? renewing,
             string? clientId = null)
         {
@@ -30,8 +30,14 @@ namespace TokenAuth.Tokens
             clientId ??= request.Credential.ClientId ?? "";
             switch (authentication)
             {
-                case ClientAuthentication.Basic:
+                case ClientAuthentication.Basic when clientId == (request.Credential.ClientId ?? ""):
                     return new SecretInBasic(request.Credential);
+                case ClientAuthentication.Basic:
+                    // Another client id than the credential's (a person's sign-in names its own): this Basic value is not
+                    // among the credential's masked values, so the call holds it.
+                    var basic = SecretInBasic.Of(clientId, request.Credential.ClientSecret ?? "");
+                    call.HoldAssertion(basic.ForAttempt().Authorization!);
+                    return basic;
                 case ClientAuthentication.PrivateKeyJwt when request.AssertionSource == null:
                     var certificate = request.Connection?.ClientCertificate
                         ?? throw new CredentialException(call.Provider, "its client certificate",

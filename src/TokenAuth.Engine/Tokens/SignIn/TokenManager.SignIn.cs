@@ -179,19 +179,10 @@ namespace TokenAuth.Tokens
             var request = call.Request;
             var clientId = ClientIdOf(request);
             var secret = request.Credential.Get(CredentialField.ClientSecret);
-            switch (request.Target.Definition.Token.ClientAuthentication)
-            {
-                case ClientAuthentication.Basic when secret != null:
-                    var basic = SecretInBasic.Of(clientId, secret);
-                    // The client id may be the sign-in's own, not the credential's: masked here, since the credential's values do not hold it.
-                    call.HoldAssertion(basic.ForAttempt().Authorization!);
-                    return basic;
-                case ClientAuthentication.PrivateKeyJwt:
-                case ClientAuthentication.FederatedAssertion:
-                    return await ClientCredentialAsync(request.Target.Definition.Token.ClientAuthentication, call, renewing: null, clientId).ConfigureAwait(false);
-                default:
-                    return new SecretInBody(clientId, secret);
-            }
+            var authentication = request.Target.Definition.Token.ClientAuthentication;
+            return authentication is ClientAuthentication.PrivateKeyJwt or ClientAuthentication.FederatedAssertion || (authentication == ClientAuthentication.Basic && secret != null)
+                ? await ClientCredentialAsync(authentication, call, renewing: null, clientId).ConfigureAwait(false)
+                : new SecretInBody(clientId, secret);
         }
 
         /// <summary>Who the ID token in a token answer names, read unverified for display and the cache; the ID token is held as a secret.</summary>
