@@ -188,7 +188,9 @@ function Invoke-PackageTask {
     try {
         Copy-Item -Path $module -Destination $staging -Recurse
         $manifest = Join-Path $staging 'TokenAuth/TokenAuth.psd1'
-        $version = (Import-PowerShellDataFile $manifest).ModuleVersion
+        # Test-ModuleManifest, not Import-PowerShellDataFile: the manifest chooses its root module by $PSEdition.
+        $info = Test-ModuleManifest -Path $manifest -ErrorAction Stop
+        $version = $info.Version.ToString()
         # In place of the placeholder, so that the manifest ships as written (Update-PSModuleManifest would rewrite
         # all of it, dropping its comments and turning PackageDependencies' hashtables into text). With a BOM, so
         # that Windows PowerShell reads the notes' non-ASCII characters as UTF-8.
@@ -201,7 +203,7 @@ function Invoke-PackageTask {
         $null = New-Item -ItemType Directory -Path $PackagePath -Force
         Compress-PSResource -Path (Join-Path $staging 'TokenAuth') -DestinationPath $PackagePath
         $package = Join-Path $PackagePath "TokenAuth.$version.nupkg"
-        Add-PackageDependency -Package $package -Dependencies (Import-PowerShellDataFile $manifest).PrivateData.PackageDependencies
+        Add-PackageDependency -Package $package -Dependencies $info.PrivateData.PackageDependencies
         Write-Host "Packaged $package"
     }
     finally {

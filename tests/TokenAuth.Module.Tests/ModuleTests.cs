@@ -18,6 +18,14 @@ public sealed class ModuleTests
 
     private static string ManifestValue(string key, string? manifest = null) => Regex.Match(manifest ?? Manifest, key + @"\s*=\s*'([^']*)'").Groups[1].Value;
 
+    /// <summary>A value the manifest chooses by edition: PowerShell 7 (Core) first, then Windows PowerShell 5.1 (Desktop).</summary>
+    private static string[] ManifestEditionValues(string key, string? manifest = null)
+    {
+        var match = Regex.Match(manifest ?? Manifest, key + @"\s*=\s*if \(\$PSEdition -eq 'Core'\) \{ '([^']*)' \} else \{ '([^']*)' \}");
+        Assert.True(match.Success, $"{key} is not chosen by edition");
+        return [match.Groups[1].Value, match.Groups[2].Value];
+    }
+
     [Fact]
     public void The_assembly_has_the_ten_cmdlets()
     {
@@ -43,19 +51,25 @@ public sealed class ModuleTests
     public void The_manifest_declares_editions_version_requirements_and_formats()
     {
         Assert.Equal(["Desktop", "Core"], ManifestList("CompatiblePSEditions"));
-        Assert.Equal("5.1", ManifestValue("PowerShellVersion"));
+        Assert.Equal(["7.4", "5.1"], ManifestEditionValues("PowerShellVersion"));
         // SecretManagement is imported when a vault is first read, not with the module; the package depends on it instead.
         Assert.Empty(ManifestList("RequiredModules"));
         Assert.Contains("Microsoft.PowerShell.SecretManagement", ManifestList("PackageDependencies"));
         // The repository's manifest names its files under module/ (so it imports from a clone); the built one beside them.
         var built = File.ReadAllText(Path.Combine(Repository.Module, "TokenAuth.psd1"));
-        Assert.Equal("module/TokenAuth.psm1", ManifestValue("RootModule"));
-        Assert.Equal("TokenAuth.psm1", ManifestValue("RootModule", built));
+        // The root module is the cmdlet assembly built for the edition, found from a clone in out/TokenAuth once built.
+        Assert.Equal(["out/TokenAuth/bin/net8.0/TokenAuth.PowerShell.dll", "out/TokenAuth/bin/netstandard2.0/TokenAuth.PowerShell.dll"], ManifestEditionValues("RootModule"));
+        Assert.Equal(["bin/net8.0/TokenAuth.PowerShell.dll", "bin/netstandard2.0/TokenAuth.PowerShell.dll"], ManifestEditionValues("RootModule", built));
         Assert.Equal(ManifestValue("ModuleVersion"), ManifestValue("ModuleVersion", built));
-        foreach (var file in ManifestList("FormatsToProcess").Append(ManifestValue("RootModule")))
+        foreach (var file in ManifestList("FormatsToProcess"))
         {
             Assert.True(File.Exists(Repository.File(file)), $"{file} is not in the repository");
             Assert.True(File.Exists(Path.Combine(Repository.Module, file.Replace("module/", ""))), $"{file} is not in the built module");
+        }
+
+        foreach (var assembly in ManifestEditionValues("RootModule", built))
+        {
+            Assert.True(File.Exists(Path.Combine(Repository.Module, assembly)), $"{assembly} is not in the built module");
         }
 
         Assert.Matches(@"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", ManifestValue("GUID"));

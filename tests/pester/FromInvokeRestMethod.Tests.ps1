@@ -331,7 +331,7 @@ Describe 'The migration table' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
         $restMethod = (Get-Command Invoke-RestMethod).Parameters.Keys | Where-Object { $_ -notin $common }
         $ours = (Get-Command Invoke-AuthenticatedRequest).Parameters.Keys
-        $topic = Get-Content (Join-Path (Split-Path (Get-Module TokenAuth).Path) 'en-US/about_TokenAuth_From_InvokeRestMethod.help.txt')
+        $topic = Get-Content (Join-Path (Get-Module TokenAuth).ModuleBase 'en-US/about_TokenAuth_From_InvokeRestMethod.help.txt')
         $rows = @{}
         foreach ($line in $topic) {
             if ($line -match '^\s{4}-(\w+)\s+(same|different|not offered)\b') { $rows[$Matches[1]] = $Matches[2] }

@@ -78,8 +78,8 @@ Describe 'The package' -Skip:(-not (Get-Module -ListAvailable Microsoft.PowerShe
         }
     }
 
-    It 'is out/TokenAuth.<version>.nupkg holding exactly the module folder' {
-        $Package.Name | Should -Be "TokenAuth.$((Import-PowerShellDataFile $Manifest).ModuleVersion).nupkg" -Because $PackageOutput
+    It 'is out/TokenAuth.(version).nupkg holding exactly the module folder' {
+        $Package.Name | Should -Be "TokenAuth.$((Test-ModuleManifest $Manifest).Version).nupkg" -Because $PackageOutput
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [System.IO.Compression.ZipFile]::OpenRead($Package.FullName)
         try { $entries = $zip.Entries.FullName } finally { $zip.Dispose() }
@@ -158,6 +158,14 @@ Describe 'From a clone' {
     It 'the built manifest passes Test-ModuleManifest' {
         $info = Test-ModuleManifest $Manifest -ErrorAction Stop
         $info.ExportedCmdlets.Count | Should -Be 10
+    }
+
+    It 'imports the cmdlet assembly built for PowerShell 7 as the root module, with no script module between' {
+        $output = Invoke-TokenAuthFreshPwsh "Import-Module TokenAuth -ErrorAction Stop; `$module = Get-Module TokenAuth; `$module.ModuleType; [System.IO.Path]::GetRelativePath(`$module.ModuleBase, `$module.Path).Replace('\', '/'); (Test-ModuleManifest (Join-Path `$module.ModuleBase TokenAuth.psd1)).PowerShellVersion.ToString(2)"
+
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output | Should -Be @('Binary', 'bin/net8.0/TokenAuth.PowerShell.dll', '7.4')
+        Get-ChildItem (Split-Path $Manifest) -Filter *.psm1 -Recurse | Should -BeNullOrEmpty
     }
 }
 
