@@ -6,10 +6,18 @@ using System.Reflection;
 
 namespace TokenAuth.Commands
 {
-    /// <summary>Attaches <see cref="ModuleFolderResolver"/> when the module is imported, and detaches it when it is removed.</summary>
+    /// <summary>
+    /// Attaches <see cref="ModuleFolderResolver"/> when the module is imported, and detaches it when it is removed. The
+    /// import also starts <see cref="EngineWarmUp"/> on another thread, the JSON answer built as the cmdlets build it, so
+    /// that a fresh process's first call finds its code compiled.
+    /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        public void OnImport() => ModuleFolderResolver.Attach();
+        public void OnImport()
+        {
+            ModuleFolderResolver.Attach();
+            _ = EngineWarmUp.Start(PowerShellValues.PSObjects);
+        }
 
         public void OnRemove(PSModuleInfo psModuleInfo) => ModuleFolderResolver.Detach();
     }

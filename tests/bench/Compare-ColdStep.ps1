@@ -4,13 +4,15 @@
     A cold pipeline step: a fresh pwsh that gets a token and makes one request, TokenAuth against Invoke-RestMethod.
 .DESCRIPTION
     Whole-process wall time of a new pwsh (-NoProfile -NonInteractive -Command), as a pipeline step pays it: start-up,
-    module import, token request, API request, exit. Three steps against the emulator's APIMW, the credential in
+    module import, token request, API request, exit. Four steps against the emulator's APIMW, the credential in
     environment variables as a pipeline hands it over, no vault:
       TokenAuth                 Import-Module TokenAuth; Invoke-AuthenticatedRequest -Credential, the PSCredential
                                 made with [System.Net.NetworkCredential]'s SecurePassword
       TokenAuth, ConvertTo-SS   the same with ConvertTo-SecureString, which loads Microsoft.PowerShell.Security: the
                                 cost of making a PSCredential the usual way, which a step with -ClientId and
                                 -ClientAssertion, or with a vault, does not pay
+      TokenAuth, -EnvVariable   the credential read by -EnvironmentVariable from TOKENAUTH_APIMW_APIKEY and
+                                TOKENAUTH_APIMW_APISECRET, as a pipeline maps its secrets to variables: no PSCredential
       Invoke-RestMethod         the token call (POST v1/auth/token) and the request with the token as its Bearer header
     They run in -Pairs rounds, the order reversed every other round, and the report gives each step's median and
     spread (min-max) and the median of the per-round ratios to Invoke-RestMethod: the figure to read on a shared,
@@ -36,6 +38,7 @@ $request = "`$null = Invoke-AuthenticatedRequest APIMW -BaseUri `$env:API_BASE -
 $steps = [ordered]@{
     'TokenAuth'               = "Import-Module TokenAuth; `$credential = [pscredential]::new(`$env:API_KEY, [System.Net.NetworkCredential]::new('', `$env:API_SECRET).SecurePassword); $request"
     'TokenAuth, ConvertTo-SS' = "Import-Module TokenAuth; `$credential = [pscredential]::new(`$env:API_KEY, (ConvertTo-SecureString `$env:API_SECRET -AsPlainText -Force)); $request"
+    'TokenAuth, -EnvVariable' = "Import-Module TokenAuth; `$null = Invoke-AuthenticatedRequest APIMW -BaseUri `$env:API_BASE -Uri resources/sample -EnvironmentVariable -ErrorAction Stop"
     'Invoke-RestMethod'       = "`$body = @{ api_key = `$env:API_KEY; api_secret = `$env:API_SECRET } | ConvertTo-Json; " +
         "`$token = (Invoke-RestMethod -Method Post -Uri `"`$env:API_BASE/v1/auth/token`" -Body `$body -ContentType application/json).data.access_token; " +
         "`$null = Invoke-RestMethod -Uri `"`$env:API_BASE/resources/sample`" -Headers @{ Authorization = `"Bearer `$token`" }"
@@ -86,6 +89,8 @@ try {
         API_BASE     = Get-TokenAuthEmulatorBaseUri -Emulator $emulator -Provider APIMW
         API_KEY      = $demo.apimw.apiKey
         API_SECRET   = $demo.apimw.apiSecret
+        TOKENAUTH_APIMW_APIKEY    = $demo.apimw.apiKey
+        TOKENAUTH_APIMW_APISECRET = $demo.apimw.apiSecret
         PSModulePath = (Resolve-Path $ModuleFolder).Path + [System.IO.Path]::PathSeparator + $env:PSModulePath
     }
     $wall = Get-EmptySeries; $cpu = Get-EmptySeries; $wallRatios = Get-EmptySeries; $cpuRatios = Get-EmptySeries

@@ -167,6 +167,15 @@ Describe 'From a clone' {
         $output | Should -Be @('Binary', 'bin/net8.0/TokenAuth.PowerShell.dll', '7.4')
         Get-ChildItem (Split-Path $Manifest) -Filter *.psm1 -Recurse | Should -BeNullOrEmpty
     }
+
+    It 'warms its engine up at import with nothing printed, cached or loaded, in a pipeline too' {
+        # The warm-up's made-up token passes no masking command to the pipeline's log, and no session cache holds it.
+        $script = "Import-Module TokenAuth -ErrorAction Stop; Start-Sleep -Milliseconds 1500; (Get-ProviderTokenCache | Measure-Object).Count; [bool](Get-Module Microsoft.PowerShell.SecretManagement)"
+
+        $output = Invoke-TokenAuthFreshPwsh $script -Environment @{ TF_BUILD = 'True'; GITHUB_ACTIONS = 'true' }
+
+        $output | Should -Be @('0', 'False')
+    }
 }
 
 Describe 'Without SecretManagement' {

@@ -1,0 +1,41 @@
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using TokenAuth.Json;
+using Xunit;
+
+namespace TokenAuth.Tests;
+
+/// <summary>The import's warm-up runs the real token and request paths, on canned answers only.</summary>
+public sealed class EngineWarmUpTests
+{
+    [Fact]
+    public async Task It_gets_a_token_and_sends_two_requests_through_the_engine_building_each_answer()
+    {
+        var builder = new RecordingBuilder();
+
+        await EngineWarmUp.RunAsync(builder);
+
+        // Each answer reached the builder whole: the token call, the request with its token, and the one with the cached token got through.
+        Assert.Equal(new[] { "id", "name", "tags", "price", "active", "parent", "id", "name", "tags", "price", "active", "parent" }, builder.Names);
+    }
+
+    [Fact]
+    public async Task Started_it_ends_without_an_error_even_when_the_run_fails()
+    {
+        var failing = new RecordingBuilder { Fails = true };
+
+        await EngineWarmUp.Start(failing);
+        await Assert.ThrowsAsync<System.InvalidOperationException>(() => EngineWarmUp.RunAsync(failing));
+    }
+
+    private sealed class RecordingBuilder : IJsonObjectBuilder
+    {
+        public List<string> Names { get; } = new List<string>();
+
+        public bool Fails { get; init; }
+
+        public object NewObject() => Fails ? throw new System.InvalidOperationException("the builder failed") : new object();
+
+        public void AddProperty(object target, string name, object? value) => Names.Add(name);
+    }
+}
