@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
@@ -17,16 +20,25 @@ namespace TokenAuth
     /// before the first real call needs them. A fresh process (a pipeline step) otherwise compiles them on its first call:
     /// about 80 ms of its first token and request, here, which this does on another core while PowerShell finishes the
     /// import and binds the first command. Nothing leaves the process: a private engine with its own client over an
-    /// in-memory handler, a made-up credential and host, no log, no session cache, no pooled client, no vault.
+    /// in-memory handler, a made-up credential and host, no log, no session cache, no pooled client, no vault but one in
+    /// memory.
     /// </summary>
     public static class EngineWarmUp
     {
+        private static int _persistingStarted;
+
         /// <summary>Starts the run on the thread pool. The task never fails: a failed warm-up only leaves the first call to compile its own code.</summary>
-        public static Task Start(IJsonObjectBuilder builder) => Task.Run(async () =>
+        public static Task Start(IJsonObjectBuilder builder) => Run(builder, persisting: false);
+
+        /// <summary>The same with the persisted token's path, its entry written, named and read back (from memory here); once a process.</summary>
+        public static Task StartPersisting(IJsonObjectBuilder builder) =>
+            Interlocked.Exchange(ref _persistingStarted, 1) == 0 ? Run(builder, persisting: true) : Task.CompletedTask;
+
+        private static Task Run(IJsonObjectBuilder builder, bool persisting) => Task.Run(async () =>
         {
             try
             {
-                await RunAsync(builder).ConfigureAwait(false);
+                await RunAsync(builder, persisting).ConfigureAwait(false);
             }
             catch (Exception)
             {
@@ -34,17 +46,54 @@ namespace TokenAuth
             }
         });
 
-        /// <summary>A token request, a request with that token, one with the cached token, and the JSON answer built with <paramref name="builder"/>.</summary>
-        public static async Task RunAsync(IJsonObjectBuilder builder)
+        /// <summary>
+        /// A token request, a request with that token, one with the cached token, and the JSON answer built with
+        /// <paramref name="builder"/>; persisting, the token is also written to an in-memory vault, and a second engine
+        /// (a new process's) sends a request with the token it reads from there. Returns how many token requests were made: one.
+        /// </summary>
+        public static async Task<int> RunAsync(IJsonObjectBuilder builder, bool persisting = false)
         {
-            var engine = new TokenAuthEngine(null, null, new CannedAnswers());
+            var answers = new CannedAnswers();
+            var vault = persisting ? new MemoryVault() : null;
+            var options = persisting ? new TokenAuthOptions { TokenCacheVault = "warm-up" } : null;
             var target = ProviderTarget.Resolve(BuiltInProviders.All[0], baseUri: "https://warm-up.invalid/");
             var request = new TokenRequest(target, new ProviderCredential("warm-up-id", "warm-up-secret", "warm-up-credential"));
-            for (var call = 0; call < 2; call++)
+            var engine = new TokenAuthEngine(options, null, answers) { TokenStore = vault };
+            await SendAsync(engine, request, builder).ConfigureAwait(false);
+            await SendAsync(engine, request, builder).ConfigureAwait(false);
+            if (persisting)
             {
-                var response = await engine.SendAsync(request, new ApiRequest("GET", "resources/sample")).ConfigureAwait(false);
-                response.TryBuildJson(builder, out _);
+                await SendAsync(new TokenAuthEngine(options, null, answers) { TokenStore = vault }, request, builder).ConfigureAwait(false);
             }
+
+            return answers.TokenRequests;
+        }
+
+        private static async Task SendAsync(TokenAuthEngine engine, TokenRequest request, IJsonObjectBuilder builder)
+        {
+            var response = await engine.SendAsync(request, new ApiRequest("GET", "resources/sample")).ConfigureAwait(false);
+            response.TryBuildJson(builder, out _);
+        }
+
+        /// <summary>A vault in memory, for this run alone.</summary>
+        private sealed class MemoryVault : ITokenStore
+        {
+            private readonly ConcurrentDictionary<string, string> _entries = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+            public Task<string?> ReadAsync(string vault, string name, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+                Task.FromResult(_entries.TryGetValue(name, out var text) ? text : null);
+
+            public Task WriteAsync(string vault, string name, string text, IClientAssertionHost? host, CancellationToken cancellationToken)
+            {
+                _entries[name] = text;
+                return Task.CompletedTask;
+            }
+
+            public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+                Task.FromResult(names.Count(name => _entries.TryRemove(name, out _)));
+
+            public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+                Task.FromResult<IReadOnlyList<string>>(_entries.Keys.Where(name => name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
         }
 
         /// <summary>Answers as a provider would, after a yield, so that every await on the way suspends as it does over a network.</summary>
@@ -53,10 +102,19 @@ namespace TokenAuth
             private const string Token = "{\"access_token\":\"canned-access-token\",\"token_type\":\"Bearer\",\"expires_in\":3600}";
             private const string Resource = "{\"id\":1,\"name\":\"sample\",\"tags\":[\"a\",\"b\"],\"price\":2.5,\"active\":true,\"parent\":null}";
 
+            private int _tokenRequests;
+
+            public int TokenRequests => _tokenRequests;
+
             protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
             {
                 await Task.Yield();
                 var isTokenCall = request.Method == HttpMethod.Post;
+                if (isTokenCall)
+                {
+                    Interlocked.Increment(ref _tokenRequests);
+                }
+
                 return new HttpResponseMessage(HttpStatusCode.OK)
                 {
                     Content = new StringContent(isTokenCall ? Token : Resource, Encoding.UTF8, "application/json"),

@@ -13,10 +13,22 @@ public sealed class EngineWarmUpTests
     {
         var builder = new RecordingBuilder();
 
-        await EngineWarmUp.RunAsync(builder);
+        var tokenRequests = await EngineWarmUp.RunAsync(builder);
 
+        Assert.Equal(1, tokenRequests);
         // Each answer reached the builder whole: the token call, the request with its token, and the one with the cached token got through.
         Assert.Equal(new[] { "id", "name", "tags", "price", "active", "parent", "id", "name", "tags", "price", "active", "parent" }, builder.Names);
+    }
+
+    [Fact]
+    public async Task Persisting_a_second_engine_sends_with_the_token_the_first_wrote_asking_for_none()
+    {
+        var builder = new RecordingBuilder();
+
+        var tokenRequests = await EngineWarmUp.RunAsync(builder, persisting: true);
+
+        Assert.Equal(1, tokenRequests);
+        Assert.Equal(3, builder.Names.FindAll(name => name == "id").Count);
     }
 
     [Fact]

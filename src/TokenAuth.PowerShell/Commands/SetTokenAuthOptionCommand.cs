@@ -155,6 +155,12 @@ namespace TokenAuth.Commands
             {
                 TokenAuthSession.Engine.Options = options;
                 RunspaceSettings.Current = settings;
+                if (options.TokenCacheVault != null)
+                {
+                    // The next call reads the vault: the persisted token's code compiles meanwhile, on another thread.
+                    _ = EngineWarmUp.StartPersisting(PowerShellValues.PSObjects);
+                }
+
                 if (PassThru)
                 {
                     WriteObject(new TokenAuthOptionInfo(options, settings));
