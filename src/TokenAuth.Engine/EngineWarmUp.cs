@@ -25,16 +25,22 @@ namespace TokenAuth
     /// </summary>
     public static class EngineWarmUp
     {
+        private static int _started;
         private static int _persistingStarted;
 
-        /// <summary>Starts the run on the thread pool. The task never fails: a failed warm-up only leaves the first call to compile its own code.</summary>
-        public static Task Start(IJsonObjectBuilder builder) => Run(builder, persisting: false);
+        /// <summary>
+        /// Starts the run on the thread pool, once a process (each runspace that imports the module asks again; the code
+        /// is compiled for all). The task never fails: a failed warm-up only leaves the first call to compile its own code.
+        /// </summary>
+        public static Task Start(IJsonObjectBuilder builder) =>
+            Interlocked.Exchange(ref _started, 1) == 0 ? RunQuietly(builder, persisting: false) : Task.CompletedTask;
 
         /// <summary>The same with the persisted token's path, its entry written, named and read back (from memory here); once a process.</summary>
         public static Task StartPersisting(IJsonObjectBuilder builder) =>
-            Interlocked.Exchange(ref _persistingStarted, 1) == 0 ? Run(builder, persisting: true) : Task.CompletedTask;
+            Interlocked.Exchange(ref _persistingStarted, 1) == 0 ? RunQuietly(builder, persisting: true) : Task.CompletedTask;
 
-        private static Task Run(IJsonObjectBuilder builder, bool persisting) => Task.Run(async () =>
+        /// <summary>The run on the thread pool, its failure kept to itself.</summary>
+        internal static Task RunQuietly(IJsonObjectBuilder builder, bool persisting) => Task.Run(async () =>
         {
             try
             {
@@ -51,7 +57,7 @@ namespace TokenAuth
         /// <paramref name="builder"/>; persisting, the token is also written to an in-memory vault, and a second engine
         /// (a new process's) sends a request with the token it reads from there. Returns how many token requests were made: one.
         /// </summary>
-        public static async Task<int> RunAsync(IJsonObjectBuilder builder, bool persisting = false)
+        internal static async Task<int> RunAsync(IJsonObjectBuilder builder, bool persisting = false)
         {
             var answers = new CannedAnswers();
             var vault = persisting ? new MemoryVault() : null;

@@ -32,12 +32,22 @@ public sealed class EngineWarmUpTests
     }
 
     [Fact]
-    public async Task Started_it_ends_without_an_error_even_when_the_run_fails()
+    public async Task Run_in_the_background_it_ends_without_an_error_even_when_it_fails()
     {
         var failing = new RecordingBuilder { Fails = true };
 
-        await EngineWarmUp.Start(failing);
+        await EngineWarmUp.RunQuietly(failing, persisting: true);
         await Assert.ThrowsAsync<System.InvalidOperationException>(() => EngineWarmUp.RunAsync(failing));
+    }
+
+    [Fact]
+    public void It_starts_once_a_process_however_many_runspaces_import_the_module()
+    {
+        EngineWarmUp.Start(new RecordingBuilder());
+        EngineWarmUp.StartPersisting(new RecordingBuilder());
+
+        Assert.Same(Task.CompletedTask, EngineWarmUp.Start(new RecordingBuilder()));
+        Assert.Same(Task.CompletedTask, EngineWarmUp.StartPersisting(new RecordingBuilder()));
     }
 
     private sealed class RecordingBuilder : IJsonObjectBuilder
