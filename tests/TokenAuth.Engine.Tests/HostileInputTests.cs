@@ -125,4 +125,24 @@ public class HostileInputTests
         Assert.DoesNotContain(error.Message, c => char.IsControl(c));
         Assert.Contains("x\"}", error.ResponseBody);
     }
+
+    [Fact]
+    public async Task A_token_found_in_the_api_address_hides_that_address_and_the_call_goes_on()
+    {
+        // "127.0" is part of the emulator's host: masked, "http://***.0.1:port/..." is no URI, which broke every call.
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault("akiba", "token", new EmulatorFault
+        {
+            StatusCode = 200,
+            Body = "{\"access_token\":\"127.0\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+        });
+        var log = new RecordingLog();
+
+        // The emulator does not know that token: it answers 401, and the engine renews once and sends again.
+        var response = await harness.Engine.SendAsync(harness.Request("Akiba"), new Requests.ApiRequest("GET", "resources/sample"), log);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains(log.Lines, line => line.Message.Contains("https://address-hidden.invalid/akiba/resources/sample", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, line => line.Message.Contains("127.0", StringComparison.Ordinal) && line.Message.Contains("401", StringComparison.Ordinal));
+    }
 }

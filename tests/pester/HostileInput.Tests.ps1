@@ -119,6 +119,18 @@ Describe 'Hostile input' {
             Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/open' | Should -BeNullOrEmpty
         }
 
+        It 'a token found in the API''s own address (127.0) hides that address where it is shown, and the call goes on' {
+            Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider oauth2 -Endpoint token -StatusCode 200 -Body '{"access_token":"127.0","token_type":"Bearer","expires_in":3600}'
+
+            # The emulator does not know that token: it answers 401, and the cmdlet renews once and sends again.
+            $lines = Invoke-AuthenticatedRequest PipeSafe -Uri 'resources/sample' -ErrorVariable failures -ErrorAction SilentlyContinue -Verbose *>&1
+
+            $failures | Should -BeNullOrEmpty
+            @($lines | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).provider | Should -Be 'oauth2'
+            ($lines | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'https://address-hidden\.invalid/oauth2/resources/sample'
+            Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'oauth2/token' | Should -Be 2
+        }
+
         It 'a vault or -Credential value with a line break is refused before it reaches a header (APIMW''s Secret-Key)' {
             $credential = Get-TestCredential $Session.Credentials.apimw.apiKey "secret`r`nX-Injected: yes"
 

@@ -72,8 +72,22 @@ namespace TokenAuth.Tokens
             }
 
             text = carriesToken ? text.Replace(sent.ToString(), Redaction.Mask) : text;
-            return new Uri(carriesRefresh ? text.Replace(refresh!, Redaction.Mask) : text);
+            text = carriesRefresh ? text.Replace(refresh!, Redaction.Mask) : text;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var masked))
+            {
+                return masked;
+            }
+
+            // The token is part of the scheme, host or port (a provider chose a token found in its own address, "http" or
+            // "test" say): masked, that is no address, so none is shown, only the path and query masked alike.
+            var rest = shown.PathAndQuery;
+            rest = carriesToken ? rest.Replace(sent.ToString(), Redaction.Mask) : rest;
+            rest = carriesRefresh ? rest.Replace(refresh!, Redaction.Mask) : rest;
+            return new Uri(HiddenAddress, rest);
         }
+
+        /// <summary>Where a URI whose address holds the token is shown to point: a name that can be no host's (RFC 2606).</summary>
+        internal static readonly Uri HiddenAddress = new Uri("https://address-hidden.invalid/");
 
         protected override void AddSensitiveValues(List<string?> values)
         {
