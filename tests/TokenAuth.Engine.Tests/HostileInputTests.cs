@@ -145,4 +145,22 @@ public class HostileInputTests
         Assert.Contains(log.Lines, line => line.Message.Contains("https://address-hidden.invalid/akiba/resources/sample", StringComparison.Ordinal));
         Assert.DoesNotContain(log.Lines, line => line.Message.Contains("127.0", StringComparison.Ordinal) && line.Message.Contains("401", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5123/a?t=5123", "5123", "https://address-hidden.invalid/a?t=***")]
+    [InlineData("https://api.test.example/items", "test", "https://address-hidden.invalid/items")]
+    [InlineData("https://api.test.example//evil.example/x", "test", "https://address-hidden.invalid//evil.example/x")]
+    [InlineData("https://api.example/test/x", "test", "https://api.example/***/x")]
+    public void A_shown_uri_never_holds_the_token_and_is_always_a_uri(string uri, string token, string shown)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var request = new Tokens.TokenRequest(Providers.ProviderTarget.Resolve(Providers.BuiltInProviders.All[0], baseUri: "https://api.example/"),
+            new ProviderCredential("id", "secret", "credential"));
+        var accessToken = new Tokens.AccessToken(request, token, "Bearer", "Bearer", null, null, now, now.AddHours(1), false, now.AddMinutes(59));
+
+        var result = Tokens.TokenCallContext.Shown(new Uri(uri), accessToken);
+
+        Assert.Equal(shown, result.OriginalString);
+        Assert.Equal(new Uri(shown).Host, result.Host);
+    }
 }

@@ -83,11 +83,12 @@ namespace TokenAuth.Tokens
             var rest = shown.PathAndQuery;
             rest = carriesToken ? rest.Replace(sent.ToString(), Redaction.Mask) : rest;
             rest = carriesRefresh ? rest.Replace(refresh!, Redaction.Mask) : rest;
-            return new Uri(HiddenAddress, rest);
+            // Appended, not resolved against it: a path starting "//" would name a host of its own.
+            return new Uri(HiddenAddress + rest);
         }
 
         /// <summary>Where a URI whose address holds the token is shown to point: a name that can be no host's (RFC 2606).</summary>
-        internal static readonly Uri HiddenAddress = new Uri("https://address-hidden.invalid/");
+        private const string HiddenAddress = "https://address-hidden.invalid";
 
         protected override void AddSensitiveValues(List<string?> values)
         {
