@@ -66,4 +66,12 @@ public sealed class CredentialTests : IAsyncLifetime
         Assert.DoesNotContain("secret-one", one.Key.SecretFingerprint);
         Assert.Equal(32, one.Key.SecretFingerprint.Length);
     }
+
+    [Fact]
+    public void The_fingerprint_is_the_same_on_every_build()
+    {
+        // Processes on PowerShell 7 (net8.0) and Windows PowerShell 5.1 (netstandard2.0) that share a vault must name a
+        // persisted token alike: this test runs on both builds.
+        Assert.Equal("60362bbe4a48f43112ae251cfbf1dcb8", new ProviderCredential("id", "secret-é", "credential").SecretFingerprint);
+    }
 }
