@@ -231,6 +231,8 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         _store.Put(Vault, PersistedTokenName.Prefix + "cut", "{\"format\":\"TokenAuth.PersistedToken\",\"version\":1,\"accessTo");
         _store.Put(Vault, PersistedTokenName.Prefix + "\u001b]0;named\u0007", shown.Replace("\"account\":\"shown\"", "\"account\":\"fine\""));
         _store.Put(Vault, "NotTokenAuth", "kept");
+        // A sign-in's people index shares the prefix: not a token, so neither listed nor warned of.
+        _store.Put(Vault, PersistedTokenName.Prefix + "people", PersistedPeople.Write([new People.KnownPerson("someone", ["someone@example.test"])], "someone", name));
         var log = new RecordingLog();
 
         var listed = await NextProcess().ListPersistedTokensAsync(Vault, log);

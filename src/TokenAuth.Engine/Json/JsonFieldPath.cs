@@ -176,7 +176,6 @@ namespace TokenAuth.Json
         }
     }
 
-    /// <summary>Turns JSON into plain .NET values: dictionaries, lists, strings, long or double, bool and null.</summary>
     /// <summary>Makes a caller's own objects of parsed JSON (PowerShell's), with no dictionaries of the engine's between.</summary>
     public interface IJsonObjectBuilder
     {
@@ -186,6 +185,7 @@ namespace TokenAuth.Json
         void AddProperty(object target, string name, object? value);
     }
 
+    /// <summary>Turns JSON into plain .NET values: dictionaries, lists, strings, long or double, bool and null; or into a builder's objects.</summary>
     public static class JsonValues
     {
         /// <summary>Objects by the builder, arrays as object arrays, scalars as <see cref="ToObject"/> gives them.</summary>

@@ -103,7 +103,7 @@ namespace TokenAuth.Requests
             try
             {
                 // Kept as parsed, not turned into objects here: a caller that wants its own objects (PowerShell's)
-                // builds them straight from the element (ApiResponse.TryGetJson), and one that reads Content pays then.
+                // builds them straight from the element (ApiResponse.TryBuildJson), and one that reads Content pays then.
                 // Read synchronously: the body is in memory already, and the async read's machinery cost more than the read.
                 using var document = JsonDocument.Parse(body);
                 return (ResponseKind.Json, document.RootElement.Clone(), body.Length);

@@ -77,6 +77,25 @@ namespace TokenAuth.Tokens
             return null;
         }
 
+        /// <summary>Whether the text is an entry of this format at all, whatever its version or check: for a listing to tell TokenAuth's kinds apart.</summary>
+        public static bool HasFormat(string text, string format)
+        {
+            if (text.Length > MaxLength)
+            {
+                return false;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                return document.RootElement.ValueKind == JsonValueKind.Object && String(document.RootElement, "format") == format;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
         public static string? String(JsonElement root, string name) =>
             root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 

@@ -215,7 +215,8 @@ namespace TokenAuth.Tokens
                 {
                     summaries.Add(summary!);
                 }
-                else
+                // A sign-in's people index shares the names' prefix: TokenAuth's own entry, holding no token, and not listed.
+                else if (!PersistedEnvelope.HasFormat(text, PersistedPeople.Format))
                 {
                     log.Warning($"The entry '{Redaction.Printable(name)}' in the vault '{vault}' is not shown: {problem}.");
                 }
