@@ -299,6 +299,20 @@ Describe '2. A definition''s own assertion source is shown, and read only when t
         @($tokens | Where-Object Kind -In 'Semi', 'Variable') | Should -BeNullOrEmpty
     }
 
+    It 'completes a vault whose name holds code as quoted text, and a plain one bare' {
+        # The vaults are the SecretManagement registry's, in a home of the test's own.
+        $support = Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1'
+        $vaultHome = Join-Path $TestDrive 'completed-vaults'
+        $script = "Import-Module '$support'; " +
+            "Register-TokenAuthTestVault -Name 'Ops;`$global:TokenAuthVaultCompletionRan=1' -Path '$vaultHome/ops.json'; " +
+            "Register-TokenAuthTestVault -Name 'Plain' -Path '$vaultHome/plain.json'; " +
+            "`$line = 'Get-ProviderToken APIMW -Vault '; (TabExpansion2 -inputScript `$line -cursorColumn `$line.Length).CompletionMatches.CompletionText"
+
+        $completions = Invoke-TokenAuthFreshPwsh $script -IsolatedHome $vaultHome
+
+        $completions | Should -Be @("'Ops;`$global:TokenAuthVaultCompletionRan=1'", 'Plain')
+    }
+
     It 'sends the source the user names on the call: the hostile server''s log sees what a definition alone never gets' {
         $null = Register-HostileDefinition 'HostileConsented' 'Env:TOKENAUTH_HOSTILE_VARIABLE'
 

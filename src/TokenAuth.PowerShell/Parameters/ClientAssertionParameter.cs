@@ -104,7 +104,7 @@ namespace TokenAuth.Commands
             var word = wordToComplete.Trim('\'', '"');
             var shown = DefinitionSources(fakeBoundParameters)
                 .Where(source => source.Description.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-                .Select(source => new CompletionResult(AsArgument(source.Description), source.Description, CompletionResultType.ParameterValue, "named by the provider's definition: " + source.Takes))
+                .Select(source => new CompletionResult(CompletionText.AsArgument(source.Description), source.Description, CompletionResultType.ParameterValue, "named by the provider's definition: " + source.Takes))
                 .ToList();
             if (word.StartsWith("Env:", StringComparison.OrdinalIgnoreCase))
             {
@@ -122,11 +122,6 @@ namespace TokenAuth.Commands
         /// A source's name as it can be typed: bare only when every character is plainly part of a word or a path, else
         /// single-quoted, so that a definition's source (File:x;iex ...) completes as text, never as code.
         /// </summary>
-        private static string AsArgument(string text) =>
-            BareArgument.IsMatch(text) ? text : "'" + CodeGeneration.EscapeSingleQuotedStringContent(text) + "'";
-
-        private static readonly System.Text.RegularExpressions.Regex BareArgument = new System.Text.RegularExpressions.Regex(@"^[\w:./\\-]+$");
-
         /// <summary>The sources the definitions of the providers on the command line (-Provider, -ClientAssertionProvider) name.</summary>
         private static IEnumerable<ClientAssertionSource> DefinitionSources(IDictionary fakeBoundParameters)
         {

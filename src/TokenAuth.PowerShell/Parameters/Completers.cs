@@ -8,6 +8,15 @@ using System.Management.Automation.Language;
 
 namespace TokenAuth.Commands
 {
+    /// <summary>What a completion inserts: the text as it is where it is one bare word, else single-quoted, so that no name runs as code.</summary>
+    internal static class CompletionText
+    {
+        private static readonly System.Text.RegularExpressions.Regex BareArgument = new System.Text.RegularExpressions.Regex(@"^[\w:./\\-]+$");
+
+        public static string AsArgument(string text) =>
+            BareArgument.IsMatch(text) ? text : "'" + CodeGeneration.EscapeSingleQuotedStringContent(text) + "'";
+    }
+
     /// <summary>Completes -Provider with the built-in and registered providers.</summary>
     public sealed class ProviderNameCompleter : IArgumentCompleter
     {
@@ -56,7 +65,7 @@ namespace TokenAuth.Commands
             return powerShell.Invoke()
                 .Select(vault => vault.Properties["Name"]?.Value as string)
                 .Where(name => name != null && name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-                .Select(name => new CompletionResult(name!.IndexOf(' ') >= 0 ? "'" + name.Replace("'", "''") + "'" : name, name, CompletionResultType.ParameterValue, name))
+                .Select(name => new CompletionResult(CompletionText.AsArgument(name!), name, CompletionResultType.ParameterValue, name))
                 .ToList();
         }
     }
