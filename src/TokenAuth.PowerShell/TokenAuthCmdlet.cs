@@ -136,7 +136,7 @@ namespace TokenAuth.Commands
         /// </summary>
         internal void MaskInCiLog(string value)
         {
-            var commands = CiMasking.CommandsFor(value, System.Environment.GetEnvironmentVariables());
+            var commands = CiMasking.CommandsFor(value);
             if (commands.Count == 0 || !MaskedInCiLog.TryAdd(Fingerprint(value), true))
             {
                 return;

@@ -13,6 +13,16 @@ namespace TokenAuth.Logging
     /// </summary>
     public static class CiMasking
     {
+        private const string AzureDevOps = "TF_BUILD";
+        private const string GitHubActions = "GITHUB_ACTIONS";
+
+        /// <summary>The commands for this process's own CI, read from the two variables that name it (not a copy of the whole environment).</summary>
+        public static IReadOnlyList<string> CommandsFor(string value) => CommandsFor(value, new Hashtable
+        {
+            [AzureDevOps] = Environment.GetEnvironmentVariable(AzureDevOps),
+            [GitHubActions] = Environment.GetEnvironmentVariable(GitHubActions),
+        });
+
         public static IReadOnlyList<string> CommandsFor(string value, IDictionary environment)
         {
             var commands = new List<string>();
@@ -33,12 +43,12 @@ namespace TokenAuth.Logging
                 }
             }
 
-            if (IsSet(environment, "TF_BUILD"))
+            if (IsSet(environment, AzureDevOps))
             {
                 parts.ForEach(part => commands.Add("##vso[task.setsecret]" + EscapeForAzureDevOps(part)));
             }
 
-            if (IsSet(environment, "GITHUB_ACTIONS"))
+            if (IsSet(environment, GitHubActions))
             {
                 parts.ForEach(part => commands.Add("::add-mask::" + EscapeForGitHubActions(part)));
             }
