@@ -68,16 +68,17 @@ namespace TokenAuth.Commands
         /// <summary>Waits for an engine call, relaying its log lines meanwhile; Ctrl+C ends the wait at once.</summary>
         internal T Await<T>(Task<T> task)
         {
-            // Waiting on a continuation that cannot fail, not on the task: Wait would wrap a failure in an
-            // AggregateException, hiding the TokenAuthException that becomes the ErrorRecord; GetResult below rethrows
-            // it as it was thrown. Task.Wait spins briefly before it blocks, which a fast answer often makes unneeded.
+            // The loop ends on the task itself, not on the continuation that wakes it: that continuation wakes the thread
+            // before it has itself completed, so a loop waiting for it could find it unfinished, sleep out a whole poll
+            // (25 ms) and only then see the answer. GetResult below rethrows a failure as it was thrown (Task.Wait would
+            // wrap it in an AggregateException, hiding the TokenAuthException that becomes the ErrorRecord).
             if (!task.IsCompleted)
             {
                 // Woken at once when the engine hands the pipeline thread work (a vault call, a script block), not at the next poll.
                 var channel = Channel;
-                var completed = task.ContinueWith(static (_, state) => ((PipelineThreadChannel)state!).Wake(), channel, CancellationToken.None,
+                _ = task.ContinueWith(static (_, state) => ((PipelineThreadChannel)state!).Wake(), channel, CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                while (!completed.IsCompleted)
+                while (!task.IsCompleted)
                 {
                     channel.WaitForWork(25);
                     Flush();
