@@ -86,19 +86,19 @@ namespace TokenAuth
         {
             private readonly ConcurrentDictionary<string, string> _entries = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
 
-            public Task<string?> ReadAsync(string vault, string name, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            public Task<string?> ReadAsync(string vault, string name, CancellationToken cancellationToken) =>
                 Task.FromResult(_entries.TryGetValue(name, out var text) ? text : null);
 
-            public Task WriteAsync(string vault, string name, string text, IClientAssertionHost? host, CancellationToken cancellationToken)
+            public Task WriteAsync(string vault, string name, string text, CancellationToken cancellationToken)
             {
                 _entries[name] = text;
                 return Task.CompletedTask;
             }
 
-            public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
                 Task.FromResult(names.Count(name => _entries.TryRemove(name, out _)));
 
-            public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+            public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, CancellationToken cancellationToken) =>
                 Task.FromResult<IReadOnlyList<string>>(_entries.Keys.Where(name => name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
         }
 

@@ -107,13 +107,12 @@ namespace TokenAuth
         public int ForgetAll() => _tokens.ForgetAll();
 
         /// <summary>Removes every TokenAuth token entry persisted in the vault, whoever wrote it; returns how many there were.</summary>
-        public Task<int> ClearPersistedTokensAsync(string vault, ITokenAuthLog? log = null, IClientAssertionHost? host = null, CancellationToken cancellationToken = default) =>
-            _tokens.ClearPersistedAsync(vault, log, host, cancellationToken);
+        public Task<int> ClearPersistedTokensAsync(string vault, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
+            _tokens.ClearPersistedAsync(vault, log, cancellationToken);
 
         /// <summary>Every TokenAuth token entry persisted in the vault, whoever wrote it, described without its tokens; unreadable entries are warned of and left out.</summary>
-        public Task<IReadOnlyList<PersistedTokenSummary>> ListPersistedTokensAsync(string vault, ITokenAuthLog? log = null, IClientAssertionHost? host = null,
-            CancellationToken cancellationToken = default) =>
-            _tokens.ListPersistedAsync(vault, log, host, cancellationToken);
+        public Task<IReadOnlyList<PersistedTokenSummary>> ListPersistedTokensAsync(string vault, ITokenAuthLog? log = null, CancellationToken cancellationToken = default) =>
+            _tokens.ListPersistedAsync(vault, log, cancellationToken);
 
         /// <summary>
         /// Revokes the session's token for the request: forgotten first, always, and its persisted entry removed; then the

@@ -234,6 +234,12 @@ namespace TokenAuth.Commands
 
             var definition = TokenAuthSession.Providers.Get(Provider);
             var target = ProviderTarget.Resolve(definition, Environment, BaseUri);
+            if (TokenAuthSession.Engine.Options.TokenCacheVault != null || definition.TokenCacheVault != null)
+            {
+                // Tokens persist: the vault's runspace opens on another thread while the credential is read.
+                SecretManagementRunspace.Prepare();
+            }
+
             var credential = EnvironmentVariable ? CredentialFromEnvironment(definition)
                 : definition.Credential.Fields.Count == 0 ? WithoutCredential(definition)
                 : Credential != null ? CredentialResolver.FromUserAndPassword(definition, Credential.UserName, Credential.Password, ClientCredential, "-Credential")

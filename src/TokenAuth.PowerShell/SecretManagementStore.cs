@@ -3,6 +3,8 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
 using Microsoft.PowerShell.Commands;
 using System.Security;
 using TokenAuth.Credentials;
@@ -26,6 +28,12 @@ namespace TokenAuth.Commands
         private static readonly Guid ModuleGuid = new Guid("a5c858f6-4a8e-41f1-b1ee-0ff8f6ad69d3");
         private static readonly Version MinimumVersion = new Version(1, 1, 0);
 
+        /// <summary>
+        /// Held around every SecretManagement call TokenAuth makes in the process, from any runspace or thread: SecretManagement
+        /// runs each vault call in one runspace of its own, which refuses a second call while one runs.
+        /// </summary>
+        internal static readonly SemaphoreSlim OneCallAtATime = new SemaphoreSlim(1, 1);
+
         private readonly PSCmdlet _cmdlet;
 
         public SecretManagementStore(PSCmdlet cmdlet)
@@ -35,7 +43,7 @@ namespace TokenAuth.Commands
 
         public SecretValue GetSecret(string name, string? vault)
         {
-            Import(name);
+            Import($"the secret '{name}'");
             using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
             // SecretManagement's own multi-line warning (no vault registered) is replaced by our error, which says what to do.
             powerShell.AddCommand(Module + "\\Get-Secret").AddParameter("Name", name)
@@ -46,6 +54,7 @@ namespace TokenAuth.Commands
             }
 
             System.Collections.ObjectModel.Collection<PSObject> results;
+            EnterGate();
             try
             {
                 results = powerShell.Invoke();
@@ -53,6 +62,10 @@ namespace TokenAuth.Commands
             catch (RuntimeException ex)
             {
                 throw vault == null && !AnyVaultRegistered() ? NoVaultRegistered(name, ex) : Classify(ex.ErrorRecord, name, vault, ex);
+            }
+            finally
+            {
+                OneCallAtATime.Release();
             }
 
             if (powerShell.Streams.Error.Count > 0)
@@ -75,12 +88,32 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// Imports SecretManagement into the session, as RequiredModules would have, unless it is there already; explicitly,
-        /// so that it does not depend on $PSModuleAutoLoadingPreference.
+        /// Waits for the token cache's vault call under way, if any (it runs on another thread); Ctrl+C ends the wait.
         /// </summary>
-        internal static void Import(string name)
+        private void EnterGate()
         {
-            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            while (!OneCallAtATime.Wait(100))
+            {
+                if (_cmdlet.Stopping)
+                {
+                    throw new PipelineStoppedException();
+                }
+            }
+        }
+
+        /// <summary>
+        /// Imports SecretManagement into the session (or <paramref name="runspace"/>), as RequiredModules would have, unless
+        /// it is there already; explicitly, so that it does not depend on $PSModuleAutoLoadingPreference.
+        /// <paramref name="what"/> names what is read, for the errors: "the secret 'TokenAuth.APIMW'".
+        /// </summary>
+        internal static void Import(string what, Runspace? runspace = null)
+        {
+            using var powerShell = runspace == null ? PowerShell.Create(RunspaceMode.CurrentRunspace) : PowerShell.Create();
+            if (runspace != null)
+            {
+                powerShell.Runspace = runspace;
+            }
+
             powerShell.AddCommand("Microsoft.PowerShell.Core\\Get-Module").AddParameter("Name", Module);
             var loaded = powerShell.Invoke<PSModuleInfo>();
             if (loaded.Count > 0)
@@ -88,7 +121,7 @@ namespace TokenAuth.Commands
                 if (loaded.Any(module => module.Guid != ModuleGuid || module.Version < MinimumVersion))
                 {
                     throw new SecretLookupException(SecretFailure.VaultFailed, null,
-                        $"The module loaded as {Module} is not Microsoft's (GUID {ModuleGuid}, version {MinimumVersion} or later), so the secret '{name}' is not "
+                        $"The module loaded as {Module} is not Microsoft's (GUID {ModuleGuid}, version {MinimumVersion} or later), so {what} is not "
                         + $"asked of it: Remove-Module {Module}, and install Microsoft's with Install-PSResource {Module}.");
                 }
 
@@ -106,13 +139,13 @@ namespace TokenAuth.Commands
             catch (RuntimeException ex) when (ex.ErrorRecord?.Exception is System.IO.FileNotFoundException)
             {
                 throw new SecretLookupException(SecretFailure.ModuleMissing, null,
-                    $"{Module} is not installed (Microsoft's, version {MinimumVersion} or later), so the secret '{name}' cannot be read from a vault: "
+                    $"{Module} is not installed (Microsoft's, version {MinimumVersion} or later), so {what} cannot be read from a vault: "
                     + $"Install-PSResource {Module} (Install-Module on Windows PowerShell "
                     + "without PSResourceGet), with a vault such as Microsoft.PowerShell.SecretStore; or pass -Credential, or -ClientId for a provider that needs no secret.", ex);
             }
             catch (RuntimeException ex)
             {
-                throw new SecretLookupException(SecretFailure.VaultFailed, null, $"Importing {Module} failed, so the secret '{name}' cannot be read: {ex.Message}", ex);
+                throw new SecretLookupException(SecretFailure.VaultFailed, null, $"Importing {Module} failed, so {what} cannot be read: {ex.Message}", ex);
             }
         }
 

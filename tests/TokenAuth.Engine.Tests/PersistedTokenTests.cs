@@ -407,16 +407,16 @@ public sealed class PersistedTokenTests : IAsyncLifetime
 
         public string Get(string vault, string name) => _entries[(vault, name)];
 
-        public Task<string?> ReadAsync(string vault, string name, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+        public Task<string?> ReadAsync(string vault, string name, CancellationToken cancellationToken) =>
             Call(() => _entries.TryGetValue((vault, name), out var text) ? text : null, cancellationToken);
 
-        public Task WriteAsync(string vault, string name, string text, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+        public Task WriteAsync(string vault, string name, string text, CancellationToken cancellationToken) =>
             Call(() => _entries[(vault, name)] = text, cancellationToken);
 
-        public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+        public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
             Call(() => names.Count(name => _entries.TryRemove((vault, name), out _)), cancellationToken);
 
-        public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, IClientAssertionHost? host, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, CancellationToken cancellationToken) =>
             Call(() => (IReadOnlyList<string>)_entries.Keys.Where(key => key.Vault == vault && key.Name.StartsWith(prefix, StringComparison.Ordinal))
                 .Select(key => key.Name).ToList(), cancellationToken);
 

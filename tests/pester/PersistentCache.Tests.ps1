@@ -216,6 +216,41 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         @(Warnings $output)[0] | Should -Match "vault 'TokenAuthStore'.*locked"
         (Counters).'kitegateway/token' | Should -Be 1
     }
+
+    It 'gives up on a vault that stops answering within the token timeout, and the command goes on' {
+        # A vault behind SecretManagement that takes 30 s over each token entry (the test vault's SlowFor) while the credential
+        # comes from it at once: SecretManagement cannot be stopped mid-call, so only a call TokenAuth does not wait out is bounded.
+        $slowHome = Join-Path $TestDrive 'slow'
+        $support = Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1'
+        Reset-Counter
+
+        $output = Step $slowHome -Off ("Import-Module '$support'; Register-TokenAuthTestVault -Name Slow -Path '$slowHome/vault.json' -SlowFor 'TokenAuth.Token.*' -DefaultVault; " +
+            "Set-Secret -Name TokenAuth.APIMW -Vault Slow -Secret $(CredentialScript APIMW); Set-TokenAuthOption -TokenCacheVault Slow -TokenTimeoutSec 2; " +
+            "`$clock = [System.Diagnostics.Stopwatch]::StartNew(); " +
+            "1..2 | ForEach-Object { (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider }; 'Seconds: ' + [int] `$clock.Elapsed.TotalSeconds")
+
+        $LASTEXITCODE | Should -Be 0
+        @($output | Where-Object { $_ -eq 'apimw' }).Count | Should -Be 2
+        Warnings $output | Should -HaveCount 1
+        @(Warnings $output)[0] | Should -Match "vault 'Slow'.*did not answer within the token timeout \(2 s\)"
+        # Two seconds for the read given up on, then the session's own cache; far from the vault's 30 s.
+        [int] (@($output | Where-Object { $_ -like 'Seconds: *' })[0] -replace 'Seconds: ') | Should -BeLessThan 15
+        (Counters).'apimw/token' | Should -Be 1
+    }
+
+    It 'reads and writes one vault from parallel runspaces of one process, one SecretManagement call at a time' {
+        # SecretManagement runs every vault call in one runspace of its own, which refuses a second call while one runs.
+        Reset-Counter
+
+        $output = Step $StoreHome ("Revoke-ProviderToken -All -Confirm:`$false | Out-Null; " +
+            "1..4 | ForEach-Object -ThrottleLimit 4 -Parallel { Set-TokenAuthOption -TokenCacheVault TokenAuthStore; " +
+            "(Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -Credential $(CredentialScript Kitegateway)).provider }")
+
+        $LASTEXITCODE | Should -Be 0
+        @($output | Where-Object { $_ -eq 'kitegateway' }).Count | Should -Be 4
+        Warnings $output | Should -HaveCount 0
+        (Counters).'kitegateway/token' | Should -BeLessOrEqual 4
+    }
 }
 
 Describe 'A signed-in person, in later processes' -Skip:(-not $HasSecretStore -or $PSVersionTable.PSEdition -ne 'Core') {

@@ -339,13 +339,14 @@ function Assert-TokenAuthReleaseBuild {
 function Register-TokenAuthTestVault {
     <#
     .SYNOPSIS
-    Registers the throwaway file vault (tests/pester/TokenAuth.TestVault) under a name; -Locked and -Broken make its reads fail.
+    Registers the throwaway file vault (tests/pester/TokenAuth.TestVault) under a name; -Locked and -Broken make its reads fail,
+    -SlowFor makes a read of a name that matches it take 30 s.
     #>
     [CmdletBinding()]
-    param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $Broken, [switch] $DefaultVault)
+    param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $Broken, [string] $SlowFor, [switch] $DefaultVault)
 
     Register-SecretVault -Name $Name -ModuleName (Join-Path $PSScriptRoot 'TokenAuth.TestVault/TokenAuth.TestVault.psd1') `
-        -VaultParameters @{ Path = $Path; Locked = [bool] $Locked; Broken = [bool] $Broken } -DefaultVault:$DefaultVault -AllowClobber
+        -VaultParameters @{ Path = $Path; Locked = [bool] $Locked; Broken = [bool] $Broken; SlowFor = $SlowFor } -DefaultVault:$DefaultVault -AllowClobber
 }
 
 function Set-TokenAuthDemoSecret {

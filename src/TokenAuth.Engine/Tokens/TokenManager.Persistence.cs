@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
-using TokenAuth.Credentials;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
@@ -20,12 +19,12 @@ namespace TokenAuth.Tokens
     internal sealed partial class TokenManager
     {
         /// <summary>Removes every TokenAuth token entry persisted in the vault; returns how many there were.</summary>
-        public Task<int> ClearPersistedAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken) =>
-            _persistence.ClearAsync(vault, log, host, cancellationToken);
+        public Task<int> ClearPersistedAsync(string vault, ITokenAuthLog? log, CancellationToken cancellationToken) =>
+            _persistence.ClearAsync(vault, log, cancellationToken);
 
         /// <summary>Every TokenAuth token entry persisted in the vault, described without its tokens.</summary>
-        public Task<IReadOnlyList<PersistedTokenSummary>> ListPersistedAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken) =>
-            _persistence.ListAsync(vault, log, host, cancellationToken);
+        public Task<IReadOnlyList<PersistedTokenSummary>> ListPersistedAsync(string vault, ITokenAuthLog? log, CancellationToken cancellationToken) =>
+            _persistence.ListAsync(vault, log, cancellationToken);
 
         /// <summary>
         /// Where the request's tokens persist: the vault's entry while it is fresh (another process may have renewed it),
@@ -93,7 +92,7 @@ namespace TokenAuth.Tokens
                 return;
             }
 
-            await _persistence.RemoveAsync(request, vault, log, request.Host, abandoned).ConfigureAwait(false);
+            await _persistence.RemoveAsync(request, vault, log, abandoned).ConfigureAwait(false);
         }
     }
 }

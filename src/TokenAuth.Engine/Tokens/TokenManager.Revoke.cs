@@ -33,7 +33,7 @@ namespace TokenAuth.Tokens
                     token = persisted;
                 }
 
-                removed = await _persistence.RemoveAsync(request, vault, log, request.Host, cancellationToken).ConfigureAwait(false);
+                removed = await _persistence.RemoveAsync(request, vault, log, cancellationToken).ConfigureAwait(false);
             }
 
             var result = token == null
@@ -50,7 +50,7 @@ namespace TokenAuth.Tokens
         {
             var forgotten = _cache.RemoveIfCurrent(token);
             var vault = _persistence.VaultFor(token.Request);
-            var removed = vault != null && await _persistence.RemoveAsync(token.Request, vault, log, host, cancellationToken).ConfigureAwait(false);
+            var removed = vault != null && await _persistence.RemoveAsync(token.Request, vault, log, cancellationToken).ConfigureAwait(false);
             var result = await RevokeAtProviderAsync(token, forgotten, connection ?? Checked(token.Request.Connection), log, host, cancellationToken, timeout).ConfigureAwait(false);
             return removed ? result.WithVaultEntryRemoved(vault!) : result;
         }

@@ -32,7 +32,7 @@ namespace TokenAuth.Commands
             var pattern = new WildcardPattern(Provider, WildcardOptions.IgnoreCase);
             if (ParameterSetName == InVault)
             {
-                var persisted = Await(TokenAuthSession.Engine.ListPersistedTokensAsync(Vault, Log, AssertionHost, Cancellation));
+                var persisted = Await(TokenAuthSession.Engine.ListPersistedTokensAsync(Vault, Log, Cancellation));
                 foreach (var entry in persisted.Where(entry => pattern.IsMatch(entry.Provider))
                     .OrderBy(entry => entry.Provider, ProviderDefinition.NameComparer).ThenBy(entry => entry.ExpiresOn))
                 {

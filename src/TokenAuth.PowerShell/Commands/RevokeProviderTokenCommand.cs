@@ -31,7 +31,7 @@ namespace TokenAuth.Commands
                 {
                     var forgotten = TokenAuthSession.Engine.ForgetAll();
                     var removed = vaults.Select(vault => new KeyValuePair<string, int>(vault,
-                        Await(TokenAuthSession.Engine.ClearPersistedTokensAsync(vault, Log, AssertionHost, Cancellation)))).ToList();
+                        Await(TokenAuthSession.Engine.ClearPersistedTokensAsync(vault, Log, Cancellation)))).ToList();
                     WriteObject(new TokenRevocation(forgotten, removed));
                     TokenAuthSession.Credentials.ForgetAll();
                     TokenAuthSession.ClientCertificates.ForgetAll();

@@ -52,7 +52,7 @@ namespace TokenAuth.Commands
         {
             try
             {
-                SecretManagementStore.Import("(tab completion)");
+                SecretManagementStore.Import("the vaults' names");
             }
             catch (Errors.SecretLookupException)
             {

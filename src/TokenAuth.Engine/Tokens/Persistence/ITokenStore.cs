@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using TokenAuth.Credentials;
 
 namespace TokenAuth.Tokens
 {
@@ -14,16 +13,15 @@ namespace TokenAuth.Tokens
     public interface ITokenStore
     {
         /// <summary>The text stored under the name; null when there is none.</summary>
-        /// <param name="host">The calling command's host: where a store that must run on the caller's thread runs.</param>
-        Task<string?> ReadAsync(string vault, string name, IClientAssertionHost? host, CancellationToken cancellationToken);
+        Task<string?> ReadAsync(string vault, string name, CancellationToken cancellationToken);
 
         /// <summary>Stores the text under the name, replacing what was there.</summary>
-        Task WriteAsync(string vault, string name, string text, IClientAssertionHost? host, CancellationToken cancellationToken);
+        Task WriteAsync(string vault, string name, string text, CancellationToken cancellationToken);
 
         /// <summary>Removes the names given; returns how many were there.</summary>
-        Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, IClientAssertionHost? host, CancellationToken cancellationToken);
+        Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
 
         /// <summary>The names in the vault that start with the prefix.</summary>
-        Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, IClientAssertionHost? host, CancellationToken cancellationToken);
+        Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, CancellationToken cancellationToken);
     }
 }

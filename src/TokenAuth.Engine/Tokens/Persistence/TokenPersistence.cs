@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using TokenAuth.Credentials;
 using TokenAuth.Logging;
 
 namespace TokenAuth.Tokens
@@ -42,7 +41,7 @@ namespace TokenAuth.Tokens
         {
             var provider = request.Target.ProviderName;
             var name = PersistedTokenName.For(request);
-            if (await ReadTextAsync(vault, name.Name, provider, request.Host, log, cancellationToken).ConfigureAwait(false) is not { } text)
+            if (await ReadTextAsync(vault, name.Name, provider, log, cancellationToken).ConfigureAwait(false) is not { } text)
             {
                 if (!_failed.ContainsKey(vault))
                 {
@@ -79,7 +78,7 @@ namespace TokenAuth.Tokens
             var request = token.Request;
             var name = PersistedTokenName.For(request);
             // A write another process made at the same moment may be what failed: the vault stays in use for reading.
-            if (await WriteTextAsync(vault, name.Name, () => PersistedTokenEntry.Write(token, name), request.Host, log, cancellationToken,
+            if (await WriteTextAsync(vault, name.Name, () => PersistedTokenEntry.Write(token, name), log, cancellationToken,
                     ex => $"{token.Provider}: the token could not be persisted in the vault '{vault}', so it serves this session only: " + Reason(ex, token.Value, token.RefreshToken))
                 .ConfigureAwait(false))
             {
@@ -92,7 +91,7 @@ namespace TokenAuth.Tokens
         /// The text stored under the name, within the token timeout; null when there is none, when the vault failed (warned
         /// once, and not asked again in this session) or when the session has no store.
         /// </summary>
-        internal async Task<string?> ReadTextAsync(string vault, string name, string provider, IClientAssertionHost? host, ITokenAuthLog? log,
+        internal async Task<string?> ReadTextAsync(string vault, string name, string provider, ITokenAuthLog? log,
             CancellationToken cancellationToken)
         {
             var store = _store();
@@ -103,7 +102,7 @@ namespace TokenAuth.Tokens
 
             try
             {
-                return await BoundedAsync(cancel => store.ReadAsync(vault, name, host, cancel), cancellationToken).ConfigureAwait(false);
+                return await BoundedAsync(cancel => store.ReadAsync(vault, name, cancel), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -113,7 +112,7 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>Stores the text under the name, within the token timeout; false (and the warning <paramref name="failure"/> words) when it could not.</summary>
-        internal async Task<bool> WriteTextAsync(string vault, string name, Func<string> text, IClientAssertionHost? host, ITokenAuthLog? log,
+        internal async Task<bool> WriteTextAsync(string vault, string name, Func<string> text, ITokenAuthLog? log,
             CancellationToken cancellationToken, Func<Exception, string> failure)
         {
             var store = _store();
@@ -126,7 +125,7 @@ namespace TokenAuth.Tokens
             {
                 await BoundedAsync(async cancel =>
                 {
-                    await store.WriteAsync(vault, name, text(), host, cancel).ConfigureAwait(false);
+                    await store.WriteAsync(vault, name, text(), cancel).ConfigureAwait(false);
                     return true;
                 }, cancellationToken).ConfigureAwait(false);
                 return true;
@@ -139,7 +138,7 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>Removes the request's entry; true when there was one.</summary>
-        public async Task<bool> RemoveAsync(TokenRequest request, string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken)
+        public async Task<bool> RemoveAsync(TokenRequest request, string vault, ITokenAuthLog? log, CancellationToken cancellationToken)
         {
             var store = _store();
             if (store == null)
@@ -149,7 +148,7 @@ namespace TokenAuth.Tokens
 
             try
             {
-                return await BoundedAsync(cancel => store.RemoveAsync(vault, new[] { PersistedTokenName.For(request).Name }, host, cancel), cancellationToken)
+                return await BoundedAsync(cancel => store.RemoveAsync(vault, new[] { PersistedTokenName.For(request).Name }, cancel), cancellationToken)
                     .ConfigureAwait(false) > 0;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -160,7 +159,7 @@ namespace TokenAuth.Tokens
         }
 
         /// <summary>Removes every TokenAuth token entry in the vault, whoever wrote it; returns how many.</summary>
-        public async Task<int> ClearAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken)
+        public async Task<int> ClearAsync(string vault, ITokenAuthLog? log, CancellationToken cancellationToken)
         {
             var store = _store();
             if (store == null)
@@ -170,8 +169,8 @@ namespace TokenAuth.Tokens
 
             try
             {
-                var names = await BoundedAsync(cancel => store.ListAsync(vault, PersistedTokenName.Prefix, host, cancel), cancellationToken).ConfigureAwait(false);
-                return names.Count == 0 ? 0 : await BoundedAsync(cancel => store.RemoveAsync(vault, names, host, cancel), cancellationToken).ConfigureAwait(false);
+                var names = await BoundedAsync(cancel => store.ListAsync(vault, PersistedTokenName.Prefix, cancel), cancellationToken).ConfigureAwait(false);
+                return names.Count == 0 ? 0 : await BoundedAsync(cancel => store.RemoveAsync(vault, names, cancel), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -184,7 +183,7 @@ namespace TokenAuth.Tokens
         /// Every TokenAuth token entry in the vault, whoever wrote it, as a listing shows it; an entry that cannot be read is
         /// left out with a warning naming it (never its content). One vault read per entry, each within the token timeout.
         /// </summary>
-        public async Task<IReadOnlyList<PersistedTokenSummary>> ListAsync(string vault, ITokenAuthLog? log, IClientAssertionHost? host, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<PersistedTokenSummary>> ListAsync(string vault, ITokenAuthLog? log, CancellationToken cancellationToken)
         {
             var store = _store();
             var summaries = new List<PersistedTokenSummary>();
@@ -196,7 +195,7 @@ namespace TokenAuth.Tokens
             IReadOnlyList<string> names;
             try
             {
-                names = await BoundedAsync(cancel => store.ListAsync(vault, PersistedTokenName.Prefix, host, cancel), cancellationToken).ConfigureAwait(false);
+                names = await BoundedAsync(cancel => store.ListAsync(vault, PersistedTokenName.Prefix, cancel), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -206,7 +205,7 @@ namespace TokenAuth.Tokens
 
             foreach (var name in names)
             {
-                if (await ReadTextAsync(vault, name, "TokenAuth", host, log, cancellationToken).ConfigureAwait(false) is not { } text)
+                if (await ReadTextAsync(vault, name, "TokenAuth", log, cancellationToken).ConfigureAwait(false) is not { } text)
                 {
                     continue;
                 }

@@ -80,7 +80,7 @@ namespace TokenAuth.Tokens
             var people = _people.Of(request, out var current);
             var name = PersistedTokenName.For(key);
             var provider = request.Target.ProviderName;
-            if (await _persistence.WriteTextAsync(vault, name.Name, () => Write(people, current, name), request.Host, log, cancellationToken,
+            if (await _persistence.WriteTextAsync(vault, name.Name, () => Write(people, current, name), log, cancellationToken,
                     ex => $"{provider}: who signed in could not be noted in the vault '{vault}', so a new process asks them to sign in again: " + TokenPersistence.Reason(ex))
                 .ConfigureAwait(false))
             {
@@ -92,7 +92,7 @@ namespace TokenAuth.Tokens
         {
             var provider = request.Target.ProviderName;
             var name = PersistedTokenName.For(key);
-            if (await _persistence.ReadTextAsync(vault, name.Name, provider, request.Host, log, cancellationToken).ConfigureAwait(false) is not { } text)
+            if (await _persistence.ReadTextAsync(vault, name.Name, provider, log, cancellationToken).ConfigureAwait(false) is not { } text)
             {
                 return;
             }

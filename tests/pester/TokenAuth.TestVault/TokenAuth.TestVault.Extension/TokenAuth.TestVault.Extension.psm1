@@ -1,5 +1,6 @@
 # VaultParameters: Path (the JSON file), Locked ($true makes every read fail as a locked SecretStore does),
-# Broken ($true makes every read fail for another reason).
+# Broken ($true makes every read fail for another reason), SlowFor (a wildcard: a read of a name it matches takes 30 s
+# before it answers, as a vault on a network that has stopped answering).
 # The function names and parameters are SecretManagement's extension contract: VaultName is passed whether used or
 # not, and Set-Secret and Remove-Secret cannot take -WhatIf. The store is plain text by design (see the manifest).
 
@@ -28,6 +29,9 @@ function Get-Secret {
     }
     if ($AdditionalParameters.Broken) {
         throw "The vault file of $VaultName is corrupt."
+    }
+    if ($AdditionalParameters.SlowFor -and $Name -like $AdditionalParameters.SlowFor) {
+        Start-Sleep -Seconds 30
     }
     $entry = (Read-Store $AdditionalParameters)[$Name]
     if ($null -eq $entry) { return $null }
