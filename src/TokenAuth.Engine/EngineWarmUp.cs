@@ -1,7 +1,4 @@
 using System;
-using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
@@ -20,31 +17,25 @@ namespace TokenAuth
     /// before the first real call needs them. A fresh process (a pipeline step) otherwise compiles them on its first call:
     /// about 80 ms of its first token and request, here, which this does on another core while PowerShell finishes the
     /// import and binds the first command. Nothing leaves the process: a private engine with its own client over an
-    /// in-memory handler, a made-up credential and host, no log, no session cache, no pooled client, no vault but one in
-    /// memory.
+    /// in-memory handler, a made-up credential and host, no log, no session cache, no pooled client, no vault.
     /// </summary>
     public static class EngineWarmUp
     {
         private static int _started;
-        private static int _persistingStarted;
 
         /// <summary>
         /// Starts the run on the thread pool, once a process (each runspace that imports the module asks again; the code
         /// is compiled for all). The task never fails: a failed warm-up only leaves the first call to compile its own code.
         /// </summary>
         public static Task Start(IJsonObjectBuilder builder) =>
-            Interlocked.Exchange(ref _started, 1) == 0 ? RunQuietly(builder, persisting: false) : Task.CompletedTask;
-
-        /// <summary>The same with the persisted token's path, its entry written, named and read back (from memory here); once a process.</summary>
-        public static Task StartPersisting(IJsonObjectBuilder builder) =>
-            Interlocked.Exchange(ref _persistingStarted, 1) == 0 ? RunQuietly(builder, persisting: true) : Task.CompletedTask;
+            Interlocked.Exchange(ref _started, 1) == 0 ? RunQuietly(builder) : Task.CompletedTask;
 
         /// <summary>The run on the thread pool, its failure kept to itself.</summary>
-        internal static Task RunQuietly(IJsonObjectBuilder builder, bool persisting) => Task.Run(async () =>
+        internal static Task RunQuietly(IJsonObjectBuilder builder) => Task.Run(async () =>
         {
             try
             {
-                await RunAsync(builder, persisting).ConfigureAwait(false);
+                await RunAsync(builder).ConfigureAwait(false);
             }
             catch (Exception)
             {
@@ -54,24 +45,16 @@ namespace TokenAuth
 
         /// <summary>
         /// A token request, a request with that token, one with the cached token, and the JSON answer built with
-        /// <paramref name="builder"/>; persisting, the token is also written to an in-memory vault, and a second engine
-        /// (a new process's) sends a request with the token it reads from there. Returns how many token requests were made: one.
+        /// <paramref name="builder"/>. Returns how many token requests were made: one.
         /// </summary>
-        internal static async Task<int> RunAsync(IJsonObjectBuilder builder, bool persisting = false)
+        internal static async Task<int> RunAsync(IJsonObjectBuilder builder)
         {
             var answers = new CannedAnswers();
-            var vault = persisting ? new MemoryVault() : null;
-            var options = persisting ? new TokenAuthOptions { TokenCacheVault = "warm-up" } : null;
             var target = ProviderTarget.Resolve(BuiltInProviders.All[0], baseUri: "https://warm-up.invalid/");
             var request = new TokenRequest(target, new ProviderCredential("warm-up-id", "warm-up-secret", "warm-up-credential"));
-            var engine = new TokenAuthEngine(options, null, answers) { TokenStore = vault };
+            var engine = new TokenAuthEngine(null, null, answers);
             await SendAsync(engine, request, builder).ConfigureAwait(false);
             await SendAsync(engine, request, builder).ConfigureAwait(false);
-            if (persisting)
-            {
-                await SendAsync(new TokenAuthEngine(options, null, answers) { TokenStore = vault }, request, builder).ConfigureAwait(false);
-            }
-
             return answers.TokenRequests;
         }
 
@@ -79,27 +62,6 @@ namespace TokenAuth
         {
             var response = await engine.SendAsync(request, new ApiRequest("GET", "resources/sample")).ConfigureAwait(false);
             response.TryBuildJson(builder, out _);
-        }
-
-        /// <summary>A vault in memory, for this run alone.</summary>
-        private sealed class MemoryVault : ITokenStore
-        {
-            private readonly ConcurrentDictionary<string, string> _entries = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-
-            public Task<string?> ReadAsync(string vault, string name, CancellationToken cancellationToken) =>
-                Task.FromResult(_entries.TryGetValue(name, out var text) ? text : null);
-
-            public Task WriteAsync(string vault, string name, string text, CancellationToken cancellationToken)
-            {
-                _entries[name] = text;
-                return Task.CompletedTask;
-            }
-
-            public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
-                Task.FromResult(names.Count(name => _entries.TryRemove(name, out _)));
-
-            public Task<IReadOnlyList<string>> ListAsync(string vault, string prefix, CancellationToken cancellationToken) =>
-                Task.FromResult<IReadOnlyList<string>>(_entries.Keys.Where(name => name.StartsWith(prefix, StringComparison.Ordinal)).ToList());
         }
 
         /// <summary>Answers as a provider would, after a yield, so that every await on the way suspends as it does over a network.</summary>

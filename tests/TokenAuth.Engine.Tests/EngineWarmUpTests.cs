@@ -21,22 +21,11 @@ public sealed class EngineWarmUpTests
     }
 
     [Fact]
-    public async Task Persisting_a_second_engine_sends_with_the_token_the_first_wrote_asking_for_none()
-    {
-        var builder = new RecordingBuilder();
-
-        var tokenRequests = await EngineWarmUp.RunAsync(builder, persisting: true);
-
-        Assert.Equal(1, tokenRequests);
-        Assert.Equal(3, builder.Names.FindAll(name => name == "id").Count);
-    }
-
-    [Fact]
     public async Task Run_in_the_background_it_ends_without_an_error_even_when_it_fails()
     {
         var failing = new RecordingBuilder { Fails = true };
 
-        await EngineWarmUp.RunQuietly(failing, persisting: true);
+        await EngineWarmUp.RunQuietly(failing);
         await Assert.ThrowsAsync<System.InvalidOperationException>(() => EngineWarmUp.RunAsync(failing));
     }
 
@@ -44,10 +33,8 @@ public sealed class EngineWarmUpTests
     public void It_starts_once_a_process_however_many_runspaces_import_the_module()
     {
         EngineWarmUp.Start(new RecordingBuilder());
-        EngineWarmUp.StartPersisting(new RecordingBuilder());
 
         Assert.Same(Task.CompletedTask, EngineWarmUp.Start(new RecordingBuilder()));
-        Assert.Same(Task.CompletedTask, EngineWarmUp.StartPersisting(new RecordingBuilder()));
     }
 
     private sealed class RecordingBuilder : IJsonObjectBuilder

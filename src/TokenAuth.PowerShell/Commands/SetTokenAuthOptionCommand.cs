@@ -157,8 +157,7 @@ namespace TokenAuth.Commands
                 RunspaceSettings.Current = settings;
                 if (options.TokenCacheVault != null)
                 {
-                    // The next call reads the vault: the persisted token's code compiles, and the vault's runspace opens, meanwhile on other threads.
-                    _ = EngineWarmUp.StartPersisting(PowerShellValues.PSObjects);
+                    // The next call reads the vault: its runspace opens meanwhile, on another thread.
                     SecretManagementRunspace.Prepare();
                 }
 
