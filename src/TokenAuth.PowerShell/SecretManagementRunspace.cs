@@ -74,6 +74,11 @@ namespace TokenAuth.Commands
             try
             {
                 SecretManagementStore.Import("the token cache", runspace);
+                // A first command, which asks no vault (it lists the registered ones), compiles this runspace's pipeline and
+                // SecretManagement's binding here rather than in the first vault call: about 6 ms of it, measured.
+                using var firstCommand = PowerShell.Create();
+                firstCommand.Runspace = runspace;
+                firstCommand.AddCommand(SecretManagementStore.Module + "\\Get-SecretVault").AddParameter("ErrorAction", ActionPreference.Ignore).Invoke();
                 return runspace;
             }
             catch (Exception)
