@@ -10,20 +10,22 @@
                          the vault: the entry read, no token request
     each in two settings: the credential read from the same vault (TokenAuth.APIMW, as the module documents it, so
     that SecretManagement and SecretStore are loaded either way), and passed in with -Credential (so that the
-    persisted step alone loads them). All run in a home of their own with a real Microsoft.PowerShell.SecretStore vault configured for unattended use
+    persisted step alone loads them; -VaultCredentialOnly leaves this one out). All run in a home of their own with a real Microsoft.PowerShell.SecretStore vault configured for unattended use
     (the user's store is never touched), in -Rounds paired rounds, the order reversed every other round; the report
     gives each step's median and spread and the median of the per-round differences and ratios. The emulator answers
     a token request on loopback in about a millisecond, far quicker than a real provider over a network:
-    -TokenLatencyMs delays each token answer (the emulator's delay fault) to stand for one, 0 by default. The
+    -TokenLatencyMs delays each token answer (the emulator's delay fault) to stand for one, 0 by default; given
+    several, every pair runs with each of them in the same rounds, which shows where persisting starts to pay (from a
+    shell, through -Command: -File hands '0,10' over as one string, which PowerShell reads as the number 10). The
     emulator's counters confirm that the persisted step asked for no token. Needs a Release build (dotnet build TokenAuth.sln -c Release: a Debug build runs unoptimized, and is refused).
 .EXAMPLE
     pwsh tests/bench/Compare-PersistedStep.ps1 -Rounds 15
-    pwsh tests/bench/Compare-PersistedStep.ps1 -Rounds 15 -TokenLatencyMs 150
+    pwsh -Command './tests/bench/Compare-PersistedStep.ps1 -Rounds 15 -TokenLatencyMs 0, 10, 25, 50'
 #>
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'A benchmark report for the person at the console.')]
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator publishes its demo credentials; they protect nothing.')]
 [CmdletBinding()]
-param ([int] $Rounds = 15, [int] $TokenLatencyMs = 0)
+param ([int] $Rounds = 15, [ValidateRange(0, 10000)] [int[]] $TokenLatencyMs = @(0), [switch] $VaultCredentialOnly)
 
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
@@ -39,10 +41,14 @@ try {
         "`$null = Invoke-AuthenticatedRequest APIMW -BaseUri '$base' -Uri resources/sample -Credential `$credential -ErrorAction Stop"
     $fromVault = "`$null = Invoke-AuthenticatedRequest APIMW -BaseUri '$base' -Uri resources/sample -ErrorAction Stop"
     $persist = 'Set-TokenAuthOption -TokenCacheVault TokenAuthStore; '
-    # Two settings, each a pair: the credential from the vault (TokenAuth.APIMW, as the module documents it), and passed in.
-    $pairs = [ordered]@{
-        'credential from the vault' = @($fromVault, ($persist + $fromVault))
-        'credential passed in'      = @($passed, ($persist + $passed))
+    # Two settings, each a pair: the credential from the vault (TokenAuth.APIMW, as the module documents it), and passed in;
+    # each pair with each token latency.
+    $pairs = [ordered]@{}
+    foreach ($latency in $TokenLatencyMs) {
+        $pairs["credential from the vault, token answer $latency ms"] = [pscustomobject]@{ Steps = @($fromVault, ($persist + $fromVault)); Latency = $latency }
+        if (-not $VaultCredentialOnly) {
+            $pairs["credential passed in, token answer $latency ms"] = [pscustomobject]@{ Steps = @($passed, ($persist + $passed)); Latency = $latency }
+        }
     }
 
     $ready = Invoke-TokenAuthFreshPwsh -IsolatedHome $storeHome ((Get-TokenAuthSecretStoreScript) +
@@ -60,10 +66,10 @@ try {
         }
     }
 
-    function Measure-Step([string] $Script) {
+    function Measure-Step([string] $Script, [int] $Latency) {
         Reset-TokenAuthEmulator -Emulator $emulator
-        if ($TokenLatencyMs -gt 0) {
-            Add-TokenAuthEmulatorFault -Emulator $emulator -Provider APIMW -Endpoint token -DelayMilliseconds $TokenLatencyMs -DelayOnly
+        if ($Latency -gt 0) {
+            Add-TokenAuthEmulatorFault -Emulator $emulator -Provider APIMW -Endpoint token -DelayMilliseconds $Latency -DelayOnly
         }
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
         # The process's CPU time (user and system, all threads), reported as its last act: the work a step does, which a
@@ -81,7 +87,7 @@ try {
         foreach ($setting in $pairs.Keys) {
             $order = if ($round % 2) { 0, 1 } else { 1, 0 }
             $measured = @{}
-            foreach ($i in $order) { $measured[$i] = Measure-Step $pairs[$setting][$i] }
+            foreach ($i in $order) { $measured[$i] = Measure-Step $pairs[$setting].Steps[$i] $pairs[$setting].Latency }
             $result = $results[$setting]
             $result.Asking.Add($measured[0].Wall)
             $result.Persisted.Add($measured[1].Wall)
@@ -99,7 +105,7 @@ try {
         "{0} ({1}-{2})" -f ($Format -f (Get-TokenAuthMedian $Values)), ($Format -f ($Values | Measure-Object -Minimum).Minimum), ($Format -f ($Values | Measure-Object -Maximum).Maximum)
     }
 
-    Write-Host "Fresh pwsh step (start-up, import, token, one API request, exit), APIMW on the emulator with its token answer delayed $TokenLatencyMs ms,"
+    Write-Host "Fresh pwsh step (start-up, import, token, one API request, exit), APIMW on the emulator,"
     Write-Host "SecretStore vault, $Rounds paired rounds, PowerShell $($PSVersionTable.PSVersion); medians (min-max):"
     foreach ($setting in $results.Keys) {
         $result = $results[$setting]
