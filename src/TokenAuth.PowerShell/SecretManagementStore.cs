@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
@@ -54,7 +55,7 @@ namespace TokenAuth.Commands
             }
 
             System.Collections.ObjectModel.Collection<PSObject> results;
-            EnterGate();
+            EnterGate(name);
             try
             {
                 results = powerShell.Invoke();
@@ -88,15 +89,25 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// Waits for the token cache's vault call under way, if any (it runs on another thread); Ctrl+C ends the wait.
+        /// Waits for the token cache's vault call under way, if any (it runs on another thread), as long as the token
+        /// timeout: one left to a vault that stopped answering may never end. Ctrl+C ends the wait too.
         /// </summary>
-        private void EnterGate()
+        private void EnterGate(string name)
         {
+            var limit = TokenAuthSession.Engine.Options.TokenTimeout;
+            var waiting = Stopwatch.StartNew();
             while (!OneCallAtATime.Wait(100))
             {
                 if (_cmdlet.Stopping)
                 {
                     throw new PipelineStoppedException();
+                }
+
+                if (waiting.Elapsed > limit)
+                {
+                    throw new SecretLookupException(SecretFailure.VaultFailed, null,
+                        $"The secret '{name}' was not read: a vault call of the token cache's, before it, has not finished in {limit.TotalSeconds:0.###} s "
+                        + "(a vault that stopped answering), and SecretManagement takes one call at a time in a process.");
                 }
             }
         }

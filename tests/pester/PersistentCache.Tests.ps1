@@ -225,9 +225,12 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         Reset-Counter
 
         $output = Step $slowHome -Off ("Import-Module '$support'; Register-TokenAuthTestVault -Name Slow -Path '$slowHome/vault.json' -SlowFor 'TokenAuth.Token.*' -DefaultVault; " +
-            "Set-Secret -Name TokenAuth.APIMW -Vault Slow -Secret $(CredentialScript APIMW); Set-TokenAuthOption -TokenCacheVault Slow -TokenTimeoutSec 2; " +
-            "`$clock = [System.Diagnostics.Stopwatch]::StartNew(); " +
-            "1..2 | ForEach-Object { (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider }; 'Seconds: ' + [int] `$clock.Elapsed.TotalSeconds")
+            "Set-Secret -Name TokenAuth.APIMW -Vault Slow -Secret $(CredentialScript APIMW); Set-Secret -Name TokenAuth.Kitegateway -Vault Slow -Secret $(CredentialScript Kitegateway); " +
+            "Set-TokenAuthOption -TokenCacheVault Slow -TokenTimeoutSec 2; `$clock = [System.Diagnostics.Stopwatch]::StartNew(); " +
+            "1..2 | ForEach-Object { (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider }; 'Seconds: ' + [int] `$clock.Elapsed.TotalSeconds; " +
+            # Another credential in the same vault meanwhile: SecretManagement is still busy with the abandoned call.
+            "try { Invoke-AuthenticatedRequest Kitegateway -BaseUri '$Kite' -Uri resources/sample -ErrorAction Stop } catch { 'Error: ' + `$_.FullyQualifiedErrorId + ': ' + `$_ }; " +
+            "'Seconds then: ' + [int] `$clock.Elapsed.TotalSeconds")
 
         $LASTEXITCODE | Should -Be 0
         @($output | Where-Object { $_ -eq 'apimw' }).Count | Should -Be 2
@@ -236,6 +239,10 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         # Two seconds for the read given up on, then the session's own cache; far from the vault's 30 s.
         [int] (@($output | Where-Object { $_ -like 'Seconds: *' })[0] -replace 'Seconds: ') | Should -BeLessThan 15
         (Counters).'apimw/token' | Should -Be 1
+        # The credential read waits for the abandoned call no longer than the token timeout, and says why it failed.
+        @($output | Where-Object { $_ -like 'Error: *' })[0] | Should -BeLike "Error: SecretVaultFailed*: The secret 'TokenAuth.Kitegateway' was not read: a vault call of the token cache's, before it, has not finished in 2 s*"
+        [int] (@($output | Where-Object { $_ -like 'Seconds then: *' })[0] -replace 'Seconds then: ') | Should -BeLessThan 25
+        [int] (Counters).'kitegateway/token' | Should -Be 0
     }
 
     It 'reads and writes one vault from parallel runspaces of one process, one SecretManagement call at a time' {
