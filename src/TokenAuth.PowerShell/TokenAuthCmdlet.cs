@@ -74,7 +74,7 @@ namespace TokenAuth.Commands
             // wrap it in an AggregateException, hiding the TokenAuthException that becomes the ErrorRecord).
             if (!task.IsCompleted)
             {
-                // Woken at once when the engine hands the pipeline thread work (a vault call, a script block), not at the next poll.
+                // Woken at once when the engine hands the pipeline thread work (a client assertion's script block), not at the next poll.
                 var channel = Channel;
                 _ = task.ContinueWith(static (_, state) => ((PipelineThreadChannel)state!).Wake(), channel, CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -16,7 +16,7 @@ namespace TokenAuth.Credentials
     /// </summary>
     public sealed class CredentialResolver
     {
-        /// <summary>Held around every vault call in the process, credentials' and client certificates' alike.</summary>
+        /// <summary>Held around every secret read in the process, credentials' and client certificates' alike.</summary>
         internal static readonly object VaultGate = new object();
 
         private readonly ConcurrentDictionary<(string Provider, string Secret, string Vault), ProviderCredential> _resolved =

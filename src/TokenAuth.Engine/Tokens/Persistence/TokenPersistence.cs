@@ -224,7 +224,7 @@ namespace TokenAuth.Tokens
             return summaries;
         }
 
-        /// <summary>One vault call within the token timeout: past it the call is cancelled (the store stops what it runs) and reported as slow.</summary>
+        /// <summary>One vault call within the token timeout: past it the call is cancelled, left to end when it can, and reported as slow.</summary>
         private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
         {
             var limit = _options().TokenTimeout;
