@@ -118,10 +118,6 @@ namespace TokenAuth.Commands
                 .Select(source => new CompletionResult(source.Name, source.Name, CompletionResultType.ParameterValue, source.Description)));
         }
 
-        /// <summary>
-        /// A source's name as it can be typed: bare only when every character is plainly part of a word or a path, else
-        /// single-quoted, so that a definition's source (File:x;iex ...) completes as text, never as code.
-        /// </summary>
         /// <summary>The sources the definitions of the providers on the command line (-Provider, -ClientAssertionProvider) name.</summary>
         private static IEnumerable<ClientAssertionSource> DefinitionSources(IDictionary fakeBoundParameters)
         {

@@ -8,7 +8,11 @@ using System.Management.Automation.Language;
 
 namespace TokenAuth.Commands
 {
-    /// <summary>What a completion inserts: the text as it is where it is one bare word, else single-quoted, so that no name runs as code.</summary>
+    /// <summary>
+    /// What a completion inserts: the text bare only when every character is plainly part of a word or a path, else
+    /// single-quoted, so that a name from a definition or a registry (File:x;iex ..., a vault 'Ops;$x=1') completes as
+    /// text, never as code.
+    /// </summary>
     internal static class CompletionText
     {
         private static readonly System.Text.RegularExpressions.Regex BareArgument = new System.Text.RegularExpressions.Regex(@"^[\w:./\\-]+$");
