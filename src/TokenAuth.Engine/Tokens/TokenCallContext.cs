@@ -71,20 +71,22 @@ namespace TokenAuth.Tokens
                 return shown;
             }
 
-            text = carriesToken ? text.Replace(sent.ToString(), Redaction.Mask) : text;
-            text = carriesRefresh ? text.Replace(refresh!, Redaction.Mask) : text;
-            if (Uri.TryCreate(text, UriKind.Absolute, out var masked))
+            var sentText = carriesToken ? sent.ToString() : null;
+            string Masked(string value)
+            {
+                value = sentText != null ? value.Replace(sentText, Redaction.Mask) : value;
+                return carriesRefresh ? value.Replace(refresh!, Redaction.Mask) : value;
+            }
+
+            if (Uri.TryCreate(Masked(text), UriKind.Absolute, out var masked))
             {
                 return masked;
             }
 
             // The token is part of the scheme, host or port (a provider chose a token found in its own address, "http" or
-            // "test" say): masked, that is no address, so none is shown, only the path and query masked alike.
-            var rest = shown.PathAndQuery;
-            rest = carriesToken ? rest.Replace(sent.ToString(), Redaction.Mask) : rest;
-            rest = carriesRefresh ? rest.Replace(refresh!, Redaction.Mask) : rest;
-            // Appended, not resolved against it: a path starting "//" would name a host of its own.
-            return new Uri(HiddenAddress + rest);
+            // "test" say): masked, that is no address, so none is shown, only the path and query masked alike. Appended,
+            // not resolved against it: a path starting "//" would name a host of its own.
+            return new Uri(HiddenAddress + Masked(shown.PathAndQuery));
         }
 
         /// <summary>Where a URI whose address holds the token is shown to point: a name that can be no host's (RFC 2606).</summary>
