@@ -71,9 +71,11 @@ namespace TokenAuth.Commands
             var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
             runspace.ThreadOptions = PSThreadOptions.ReuseThread;
             runspace.Open();
+            using var powerShell = PowerShell.Create();
+            powerShell.Runspace = runspace;
             try
             {
-                SecretManagementStore.Import("the token cache", runspace);
+                SecretManagementStore.ImportPinned(powerShell, "the token cache");
             }
             catch (Exception)
             {
@@ -81,7 +83,7 @@ namespace TokenAuth.Commands
                 throw;
             }
 
-            CompileFirstCommand(runspace);
+            CompileFirstCommand(powerShell);
             return runspace;
         }
 
@@ -90,14 +92,13 @@ namespace TokenAuth.Commands
         /// SecretManagement's binding here rather than in the first vault call (about 6 ms of it, measured). Whatever it
         /// meets, the vault calls meet again and report.
         /// </summary>
-        private static void CompileFirstCommand(Runspace runspace)
+        private static void CompileFirstCommand(PowerShell powerShell)
         {
-            using var firstCommand = PowerShell.Create();
-            firstCommand.Runspace = runspace;
-            firstCommand.AddCommand(SecretManagementStore.Module + "\\Get-SecretVault").AddParameter("ErrorAction", ActionPreference.Ignore);
+            powerShell.Commands.Clear();
+            powerShell.AddCommand(SecretManagementStore.Module + "\\Get-SecretVault").AddParameter("ErrorAction", ActionPreference.Ignore);
             try
             {
-                firstCommand.Invoke();
+                powerShell.Invoke();
             }
             catch (RuntimeException)
             {

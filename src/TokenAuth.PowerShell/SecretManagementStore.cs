@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
 using System.Threading;
 using Microsoft.PowerShell.Commands;
 using System.Security;
@@ -113,18 +112,13 @@ namespace TokenAuth.Commands
         }
 
         /// <summary>
-        /// Imports SecretManagement into the session (or <paramref name="runspace"/>), as RequiredModules would have, unless
-        /// it is there already; explicitly, so that it does not depend on $PSModuleAutoLoadingPreference.
-        /// <paramref name="what"/> names what is read, for the errors: "the secret 'TokenAuth.APIMW'".
+        /// Imports SecretManagement into the session, as RequiredModules would have, unless it is there already; explicitly,
+        /// so that it does not depend on $PSModuleAutoLoadingPreference. <paramref name="what"/> names what is read, for
+        /// the errors: "the secret 'TokenAuth.APIMW'".
         /// </summary>
-        internal static void Import(string what, Runspace? runspace = null)
+        internal static void Import(string what)
         {
-            using var powerShell = runspace == null ? PowerShell.Create(RunspaceMode.CurrentRunspace) : PowerShell.Create();
-            if (runspace != null)
-            {
-                powerShell.Runspace = runspace;
-            }
-
+            using var powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
             powerShell.AddCommand("Microsoft.PowerShell.Core\\Get-Module").AddParameter("Name", Module);
             var loaded = powerShell.Invoke<PSModuleInfo>();
             if (loaded.Count > 0)
@@ -140,6 +134,12 @@ namespace TokenAuth.Commands
             }
 
             powerShell.Commands.Clear();
+            ImportPinned(powerShell, what);
+        }
+
+        /// <summary>Imports Microsoft's module, by its GUID and least version, into the runspace of <paramref name="powerShell"/>.</summary>
+        internal static void ImportPinned(PowerShell powerShell, string what)
+        {
             var pinned = new ModuleSpecification(new Hashtable { ["ModuleName"] = Module, ["GUID"] = ModuleGuid, ["ModuleVersion"] = MinimumVersion.ToString() });
             powerShell.AddCommand("Microsoft.PowerShell.Core\\Import-Module").AddParameter("FullyQualifiedName", new[] { pinned }).AddParameter("Global")
                 .AddParameter("ErrorAction", ActionPreference.Stop);
