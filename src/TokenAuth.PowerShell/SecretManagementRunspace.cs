@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.PowerShell.Commands;
 
 namespace TokenAuth.Commands
 {
@@ -68,7 +69,12 @@ namespace TokenAuth.Commands
 
         private static Runspace Open()
         {
-            var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+            // Nearly empty: SecretManagement's commands, imported below, are all it runs, and Get-Module is all they call here
+            // (by name, when they open their own runspace for the vaults, to find where they were imported from). The default
+            // session's providers, types and formats would double the opening's CPU (measured), on a small agent the step's own.
+            var session = InitialSessionState.Create();
+            session.Commands.Add(new SessionStateCmdletEntry("Get-Module", typeof(GetModuleCommand), null));
+            var runspace = RunspaceFactory.CreateRunspace(session);
             runspace.ThreadOptions = PSThreadOptions.ReuseThread;
             runspace.Open();
             using var powerShell = PowerShell.Create();

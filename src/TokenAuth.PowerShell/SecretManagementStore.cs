@@ -141,7 +141,8 @@ namespace TokenAuth.Commands
         internal static void ImportPinned(PowerShell powerShell, string what)
         {
             var pinned = new ModuleSpecification(new Hashtable { ["ModuleName"] = Module, ["GUID"] = ModuleGuid, ["ModuleVersion"] = MinimumVersion.ToString() });
-            powerShell.AddCommand("Microsoft.PowerShell.Core\\Import-Module").AddParameter("FullyQualifiedName", new[] { pinned }).AddParameter("Global")
+            // The cmdlet itself, not a name to look up: nothing in the session can stand in for it, and a runspace needs none of its commands.
+            powerShell.AddCommand(new CmdletInfo("Import-Module", typeof(ImportModuleCommand))).AddParameter("FullyQualifiedName", new[] { pinned }).AddParameter("Global")
                 .AddParameter("ErrorAction", ActionPreference.Stop);
             try
             {
