@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using TokenAuth.Credentials;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
+using TokenAuth.Requests;
 using TokenAuth.Tokens;
 using Xunit;
 
@@ -45,6 +46,23 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.Equal(Vault, first.PersistedIn);
         Assert.True(log.Contains("token read from the vault"));
         Assert.Single(_store.Entries);
+    }
+
+    [Fact]
+    public async Task A_request_with_a_persisted_token_says_so_in_its_summary_and_one_from_memory_says_cache()
+    {
+        await _harness.Engine.GetTokenAsync(_harness.Request("APIMW"));
+        var next = NextProcess();
+        var log = new RecordingLog();
+
+        await next.SendAsync(_harness.Request("APIMW"), new ApiRequest("GET", "resources/sample"), log);
+        await next.SendAsync(_harness.Request("APIMW"), new ApiRequest("GET", "resources/sample"), log);
+
+        var summaries = log.Lines.Select(line => line.Message).Where(line => line.Contains(" waited, token ")).ToList();
+        Assert.Equal(2, summaries.Count);
+        Assert.EndsWith($"token read from the vault '{Vault}'.", summaries[0]);
+        Assert.EndsWith("token from the cache.", summaries[1]);
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
     }
 
     [Fact]

@@ -124,6 +124,8 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $second = Step $StoreHome ($request + $where)
         (Counters).'apimw/token' | Should -Be 1
         ($second -join "`n") | Should -Match "token read from the vault 'TokenAuthStore'"
+        # The request's summary says so too: the token was not newly obtained.
+        ($second -join "`n") | Should -Match "waited, token read from the vault 'TokenAuthStore'\."
         $second | Should -Contain 'PersistedIn: TokenAuthStore'
 
         # Due by the session's renewal rule (a margin of all but a second of the hour's lifetime): refreshed with the persisted refresh token, written back.

@@ -139,7 +139,7 @@ namespace TokenAuth.Requests
                 if (call.Log != null && call.Log.IsEnabled(LogLevel.Verbose))
                 {
                     call.Log.Write(LogLevel.Verbose, $"{apiRequest.Method} {sent.DisplayEndpoint}: HTTP {status} {answer.ReasonPhrase} in {elapsed.TotalMilliseconds:0} ms, "
-                        + $"{length} bytes, {retries} retries, {sent.Waited.TotalSeconds:0.###} s waited, token {(tokenResult.FromCache ? "from the cache" : "newly obtained")}.");
+                        + $"{length} bytes, {retries} retries, {sent.Waited.TotalSeconds:0.###} s waited, token {Origin(tokenResult)}.");
                 }
 
                 return answer;
@@ -154,5 +154,9 @@ namespace TokenAuth.Requests
 
         /// <summary>A URI the provider gave (a next link) as it may be shown: see <see cref="TokenCallContext.Shown(Uri, AccessToken)"/>.</summary>
         public Uri Shown(TokenRequest request, Uri uri) => TokenCallContext.Shown(uri, _tokens.Current(request));
+
+        /// <summary>Where the call's token came from, for its summary line: a token another process persisted was not newly obtained.</summary>
+        private static string Origin(TokenResult token) =>
+            token.FromCache ? "from the cache" : token.Token.ReadFromVault ? $"read from the vault '{token.Token.PersistedIn}'" : "newly obtained";
     }
 }

@@ -71,6 +71,9 @@ namespace TokenAuth.Tokens
 
         private volatile string? _persistedIn;
 
+        /// <summary>Whether the token is an entry another process persisted, read from the vault, rather than the provider's answer to this one.</summary>
+        internal bool ReadFromVault { get; set; }
+
         public string? Scope { get; }
 
         public DateTimeOffset IssuedOn { get; }

@@ -56,6 +56,7 @@ namespace TokenAuth.Tokens
             {
                 case PersistedEntryState.Usable:
                     read.Token!.PersistedIn = vault;
+                    read.Token.ReadFromVault = true;
                     log.Verbose($"{provider}: token read from the vault '{vault}' (expires {read.Token.ExpiresOn.UtcDateTime:u}).");
                     break;
                 case PersistedEntryState.Due:
