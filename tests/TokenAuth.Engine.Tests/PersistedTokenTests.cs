@@ -200,6 +200,41 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.Contains(token.Value, _store.Get(Vault, PersistedTokenName.For(request).Name));
     }
 
+    [Theory]
+    [InlineData("raw")]
+    [InlineData("accessToken")]
+    [InlineData("account")]
+    [InlineData("format")]
+    [InlineData("name")]
+    public async Task An_entry_holding_half_a_UTF16_pair_gives_one_warning_a_working_call_and_is_replaced(string where)
+    {
+        // A vault writer's worst text: half a surrogate pair, raw or escaped, which the JSON reader refuses as text (not as JSON).
+        var request = _harness.Request("APIMW");
+        var name = PersistedTokenName.For(request);
+        var now = _harness.Clock.GetUtcNow();
+        var good = PersistedTokenEntry.Write(new AccessToken(request, "fine", "Bearer", "Bearer", null, null, now, now.AddHours(1), false, now.AddMinutes(59)), name);
+        _store.Put(Vault, name.Name, where switch
+        {
+            "raw" => good.Replace("\"fine\"", "\"fi\uD800ne\""),
+            "accessToken" => good.Replace("\"fine\"", "\"fi\\uD800ne\""),
+            "account" => good.Replace("{", "{\"account\":\"\\uDC00\","),
+            "format" => good.Replace("TokenAuth.PersistedToken", "TokenAuth.PersistedToken\\uD800"),
+            _ => good.Replace("{", "{\"\\uD800\":1,"),
+        });
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(request, log: log)).Token;
+
+        var warning = Assert.Single(log.Lines, line => line.Level == LogLevel.Warning);
+        Assert.Contains("is ignored and will be replaced", warning.Message);
+        Assert.NotEqual("fine", token.Value);
+        Assert.Equal(1, _harness.Count("APIMW", "token"));
+        Assert.Contains(token.Value, _store.Get(Vault, name.Name));
+        // Listing the vault shows no such entry as a token of TokenAuth's, and does not fail on it.
+        _store.Put(Vault, name.Name + "0", _store.Get(Vault, name.Name).Replace("{", "{\"\\uD800\":1,"));
+        Assert.DoesNotContain(await NextProcess().ListPersistedTokensAsync(Vault), summary => summary.Name == name.Name + "0");
+    }
+
     [Fact]
     public async Task An_entry_whose_token_would_break_the_header_is_not_used()
     {

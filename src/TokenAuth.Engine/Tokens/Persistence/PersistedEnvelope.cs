@@ -1,3 +1,4 @@
+using System;
 using System.Text.Json;
 
 namespace TokenAuth.Tokens
@@ -42,14 +43,19 @@ namespace TokenAuth.Tokens
             {
                 document = JsonDocument.Parse(text);
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
+                // ArgumentException: half a UTF-16 pair in the text itself, which cannot be read as UTF-8 at all.
                 problem = "it is not JSON (cut short or edited)";
                 return null;
             }
 
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || String(root, "format") != format)
+            if (!IsText(root))
+            {
+                problem = "it holds half a UTF-16 surrogate pair, which is no text (edited by hand)";
+            }
+            else if (root.ValueKind != JsonValueKind.Object || String(root, "format") != format)
             {
                 problem = $"it is not a TokenAuth {kind}";
             }
@@ -88,11 +94,53 @@ namespace TokenAuth.Tokens
             try
             {
                 using var document = JsonDocument.Parse(text);
-                return document.RootElement.ValueKind == JsonValueKind.Object && String(document.RootElement, "format") == format;
+                return document.RootElement.ValueKind == JsonValueKind.Object && IsText(document.RootElement) && String(document.RootElement, "format") == format;
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
                 return false;
+            }
+        }
+
+        /// <summary>
+        /// Whether every string in the element, names too, can be read: JSON may escape half a UTF-16 surrogate pair
+        /// ("\ud800"), which parses but then throws wherever the string is read. Checked once, so that no reader meets it.
+        /// </summary>
+        private static bool IsText(JsonElement element)
+        {
+            try
+            {
+                ReadEveryString(element);
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        private static void ReadEveryString(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        ReadEveryString(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        ReadEveryString(item);
+                    }
+
+                    break;
             }
         }
 
