@@ -126,6 +126,45 @@ public class HostileInputTests
         Assert.Contains("x\"}", error.ResponseBody);
     }
 
+    [Theory]
+    [InlineData("Akiba", 200, "{\"access_token\":\"ab\\ud800c\",\"token_type\":\"Bearer\",\"expires_in\":3600}", "access_token")]
+    [InlineData("CoreBanking", 200, "{\"accessToken\":\"abc\",\"tokenType\":\"Bear\\udc00er\",\"tokenValiditySec\":3600}", "tokenType")]
+    [InlineData("APIMW", 401, "{\"success\":false,\"error\":{\"code\":\"X\\ud800\",\"message\":\"no\\udc00pe\"}}", "X\uFFFD: no\uFFFDpe")]
+    public async Task A_token_answer_holding_half_a_UTF16_pair_is_a_clear_error_naming_its_field(string provider, int status, string body, string named)
+    {
+        // Valid JSON that System.Text.Json parses, then refuses to read as a string: it threw its own InvalidOperationException.
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault(provider.ToLowerInvariant(), "token", new EmulatorFault { StatusCode = status, Body = body });
+
+        var error = await Assert.ThrowsAnyAsync<TokenAuth.Errors.TokenAuthException>(() => harness.Engine.GetTokenAsync(harness.Request(provider)).AsTask());
+
+        Assert.Contains(named, error.Message);
+    }
+
+    [Fact]
+    public void A_foreign_text_cut_at_the_limit_is_never_cut_inside_a_pair()
+    {
+        var limit = Redaction.MaxShownForeignText;
+        // An emoji that would straddle the limit goes whole, not its first half; one that fits is kept.
+        Assert.Equal(new string('a', limit - 1) + "…", Redaction.Printable(new string('a', limit - 1) + "\ud83d\ude00 and more"));
+        Assert.Equal(new string('a', limit - 2) + "\ud83d\ude00…", Redaction.Printable(new string('a', limit - 2) + "\ud83d\ude00 and more"));
+    }
+
+    [Fact]
+    public async Task A_token_answer_with_half_a_UTF16_pair_in_a_field_it_does_not_use_still_works()
+    {
+        await using var harness = await Harness.StartAsync();
+        harness.Emulator.InjectFault("akiba", "token", new EmulatorFault
+        {
+            StatusCode = 200,
+            Body = "{\"\\ud800\":\"\\udc00\",\"access_token\":\"abc\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+        });
+
+        var token = (await harness.Engine.GetTokenAsync(harness.Request("Akiba"))).Token;
+
+        Assert.Equal("abc", token.Value);
+    }
+
     [Fact]
     public async Task A_token_found_in_the_api_address_hides_that_address_and_the_call_goes_on()
     {

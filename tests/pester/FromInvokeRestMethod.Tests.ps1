@@ -185,6 +185,27 @@ Describe 'Downloads' {
         }
     }
 
+    It 'reads half a UTF-16 surrogate pair that the answer escapes as ConvertFrom-Json does, with or without -OutFile -PassThru' {
+        # A JavaScript server's string cut inside an emoji: "\ud83d" alone. The JSON reader TokenAuth uses refuses to read
+        # such a string, and the whole call failed with its exception; ConvertFrom-Json makes it U+FFFD, and so does TokenAuth.
+        $json = '{"summary":"cut \ud83d","\ude00name":"x","list":["\udc00"],"whole":"\ud83d\ude00"}'
+        Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint sample -StatusCode 200 -Body $json -Times 2
+        $file = Join-Path $TestDrive 'halves.json'
+
+        $returned = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample
+        $readBack = Invoke-AuthenticatedRequest APIMW -BaseUri $Base -Uri resources/sample -OutFile $file -PassThru
+
+        $expected = $json | ConvertFrom-Json
+        foreach ($answer in $returned, $readBack) {
+            $answer.summary | Should -BeExactly $expected.summary
+            $answer.summary.Length | Should -Be 5
+            [int] $answer.summary[4] | Should -Be 0xFFFD
+            $answer.PSObject.Properties.Name | Should -Be @($expected.PSObject.Properties.Name)
+            [int] $answer.list[0][0] | Should -Be 0xFFFD
+            $answer.whole | Should -BeExactly ([char]::ConvertFromUtf32(0x1F600))
+        }
+    }
+
     It 'keeps a name the answer repeats (in any case) once, in its first place with its last value' {
         Add-TokenAuthEmulatorFault -Emulator $Emulator -Provider APIMW -Endpoint sample -StatusCode 200 -Body '{"id":1,"other":0,"ID":2}'
 

@@ -8,6 +8,7 @@ using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
+using TokenAuth.Json;
 
 namespace TokenAuth.Credentials
 {
@@ -103,10 +104,10 @@ namespace TokenAuth.Credentials
                 using var document = JsonDocument.Parse(body);
                 var root = document.RootElement;
                 if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("access_token", out var token) && token.ValueKind == JsonValueKind.String
-                    && token.GetString() is { Length: > 0 } value)
+                    && JsonText.String(token) is { Length: > 0 } value)
                 {
                     hold?.Invoke(value);
-                    var type = root.TryGetProperty("token_type", out var tokenType) && tokenType.ValueKind == JsonValueKind.String ? tokenType.GetString() : null;
+                    var type = root.TryGetProperty("token_type", out var tokenType) && tokenType.ValueKind == JsonValueKind.String ? JsonText.String(tokenType) : null;
                     return new ManagedIdentityToken(value, type, ExpiryIn(root));
                 }
             }
@@ -131,7 +132,7 @@ namespace TokenAuth.Credentials
                 return DateTimeOffset.FromUnixTimeSeconds(seconds);
             }
 
-            return expiresOn.ValueKind == JsonValueKind.String && long.TryParse(expiresOn.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out seconds)
+            return expiresOn.ValueKind == JsonValueKind.String && long.TryParse(JsonText.String(expiresOn), NumberStyles.None, CultureInfo.InvariantCulture, out seconds)
                 ? DateTimeOffset.FromUnixTimeSeconds(seconds)
                 : null;
         }
@@ -146,7 +147,7 @@ namespace TokenAuth.Credentials
                 foreach (var name in new[] { "error_description", "message", "error" })
                 {
                     if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var said) && said.ValueKind == JsonValueKind.String
-                        && said.GetString() is { Length: > 0 and <= 300 } text)
+                        && JsonText.String(said) is { Length: > 0 and <= 300 } text)
                     {
                         return ": " + Redaction.Printable(text);
                     }

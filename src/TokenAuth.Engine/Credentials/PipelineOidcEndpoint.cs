@@ -4,6 +4,7 @@ using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
+using TokenAuth.Json;
 
 namespace TokenAuth.Credentials
 {
@@ -60,7 +61,7 @@ namespace TokenAuth.Credentials
                 using var document = JsonDocument.Parse(answer.Body);
                 if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
                 {
-                    return value.GetString()!;
+                    return JsonText.String(value);
                 }
             }
             catch (JsonException)
@@ -79,7 +80,7 @@ namespace TokenAuth.Credentials
                 using var document = JsonDocument.Parse(trimmed);
                 if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
                 {
-                    trimmed = message.GetString()!;
+                    trimmed = JsonText.String(message);
                 }
             }
             catch (JsonException)

@@ -153,7 +153,7 @@ namespace TokenAuth.Json
 
             return value.ValueKind switch
             {
-                JsonValueKind.String => value.GetString(),
+                JsonValueKind.String => JsonText.String(value),
                 JsonValueKind.Number => value.GetRawText(),
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
@@ -197,7 +197,7 @@ namespace TokenAuth.Json
                     var target = builder.NewObject();
                     foreach (var property in element.EnumerateObject())
                     {
-                        builder.AddProperty(target, property.Name, Build(property.Value, builder));
+                        builder.AddProperty(target, JsonText.Name(property), Build(property.Value, builder));
                     }
 
                     return target;
@@ -223,7 +223,7 @@ namespace TokenAuth.Json
                     var map = new Dictionary<string, object?>(System.StringComparer.Ordinal);
                     foreach (var property in element.EnumerateObject())
                     {
-                        map[property.Name] = ToObject(property.Value);
+                        map[JsonText.Name(property)] = ToObject(property.Value);
                     }
 
                     return map;
@@ -236,7 +236,7 @@ namespace TokenAuth.Json
 
                     return list;
                 case JsonValueKind.String:
-                    return element.GetString();
+                    return JsonText.String(element);
                 case JsonValueKind.Number:
                     // Not "?:", which would make every whole number a double.
                     if (element.TryGetInt64(out var whole))

@@ -29,14 +29,23 @@ namespace TokenAuth.Logging
             }
 
             var shown = new StringBuilder(Math.Min(text.Length, MaxShownForeignText + 1));
-            foreach (var c in text)
+            for (var i = 0; i < text.Length; i++)
             {
-                if (shown.Length == MaxShownForeignText)
+                // A character beyond U+FFFF is two chars: cut before it or after it, never between its halves.
+                var pair = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
+                if (shown.Length + (pair ? 2 : 1) > MaxShownForeignText)
                 {
                     return shown.Append('…').ToString();
                 }
 
-                shown.Append(char.IsControl(c) ? ' ' : c);
+                if (pair)
+                {
+                    shown.Append(text[i]).Append(text[++i]);
+                }
+                else
+                {
+                    shown.Append(char.IsControl(text[i]) ? ' ' : text[i]);
+                }
             }
 
             return shown.ToString();
@@ -148,8 +157,9 @@ namespace TokenAuth.Logging
 
                 return Encoding.UTF8.GetString(buffer.ToArray());
             }
-            catch (System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
             {
+                // Not JSON, or JSON with half a UTF-16 surrogate pair, which is no text to read or write: not shown at all.
                 return null;
             }
         }

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Http;
 using TokenAuth.Logging;
+using TokenAuth.Json;
 
 namespace TokenAuth.Providers
 {
@@ -70,7 +71,7 @@ namespace TokenAuth.Providers
             }
 
             string? Text(JsonElement root, string field) =>
-                root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+                root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? JsonText.String(value) : null;
 
             using var document = Parse(json, name, source);
             var root = document.RootElement;
@@ -107,7 +108,7 @@ namespace TokenAuth.Providers
                 {
                     if (method.ValueKind == JsonValueKind.String)
                     {
-                        methods.Add(method.GetString()!);
+                        methods.Add(JsonText.String(method));
                     }
                 }
             }

@@ -83,7 +83,7 @@ namespace TokenAuth.Providers
                 throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken, "is missing");
             }
 
-            var value = tokenElement.ValueKind == JsonValueKind.String ? tokenElement.GetString() : null;
+            var value = tokenElement.ValueKind == JsonValueKind.String ? JsonText.String(tokenElement) : null;
             if (string.IsNullOrWhiteSpace(value))
             {
                 throw new MalformedResponseException(definition.Name, operation, endpoint, spec.AccessToken, "is not a non-empty string");
@@ -131,7 +131,7 @@ namespace TokenAuth.Providers
                     continue;
                 }
 
-                var text = element.ValueKind == JsonValueKind.String ? element.GetString() : element.ValueKind == JsonValueKind.Number ? element.GetRawText() : null;
+                var text = element.ValueKind == JsonValueKind.String ? JsonText.String(element) : element.ValueKind == JsonValueKind.Number ? element.GetRawText() : null;
                 DateTimeOffset expires;
                 if (source.Format == ExpiryFormat.DateTime)
                 {

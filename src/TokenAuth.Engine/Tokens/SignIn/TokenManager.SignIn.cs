@@ -278,7 +278,7 @@ namespace TokenAuth.Tokens
         private static KeyValuePair<string, string> Pair(string name, string value) => new KeyValuePair<string, string>(name, value);
 
         private static string? Text(JsonElement root, string name) =>
-            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? JsonText.String(value) : null;
 
         private static long? Number(JsonElement root, string name) =>
             root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
