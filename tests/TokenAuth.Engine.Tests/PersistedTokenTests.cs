@@ -412,6 +412,26 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vault_that_reads_but_does_not_answer_a_write_is_given_up_once_not_on_every_renewal()
+    {
+        var writesHang = new MemoryTokenStore { SilentWrites = true };
+        var engine = NextProcess(options => options with { TokenTimeout = TimeSpan.FromMilliseconds(300) }, writesHang);
+        var log = new RecordingLog();
+
+        var first = (await engine.GetTokenAsync(_harness.Request("APIMW"), log: log)).Token;
+        var renewed = (await engine.GetTokenAsync(_harness.Request("APIMW"), forceNew: true, log: log)).Token;
+        await engine.GetTokenAsync(_harness.Request("Akiba"), log: log);
+
+        Assert.NotEqual(first.Value, renewed.Value);
+        var warning = Assert.Single(log.Lines, line => line.Level == LogLevel.Warning);
+        Assert.Contains("did not answer within the token timeout", warning.Message);
+        Assert.Contains("not asked again", warning.Message);
+        // One read and the one write given up on; neither later token went to the vault.
+        Assert.Equal(2, writesHang.Calls);
+        Assert.Null(renewed.PersistedIn);
+    }
+
+    [Fact]
     public async Task Revoking_in_a_fresh_process_revokes_the_persisted_token_and_removes_its_entry()
     {
         await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"));
@@ -450,6 +470,9 @@ public sealed class PersistedTokenTests : IAsyncLifetime
 
         public bool Silent { get; init; }
 
+        /// <summary>Reads answer; writes never do, until cancelled.</summary>
+        public bool SilentWrites { get; init; }
+
         public bool Cancelled { get; private set; }
 
         public int Calls => _calls;
@@ -464,7 +487,7 @@ public sealed class PersistedTokenTests : IAsyncLifetime
             Call(() => _entries.TryGetValue((vault, name), out var text) ? text : null, cancellationToken);
 
         public Task WriteAsync(string vault, string name, string text, CancellationToken cancellationToken) =>
-            Call(() => _entries[(vault, name)] = text, cancellationToken);
+            Call(() => _entries[(vault, name)] = text, cancellationToken, silent: Silent || SilentWrites);
 
         public Task<int> RemoveAsync(string vault, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
             Call(() => names.Count(name => _entries.TryRemove((vault, name), out _)), cancellationToken);
@@ -473,7 +496,9 @@ public sealed class PersistedTokenTests : IAsyncLifetime
             Call(() => (IReadOnlyList<string>)_entries.Keys.Where(key => key.Vault == vault && key.Name.StartsWith(prefix, StringComparison.Ordinal))
                 .Select(key => key.Name).ToList(), cancellationToken);
 
-        private async Task<T> Call<T>(Func<T> work, CancellationToken cancellationToken)
+        private Task<T> Call<T>(Func<T> work, CancellationToken cancellationToken) => Call(work, cancellationToken, Silent);
+
+        private async Task<T> Call<T>(Func<T> work, CancellationToken cancellationToken, bool silent)
         {
             Interlocked.Increment(ref _calls);
             if (Failure != null)
@@ -481,7 +506,7 @@ public sealed class PersistedTokenTests : IAsyncLifetime
                 throw Failure;
             }
 
-            if (Silent)
+            if (silent)
             {
                 try
                 {

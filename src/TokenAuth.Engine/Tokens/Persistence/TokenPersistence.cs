@@ -133,7 +133,10 @@ namespace TokenAuth.Tokens
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                log.Warning(failure(ex));
+                // A vault that did not answer is not asked again in the session, as after a read; any other failed write may
+                // be another process's write at the same moment, and the vault stays in use.
+                var givenUp = ex is TimeoutException && _failed.TryAdd(vault, ex.Message);
+                log.Warning(failure(ex) + (givenUp ? " The vault is not asked again in this session." : ""));
                 return false;
             }
         }
