@@ -235,6 +235,28 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.DoesNotContain(await NextProcess().ListPersistedTokensAsync(Vault), summary => summary.Name == name.Name + "0");
     }
 
+    [Theory]
+    [InlineData("Bearer", "Basic")]
+    [InlineData("", "Basic")]
+    [InlineData("Bearer", "Bearer")]
+    public async Task An_entry_whose_scheme_is_not_its_token_types_is_not_used(string tokenType, string scheme)
+    {
+        // CoreBanking sends its token with the answer's token type: an entry naming another scheme was not written by TokenAuth.
+        var request = _harness.Request("CoreBanking");
+        var name = PersistedTokenName.For(request);
+        var now = _harness.Clock.GetUtcNow();
+        var written = PersistedTokenEntry.Write(new AccessToken(request, "fine", tokenType, scheme, null, null, now, now.AddHours(1), false, now.AddMinutes(59)), name);
+        _store.Put(Vault, name.Name, written);
+        var log = new RecordingLog();
+
+        var token = (await NextProcess().GetTokenAsync(request, log: log)).Token;
+
+        var used = scheme == "Bearer";
+        Assert.Equal(used, token.Value == "fine");
+        Assert.Equal(used ? 0 : 1, _harness.Count("CoreBanking", "token"));
+        Assert.Equal(used ? 0 : 1, log.Lines.Count(line => line.Level == LogLevel.Warning));
+    }
+
     [Fact]
     public async Task An_entry_whose_token_would_break_the_header_is_not_used()
     {

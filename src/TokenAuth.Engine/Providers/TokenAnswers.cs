@@ -91,9 +91,8 @@ namespace TokenAuth.Providers
 
             var tokenType = spec.TokenType == null ? null : JsonFieldPath.GetScalarText(root, spec.TokenType);
             // The definition's own scheme was checked when it was registered; one taken from the answer is checked here.
-            var schemeFromAnswer = definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType);
-            var scheme = schemeFromAnswer ? tokenType! : definition.Authorization.Scheme;
-            if (schemeFromAnswer && !HeaderValues.IsToken(scheme))
+            var scheme = SchemeFor(definition, tokenType);
+            if (definition.Authorization.SchemeFromTokenType && !HeaderValues.IsToken(scheme))
             {
                 throw new MalformedResponseException(definition.Name, operation, endpoint, spec.TokenType, "is not an authorization scheme (an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~)");
             }
@@ -222,6 +221,10 @@ namespace TokenAuth.Providers
 
             return document;
         }
+
+        /// <summary>The scheme a token of this definition is sent with: the answer's token type where the definition says so and there is one.</summary>
+        internal static string SchemeFor(ProviderDefinition definition, string? tokenType) =>
+            definition.Authorization.SchemeFromTokenType && !string.IsNullOrWhiteSpace(tokenType) ? tokenType! : definition.Authorization.Scheme;
 
         /// <summary>The token as sent after the scheme: a token that already starts with its scheme ("JWT eyJ…") loses it.</summary>
         internal static string WithoutScheme(string value, string scheme) => CarriesScheme(value, scheme) ? value.Substring(scheme.Length + 1) : value;

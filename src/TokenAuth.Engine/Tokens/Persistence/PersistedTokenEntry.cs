@@ -114,7 +114,7 @@ namespace TokenAuth.Tokens
             if (value == null || scheme == null || !HeaderValues.IsToken(scheme) || !HeaderValues.IsVisible(TokenAnswers.WithoutScheme(value, scheme))
                 || HeaderValues.HasControlCharacter(refreshToken) || HeaderValues.HasControlCharacter(String(root, "account"))
                 || HeaderValues.HasControlCharacter(String(root, "tokenType")) || HeaderValues.HasControlCharacter(String(root, "scope"))
-                || (!definition.Authorization.SchemeFromTokenType && !string.Equals(scheme, definition.Authorization.Scheme, StringComparison.OrdinalIgnoreCase)))
+                || !string.Equals(scheme, TokenAnswers.SchemeFor(definition, String(root, "tokenType")), StringComparison.OrdinalIgnoreCase))
             {
                 return new PersistedRead(PersistedEntryState.Corrupt, problem: "its token or scheme is missing or not fit for a header, or a field shown to the user holds control characters");
             }
