@@ -173,7 +173,11 @@ namespace TokenAuth.Commands
                 $"No secret vault is registered, so the secret '{name}' cannot be read: register one (for example Register-SecretVault -Name TokenAuth "
                 + "-ModuleName Microsoft.PowerShell.SecretStore -DefaultVault) and store the secret with Set-Secret, or pass -Credential.", inner);
 
-        internal static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner)
+        /// <summary>
+        /// A SecretManagement failure as the kind a user can act on; <paramref name="doing"/> says what failed where no kind
+        /// fits ("Writing the secret 'x'"), reading the secret by default.
+        /// </summary>
+        internal static SecretLookupException Classify(ErrorRecord? error, string name, string? vault, Exception inner, string? doing = null)
         {
             var id = error?.FullyQualifiedErrorId ?? "";
             // SecretManagement wraps the vault's own reason ("Unable to get secret x from vault y"); the reason is innermost.
@@ -204,7 +208,7 @@ namespace TokenAuth.Commands
                     + "unlock it first (Unlock-SecretStore -Password ...) or configure it for unattended use.", inner);
             }
 
-            return new SecretLookupException(SecretFailure.VaultFailed, null, $"Reading the secret '{name}'{InVault(vault)} failed: {message}", inner);
+            return new SecretLookupException(SecretFailure.VaultFailed, null, $"{doing ?? $"Reading the secret '{name}'"}{InVault(vault)} failed: {message}", inner);
         }
 
         private static string InVault(string? vault) => vault == null ? " in the default vault" : $" in the vault '{vault}'";

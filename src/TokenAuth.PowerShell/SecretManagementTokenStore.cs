@@ -92,7 +92,14 @@ namespace TokenAuth.Commands
             }
             catch (RuntimeException ex)
             {
-                throw SecretManagementStore.Classify(ex.ErrorRecord, name, vault, ex);
+                var doing = command switch
+                {
+                    "Set-Secret" => $"Writing the secret '{name}'",
+                    "Remove-Secret" => $"Removing the secret '{name}'",
+                    "Get-SecretInfo" => $"Listing the secrets '{name}*'",
+                    _ => null,
+                };
+                throw SecretManagementStore.Classify(ex.ErrorRecord, name, vault, ex, doing);
             }
         }
     }

@@ -264,6 +264,28 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         [int] (Counters).'kitegateway/token' | Should -Be 0
     }
 
+    It 'warns for each write that failed, naming the write, and the calls go on; a failed write does not give the vault up' {
+        # A vault whose writes fail (full, read-only, or another process writing at that moment) while its reads work.
+        $readOnlyHome = Join-Path $TestDrive 'read-only'
+        $support = Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1'
+        Reset-Counter
+
+        $output = Step $readOnlyHome -Off ("Import-Module '$support'; Register-TokenAuthTestVault -Name Writable -Path '$readOnlyHome/vault.json' -DefaultVault; " +
+            "Set-Secret -Name TokenAuth.APIMW -Vault Writable -Secret $(CredentialScript APIMW); " +
+            "Register-TokenAuthTestVault -Name ReadOnly -Path '$readOnlyHome/vault.json' -ReadOnly; " +
+            "Set-TokenAuthOption -TokenCacheVault ReadOnly; (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider; " +
+            "(Get-ProviderToken APIMW -BaseUri '$Apimw' -Force).Provider")
+
+        $LASTEXITCODE | Should -Be 0
+        @($output | Where-Object { $_ -eq 'apimw' }).Count | Should -Be 2
+        # One warning for each token not persisted: a failed write does not give the vault up, as a write another process makes at once may be why.
+        Warnings $output | Should -HaveCount 2
+        @(Warnings $output)[0] | Should -Match "could not be persisted in the vault 'ReadOnly'.*: Writing the secret 'TokenAuth\.Token\.[0-9a-f]{32}' in the vault 'ReadOnly' failed: The vault file of ReadOnly is read-only"
+        # The second token renewed the first with its refresh token: nothing read back from the vault, which holds none.
+        (Counters).'apimw/token' | Should -Be 1
+        (Counters).'apimw/refresh' | Should -Be 1
+    }
+
     It 'reads and writes one vault from parallel runspaces of one process, one SecretManagement call at a time' {
         # SecretManagement runs every vault call in one runspace of its own, which refuses a second call while one runs.
         Reset-Counter

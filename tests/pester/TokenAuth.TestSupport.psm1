@@ -340,13 +340,14 @@ function Register-TokenAuthTestVault {
     <#
     .SYNOPSIS
     Registers the throwaway file vault (tests/pester/TokenAuth.TestVault) under a name; -Locked and -Broken make its reads fail,
-    -SlowFor makes a read of a name that matches it take 30 s.
+    -SlowFor makes a read of a name that matches it take 30 s, -ReadOnly makes its writes fail.
     #>
     [CmdletBinding()]
-    param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $Broken, [string] $SlowFor, [switch] $DefaultVault)
+    param ([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Path, [switch] $Locked, [switch] $Broken, [string] $SlowFor, [switch] $ReadOnly,
+        [switch] $DefaultVault)
 
     Register-SecretVault -Name $Name -ModuleName (Join-Path $PSScriptRoot 'TokenAuth.TestVault/TokenAuth.TestVault.psd1') `
-        -VaultParameters @{ Path = $Path; Locked = [bool] $Locked; Broken = [bool] $Broken; SlowFor = $SlowFor } -DefaultVault:$DefaultVault -AllowClobber
+        -VaultParameters @{ Path = $Path; Locked = [bool] $Locked; Broken = [bool] $Broken; SlowFor = $SlowFor; ReadOnly = [bool] $ReadOnly } -DefaultVault:$DefaultVault -AllowClobber
 }
 
 function Set-TokenAuthDemoSecret {

@@ -1,6 +1,6 @@
 # VaultParameters: Path (the JSON file), Locked ($true makes every read fail as a locked SecretStore does),
 # Broken ($true makes every read fail for another reason), SlowFor (a wildcard: a read of a name it matches takes 30 s
-# before it answers, as a vault on a network that has stopped answering).
+# before it answers, as a vault on a network that has stopped answering), ReadOnly ($true makes every write fail).
 # The function names and parameters are SecretManagement's extension contract: VaultName is passed whether used or
 # not, and Set-Secret and Remove-Secret cannot take -WhatIf. The store is plain text by design (see the manifest).
 
@@ -50,6 +50,9 @@ function Set-Secret {
     [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'SecretManagement calls it with a fixed set of parameters.')]
     [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', 'VaultName', Justification = 'Part of the extension contract.')]
     param ([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters)
+    if ($AdditionalParameters.ReadOnly) {
+        throw "The vault file of $VaultName is read-only."
+    }
     $store = Read-Store $AdditionalParameters
     $store[$Name] = if ($Secret -is [pscredential]) {
         @{ Type = 'PSCredential'; UserName = $Secret.UserName; Password = ConvertTo-Plain $Secret.Password }
