@@ -42,6 +42,11 @@ BeforeAll {
         $home_
     }
 
+    # The start of a step's script that registers the test vault (TokenAuth.TestVault) in the step's home, with -Options its switches.
+    function TestVault([string] $VaultHome, [string] $Name, [string] $Options = '') {
+        "Import-Module '$(Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1')'; Register-TokenAuthTestVault -Name $Name -Path '$VaultHome/vault.json' $Options; "
+    }
+
     # One pipeline step: a fresh pwsh in the home, persisting in TokenAuthStore unless -Off; its output is kept for the leak audit.
     function Step([string] $VaultHome, [string] $Script, [switch] $Off, [hashtable] $Environment = @{}) {
         $option = if ($Off) { '' } else { 'Set-TokenAuthOption -TokenCacheVault TokenAuthStore; ' }
@@ -240,10 +245,9 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         # A vault behind SecretManagement that takes 30 s over each token entry (the test vault's SlowFor) while the credential
         # comes from it at once: SecretManagement cannot be stopped mid-call, so only a call TokenAuth does not wait out is bounded.
         $slowHome = Join-Path $TestDrive 'slow'
-        $support = Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1'
         Reset-Counter
 
-        $output = Step $slowHome -Off ("Import-Module '$support'; Register-TokenAuthTestVault -Name Slow -Path '$slowHome/vault.json' -SlowFor 'TokenAuth.Token.*' -DefaultVault; " +
+        $output = Step $slowHome -Off ((TestVault $slowHome Slow "-SlowFor 'TokenAuth.Token.*' -DefaultVault") +
             "Set-Secret -Name TokenAuth.APIMW -Vault Slow -Secret $(CredentialScript APIMW); Set-Secret -Name TokenAuth.Kitegateway -Vault Slow -Secret $(CredentialScript Kitegateway); " +
             "Set-TokenAuthOption -TokenCacheVault Slow -TokenTimeoutSec 2; `$clock = [System.Diagnostics.Stopwatch]::StartNew(); " +
             "1..2 | ForEach-Object { (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider }; 'Seconds: ' + [int] `$clock.Elapsed.TotalSeconds; " +
@@ -267,12 +271,10 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     It 'warns for each write that failed, naming the write, and the calls go on; a failed write does not give the vault up' {
         # A vault whose writes fail (full, read-only, or another process writing at that moment) while its reads work.
         $readOnlyHome = Join-Path $TestDrive 'read-only'
-        $support = Join-Path $PSScriptRoot 'TokenAuth.TestSupport.psm1'
         Reset-Counter
 
-        $output = Step $readOnlyHome -Off ("Import-Module '$support'; Register-TokenAuthTestVault -Name Writable -Path '$readOnlyHome/vault.json' -DefaultVault; " +
-            "Set-Secret -Name TokenAuth.APIMW -Vault Writable -Secret $(CredentialScript APIMW); " +
-            "Register-TokenAuthTestVault -Name ReadOnly -Path '$readOnlyHome/vault.json' -ReadOnly; " +
+        $output = Step $readOnlyHome -Off ((TestVault $readOnlyHome Writable '-DefaultVault') + "Set-Secret -Name TokenAuth.APIMW -Vault Writable -Secret $(CredentialScript APIMW); " +
+            (TestVault $readOnlyHome ReadOnly '-ReadOnly') +
             "Set-TokenAuthOption -TokenCacheVault ReadOnly; (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider; " +
             "(Get-ProviderToken APIMW -BaseUri '$Apimw' -Force).Provider")
 
