@@ -247,7 +247,7 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $slowHome = Join-Path $TestDrive 'slow'
         Reset-Counter
 
-        $output = Step $slowHome -Off ((TestVault $slowHome Slow "-SlowFor 'TokenAuth.Token.*' -DefaultVault") +
+        $output = Step $slowHome -Off ((TestVault -VaultHome $slowHome -Name Slow -Options "-SlowFor 'TokenAuth.Token.*' -DefaultVault") +
             "Set-Secret -Name TokenAuth.APIMW -Vault Slow -Secret $(CredentialScript APIMW); Set-Secret -Name TokenAuth.Kitegateway -Vault Slow -Secret $(CredentialScript Kitegateway); " +
             "Set-TokenAuthOption -TokenCacheVault Slow -TokenTimeoutSec 2; `$clock = [System.Diagnostics.Stopwatch]::StartNew(); " +
             "1..2 | ForEach-Object { (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider }; 'Seconds: ' + [int] `$clock.Elapsed.TotalSeconds; " +
@@ -273,8 +273,8 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $readOnlyHome = Join-Path $TestDrive 'read-only'
         Reset-Counter
 
-        $output = Step $readOnlyHome -Off ((TestVault $readOnlyHome Writable '-DefaultVault') + "Set-Secret -Name TokenAuth.APIMW -Vault Writable -Secret $(CredentialScript APIMW); " +
-            (TestVault $readOnlyHome ReadOnly '-ReadOnly') +
+        $output = Step $readOnlyHome -Off ((TestVault -VaultHome $readOnlyHome -Name Writable -Options '-DefaultVault') + "Set-Secret -Name TokenAuth.APIMW -Vault Writable -Secret $(CredentialScript APIMW); " +
+            (TestVault -VaultHome $readOnlyHome -Name ReadOnly -Options '-ReadOnly') +
             "Set-TokenAuthOption -TokenCacheVault ReadOnly; (Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample).provider; " +
             "(Get-ProviderToken APIMW -BaseUri '$Apimw' -Force).Provider")
 

@@ -48,7 +48,6 @@ function Get-Secret {
 
 function Set-Secret {
     [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'SecretManagement calls it with a fixed set of parameters.')]
-    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSReviewUnusedParameter', 'VaultName', Justification = 'Part of the extension contract.')]
     param ([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters)
     if ($AdditionalParameters.ReadOnly) {
         throw "The vault file of $VaultName is read-only."
