@@ -6,9 +6,9 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
-using TokenAuth.Json;
 
 namespace TokenAuth.Credentials
 {

@@ -2,9 +2,9 @@ using System;
 using System.Text.Json;
 using TokenAuth.Errors;
 using TokenAuth.Http;
+using TokenAuth.Json;
 using TokenAuth.Logging;
 using TokenAuth.Providers;
-using TokenAuth.Json;
 
 namespace TokenAuth.Credentials
 {

@@ -7,8 +7,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using TokenAuth.Errors;
 using TokenAuth.Http;
-using TokenAuth.Logging;
 using TokenAuth.Json;
+using TokenAuth.Logging;
 
 namespace TokenAuth.Providers
 {
