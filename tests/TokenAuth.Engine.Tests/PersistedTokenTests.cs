@@ -470,6 +470,24 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Revoking_where_another_process_persisted_a_newer_token_revokes_that_one_too()
+    {
+        // A shell open for hours holds the first token; a scheduled task has since renewed and persisted its own.
+        var shell = _harness.Engine;
+        var held = (await shell.GetTokenAsync(_harness.Request("Akiba"))).Token;
+        var newer = (await NextProcess().GetTokenAsync(_harness.Request("Akiba"), forceNew: true)).Token;
+
+        var result = await shell.RevokeAsync(_harness.Request("Akiba"));
+
+        Assert.NotEqual(held.Value, newer.Value);
+        Assert.Equal(2, _harness.Count("Akiba", "revoke"));
+        Assert.True(result.ProviderNotified);
+        Assert.Contains($"The newer token another process persisted in the vault '{Vault}'; Akiba revoked it.", result.Message);
+        Assert.Equal(Vault, result.RemovedFromVault);
+        Assert.Empty(_store.Entries);
+    }
+
+    [Fact]
     public async Task Clearing_removes_every_TokenAuth_entry_and_nothing_else()
     {
         await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"));

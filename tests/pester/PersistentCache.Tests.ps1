@@ -154,6 +154,29 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $after | Should -Contain 'Entries: 1'
     }
 
+    It 'revokes, from a shell that holds an older token, the newer one another process persisted since' {
+        # The shell holds its token; a scheduled task (a child pwsh, the same home) renews and persists its own; the shell
+        # then revokes, as one does after a leak: both tokens are revoked at the provider and the entry is gone. The test
+        # vault reads its file on every call, as a vault on a server does; SecretStore takes another process's write in
+        # only when it reloads its file (about 5 s later), so a shell could still see its own token there.
+        $revokeHome = Join-Path $TestDrive 'revoke-newer'
+        $credential = CredentialScript APIMW
+        $persist = 'Set-TokenAuthOption -TokenCacheVault Files; '
+        Reset-Counter
+
+        $output = Step $revokeHome -Off ((TestVault -VaultHome $revokeHome -Name Files) + $persist + "`$null = Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential; " +
+            "& ([System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName) -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential -Force | Out-Null`"; " +
+            "Revoke-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential | ForEach-Object { `$_.Message; 'Told: ' + `$_.ProviderNotified }; " +
+            "'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
+
+        $LASTEXITCODE | Should -Be 0
+        ($output -join "`n") | Should -Match "The session forgot the token; APIMW revoked it\. The newer token another process persisted in the vault 'Files'; APIMW revoked it\."
+        $output | Should -Contain 'Told: True'
+        $output | Should -Contain 'Entries: 0'
+        (Counters).'apimw/token' | Should -Be 2
+        (Counters).'apimw/revoke' | Should -Be 2
+    }
+
     It 'never hands one credential the entry another wrote for the same provider' {
         Reset-Counter
         $wrongSecret = 'not-the-kite-secret-0000'

@@ -30,6 +30,10 @@ namespace TokenAuth.Tokens
         /// <summary>The vault the token's persisted entry was removed from; null when none was.</summary>
         public string? RemovedFromVault { get; private set; }
 
+        /// <summary>This result and another token's for the same key (one another process persisted): told only if both were.</summary>
+        internal RevokeResult And(RevokeResult other) =>
+            new RevokeResult(Provider, Forgotten, ProviderNotified && other.ProviderNotified, $"{Message} {other.Message}", ProviderFailure ?? other.ProviderFailure);
+
         /// <summary>The same result, saying that the persisted entry was removed from the vault as well.</summary>
         internal RevokeResult WithVaultEntryRemoved(string vault) =>
             new RevokeResult(Provider, Forgotten, ProviderNotified, $"{Message} Its entry persisted in the vault '{vault}' was removed.", ProviderFailure)

@@ -26,11 +26,20 @@ namespace TokenAuth.Tokens
             var forgotten = token != null;
             var vault = _persistence.VaultFor(request);
             var removed = false;
+            AccessToken? newer = null;
             if (vault != null)
             {
-                if (token == null && await _persistence.ReadAsync(request, vault, log, cancellationToken).ConfigureAwait(false) is { Token: { } persisted })
+                if (await _persistence.ReadAsync(request, vault, log, cancellationToken).ConfigureAwait(false) is { Token: { } persisted })
                 {
-                    token = persisted;
+                    if (token == null)
+                    {
+                        token = persisted;
+                    }
+                    else if (persisted.Value != token.Value)
+                    {
+                        // Another process renewed since: its token is as much this credential's, and a revoke may be for a leak.
+                        newer = persisted;
+                    }
                 }
 
                 removed = await _persistence.RemoveAsync(request, vault, log, cancellationToken).ConfigureAwait(false);
@@ -40,6 +49,12 @@ namespace TokenAuth.Tokens
                 ? new RevokeResult(request.Target.ProviderName, false, false,
                     $"No {request.Target.ProviderName} token is cached for {request.Credential.DisplayIdentity} at {request.Target.BaseUri}; nothing to revoke.")
                 : await RevokeAtProviderAsync(token, forgotten, request.Connection, log, request.Host, cancellationToken, timeout).ConfigureAwait(false);
+            if (newer != null)
+            {
+                result = result.And(await RevokeAtProviderAsync(newer, false, request.Connection, log, request.Host, cancellationToken, timeout,
+                    $"The newer token another process persisted in the vault '{vault}'").ConfigureAwait(false));
+            }
+
             return removed ? result.WithVaultEntryRemoved(vault!) : result;
         }
 
@@ -60,11 +75,12 @@ namespace TokenAuth.Tokens
             connection is { SkipCertificateCheck: true } ? connection with { SkipCertificateCheck = false } : connection;
 
         /// <param name="connection">The connection of the call that asks for the revocation, never the one the token was got over; null: the engine's.</param>
+        /// <param name="which">The token, as the result's message names it; by default the session's.</param>
         private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ConnectionSettings? connection, ITokenAuthLog? log,
-            IClientAssertionHost? host, CancellationToken cancellationToken, TimeSpan? timeout)
+            IClientAssertionHost? host, CancellationToken cancellationToken, TimeSpan? timeout, string? which = null)
         {
             var target = token.Request.Target;
-            var forgot = forgotten ? "The session forgot the token" : "The session no longer held this token";
+            var forgot = which ?? (forgotten ? "The session forgot the token" : "The session no longer held this token");
             if (target.Definition.Revoke is not { } revokeSpec)
             {
                 return NotToldResult("has no revoke endpoint");
