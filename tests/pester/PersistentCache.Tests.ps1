@@ -162,10 +162,11 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         $revokeHome = Join-Path $TestDrive 'revoke-newer'
         $credential = CredentialScript APIMW
         $persist = 'Set-TokenAuthOption -TokenCacheVault Files; '
+        $childPwsh = (Get-TokenAuthPwshCommand | ForEach-Object { "'$_'" }) -join ' '
         Reset-Counter
 
         $output = Step $revokeHome -Off ((TestVault -VaultHome $revokeHome -Name Files) + $persist + "`$null = Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential; " +
-            "& ([System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName) -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential -Force | Out-Null`"; " +
+            "& $childPwsh -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential -Force | Out-Null`"; " +
             "Revoke-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential | ForEach-Object { `$_.Message; 'Told: ' + `$_.ProviderNotified }; " +
             "'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
 

@@ -257,14 +257,22 @@ function Invoke-TokenAuthFreshPwsh {
         # .NET names no folder that does not exist (GetFolderPath gives ''), and modules would then write to the current directory.
         foreach ($folder in $Environment.XDG_DATA_HOME, $Environment.XDG_CONFIG_HOME, $Environment.LOCALAPPDATA) { $null = New-Item -ItemType Directory -Path $folder -Force }
     }
-    # PowerShell run as a .NET tool (dotnet pwsh) is the dotnet host running pwsh.dll from its own folder.
-    $process = (Get-Process -Id $PID).Path
-    $pwsh = @($Through) + @(if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
+    $pwsh = @($Through) + @(Get-TokenAuthPwshCommand)
     $pwshCommand = "`$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'; $Script"
     $options = if ($CommandLine) { $CommandLine | ForEach-Object { $_.Replace('{script}', $pwshCommand) } } else { '-NoProfile', '-NonInteractive', '-Command', $pwshCommand }
     Use-TokenAuthEnvironment $Environment {
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) @options 2>&1 | ForEach-Object { "$_" }
     }
+}
+
+function Get-TokenAuthPwshCommand {
+    <#
+    .SYNOPSIS
+    How to start the PowerShell running now in a new process: its executable, and pwsh.dll after it when it is the dotnet
+    host (PowerShell run as a .NET tool, dotnet pwsh).
+    #>
+    $process = (Get-Process -Id $PID).Path
+    if ((Split-Path $process -Leaf) -match '^dotnet(\.exe)?$') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process }
 }
 
 function Use-TokenAuthEnvironment {
@@ -475,7 +483,7 @@ function Register-TokenAuthExampleVariant {
     $path
 }
 
-Export-ModuleMember -Function Start-TokenAuthEmulator, Get-TokenAuthCredentialScript, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthPfxSecretScript,
+Export-ModuleMember -Function Start-TokenAuthEmulator, Get-TokenAuthPwshCommand, Get-TokenAuthCredentialScript, Stop-TokenAuthEmulator, Get-TokenAuthFreePort, Get-TokenAuthSecretStoreScript, Get-TokenAuthPfxSecretScript,
     Get-TokenAuthAllStream, Use-TokenAuthEnvironment,
     Register-TokenAuthExampleVariant, New-TokenAuthTestCertificate, Start-TokenAuthTestProxy,
     Stop-TokenAuthTestProxy, Get-TokenAuthTestProxyRequest, Get-TokenAuthEmulatorBaseUri, Get-TokenAuthEmulatorCounter, Reset-TokenAuthEmulator,
