@@ -72,12 +72,17 @@ public sealed partial class ProviderEmulator
         MapControl(app.MapGroup("/_emulator"));
     }
 
-    private Task Revoke(HttpContext context, string provider) => Protected(context, provider, (token, ctx) =>
+    /// <summary>A bearer revoke: the bearer token, or the refresh token APIMW's body names (our reading of its gap, as RFC 7009).</summary>
+    private Task Revoke(HttpContext context, string provider) => Protected(context, provider, async (token, ctx) =>
     {
-        token.Revoked = true;
-        return provider == "apimw"
+        if (provider != "apimw" || Text(await ReadJson(ctx).ConfigureAwait(false), "token") is not { } named || !RevokeRefreshToken(provider, named))
+        {
+            token.Revoked = true;
+        }
+
+        await (provider == "apimw"
             ? Json(ctx, 200, new JsonObject { ["success"] = true, ["data"] = new JsonObject { ["revoked"] = true } })
-            : Json(ctx, 200, new JsonObject { ["revoked"] = true });
+            : Json(ctx, 200, new JsonObject { ["revoked"] = true })).ConfigureAwait(false);
     });
 
     /// <summary>The scheme each provider requires: Kitegateway's JWT, CoreBanking's issued tokenType, Bearer elsewhere.</summary>

@@ -64,6 +64,10 @@ public sealed partial class ProviderEmulator
             {
                 token.Revoked = true;
             }
+            else
+            {
+                RevokeRefreshToken("people", form["token"].ToString());
+            }
 
             context.Response.StatusCode = 200;
         }));

@@ -157,7 +157,8 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         }
     }
 
-    public bool IsRevoked(string token) => _tokens.TryGetValue(StripScheme(token), out var issued) && issued.Revoked;
+    public bool IsRevoked(string token) =>
+        _tokens.TryGetValue(StripScheme(token), out var issued) ? issued.Revoked : _refreshTokens.TryGetValue(token, out var refresh) && refresh.Revoked;
 
     /// <summary>Clears counters and pending faults; issued tokens stay valid.</summary>
     public void ResetCounters()
@@ -195,7 +196,10 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
 
         public string Identity { get; } = identity;
 
+        /// <summary>1 once redeemed or revoked: either way it is good for nothing more.</summary>
         public int Used;
+
+        public volatile bool Revoked;
     }
 
     private string Count(string provider, string endpoint)
@@ -371,6 +375,20 @@ public sealed partial class ProviderEmulator : IAsyncDisposable
         var refresh = NewOpaqueToken("rt_");
         _refreshTokens[refresh] = new RefreshGrant(provider, identity);
         return refresh;
+    }
+
+    /// <summary>Revokes one of the provider's refresh tokens (counted as "provider/refresh-revoked"); false when the value is none of them.</summary>
+    private bool RevokeRefreshToken(string provider, string value)
+    {
+        if (!_refreshTokens.TryGetValue(value, out var grant) || grant.Provider != provider)
+        {
+            return false;
+        }
+
+        grant.Revoked = true;
+        Interlocked.Exchange(ref grant.Used, 1);
+        Count(provider, "refresh-revoked");
+        return true;
     }
 
     private TimeSpan LifetimeOf(string provider) => _options.TokenLifetimes.TryGetValue(provider, out var lifetime) ? lifetime : TimeSpan.FromHours(1);

@@ -156,6 +156,9 @@ public sealed class PersistedPeopleTests : IAsyncLifetime
             await NextProcess().GetTokenAsync(PersonRequest(Person(whyNoPerson: "no person is at this test"), "alice")));
 
         Assert.Equal(Vault, result.RemovedFromVault);
+        // Her refresh token is revoked at the provider as well: a copy taken from the vault renews nothing.
+        Assert.True(_harness.Emulator.IsRevoked(alice.RefreshToken!));
+        Assert.Equal(1, _harness.Count("people", "refresh-revoked"));
         Assert.Equal(Errors.SignInFailure.NotInteractive, refused.Failure);
         Assert.DoesNotContain(_store.Entries, entry => entry.Value.Contains(alice.Value));
         // The index stays (it holds no token): it still says who alice is, and she signs in again.

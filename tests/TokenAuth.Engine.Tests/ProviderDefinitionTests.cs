@@ -107,6 +107,10 @@ public sealed class ProviderDefinitionTests
     [InlineData("""{ "name": "X", "credential": { "fields": ["ApiKey"] }, "token": { "path": "/t", "clientAuthentication": "Basic" } }""", "$.token.clientAuthentication", "Basic needs ClientId and ClientSecret")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "refresh": { "path": "/r", "fields": { "r": "{RefreshToken}" } } }""", "$.tokenResponse.refreshToken", "is needed when a refresh endpoint is described")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t", "fields": { "t": "{AccessToken}" } } }""", "$.token.fields.t", "not a placeholder here")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "tokenResponse": { "refreshToken": "refresh_token" }, "revoke": { "path": "/v", "refreshTokenFields": { "token": "{AccessToken}" } } }""", "$.revoke.refreshTokenFields.token", "'{AccessToken}', which is not a placeholder here")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "tokenResponse": { "refreshToken": "refresh_token" }, "revoke": { "path": "/v", "refreshTokenFields": { "hint": "refresh_token" } } }""", "$.revoke.refreshTokenFields", "must send the refresh token")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "revoke": { "path": "/v", "refreshTokenFields": { "token": "{RefreshToken}" } } }""", "$.tokenResponse.refreshToken", "is needed when revoke.refreshTokenFields is described")]
+    [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "tokenResponse": { "refreshToken": "refresh_token" }, "revoke": { "path": "/v", "refreshTokenFields": { "token": "{RefreshToken}", "secret": "{ClientSecret}" } } }""", "$.revoke.refreshTokenFields.secret", "uses {ClientSecret}, which credential.fields does not list")]
     [InlineData("{ \"name\": ", "$.name (line 1)", "is not valid here")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "whoAmI": { "path": "/me", "resultPath": "data..user" } }""", "$.whoAmI.resultPath", "must be a field path")]
     [InlineData("""{ "name": "X", "credential": { "fields": ["ClientId"] }, "token": { "path": "/t" }, "authorization": { "scheme": "Bea:rer" } }""", "$.authorization.scheme", "an HTTP token")]
@@ -239,6 +243,23 @@ public sealed class CustomProviderTests : IAsyncLifetime
         Assert.False(identity.VerifiedByProvider);
         Assert.Equal("orders:read", identity.Claims["scope"]);
         Assert.True(revoked.ProviderNotified);
+        Assert.True(_harness.Emulator.IsRevoked(token.Value));
+    }
+
+    [Fact]
+    public async Task A_definitions_revoke_refreshTokenFields_revoke_the_refresh_token_as_the_built_in_APIMW_does()
+    {
+        var json = ProviderDefinitionLoader.ToJson(_harness.Providers.Get("APIMW")).Replace("\"name\": \"APIMW\"", "\"name\": \"SavedApimw\"");
+        Assert.Contains("\"refreshTokenFields\"", json);
+        _harness.Providers.Register(ProviderDefinitionLoader.Parse(json));
+        var request = new TokenRequest(ProviderTarget.Resolve(_harness.Providers.Get("SavedApimw"), baseUri: _harness.Emulator.BaseUriOf("apimw").ToString()),
+            _harness.CredentialFor("APIMW"));
+        var token = (await _harness.Engine.GetTokenAsync(request)).Token;
+
+        var revoked = await _harness.Engine.RevokeAsync(request);
+
+        Assert.True(revoked.ProviderNotified);
+        Assert.True(_harness.Emulator.IsRevoked(token.RefreshToken!));
         Assert.True(_harness.Emulator.IsRevoked(token.Value));
     }
 

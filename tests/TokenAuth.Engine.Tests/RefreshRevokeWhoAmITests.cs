@@ -70,9 +70,55 @@ public sealed class RefreshRevokeWhoAmITests : IAsyncLifetime
         Assert.True(result.ProviderNotified);
         Assert.Null(result.ProviderFailure);
         Assert.True(_harness.Emulator.IsRevoked(token.Value));
-        Assert.Equal(1, _harness.Count(provider, "revoke"));
         Assert.Equal(0, _harness.Engine.CachedTokenCount);
         Assert.False((await _harness.Engine.GetTokenAsync(request)).FromCache);
+    }
+
+    [Fact]
+    public async Task Revoking_an_apimw_token_revokes_its_refresh_token_first_so_that_no_copy_of_it_renews()
+    {
+        var request = _harness.Request("APIMW");
+        var token = (await _harness.Engine.GetTokenAsync(request)).Token;
+
+        var result = await _harness.Engine.RevokeAsync(request, _harness.Log);
+
+        Assert.True(result.ProviderNotified);
+        Assert.EndsWith("APIMW revoked it and its refresh token.", result.Message);
+        Assert.Equal(2, _harness.Count("apimw", "revoke"));
+        Assert.Equal(1, _harness.Count("apimw", "refresh-revoked"));
+        Assert.True(_harness.Emulator.IsRevoked(token.Value));
+        Assert.True(_harness.Emulator.IsRevoked(token.RefreshToken!));
+        using var http = new HttpClient();
+        using var refresh = new StringContent($$"""{"refresh_token":"{{token.RefreshToken}}"}""", System.Text.Encoding.UTF8, "application/json");
+        var renewal = await http.PostAsync(new Uri(_harness.Emulator.RootUri, "apimw/v1/auth/refresh"), refresh);
+        Assert.Equal(HttpStatusCode.Unauthorized, renewal.StatusCode);
+        Assert.Contains("INVALID_REFRESH_TOKEN", await renewal.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_refresh_token_the_provider_would_not_revoke_still_leaves_the_access_token_revoked_and_is_reported()
+    {
+        var request = _harness.Request("APIMW");
+        var token = (await _harness.Engine.GetTokenAsync(request)).Token;
+        // The first revoke call, the refresh token's, is refused; the access token's goes through.
+        _harness.Emulator.InjectFault("apimw", "revoke", new EmulatorFault
+        {
+            StatusCode = 400,
+            Body = """{"success":false,"error":{"code":"UNSUPPORTED_TOKEN","message":"Only access tokens are revoked here"}}""",
+        });
+
+        var result = await _harness.Engine.RevokeAsync(request, _harness.Log);
+
+        Assert.True(result.Forgotten);
+        Assert.False(result.ProviderNotified);
+        var failure = Assert.IsType<ProviderErrorException>(result.ProviderFailure);
+        LeakEvidence.Saw(failure);
+        Assert.Equal(ProviderOperation.Revoke, failure.Operation);
+        Assert.Contains("APIMW revoked it, but could not be told to revoke its refresh token", result.Message);
+        Assert.Contains("Only access tokens are revoked here", result.Message);
+        Assert.True(_harness.Emulator.IsRevoked(token.Value));
+        Assert.False(_harness.Emulator.IsRevoked(token.RefreshToken!));
+        Assert.Equal(2, _harness.Count("apimw", "revoke"));
     }
 
     [Theory]

@@ -147,7 +147,10 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         ($revoking -join "`n") | Should -Match "Its entry persisted in the vault 'TokenAuthStore' was removed"
         $revoking | Should -Contain 'Removed: TokenAuthStore'
         $revoking | Should -Contain 'Entries: 0'
-        (Counters).'apimw/revoke' | Should -Be 1
+        # The persisted refresh token is revoked too, first: a copy of the entry taken before renews nothing.
+        ($revoking -join "`n") | Should -Match 'APIMW revoked it and its refresh token\.'
+        (Counters).'apimw/revoke' | Should -Be 2
+        (Counters).'apimw/refresh-revoked' | Should -Be 1
 
         $after = Step $StoreHome ($request + $entriesLeft)
         (Counters).'apimw/token' | Should -Be 2
@@ -171,11 +174,13 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
             "'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
 
         $LASTEXITCODE | Should -Be 0
-        ($output -join "`n") | Should -Match "The session forgot the token; APIMW revoked it\. The newer token another process persisted in the vault 'Files'; APIMW revoked it\."
+        ($output -join "`n") | Should -Match ("The session forgot the token; APIMW revoked it and its refresh token\. " +
+            "The newer token another process persisted in the vault 'Files'; APIMW revoked it and its refresh token\.")
         $output | Should -Contain 'Told: True'
         $output | Should -Contain 'Entries: 0'
         (Counters).'apimw/token' | Should -Be 2
-        (Counters).'apimw/revoke' | Should -Be 2
+        (Counters).'apimw/revoke' | Should -Be 4
+        (Counters).'apimw/refresh-revoked' | Should -Be 2
     }
 
     It 'never hands one credential the entry another wrote for the same provider' {

@@ -361,7 +361,9 @@ Describe 'Get-ProviderTokenCache' {
         $results = Get-ProviderTokenCache -Provider APIMW | Revoke-ProviderToken -Confirm:$false
 
         $results.ProviderNotified | Should -BeTrue
-        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/revoke' | Should -Be 1
+        # The token and its refresh token, each in a call of its own.
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/revoke' | Should -Be 2
+        Get-TokenAuthEmulatorCounter -Emulator $Emulator -Key 'apimw/refresh-revoked' | Should -Be 1
         (Get-ProviderTokenCache).Provider | Should -Be 'Kitegateway'
         Get-ProviderTokenCache | Revoke-ProviderToken -WhatIf
         (Get-ProviderTokenCache).Provider | Should -Be 'Kitegateway'

@@ -566,6 +566,9 @@ Describe 'Revoking a person''s token' -Skip:$OnDesktop {
         $revocation.Forgotten | Should -BeTrue
         $revocation.ProviderNotified | Should -BeTrue
         Counter 'people/revoke' | Should -BeGreaterThan 0
+        # Her refresh token too (RFC 7009's token_type_hint refresh_token): it outlives the access token by far.
+        ($revocation.Message -join "`n") | Should -Match 'People revoked it and its refresh token\.'
+        Counter 'people/refresh-revoked' | Should -Be 1
         @(Get-ProviderTokenCache | Where-Object Provider -EQ 'People').Count | Should -Be ($before - 1)
     }
 }

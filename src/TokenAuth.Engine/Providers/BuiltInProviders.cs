@@ -148,8 +148,8 @@ namespace TokenAuth.Providers
                 Fields = Fields(("refresh_token", "{RefreshToken}")),
                 InvalidRefreshTokenCodes = new[] { "INVALID_REFRESH_TOKEN" },
             },
-            // Gap: the revoke body is not documented either.
-            Revoke = new RevokeSpec { Path = "/v1/auth/revoke", Fields = Fields(("token", "{AccessToken}")) },
+            // Gap: the revoke body is not documented either; the refresh token goes the same way as the access token (RFC 7009).
+            Revoke = new RevokeSpec { Path = "/v1/auth/revoke", Fields = Fields(("token", "{AccessToken}")), RefreshTokenFields = Fields(("token", "{RefreshToken}")) },
             WhoAmI = new WhoAmISpec { Path = "/v1/auth/me", ResultPath = "data" },
             Errors = Errors(new[] { "error.code" }, new[] { "error.message" }),
         };

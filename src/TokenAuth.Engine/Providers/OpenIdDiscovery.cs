@@ -144,6 +144,7 @@ namespace TokenAuth.Providers
                     Encoding = BodyEncoding.Form,
                     Authentication = RevokeAuthentication.Client,
                     Fields = new Dictionary<string, string> { ["token"] = "{AccessToken}", ["token_type_hint"] = "access_token", ["client_id"] = "{ClientId}" },
+                    RefreshTokenFields = new Dictionary<string, string> { ["token"] = "{RefreshToken}", ["token_type_hint"] = "refresh_token", ["client_id"] = "{ClientId}" },
                 },
                 WhoAmI = userInfo == null ? null : new WhoAmISpec { Path = userInfo },
                 Errors = new ErrorSpec { CodePaths = new[] { "error" }, MessagePaths = new[] { "error_description" } },

@@ -310,6 +310,13 @@ namespace TokenAuth.Providers
     public sealed record RevokeSpec : EndpointSpec
     {
         public RevokeAuthentication Authentication { get; init; } = RevokeAuthentication.Bearer;
+
+        /// <summary>
+        /// Optional: the fields that revoke the token's refresh token at the same endpoint (RFC 7009's token_type_hint
+        /// refresh_token), sent before the access token's, while that is still good as a bearer credential. Without them a
+        /// refresh token is only forgotten, and stays good at the provider for whoever holds a copy.
+        /// </summary>
+        public IReadOnlyDictionary<string, string>? RefreshTokenFields { get; init; }
     }
 
     public sealed record WhoAmISpec

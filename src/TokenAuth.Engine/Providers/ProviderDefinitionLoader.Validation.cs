@@ -122,6 +122,25 @@ namespace TokenAuth.Providers
                 {
                     yield return problem;
                 }
+
+                if (definition.Revoke.RefreshTokenFields is { } refreshFields)
+                {
+                    var templates = refreshFields.Select(field => (Path: $"$.revoke.refreshTokenFields.{field.Key}", Template: (string?)field.Value));
+                    foreach (var problem in ValidateTemplates(templates, definition, allowed: new[] { "RefreshToken" }))
+                    {
+                        yield return problem;
+                    }
+
+                    if (!refreshFields.Values.Any(template => FieldTemplates.PlaceholdersIn(template ?? "").Contains("RefreshToken")))
+                    {
+                        yield return new Problem("$.revoke.refreshTokenFields", "must send the refresh token: a field such as \"token\": \"{RefreshToken}\"");
+                    }
+
+                    if (response.RefreshToken == null)
+                    {
+                        yield return new Problem("$.tokenResponse.refreshToken", "is needed when revoke.refreshTokenFields is described");
+                    }
+                }
             }
 
             if (definition.WhoAmI != null && string.IsNullOrWhiteSpace(definition.WhoAmI.Path))
@@ -298,16 +317,21 @@ namespace TokenAuth.Providers
                 }
             }
 
-            var templates = endpoint.Fields.Select(field => ($"{at}.fields.{field.Key}", field.Value))
-                .Concat(endpoint.Headers.Select(header => ($"{at}.headers.{header.Key}", header.Value)));
+            var templates = endpoint.Fields.Select(field => (Path: $"{at}.fields.{field.Key}", Template: (string?)field.Value))
+                .Concat(endpoint.Headers.Select(header => (Path: $"{at}.headers.{header.Key}", Template: (string?)header.Value)))
+                // The grant's tokens are checked with the grant (ValidateGrantTokens).
+                .Where(field => !(at == "$.token" && field.Path.StartsWith("$.token.fields.", StringComparison.Ordinal) && IsGrantTokenTemplate(field.Template ?? "")));
+            foreach (var problem in ValidateTemplates(templates, definition, allowed))
+            {
+                yield return problem;
+            }
+        }
+
+        /// <summary>The placeholders of field and header templates (path, template): a listed credential field, an optional one, or one of <paramref name="allowed"/>.</summary>
+        private static IEnumerable<Problem> ValidateTemplates(IEnumerable<(string Path, string? Template)> templates, ProviderDefinition definition, string[] allowed)
+        {
             foreach (var (path, template) in templates)
             {
-                if (at == "$.token" && path.StartsWith("$.token.fields.", StringComparison.Ordinal) && IsGrantTokenTemplate(template ?? ""))
-                {
-                    // Checked with the grant's token (ValidateGrantTokens).
-                    continue;
-                }
-
                 foreach (var placeholder in FieldTemplates.PlaceholdersIn(template ?? ""))
                 {
                     var isCredential = CredentialFields.TryParse(placeholder, ignoreCase: false, out var field);

@@ -44,6 +44,14 @@ namespace TokenAuth.Providers
             new EndpointCall(target, ProviderOperation.Revoke, revoke,
                 new TemplateValues(credential, accessToken: accessToken, parameters: parameters, provider: target.ProviderName), client);
 
+        /// <summary>The call that revokes the refresh token, where the definition says how and the token has one; else null.</summary>
+        public static EndpointCall? RefreshRevokeCall(ProviderTarget target, RevokeSpec revoke, ICredentialValues credential, string? refreshToken, IClientCredential client,
+            TokenParameters? parameters = null) =>
+            refreshToken != null && revoke.RefreshTokenFields is { } fields
+                ? new EndpointCall(target, ProviderOperation.Revoke, revoke with { Fields = fields },
+                    new TemplateValues(credential, refreshToken: refreshToken, parameters: parameters, provider: target.ProviderName), client)
+                : null;
+
         public static HttpRequestMessage CreateMessage(EndpointCall call)
         {
             var target = call.Target;

@@ -74,6 +74,30 @@ namespace TokenAuth.Tokens
         private static ConnectionSettings? Checked(ConnectionSettings? connection) =>
             connection is { SkipCertificateCheck: true } ? connection with { SkipCertificateCheck = false } : connection;
 
+        /// <summary>
+        /// Revokes the token's refresh token where the definition says how (revoke.refreshTokenFields); the provider's refusal
+        /// is returned, not thrown. An endpoint found absent is thrown: the access token's revoke would meet it too.
+        /// </summary>
+        private async Task<TokenAuthException?> RevokeRefreshTokenAsync(AccessToken token, RevokeSpec revokeSpec, IClientCredential client, TokenCallContext call)
+        {
+            var target = token.Request.Target;
+            if (TokenCalls.RefreshRevokeCall(target, revokeSpec, token.Request.Credential, token.RefreshToken, client, token.Request.Parameters) is not { } revokeRefresh)
+            {
+                return null;
+            }
+
+            try
+            {
+                call.Log.Verbose($"{target.ProviderName}: revoking the token's refresh token at {revokeRefresh.Endpoint}.");
+                await CallProviderAsync(revokeRefresh, call).ConfigureAwait(false);
+                return null;
+            }
+            catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) == null)
+            {
+                return ex;
+            }
+        }
+
         /// <param name="connection">The connection of the call that asks for the revocation, never the one the token was got over; null: the engine's.</param>
         /// <param name="which">The token, as the result's message names it; by default the session's.</param>
         private async Task<RevokeResult> RevokeAtProviderAsync(AccessToken token, bool forgotten, ConnectionSettings? connection, ITokenAuthLog? log,
@@ -94,16 +118,30 @@ namespace TokenAuth.Tokens
 
             try
             {
-                log.Verbose($"{target.ProviderName}: revoking the token at {revokeEndpoint}.");
                 var budget = CallBudget.Starting(_clock, Options.ProviderCallLimit(timeout));
                 var call = new TokenCallContext(token.Request.WithHost(host), ProviderOperation.Revoke, log, budget, cancellationToken) { Token = token, Connection = connection };
                 // The token itself is the bearer credential, or the client authenticates as on the token endpoint (RFC 7009).
                 var client = revokeSpec.Authentication == RevokeAuthentication.Bearer
                     ? new TokenAsBearer(token.AuthorizationHeaderValue)
                     : await ClientCredentialAsync(target.Definition.Token.ClientAuthentication, call, renewing: null).ConfigureAwait(false);
+                // The refresh token first, while the access token still vouches for a bearer revoke: it outlives the access
+                // token, so a copy left in a vault would go on making new ones. Its failure does not keep the access token from being revoked.
+                var refreshFailure = await RevokeRefreshTokenAsync(token, revokeSpec, client, call).ConfigureAwait(false);
+                log.Verbose($"{target.ProviderName}: revoking the token at {revokeEndpoint}.");
                 var revoke = TokenCalls.RevokeCall(target, revokeSpec, token.Request.Credential, token.Value, client, token.Request.Parameters);
                 await CallProviderAsync(revoke, call).ConfigureAwait(false);
-                return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it.");
+                if (refreshFailure != null)
+                {
+                    var message = $"{forgot}; {target.ProviderName} revoked it, but could not be told to revoke its refresh token: {refreshFailure.Message}";
+                    log.Verbose(message);
+                    // The error a console shows says which of the two calls failed.
+                    var failure = refreshFailure is ErrorResponseException refused
+                        ? refused.WithHint("That was its refresh token's revocation; the access token's went through.") : refreshFailure;
+                    return new RevokeResult(target.ProviderName, forgotten, false, message, failure);
+                }
+
+                var revokedRefresh = token.HasRefreshToken && revokeSpec.RefreshTokenFields != null;
+                return new RevokeResult(target.ProviderName, forgotten, true, $"{forgot}; {target.ProviderName} revoked it{(revokedRefresh ? " and its refresh token" : "")}.");
             }
             catch (TokenAuthException ex) when (AbsentEndpoints.Evidence(ex) is { } evidence)
             {
