@@ -488,6 +488,36 @@ public sealed class PersistedTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Revoking_a_handed_over_token_leaves_the_newer_one_another_process_persisted_since()
+    {
+        // A token object kept in a variable (or listed by Get-ProviderTokenCache) is revoked after a scheduled task renewed.
+        var held = (await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"))).Token;
+        var newer = (await NextProcess().GetTokenAsync(_harness.Request("Akiba"), forceNew: true)).Token;
+
+        var result = await _harness.Engine.RevokeAsync(held);
+        var next = await NextProcess().GetTokenAsync(_harness.Request("Akiba"));
+
+        Assert.True(result.ProviderNotified);
+        Assert.Null(result.RemovedFromVault);
+        Assert.True(_harness.Emulator.IsRevoked(held.Value));
+        Assert.False(_harness.Emulator.IsRevoked(newer.Value));
+        Assert.Equal(newer.Value, next.Token.Value);
+        Assert.Equal(2, _harness.Count("Akiba", "token"));
+    }
+
+    [Fact]
+    public async Task Revoking_a_handed_over_token_removes_its_own_entry()
+    {
+        var held = (await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"))).Token;
+
+        var result = await NextProcess().RevokeAsync(held);
+
+        Assert.True(result.ProviderNotified);
+        Assert.Equal(Vault, result.RemovedFromVault);
+        Assert.Empty(_store.Entries);
+    }
+
+    [Fact]
     public async Task Clearing_removes_every_TokenAuth_entry_and_nothing_else()
     {
         await _harness.Engine.GetTokenAsync(_harness.Request("Akiba"));

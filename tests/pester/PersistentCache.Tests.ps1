@@ -183,6 +183,28 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
         (Counters).'apimw/refresh-revoked' | Should -Be 2
     }
 
+    It 'revokes a token object kept from before, and leaves the newer token another process persisted since' {
+        # As in the session's memory: the entry goes only while it holds the token revoked; the newer one is still good.
+        $pipedHome = Join-Path $TestDrive 'revoke-piped'
+        $credential = CredentialScript APIMW
+        $persist = 'Set-TokenAuthOption -TokenCacheVault Files; '
+        $childPwsh = (Get-TokenAuthPwshCommand | ForEach-Object { "'$_'" }) -join ' '
+        Reset-Counter
+
+        $output = Step $pipedHome -Off ((TestVault -VaultHome $pipedHome -Name Files) + $persist + "`$kept = Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential; " +
+            "& $childPwsh -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential -Force | Out-Null`"; " +
+            "`$kept | Revoke-ProviderToken -Confirm:`$false | ForEach-Object { 'Told: ' + `$_.ProviderNotified; 'Removed: ' + `$_.RemovedFromVault }; " +
+            "'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
+        $next = Step $pipedHome -Off ((TestVault -VaultHome $pipedHome -Name Files) + $persist + "Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $credential | Out-Null; 'done'")
+
+        $LASTEXITCODE | Should -Be 0
+        $output | Should -Contain 'Told: True'
+        $output | Should -Contain 'Removed: '
+        $output | Should -Contain 'Entries: 1'
+        $next | Should -Contain 'done'
+        (Counters).'apimw/token' | Should -Be 2 -Because 'the next step used the newer token the vault still held'
+    }
+
     It 'never hands one credential the entry another wrote for the same provider' {
         Reset-Counter
         $wrongSecret = 'not-the-kite-secret-0000'

@@ -65,7 +65,11 @@ namespace TokenAuth.Tokens
         {
             var forgotten = _cache.RemoveIfCurrent(token);
             var vault = _persistence.VaultFor(token.Request);
-            var removed = vault != null && await _persistence.RemoveAsync(token.Request, vault, log, cancellationToken).ConfigureAwait(false);
+            // As in memory, the entry goes only while it holds this token: a newer one another process persisted since is not
+            // the token handed over here, stays good at the provider, and removing it would only send the next process asking.
+            var removed = vault != null
+                && (await _persistence.ReadAsync(token.Request, vault, log, cancellationToken).ConfigureAwait(false) is not { Token: { } persisted } || persisted.Value == token.Value)
+                && await _persistence.RemoveAsync(token.Request, vault, log, cancellationToken).ConfigureAwait(false);
             var result = await RevokeAtProviderAsync(token, forgotten, connection ?? Checked(token.Request.Connection), log, host, cancellationToken, timeout).ConfigureAwait(false);
             return removed ? result.WithVaultEntryRemoved(vault!) : result;
         }
