@@ -102,7 +102,9 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         Assert.StartsWith(PersistedTokenName.Prefix, key.Name);
         Assert.Matches("^TokenAuth\\.Token\\.[0-9a-f]{32}$", key.Name);
         Assert.Contains(token.Value, text);
-        Assert.Contains("\"refreshToken\"", text);
+        // Akiba answers a refresh token that nothing spends (no refresh endpoint): it is not put at rest for nothing.
+        Assert.NotNull(token.RefreshToken);
+        Assert.DoesNotContain("\"refreshToken\"", text);
         Assert.Contains("\"version\":1", text);
         foreach (var part in new[] { request.Credential.ClientId!, request.Credential.ClientSecret!, request.Credential.ClientCredential!, request.Credential.SecretFingerprint })
         {
@@ -111,6 +113,16 @@ public sealed class PersistedTokenTests : IAsyncLifetime
         }
 
         Assert.DoesNotContain("Akiba", key.Name, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_entry_holds_the_refresh_token_a_provider_renews_with()
+    {
+        var token = (await _harness.Engine.GetTokenAsync(_harness.Request("APIMW"))).Token;
+
+        var text = Assert.Single(_store.Entries).Value;
+
+        Assert.Contains($"\"refreshToken\":\"{token.RefreshToken}\"", text);
     }
 
     [Fact]

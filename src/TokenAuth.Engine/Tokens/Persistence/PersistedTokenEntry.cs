@@ -80,7 +80,9 @@ namespace TokenAuth.Tokens
                 json.WriteString("accessToken", token.Value);
                 WriteOptional(json, "tokenType", token.TokenType);
                 json.WriteString("scheme", token.AuthorizationScheme);
-                WriteOptional(json, "refreshToken", token.RefreshToken);
+                // Only a refresh token something renews with (the definition's refresh endpoint, a person's sign-in): one
+                // nothing uses (Akiba answers one, with no documented way to spend it) would only be a secret more at rest.
+                WriteOptional(json, "refreshToken", token.Request.Target.Definition.Refresh != null || token.Request.SignIn != null ? token.RefreshToken : null);
                 WriteOptional(json, "account", token.Account);
                 WriteOptional(json, "scope", token.Scope);
                 json.WriteString("issuedOn", token.IssuedOn.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
