@@ -67,6 +67,21 @@ BeforeAll {
         }
     }
 
+    # A shell's step in its own home, tokens persisting in the test vault 'Files' (read afresh on every call, as a vault on
+    # a server is; SecretStore takes another process's write in only when it reloads its file, about 5 s later): it gets an
+    # APIMW token ($held), a scheduled task (a child pwsh, the same home) renews and persists its own, then $Then runs
+    # with $base and $credential; -Only runs $Then alone. Its output ends with the count of TokenAuth entries left.
+    function StepRenewedMeanwhile([string] $VaultHome, [string] $Then, [switch] $Only) {
+        $persist = 'Set-TokenAuthOption -TokenCacheVault Files; '
+        $shell = (TestVault -VaultHome $VaultHome -Name Files) + $persist + "`$base = '$Apimw'; `$credential = $(CredentialScript APIMW); "
+        if (-not $Only) {
+            $childPwsh = (Get-TokenAuthPwshCommand | ForEach-Object { "'$_'" }) -join ' '
+            $shell += "`$held = Get-ProviderToken APIMW -BaseUri `$base -Credential `$credential; " +
+                "& $childPwsh -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $(CredentialScript APIMW) -Force | Out-Null`"; "
+        }
+        Step $VaultHome -Off ($shell + $Then + "; 'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
+    }
+
     function Counters { Invoke-RestMethod "$($Emulator.Root)_emulator/counters" }
 
     function Reset-Counter { Reset-TokenAuthEmulator -Emulator $Emulator }
@@ -158,20 +173,11 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     }
 
     It 'revokes, from a shell that holds an older token, the newer one another process persisted since' {
-        # The shell holds its token; a scheduled task (a child pwsh, the same home) renews and persists its own; the shell
-        # then revokes, as one does after a leak: both tokens are revoked at the provider and the entry is gone. The test
-        # vault reads its file on every call, as a vault on a server does; SecretStore takes another process's write in
-        # only when it reloads its file (about 5 s later), so a shell could still see its own token there.
-        $revokeHome = Join-Path $TestDrive 'revoke-newer'
-        $credential = CredentialScript APIMW
-        $persist = 'Set-TokenAuthOption -TokenCacheVault Files; '
-        $childPwsh = (Get-TokenAuthPwshCommand | ForEach-Object { "'$_'" }) -join ' '
+        # The shell then revokes, as one does after a leak: both tokens are revoked at the provider and the entry is gone.
         Reset-Counter
 
-        $output = Step $revokeHome -Off ((TestVault -VaultHome $revokeHome -Name Files) + $persist + "`$null = Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential; " +
-            "& $childPwsh -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential -Force | Out-Null`"; " +
-            "Revoke-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential | ForEach-Object { `$_.Message; 'Told: ' + `$_.ProviderNotified }; " +
-            "'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
+        $output = StepRenewedMeanwhile (Join-Path $TestDrive 'revoke-newer') `
+            'Revoke-ProviderToken APIMW -BaseUri $base -Credential $credential | ForEach-Object { $_.Message; ''Told: '' + $_.ProviderNotified }'
 
         $LASTEXITCODE | Should -Be 0
         ($output -join "`n") | Should -Match ("The session forgot the token; APIMW revoked it and its refresh token\. " +
@@ -186,22 +192,17 @@ Describe 'Persisted tokens across processes' -Skip:(-not $HasSecretStore) {
     It 'revokes a token object kept from before, and leaves the newer token another process persisted since' {
         # As in the session's memory: the entry goes only while it holds the token revoked; the newer one is still good.
         $pipedHome = Join-Path $TestDrive 'revoke-piped'
-        $credential = CredentialScript APIMW
-        $persist = 'Set-TokenAuthOption -TokenCacheVault Files; '
-        $childPwsh = (Get-TokenAuthPwshCommand | ForEach-Object { "'$_'" }) -join ' '
         Reset-Counter
 
-        $output = Step $pipedHome -Off ((TestVault -VaultHome $pipedHome -Name Files) + $persist + "`$kept = Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential; " +
-            "& $childPwsh -NoProfile -NonInteractive -Command `"$persist Get-ProviderToken APIMW -BaseUri '$Apimw' -Credential $credential -Force | Out-Null`"; " +
-            "`$kept | Revoke-ProviderToken -Confirm:`$false | ForEach-Object { 'Told: ' + `$_.ProviderNotified; 'Removed: ' + `$_.RemovedFromVault }; " +
-            "'Entries: ' + @(Get-SecretInfo -Vault Files -Name 'TokenAuth.Token.*').Count")
-        $next = Step $pipedHome -Off ((TestVault -VaultHome $pipedHome -Name Files) + $persist + "Invoke-AuthenticatedRequest APIMW -BaseUri '$Apimw' -Uri resources/sample -Credential $credential | Out-Null; 'done'")
+        $output = StepRenewedMeanwhile $pipedHome `
+            '$held | Revoke-ProviderToken -Confirm:$false | ForEach-Object { ''Told: '' + $_.ProviderNotified; ''Removed: '' + $_.RemovedFromVault }'
+        $next = StepRenewedMeanwhile $pipedHome -Only 'Invoke-AuthenticatedRequest APIMW -BaseUri $base -Uri resources/sample -Credential $credential | Out-Null'
 
         $LASTEXITCODE | Should -Be 0
         $output | Should -Contain 'Told: True'
         $output | Should -Contain 'Removed: '
         $output | Should -Contain 'Entries: 1'
-        $next | Should -Contain 'done'
+        $next | Should -Contain 'Entries: 1'
         (Counters).'apimw/token' | Should -Be 2 -Because 'the next step used the newer token the vault still held'
     }
 
