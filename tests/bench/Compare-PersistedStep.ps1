@@ -11,7 +11,9 @@
     each in two settings: the credential read from the same vault (TokenAuth.APIMW, as the module documents it, so
     that SecretManagement and SecretStore are loaded either way), and passed in with -Credential (so that the
     persisted step alone loads them; -VaultCredentialOnly leaves this one out). All run in a home of their own with a real Microsoft.PowerShell.SecretStore vault configured for unattended use
-    (the user's store is never touched), in -Rounds paired rounds, the order reversed every other round; the report
+    (the user's store is never touched). -ByDefinition adds a pair that opts in as a scheduled task's or an agent's setup
+    would, once: two copies of APIMW's definition registered with -Persist, one naming the vault (tokenCacheVault), so
+    that both steps run the same one command and differ only in where the token comes from. They run in -Rounds paired rounds, the order reversed every other round; the report
     gives each step's median and spread and the median of the per-round differences and ratios. The emulator answers
     a token request on loopback in about a millisecond, far quicker than a real provider over a network:
     -TokenLatencyMs delays each token answer (the emulator's delay fault) to stand for one, 0 by default; given
@@ -25,7 +27,7 @@
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'A benchmark report for the person at the console.')]
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingConvertToSecureStringWithPlainText', '', Justification = 'The emulator publishes its demo credentials; they protect nothing.')]
 [CmdletBinding()]
-param ([int] $Rounds = 15, [ValidateRange(0, 10000)] [int[]] $TokenLatencyMs = @(0), [switch] $VaultCredentialOnly)
+param ([int] $Rounds = 15, [ValidateRange(0, 10000)] [int[]] $TokenLatencyMs = @(0), [switch] $VaultCredentialOnly, [switch] $ByDefinition)
 
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
@@ -49,13 +51,23 @@ try {
         if (-not $VaultCredentialOnly) {
             $pairs["credential passed in, token answer $latency ms"] = [pscustomobject]@{ Steps = @($passed, ($persist + $passed)); Latency = $latency }
         }
+        if ($ByDefinition) {
+            $pairs["opted in by a persisted definition, token answer $latency ms"] = [pscustomobject]@{ Steps = @($fromVault.Replace('APIMW', 'ApimwAsking'),
+                $fromVault.Replace('APIMW', 'ApimwPersisting')); Latency = $latency }
+        }
     }
 
-    $ready = Invoke-TokenAuthFreshPwsh -IsolatedHome $storeHome ((Get-TokenAuthSecretStoreScript) +
-        "Set-Secret -Name TokenAuth.APIMW -Secret ([pscredential]::new('$($demo.apiKey)', (ConvertTo-SecureString '$($demo.apiSecret)' -AsPlainText -Force))); 'ready'")
+    $secret = "([pscredential]::new('$($demo.apiKey)', (ConvertTo-SecureString '$($demo.apiSecret)' -AsPlainText -Force)))"
+    # The -ByDefinition pair's two copies of APIMW's definition, kept for every later session of the home as -Persist keeps them.
+    $copies = "foreach (`$copy in 'ApimwAsking', 'ApimwPersisting') { `$definition = (Get-TokenAuthProvider APIMW).DefinitionJson | ConvertFrom-Json -AsHashtable; " +
+        "`$definition.name = `$copy; if (`$copy -eq 'ApimwPersisting') { `$definition.tokenCacheVault = 'TokenAuthStore' }; `$file = Join-Path `$HOME (`$copy + '.json'); " +
+        "`$definition | ConvertTo-Json -Depth 10 | Set-Content `$file; `$null = Register-TokenAuthProvider -Path `$file -Persist; Set-Secret -Name ('TokenAuth.' + `$copy) -Secret $secret }; "
+    $ready = Invoke-TokenAuthFreshPwsh -IsolatedHome $storeHome ((Get-TokenAuthSecretStoreScript) + "Set-Secret -Name TokenAuth.APIMW -Secret $secret; " +
+        $(if ($ByDefinition) { $copies } else { '' }) + "'ready'")
     if ($ready -notcontains 'ready') { throw "The SecretStore vault could not be made: $ready" }
-    # The entry every persisted step reads (both settings make the same credential, so the same entry).
+    # The entry every persisted step reads (both settings make the same credential, so the same entry), and the copy's own.
     $null = Invoke-TokenAuthFreshPwsh -IsolatedHome $storeHome ($persist + $fromVault)
+    if ($ByDefinition) { $null = Invoke-TokenAuthFreshPwsh -IsolatedHome $storeHome $fromVault.Replace('APIMW', 'ApimwPersisting') }
 
     $results = [ordered]@{}
     foreach ($setting in $pairs.Keys) {
