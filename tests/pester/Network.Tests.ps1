@@ -75,7 +75,9 @@ Describe 'HTTPS with a corporate CA' {
         }
         if ($info.Revoke) {
             (Revoke-ProviderToken $Provider -BaseUri $base -Confirm:$false).ProviderNotified | Should -BeTrue
-            Get-TokenAuthEmulatorCounter -Emulator $Tls -Key "$($Provider.ToLowerInvariant())/revoke" | Should -Be 1
+            # One call for the token, and one before it for the refresh token where the provider renews with one (APIMW).
+            Get-TokenAuthEmulatorCounter -Emulator $Tls -Key "$($Provider.ToLowerInvariant())/revoke" | Should -Be $(if ($info.Refresh) { 2 } else { 1 })
+            [int] (Get-TokenAuthEmulatorCounter -Emulator $Tls -Key "$($Provider.ToLowerInvariant())/refresh-revoked") | Should -Be $(if ($info.Refresh) { 1 } else { 0 })
         }
     }
 
