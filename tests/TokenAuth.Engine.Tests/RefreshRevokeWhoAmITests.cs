@@ -114,6 +114,7 @@ public sealed class RefreshRevokeWhoAmITests : IAsyncLifetime
         var failure = Assert.IsType<ProviderErrorException>(result.ProviderFailure);
         LeakEvidence.Saw(failure);
         Assert.Equal(ProviderOperation.Revoke, failure.Operation);
+        Assert.EndsWith("That was its refresh token's revocation; the access token's went through.", failure.Message);
         Assert.Contains("APIMW revoked it, but could not be told to revoke its refresh token", result.Message);
         Assert.Contains("Only access tokens are revoked here", result.Message);
         Assert.True(_harness.Emulator.IsRevoked(token.Value));
